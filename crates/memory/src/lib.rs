@@ -72,7 +72,11 @@ impl DeviceMemory {
     }
 
     fn check(&self, offset: u64, len: usize) -> Result<usize, OutOfBounds> {
-        let err = OutOfBounds { offset, len: len as u64, size: self.size as u64 };
+        let err = OutOfBounds {
+            offset,
+            len: len as u64,
+            size: self.size as u64,
+        };
         let start = usize::try_from(offset).map_err(|_| err)?;
         let end = start.checked_add(len).ok_or(err)?;
         if end > self.size {
@@ -105,8 +109,11 @@ impl DeviceMemory {
 
     /// Fills `len` bytes at `offset` with `byte`.
     pub fn fill_bytes(&self, offset: u64, len: u64, byte: u8) -> Result<(), OutOfBounds> {
-        let len_usize = usize::try_from(len)
-            .map_err(|_| OutOfBounds { offset, len, size: self.size as u64 })?;
+        let len_usize = usize::try_from(len).map_err(|_| OutOfBounds {
+            offset,
+            len,
+            size: self.size as u64,
+        })?;
         let start = self.check(offset, len_usize)?;
         // SAFETY: the range lies inside the allocation (checked above).
         unsafe { std::ptr::write_bytes(self.ptr.as_ptr().add(start), byte, len_usize) };
@@ -122,8 +129,11 @@ impl DeviceMemory {
         dst_offset: u64,
         len: u64,
     ) -> Result<(), OutOfBounds> {
-        let len_usize = usize::try_from(len)
-            .map_err(|_| OutOfBounds { offset: src_offset, len, size: src.size as u64 })?;
+        let len_usize = usize::try_from(len).map_err(|_| OutOfBounds {
+            offset: src_offset,
+            len,
+            size: src.size as u64,
+        })?;
         let s = src.check(src_offset, len_usize)?;
         let d = dst.check(dst_offset, len_usize)?;
         // SAFETY: both ranges lie inside their allocations (checked above); `ptr::copy` allows

@@ -115,14 +115,24 @@ impl FormatInfo {
     }
 }
 
-const NONE: Component = Component { channel: Channel::X, offset: 0, bits: 0, numeric: Numeric::Uint };
+const NONE: Component = Component {
+    channel: Channel::X,
+    offset: 0,
+    bits: 0,
+    numeric: Numeric::Uint,
+};
 
 /// Array format: components of `bits` each, the first named at the lowest address.
 const fn arr(numeric: Numeric, channels: &[Channel], bits: u16) -> FormatInfo {
     let mut components = [NONE; 4];
     let mut i = 0;
     while i < channels.len() {
-        components[i] = Component { channel: channels[i], offset: i as u16 * bits, bits, numeric };
+        components[i] = Component {
+            channel: channels[i],
+            offset: i as u16 * bits,
+            bits,
+            numeric,
+        };
         i += 1;
     }
     let total = channels.len() as u32 * bits as u32;
@@ -151,7 +161,12 @@ const fn pk(numeric: Numeric, fields: &[(Channel, u16)]) -> FormatInfo {
     let mut i = 0;
     while i < fields.len() {
         offset -= fields[i].1;
-        components[i] = Component { channel: fields[i].0, offset, bits: fields[i].1, numeric };
+        components[i] = Component {
+            channel: fields[i].0,
+            offset,
+            bits: fields[i].1,
+            numeric,
+        };
         i += 1;
     }
     FormatInfo {
@@ -187,7 +202,12 @@ const fn ds(block_bytes: u32, fields: &[Component]) -> FormatInfo {
 }
 
 const fn field(channel: Channel, offset: u16, bits: u16, numeric: Numeric) -> Component {
-    Component { channel, offset, bits, numeric }
+    Component {
+        channel,
+        offset,
+        bits,
+        numeric,
+    }
 }
 
 /// Compressed block format.
@@ -480,11 +500,17 @@ impl Format {
 
     /// The numeric class of the colour components (how clear values and blits read them).
     pub fn numeric_class(self) -> NumericClass {
-        self.info().components().first().map_or(NumericClass::Float, |c| c.numeric.class())
+        self.info()
+            .components()
+            .first()
+            .map_or(NumericClass::Float, |c| c.numeric.class())
     }
 
     pub fn is_srgb(self) -> bool {
-        self.info().components().iter().any(|c| c.numeric == Numeric::Srgb)
+        self.info()
+            .components()
+            .iter()
+            .any(|c| c.numeric == Numeric::Srgb)
             || self.info().name.contains("_SRGB")
     }
 
@@ -534,8 +560,14 @@ mod tests {
                 }
             }
         }
-        assert_eq!(Format::R5G6B5_UNORM_PACK16.info().components()[0].offset, 11);
-        assert_eq!(Format::A2B10G10R10_UNORM_PACK32.info().components()[3].offset, 0);
+        assert_eq!(
+            Format::R5G6B5_UNORM_PACK16.info().components()[0].offset,
+            11
+        );
+        assert_eq!(
+            Format::A2B10G10R10_UNORM_PACK32.info().components()[3].offset,
+            0
+        );
         assert_eq!(Format::R8G8B8A8_UNORM.info().components()[3].offset, 24);
         assert_eq!(Format::R8G8B8A8_UNORM.info().name, "R8G8B8A8_UNORM");
         assert_eq!(Format::from_vk(0), None);

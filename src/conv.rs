@@ -1,0 +1,99 @@
+//! Conversions from Vulkan's types to the engine crates' types, in one place.
+
+use ash::vk;
+use pumice_raster::transfer as t;
+use pumice_texel::Aspect;
+
+/// The one aspect named by a mask that must name exactly one.
+pub fn single_aspect(mask: vk::ImageAspectFlags) -> Option<Aspect> {
+    match mask {
+        vk::ImageAspectFlags::COLOR => Some(Aspect::Color),
+        vk::ImageAspectFlags::DEPTH => Some(Aspect::Depth),
+        vk::ImageAspectFlags::STENCIL => Some(Aspect::Stencil),
+        _ => None,
+    }
+}
+
+/// The aspects of a mask, each on its own (copies of depth+stencil split into two).
+pub fn aspects(mask: vk::ImageAspectFlags) -> impl Iterator<Item = Aspect> {
+    [
+        (vk::ImageAspectFlags::COLOR, Aspect::Color),
+        (vk::ImageAspectFlags::DEPTH, Aspect::Depth),
+        (vk::ImageAspectFlags::STENCIL, Aspect::Stencil),
+    ]
+    .into_iter()
+    .filter(move |(bit, _)| mask.contains(*bit))
+    .map(|(_, a)| a)
+}
+
+pub fn offset3(o: vk::Offset3D) -> [i32; 3] {
+    [o.x, o.y, o.z]
+}
+
+pub fn extent3(e: vk::Extent3D) -> [u32; 3] {
+    [e.width, e.height, e.depth]
+}
+
+pub fn layers(l: vk::ImageSubresourceLayers, aspect: Aspect) -> t::SubresourceLayers {
+    t::SubresourceLayers {
+        aspect,
+        mip_level: l.mip_level,
+        base_array_layer: l.base_array_layer,
+        layer_count: l.layer_count,
+    }
+}
+
+/// One region per aspect named in the subresource.
+pub fn buffer_image_copies<'a>(
+    r: &'a vk::BufferImageCopy2<'a>,
+) -> impl Iterator<Item = t::BufferImageCopy> + 'a {
+    aspects(r.image_subresource.aspect_mask).map(move |aspect| t::BufferImageCopy {
+        buffer_offset: r.buffer_offset,
+        buffer_row_length: r.buffer_row_length,
+        buffer_image_height: r.buffer_image_height,
+        image: layers(r.image_subresource, aspect),
+        image_offset: offset3(r.image_offset),
+        image_extent: extent3(r.image_extent),
+    })
+}
+
+pub fn image_copies<'a>(r: &'a vk::ImageCopy2<'a>) -> impl Iterator<Item = t::ImageCopy> + 'a {
+    aspects(r.src_subresource.aspect_mask).map(move |aspect| {
+        // Depth is copied to depth and stencil to stencil; colour to colour.
+        let dst_aspect = aspect;
+        t::ImageCopy {
+            src: layers(r.src_subresource, aspect),
+            src_offset: offset3(r.src_offset),
+            dst: layers(r.dst_subresource, dst_aspect),
+            dst_offset: offset3(r.dst_offset),
+            extent: extent3(r.extent),
+        }
+    })
+}
+
+pub fn image_blits<'a>(r: &'a vk::ImageBlit2<'a>) -> impl Iterator<Item = t::ImageBlit> + 'a {
+    aspects(r.src_subresource.aspect_mask).map(move |aspect| t::ImageBlit {
+        src: layers(r.src_subresource, aspect),
+        src_offsets: [offset3(r.src_offsets[0]), offset3(r.src_offsets[1])],
+        dst: layers(r.dst_subresource, aspect),
+        dst_offsets: [offset3(r.dst_offsets[0]), offset3(r.dst_offsets[1])],
+    })
+}
+
+pub fn ranges(r: &vk::ImageSubresourceRange) -> impl Iterator<Item = t::SubresourceRange> + '_ {
+    aspects(r.aspect_mask).map(move |aspect| t::SubresourceRange {
+        aspect,
+        base_mip_level: r.base_mip_level,
+        level_count: r.level_count,
+        base_array_layer: r.base_array_layer,
+        layer_count: r.layer_count,
+    })
+}
+
+pub fn filter(f: vk::Filter) -> Option<t::Filter> {
+    match f {
+        vk::Filter::NEAREST => Some(t::Filter::Nearest),
+        vk::Filter::LINEAR => Some(t::Filter::Linear),
+        _ => None,
+    }
+}

@@ -1,0 +1,109 @@
+//! Query pools and query commands.
+
+use ash::vk;
+
+use crate::buffer::Buffer;
+use crate::command_buffer::Command;
+use crate::entry::command::record;
+use crate::entry::device::device_ref;
+use crate::entry::entry_points;
+use crate::handle;
+use crate::query::{QueryPool, ResultsStatus};
+
+entry_points! {
+    Device fn vkCreateQueryPool(
+        _device: vk::Device,
+        p_create_info: *const vk::QueryPoolCreateInfo,
+        _p_allocator: *const vk::AllocationCallbacks,
+        p_pool: *mut vk::QueryPool,
+    ) -> Result {
+        // SAFETY: valid usage: a valid create info and a writable pointer.
+        unsafe {
+            let info = handle::req(p_create_info)?;
+            let pool = QueryPool::new(info.query_type, info.query_count)?;
+            handle::write(p_pool, handle::new_handle(pool))
+        }
+    }
+
+    Device fn vkDestroyQueryPool(_device: vk::Device, pool: vk::QueryPool, _p_allocator: *const vk::AllocationCallbacks) {
+        // SAFETY: valid usage: a live pool (or null), not used afterwards.
+        unsafe { handle::destroy::<_, QueryPool>(pool) };
+    }
+
+    Device fn vkResetQueryPool(_device: vk::Device, pool: vk::QueryPool, first: u32, count: u32) {
+        // SAFETY: valid usage: a live pool.
+        if let Ok(p) = unsafe { handle::get::<_, QueryPool>(pool) } {
+            p.reset(first, count);
+        }
+    }
+
+    Device fn vkGetQueryPoolResults(
+        device: vk::Device,
+        pool: vk::QueryPool,
+        first: u32,
+        count: u32,
+        data_size: usize,
+        p_data: *mut std::ffi::c_void,
+        stride: u64,
+        flags: vk::QueryResultFlags,
+    ) -> Status {
+        // SAFETY: valid usage: live handles and `data_size` writable bytes at `p_data`.
+        unsafe {
+            let dev = device_ref(device)?;
+            let p = handle::get::<_, QueryPool>(pool)?;
+            if p_data.is_null() {
+                return Err(vk::Result::ERROR_UNKNOWN);
+            }
+            // Work on a copy so that bytes the results do not cover are kept as they were.
+            let out = std::slice::from_raw_parts_mut(p_data as *mut u8, data_size);
+            let mut bytes = out.to_vec();
+            let status = p.results(first, count, &mut bytes, stride, flags, &dev.shared.lost)?;
+            out.copy_from_slice(&bytes);
+            Ok(match status {
+                ResultsStatus::Complete => vk::Result::SUCCESS,
+                ResultsStatus::NotReady => vk::Result::NOT_READY,
+            })
+        }
+    }
+
+    Device fn vkCmdResetQueryPool(command_buffer: vk::CommandBuffer, pool: vk::QueryPool, first: u32, count: u32) {
+        // SAFETY: valid usage: live handles.
+        unsafe { record(command_buffer, || Ok(Command::ResetQueryPool { pool: handle::get(pool)?, first, count })) };
+    }
+
+    Device fn vkCmdWriteTimestamp(command_buffer: vk::CommandBuffer, _stage: vk::PipelineStageFlags, pool: vk::QueryPool, query: u32) {
+        // SAFETY: valid usage: live handles.
+        unsafe { record(command_buffer, || Ok(Command::WriteTimestamp { pool: handle::get(pool)?, query })) };
+    }
+
+    Device fn vkCmdWriteTimestamp2(command_buffer: vk::CommandBuffer, _stage: vk::PipelineStageFlags2, pool: vk::QueryPool, query: u32) {
+        // SAFETY: valid usage: live handles.
+        unsafe { record(command_buffer, || Ok(Command::WriteTimestamp { pool: handle::get(pool)?, query })) };
+    }
+
+    Device fn vkCmdCopyQueryPoolResults(
+        command_buffer: vk::CommandBuffer,
+        pool: vk::QueryPool,
+        first: u32,
+        count: u32,
+        dst: vk::Buffer,
+        offset: u64,
+        stride: u64,
+        flags: vk::QueryResultFlags,
+    ) {
+        // SAFETY: valid usage: live handles.
+        unsafe {
+            record(command_buffer, || {
+                Ok(Command::CopyQueryPoolResults {
+                    pool: handle::get(pool)?,
+                    first,
+                    count,
+                    dst: handle::get::<_, Buffer>(dst)?,
+                    offset,
+                    stride,
+                    flags,
+                })
+            })
+        };
+    }
+}

@@ -1,0 +1,369 @@
+//! The one physical device: what it reports (properties, limits, features, queues, memory).
+//!
+//! The rule for everything here: report only what works. Features are switched on by the work
+//! that makes them work; limits that belong to stages or resources not built yet are reported at
+//! the spec's required minimum, which no valid application can exceed in a way that reaches
+//! unimplemented code (the commands for those stages are not exposed).
+
+use ash::vk;
+
+use crate::format_support;
+
+/// The Vulkan version Pumice reports.
+pub const API_VERSION: u32 = vk::make_api_version(0, 1, 3, 281);
+/// The driver's own version: the crate version.
+pub const DRIVER_VERSION: u32 = vk::make_api_version(
+    0,
+    parse_u32(env!("CARGO_PKG_VERSION_MAJOR")),
+    parse_u32(env!("CARGO_PKG_VERSION_MINOR")),
+    parse_u32(env!("CARGO_PKG_VERSION_PATCH")),
+);
+
+const fn parse_u32(s: &str) -> u32 {
+    let bytes = s.as_bytes();
+    let mut value = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        value = value * 10 + (bytes[i] - b'0') as u32;
+        i += 1;
+    }
+    value
+}
+
+/// No Khronos vendor ID is registered for Pumice; this is in the range for non-PCI vendors and
+/// matches no registered one.
+pub const VENDOR_ID: u32 = 0x1_0F0F;
+pub const DEVICE_ID: u32 = 0x0001;
+
+/// Queues in our single family. Each is a worker thread, so more cost little; four lets
+/// applications that want separate graphics/compute/transfer queues have them.
+pub const QUEUE_COUNT: u32 = 4;
+
+/// The device's memory type index (there is one: host-visible, coherent, cached, device-local).
+pub const MEMORY_TYPE_COUNT: u32 = 1;
+
+pub const DRIVER_NAME: &str = "Pumice";
+
+/// The physical device.
+#[derive(Debug)]
+pub struct PhysicalDevice {
+    /// The one memory heap's size: three quarters of the machine's memory.
+    pub heap_size: u64,
+    pub threads: usize,
+    pub device_name: String,
+    pub pipeline_cache_uuid: [u8; 16],
+    pub device_uuid: [u8; 16],
+    pub driver_uuid: [u8; 16],
+    /// The instance's messengers, for devices created from this physical device.
+    pub debug: std::sync::Arc<crate::debug_utils::DebugUtils>,
+}
+
+fn total_memory() -> u64 {
+    let from_proc = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+                .map(|kb| kb * 1024)
+        });
+    from_proc.unwrap_or(4 << 30)
+}
+
+fn uuid(seed: &str) -> [u8; 16] {
+    // FNV-1a over the seed, twice with different offsets: stable across runs of one build.
+    let mut out = [0u8; 16];
+    for (half, basis) in [
+        (0usize, 0xcbf2_9ce4_8422_2325u64),
+        (8, 0x6c62_272e_07bb_0142),
+    ] {
+        let mut h = basis;
+        for b in seed.bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        out[half..half + 8].copy_from_slice(&h.to_le_bytes());
+    }
+    out
+}
+
+impl PhysicalDevice {
+    pub fn new(debug: std::sync::Arc<crate::debug_utils::DebugUtils>) -> PhysicalDevice {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let version = env!("CARGO_PKG_VERSION");
+        PhysicalDevice {
+            heap_size: total_memory() / 4 * 3,
+            threads,
+            device_name: format!("Pumice CPU ({threads} threads)"),
+            pipeline_cache_uuid: uuid(&format!("pumice-pipeline-cache-{version}")),
+            device_uuid: uuid("pumice-device"),
+            driver_uuid: uuid(&format!("pumice-driver-{version}")),
+            debug,
+        }
+    }
+
+    pub fn limits(&self) -> vk::PhysicalDeviceLimits {
+        vk::PhysicalDeviceLimits {
+            max_image_dimension1_d: 16384,
+            max_image_dimension2_d: 16384,
+            max_image_dimension3_d: 2048,
+            max_image_dimension_cube: 16384,
+            max_image_array_layers: 2048,
+            max_texel_buffer_elements: 65536,
+            max_uniform_buffer_range: 16384,
+            max_storage_buffer_range: 1 << 27,
+            max_push_constants_size: 128,
+            max_memory_allocation_count: 4096,
+            max_sampler_allocation_count: 4000,
+            buffer_image_granularity: 1,
+            sparse_address_space_size: 0,
+            max_bound_descriptor_sets: 4,
+            max_per_stage_descriptor_samplers: 16,
+            max_per_stage_descriptor_uniform_buffers: 12,
+            max_per_stage_descriptor_storage_buffers: 4,
+            max_per_stage_descriptor_sampled_images: 16,
+            max_per_stage_descriptor_storage_images: 4,
+            max_per_stage_descriptor_input_attachments: 4,
+            max_per_stage_resources: 128,
+            max_descriptor_set_samplers: 96,
+            max_descriptor_set_uniform_buffers: 72,
+            max_descriptor_set_uniform_buffers_dynamic: 8,
+            max_descriptor_set_storage_buffers: 24,
+            max_descriptor_set_storage_buffers_dynamic: 4,
+            max_descriptor_set_sampled_images: 96,
+            max_descriptor_set_storage_images: 24,
+            max_descriptor_set_input_attachments: 4,
+            max_vertex_input_attributes: 16,
+            max_vertex_input_bindings: 16,
+            max_vertex_input_attribute_offset: 2047,
+            max_vertex_input_binding_stride: 2048,
+            max_vertex_output_components: 64,
+            max_tessellation_generation_level: 0,
+            max_tessellation_patch_size: 0,
+            max_tessellation_control_per_vertex_input_components: 0,
+            max_tessellation_control_per_vertex_output_components: 0,
+            max_tessellation_control_per_patch_output_components: 0,
+            max_tessellation_control_total_output_components: 0,
+            max_tessellation_evaluation_input_components: 0,
+            max_tessellation_evaluation_output_components: 0,
+            max_geometry_shader_invocations: 0,
+            max_geometry_input_components: 0,
+            max_geometry_output_components: 0,
+            max_geometry_output_vertices: 0,
+            max_geometry_total_output_components: 0,
+            max_fragment_input_components: 64,
+            max_fragment_output_attachments: 4,
+            max_fragment_dual_src_attachments: 0,
+            max_fragment_combined_output_resources: 4,
+            max_compute_shared_memory_size: 16384,
+            max_compute_work_group_count: [65535; 3],
+            max_compute_work_group_invocations: 128,
+            max_compute_work_group_size: [128, 128, 64],
+            sub_pixel_precision_bits: 8,
+            sub_texel_precision_bits: 4,
+            mipmap_precision_bits: 4,
+            max_draw_indexed_index_value: u32::MAX,
+            max_draw_indirect_count: 1,
+            max_sampler_lod_bias: 2.0,
+            max_sampler_anisotropy: 1.0,
+            max_viewports: 1,
+            max_viewport_dimensions: [4096, 4096],
+            viewport_bounds_range: [-8192.0, 8191.0],
+            viewport_sub_pixel_bits: 0,
+            min_memory_map_alignment: pumice_memory::ALLOCATION_ALIGNMENT,
+            min_texel_buffer_offset_alignment: 16,
+            min_uniform_buffer_offset_alignment: 16,
+            min_storage_buffer_offset_alignment: 16,
+            min_texel_offset: -8,
+            max_texel_offset: 7,
+            min_texel_gather_offset: 0,
+            max_texel_gather_offset: 0,
+            min_interpolation_offset: 0.0,
+            max_interpolation_offset: 0.0,
+            sub_pixel_interpolation_offset_bits: 0,
+            max_framebuffer_width: 4096,
+            max_framebuffer_height: 4096,
+            max_framebuffer_layers: 256,
+            framebuffer_color_sample_counts: vk::SampleCountFlags::TYPE_1,
+            framebuffer_depth_sample_counts: vk::SampleCountFlags::TYPE_1,
+            framebuffer_stencil_sample_counts: vk::SampleCountFlags::TYPE_1,
+            framebuffer_no_attachments_sample_counts: vk::SampleCountFlags::TYPE_1,
+            max_color_attachments: 4,
+            sampled_image_color_sample_counts: vk::SampleCountFlags::TYPE_1,
+            sampled_image_integer_sample_counts: vk::SampleCountFlags::TYPE_1,
+            sampled_image_depth_sample_counts: vk::SampleCountFlags::TYPE_1,
+            sampled_image_stencil_sample_counts: vk::SampleCountFlags::TYPE_1,
+            storage_image_sample_counts: vk::SampleCountFlags::TYPE_1,
+            max_sample_mask_words: 1,
+            timestamp_compute_and_graphics: vk::TRUE,
+            timestamp_period: 1.0,
+            max_clip_distances: 0,
+            max_cull_distances: 0,
+            max_combined_clip_and_cull_distances: 0,
+            discrete_queue_priorities: 2,
+            point_size_range: [1.0, 1.0],
+            line_width_range: [1.0, 1.0],
+            point_size_granularity: 0.0,
+            line_width_granularity: 0.0,
+            strict_lines: vk::FALSE,
+            standard_sample_locations: vk::TRUE,
+            optimal_buffer_copy_offset_alignment: 1,
+            optimal_buffer_copy_row_pitch_alignment: 1,
+            non_coherent_atom_size: 1,
+        }
+    }
+
+    pub fn properties(&self) -> vk::PhysicalDeviceProperties {
+        let mut props = vk::PhysicalDeviceProperties {
+            api_version: API_VERSION,
+            driver_version: DRIVER_VERSION,
+            vendor_id: VENDOR_ID,
+            device_id: DEVICE_ID,
+            device_type: vk::PhysicalDeviceType::CPU,
+            limits: self.limits(),
+            pipeline_cache_uuid: self.pipeline_cache_uuid,
+            ..Default::default()
+        };
+        copy_str(&mut props.device_name, &self.device_name);
+        props
+    }
+
+    /// The 1.0 features: none yet (they arrive with shaders and graphics).
+    pub fn features(&self) -> vk::PhysicalDeviceFeatures {
+        vk::PhysicalDeviceFeatures::default()
+    }
+
+    pub fn vulkan11_features(&self, f: &mut vk::PhysicalDeviceVulkan11Features) {
+        // Nothing of 1.1's optional features works yet.
+        let _ = f;
+    }
+
+    pub fn vulkan12_features(&self, f: &mut vk::PhysicalDeviceVulkan12Features) {
+        f.timeline_semaphore = vk::TRUE;
+        f.host_query_reset = vk::TRUE;
+    }
+
+    pub fn vulkan13_features(&self, f: &mut vk::PhysicalDeviceVulkan13Features) {
+        f.synchronization2 = vk::TRUE;
+        f.maintenance4 = vk::TRUE;
+        f.private_data = vk::TRUE;
+    }
+
+    pub fn vulkan11_properties(&self, p: &mut vk::PhysicalDeviceVulkan11Properties) {
+        p.device_uuid = self.device_uuid;
+        p.driver_uuid = self.driver_uuid;
+        p.device_luid = [0; 8];
+        p.device_node_mask = 0;
+        p.device_luid_valid = vk::FALSE;
+        // No shader stage runs yet, so no subgroup operations; the size is the interpreter's
+        // future batch width and is only a number until then.
+        p.subgroup_size = 1;
+        p.subgroup_supported_stages = vk::ShaderStageFlags::empty();
+        p.subgroup_supported_operations = vk::SubgroupFeatureFlags::empty();
+        p.subgroup_quad_operations_in_all_stages = vk::FALSE;
+        p.point_clipping_behavior = vk::PointClippingBehavior::ALL_CLIP_PLANES;
+        p.max_multiview_view_count = 0;
+        p.max_multiview_instance_index = 0;
+        p.protected_no_fault = vk::FALSE;
+        p.max_per_set_descriptors = 1024;
+        p.max_memory_allocation_size = self.heap_size;
+    }
+
+    pub fn vulkan12_properties(&self, p: &mut vk::PhysicalDeviceVulkan12Properties) {
+        // No VkDriverId is registered for Pumice; 0 is reported and the name says who we are.
+        p.driver_id = vk::DriverId::from_raw(0);
+        copy_cstr(&mut p.driver_name, DRIVER_NAME);
+        copy_cstr(
+            &mut p.driver_info,
+            concat!("Pumice ", env!("CARGO_PKG_VERSION"), " (no JIT)"),
+        );
+        p.conformance_version = vk::ConformanceVersion::default();
+        p.denorm_behavior_independence = vk::ShaderFloatControlsIndependence::ALL;
+        p.rounding_mode_independence = vk::ShaderFloatControlsIndependence::ALL;
+        p.max_update_after_bind_descriptors_in_all_pools = 0;
+        p.supported_depth_resolve_modes = vk::ResolveModeFlags::empty();
+        p.supported_stencil_resolve_modes = vk::ResolveModeFlags::empty();
+        p.max_timeline_semaphore_value_difference = u64::MAX;
+        p.framebuffer_integer_color_sample_counts = vk::SampleCountFlags::TYPE_1;
+    }
+
+    pub fn vulkan13_properties(&self, p: &mut vk::PhysicalDeviceVulkan13Properties) {
+        p.min_subgroup_size = 1;
+        p.max_subgroup_size = 1;
+        p.max_compute_workgroup_subgroups = 0;
+        p.required_subgroup_size_stages = vk::ShaderStageFlags::empty();
+        p.max_inline_uniform_block_size = 0;
+        p.max_inline_uniform_total_size = 0;
+        p.storage_texel_buffer_offset_alignment_bytes = 16;
+        p.storage_texel_buffer_offset_single_texel_alignment = vk::FALSE;
+        p.uniform_texel_buffer_offset_alignment_bytes = 16;
+        p.uniform_texel_buffer_offset_single_texel_alignment = vk::FALSE;
+        p.max_buffer_size = self.heap_size;
+    }
+
+    pub fn queue_family(&self) -> vk::QueueFamilyProperties {
+        vk::QueueFamilyProperties {
+            queue_flags: vk::QueueFlags::GRAPHICS
+                | vk::QueueFlags::COMPUTE
+                | vk::QueueFlags::TRANSFER,
+            queue_count: QUEUE_COUNT,
+            timestamp_valid_bits: 64,
+            // Transfers work on any texel granularity.
+            min_image_transfer_granularity: vk::Extent3D {
+                width: 1,
+                height: 1,
+                depth: 1,
+            },
+        }
+    }
+
+    pub fn memory_properties(&self) -> vk::PhysicalDeviceMemoryProperties {
+        let mut props = vk::PhysicalDeviceMemoryProperties {
+            memory_type_count: MEMORY_TYPE_COUNT,
+            memory_heap_count: 1,
+            ..Default::default()
+        };
+        props.memory_types[0] = vk::MemoryType {
+            property_flags: vk::MemoryPropertyFlags::DEVICE_LOCAL
+                | vk::MemoryPropertyFlags::HOST_VISIBLE
+                | vk::MemoryPropertyFlags::HOST_COHERENT
+                | vk::MemoryPropertyFlags::HOST_CACHED,
+            heap_index: 0,
+        };
+        props.memory_heaps[0] = vk::MemoryHeap {
+            size: self.heap_size,
+            flags: vk::MemoryHeapFlags::DEVICE_LOCAL,
+        };
+        props
+    }
+
+    pub fn format_properties(&self, format: vk::Format) -> vk::FormatProperties {
+        format_support::format_properties(format)
+    }
+}
+
+/// Writes `s` into a fixed-size C string field, truncating and terminating.
+pub fn copy_cstr(dst: &mut [std::ffi::c_char], s: &str) {
+    let n = s.len().min(dst.len().saturating_sub(1));
+    for (d, &b) in dst.iter_mut().zip(s.as_bytes()[..n].iter()) {
+        *d = b as std::ffi::c_char;
+    }
+    if let Some(end) = dst.get_mut(n) {
+        *end = 0;
+    }
+}
+
+fn copy_str(dst: &mut [std::ffi::c_char], s: &str) {
+    copy_cstr(dst, s)
+}
+
+/// Reads a fixed-size C string field.
+pub fn read_cstr(src: &[std::ffi::c_char]) -> String {
+    let bytes: Vec<u8> = src
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}

@@ -1,0 +1,333 @@
+//! Queues: each has a worker thread that executes submissions in order.
+//!
+//! `vkQueueSubmit` sends a batch down a channel and returns. The worker waits on the batch's
+//! semaphores, runs its command buffers, signals its semaphores and then its fence. Commands of
+//! one queue run in submission order on that thread, which satisfies every pipeline barrier
+//! between transfer commands; data-parallel work inside a command (rasterization, compute)
+//! fans out to the worker pool and joins before the next command.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+
+use ash::vk;
+use pumice_raster::transfer as t;
+
+use crate::command_buffer::{Command, Recording};
+use crate::debug_utils::DebugUtils;
+use crate::handle::{HandleObject, Ref};
+use crate::query::timestamp_now;
+use crate::sync::{lock, wait_until, Deadline, Fence, Semaphore, WaitError};
+
+/// State every queue of a device shares.
+#[derive(Debug)]
+pub struct DeviceShared {
+    pub lost: AtomicBool,
+    pub debug: Arc<DebugUtils>,
+}
+
+impl DeviceShared {
+    pub fn mark_lost(&self, why: &str) {
+        if !self.lost.swap(true, Ordering::AcqRel) {
+            self.debug
+                .error(format!("device lost: {why}"), (vk::ObjectType::DEVICE, 0));
+        }
+    }
+}
+
+/// One `VkSubmitInfo`.
+#[derive(Debug, Default)]
+pub struct Submission {
+    pub waits: Vec<(Ref<Semaphore>, u64)>,
+    pub command_buffers: Vec<Arc<Recording>>,
+    pub signals: Vec<(Ref<Semaphore>, u64)>,
+}
+
+/// One `vkQueueSubmit` call.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub submissions: Vec<Submission>,
+    pub fence: Option<Ref<Fence>>,
+}
+
+#[derive(Debug, Default)]
+struct Progress {
+    submitted: u64,
+    completed: u64,
+}
+
+#[derive(Debug)]
+struct QueueShared {
+    progress: Mutex<Progress>,
+    cv: Condvar,
+    device: Arc<DeviceShared>,
+}
+
+#[derive(Debug)]
+pub struct Queue {
+    pub family: u32,
+    pub index: u32,
+    pub flags: vk::DeviceQueueCreateFlags,
+    shared: Arc<QueueShared>,
+    sender: Mutex<Option<mpsc::Sender<Batch>>>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl HandleObject for Queue {
+    const TAG: u64 = u64::from_le_bytes(*b"pmQUEUE_");
+}
+
+impl Queue {
+    pub fn new(
+        family: u32,
+        index: u32,
+        flags: vk::DeviceQueueCreateFlags,
+        device: Arc<DeviceShared>,
+    ) -> Result<Queue, vk::Result> {
+        let shared = Arc::new(QueueShared {
+            progress: Mutex::default(),
+            cv: Condvar::new(),
+            device,
+        });
+        let (sender, receiver) = mpsc::channel::<Batch>();
+        let worker_shared = shared.clone();
+        let worker = std::thread::Builder::new()
+            .name(format!("pumice-queue-{family}.{index}"))
+            .spawn(move || run_worker(receiver, worker_shared))
+            .map_err(|_| vk::Result::ERROR_INITIALIZATION_FAILED)?;
+        Ok(Queue {
+            family,
+            index,
+            flags,
+            shared,
+            sender: Mutex::new(Some(sender)),
+            worker: Mutex::new(Some(worker)),
+        })
+    }
+
+    pub fn submit(&self, batch: Batch) -> Result<(), vk::Result> {
+        if self.shared.device.lost.load(Ordering::Acquire) {
+            return Err(vk::Result::ERROR_DEVICE_LOST);
+        }
+        let sender = lock(&self.sender);
+        let sender = sender.as_ref().ok_or(vk::Result::ERROR_DEVICE_LOST)?;
+        lock(&self.shared.progress).submitted += 1;
+        sender
+            .send(batch)
+            .map_err(|_| vk::Result::ERROR_DEVICE_LOST)
+    }
+
+    /// Waits until everything submitted so far has finished.
+    pub fn wait_idle(&self) -> Result<(), WaitError> {
+        let target = lock(&self.shared.progress).submitted;
+        wait_until(
+            lock(&self.shared.progress),
+            &self.shared.cv,
+            Deadline::forever(),
+            &self.shared.device.lost,
+            |p| p.completed >= target,
+        )
+        .map(|_| ())
+    }
+}
+
+impl Drop for Queue {
+    fn drop(&mut self) {
+        // Closing the channel ends the worker once it has drained what was submitted.
+        lock(&self.sender).take();
+        if let Some(worker) = lock(&self.worker).take() {
+            let _ = worker.join();
+        }
+    }
+}
+
+fn run_worker(receiver: mpsc::Receiver<Batch>, shared: Arc<QueueShared>) {
+    let device = &shared.device;
+    for batch in receiver {
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_batch(&batch, device)));
+        if outcome.is_err() {
+            device.mark_lost("a command panicked on the queue thread");
+        }
+        if let Some(fence) = &batch.fence {
+            fence.signal();
+        }
+        lock(&shared.progress).completed += 1;
+        shared.cv.notify_all();
+    }
+}
+
+fn run_batch(batch: &Batch, device: &DeviceShared) {
+    for submission in &batch.submissions {
+        for (semaphore, value) in &submission.waits {
+            if semaphore
+                .wait(*value, Deadline::forever(), &device.lost)
+                .is_err()
+            {
+                return;
+            }
+        }
+        for recording in &submission.command_buffers {
+            execute(recording, device);
+        }
+        for (semaphore, value) in &submission.signals {
+            semaphore.signal(*value);
+        }
+    }
+}
+
+/// Runs a recording's commands in order.
+pub fn execute(recording: &Recording, device: &DeviceShared) {
+    for command in &recording.commands {
+        if device.lost.load(Ordering::Acquire) {
+            return;
+        }
+        if let Err(why) = execute_one(command, device) {
+            // A region outside its resources: Vulkan calls this invalid usage. Nothing was
+            // written (the transfer checks every region first); tell the application.
+            device.debug.error(
+                format!("command skipped: {why}: {command:?}"),
+                (vk::ObjectType::COMMAND_BUFFER, 0),
+            );
+        }
+    }
+}
+
+fn unbound() -> &'static str {
+    "resource has no memory bound"
+}
+
+fn execute_one(command: &Command, device: &DeviceShared) -> Result<(), &'static str> {
+    let bad = |_: t::TransferError| "region outside the resource";
+    match command {
+        Command::CopyBuffer { src, dst, regions } => t::copy_buffer(
+            src.as_ref().ok_or_else(unbound)?,
+            dst.as_ref().ok_or_else(unbound)?,
+            regions,
+        )
+        .map_err(bad),
+        Command::CopyImage { src, dst, regions } => t::copy_image(
+            src.as_ref().ok_or_else(unbound)?,
+            dst.as_ref().ok_or_else(unbound)?,
+            regions,
+        )
+        .map_err(bad),
+        Command::CopyBufferToImage { src, dst, regions } => t::copy_buffer_to_image(
+            src.as_ref().ok_or_else(unbound)?,
+            dst.as_ref().ok_or_else(unbound)?,
+            regions,
+        )
+        .map_err(bad),
+        Command::CopyImageToBuffer { src, dst, regions } => t::copy_image_to_buffer(
+            src.as_ref().ok_or_else(unbound)?,
+            dst.as_ref().ok_or_else(unbound)?,
+            regions,
+        )
+        .map_err(bad),
+        Command::BlitImage {
+            src,
+            dst,
+            regions,
+            filter,
+        } => t::blit_image(
+            src.as_ref().ok_or_else(unbound)?,
+            dst.as_ref().ok_or_else(unbound)?,
+            regions,
+            *filter,
+        )
+        .map_err(bad),
+        Command::FillBuffer {
+            dst,
+            offset,
+            size,
+            data,
+        } => t::fill_buffer(dst.as_ref().ok_or_else(unbound)?, *offset, *size, *data).map_err(bad),
+        Command::UpdateBuffer { dst, offset, data } => {
+            t::update_buffer(dst.as_ref().ok_or_else(unbound)?, *offset, data).map_err(bad)
+        }
+        Command::ClearColorImage {
+            image,
+            color,
+            ranges,
+        } => t::clear_color_image(image.as_ref().ok_or_else(unbound)?, *color, ranges).map_err(bad),
+        Command::ClearDepthStencilImage {
+            image,
+            depth,
+            stencil,
+            ranges,
+        } => t::clear_depth_stencil_image(
+            image.as_ref().ok_or_else(unbound)?,
+            *depth,
+            *stencil,
+            ranges,
+        )
+        .map_err(bad),
+        Command::SetEvent(event) => {
+            event.set();
+            Ok(())
+        }
+        Command::ResetEvent(event) => {
+            event.reset();
+            Ok(())
+        }
+        Command::WaitEvents(events) => {
+            for event in events {
+                if event.wait(Deadline::forever(), &device.lost).is_err() {
+                    return Err("device lost while waiting for an event");
+                }
+            }
+            Ok(())
+        }
+        Command::WriteTimestamp { pool, query } => {
+            pool.write(*query, timestamp_now());
+            Ok(())
+        }
+        Command::ResetQueryPool { pool, first, count } => {
+            pool.reset(*first, *count);
+            Ok(())
+        }
+        Command::CopyQueryPoolResults {
+            pool,
+            first,
+            count,
+            dst,
+            offset,
+            stride,
+            flags,
+        } => {
+            let buf = dst.as_ref().ok_or_else(unbound)?;
+            let word = if flags.contains(vk::QueryResultFlags::TYPE_64) {
+                8
+            } else {
+                4
+            };
+            let per_query =
+                word * (1 + flags.contains(vk::QueryResultFlags::WITH_AVAILABILITY) as u64);
+            let len = if *count == 0 {
+                0
+            } else {
+                (*count as u64 - 1) * stride + per_query
+            };
+            if offset.checked_add(len).map_or(true, |end| end > buf.size) {
+                return Err("query results outside the buffer");
+            }
+            // Read the destination first so that bytes between strided results are kept.
+            let mut bytes = vec![0u8; len as usize];
+            buf.memory
+                .read(buf.offset + offset, &mut bytes)
+                .map_err(|_| "buffer range")?;
+            pool.results(*first, *count, &mut bytes, *stride, *flags, &device.lost)
+                .map_err(|_| "query results")?;
+            buf.memory
+                .write(buf.offset + offset, &bytes)
+                .map_err(|_| "buffer range")
+        }
+        Command::ExecuteCommands(recordings) => {
+            for r in recordings {
+                execute(r, device);
+            }
+            Ok(())
+        }
+    }
+}
