@@ -1,0 +1,175 @@
+//! Shared setup for the API tests: ash pointed straight at Pumice's `vk_icdGetInstanceProcAddr`,
+//! so no loader, no manifest and no display are needed.
+#![allow(dead_code)]
+
+use ash::vk;
+
+pub fn entry() -> ash::Entry {
+    // SAFETY: `vk_icdGetInstanceProcAddr` has the signature of `vkGetInstanceProcAddr` and
+    // answers global commands for a null instance.
+    unsafe {
+        ash::Entry::from_static_fn(ash::StaticFn { get_instance_proc_addr: vk_pumice::vk_icdGetInstanceProcAddr })
+    }
+}
+
+/// An instance, the device and its first queue.
+pub struct Ctx {
+    pub entry: ash::Entry,
+    pub instance: ash::Instance,
+    pub physical: vk::PhysicalDevice,
+    pub device: ash::Device,
+    pub queue: vk::Queue,
+    pub pool: vk::CommandPool,
+}
+
+impl Ctx {
+    pub fn new() -> Ctx {
+        Ctx::with_queues(1)
+    }
+
+    pub fn with_queues(queue_count: u32) -> Ctx {
+        let entry = entry();
+        let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_3);
+        let instance =
+            unsafe { entry.create_instance(&vk::InstanceCreateInfo::default().application_info(&app), None) }
+                .expect("create instance");
+        let physical = unsafe { instance.enumerate_physical_devices() }.unwrap()[0];
+        let priorities = vec![1.0f32; queue_count as usize];
+        let queue_info = [vk::DeviceQueueCreateInfo::default().queue_family_index(0).queue_priorities(&priorities)];
+        let mut v12 = vk::PhysicalDeviceVulkan12Features::default().timeline_semaphore(true).host_query_reset(true);
+        let mut v13 = vk::PhysicalDeviceVulkan13Features::default().synchronization2(true);
+        let device = unsafe {
+            instance.create_device(
+                physical,
+                &vk::DeviceCreateInfo::default().queue_create_infos(&queue_info).push_next(&mut v12).push_next(&mut v13),
+                None,
+            )
+        }
+        .expect("create device");
+        let queue = unsafe { device.get_device_queue(0, 0) };
+        let pool = unsafe {
+            device.create_command_pool(
+                &vk::CommandPoolCreateInfo::default().flags(vk::CommandPoolCreateFlags::RESET_COMMAND_BUFFER),
+                None,
+            )
+        }
+        .unwrap();
+        Ctx { entry, instance, physical, device, queue, pool }
+    }
+
+    /// A host-visible buffer with its own memory, mapped.
+    pub fn buffer(&self, size: u64) -> TestBuffer {
+        unsafe {
+            let buffer = self
+                .device
+                .create_buffer(
+                    &vk::BufferCreateInfo::default()
+                        .size(size)
+                        .usage(vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::TRANSFER_DST),
+                    None,
+                )
+                .unwrap();
+            let req = self.device.get_buffer_memory_requirements(buffer);
+            let memory = self
+                .device
+                .allocate_memory(&vk::MemoryAllocateInfo::default().allocation_size(req.size).memory_type_index(0), None)
+                .unwrap();
+            self.device.bind_buffer_memory(buffer, memory, 0).unwrap();
+            let ptr = self.device.map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty()).unwrap() as *mut u8;
+            TestBuffer { buffer, memory, ptr, size: size as usize }
+        }
+    }
+
+    /// An optimal-tiling image with its own memory.
+    pub fn image(&self, info: &vk::ImageCreateInfo) -> (vk::Image, vk::DeviceMemory) {
+        unsafe {
+            let image = self.device.create_image(info, None).unwrap();
+            let req = self.device.get_image_memory_requirements(image);
+            let memory = self
+                .device
+                .allocate_memory(&vk::MemoryAllocateInfo::default().allocation_size(req.size).memory_type_index(0), None)
+                .unwrap();
+            self.device.bind_image_memory(image, memory, 0).unwrap();
+            (image, memory)
+        }
+    }
+
+    pub fn image_2d(&self, format: vk::Format, width: u32, height: u32) -> (vk::Image, vk::DeviceMemory) {
+        self.image(
+            &vk::ImageCreateInfo::default()
+                .image_type(vk::ImageType::TYPE_2D)
+                .format(format)
+                .extent(vk::Extent3D { width, height, depth: 1 })
+                .mip_levels(1)
+                .array_layers(1)
+                .samples(vk::SampleCountFlags::TYPE_1)
+                .tiling(vk::ImageTiling::OPTIMAL)
+                .usage(vk::ImageUsageFlags::TRANSFER_SRC | vk::ImageUsageFlags::TRANSFER_DST),
+        )
+    }
+
+    pub fn command_buffer(&self) -> vk::CommandBuffer {
+        unsafe {
+            self.device.allocate_command_buffers(
+                &vk::CommandBufferAllocateInfo::default()
+                    .command_pool(self.pool)
+                    .level(vk::CommandBufferLevel::PRIMARY)
+                    .command_buffer_count(1),
+            )
+        }
+        .unwrap()[0]
+    }
+
+    /// Records with `f`, submits, and waits for a fence.
+    pub fn run(&self, f: impl FnOnce(vk::CommandBuffer)) {
+        unsafe {
+            let cb = self.command_buffer();
+            self.device.begin_command_buffer(cb, &vk::CommandBufferBeginInfo::default()).unwrap();
+            f(cb);
+            self.device.end_command_buffer(cb).unwrap();
+            let fence = self.device.create_fence(&vk::FenceCreateInfo::default(), None).unwrap();
+            let cbs = [cb];
+            self.device.queue_submit(self.queue, &[vk::SubmitInfo::default().command_buffers(&cbs)], fence).unwrap();
+            self.device.wait_for_fences(&[fence], true, 10_000_000_000).unwrap();
+            self.device.destroy_fence(fence, None);
+            self.device.free_command_buffers(self.pool, &cbs);
+        }
+    }
+}
+
+impl Drop for Ctx {
+    fn drop(&mut self) {
+        unsafe {
+            let _ = self.device.device_wait_idle();
+            self.device.destroy_command_pool(self.pool, None);
+            self.device.destroy_device(None);
+            self.instance.destroy_instance(None);
+        }
+    }
+}
+
+pub struct TestBuffer {
+    pub buffer: vk::Buffer,
+    pub memory: vk::DeviceMemory,
+    pub ptr: *mut u8,
+    pub size: usize,
+}
+
+impl TestBuffer {
+    pub fn bytes(&self) -> &mut [u8] {
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.size) }
+    }
+}
+
+/// A deterministic pseudo-random byte sequence.
+pub fn pattern(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2654435761).wrapping_add(12345);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 8) as u8
+        })
+        .collect()
+}
