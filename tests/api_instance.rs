@@ -17,9 +17,19 @@ fn proc_addr_answers_implemented_commands_and_aliases_only() {
     let inst = ctx.instance.handle();
     // Global commands without an instance; instance commands only with one.
     assert!(proc_addr(&ctx.entry, vk::Instance::null(), c"vkCreateInstance").is_some());
-    assert!(proc_addr(&ctx.entry, vk::Instance::null(), c"vkEnumerateInstanceVersion").is_some());
+    assert!(proc_addr(
+        &ctx.entry,
+        vk::Instance::null(),
+        c"vkEnumerateInstanceVersion"
+    )
+    .is_some());
     assert!(proc_addr(&ctx.entry, vk::Instance::null(), c"vkGetInstanceProcAddr").is_some());
-    assert!(proc_addr(&ctx.entry, vk::Instance::null(), c"vkEnumeratePhysicalDevices").is_none());
+    assert!(proc_addr(
+        &ctx.entry,
+        vk::Instance::null(),
+        c"vkEnumeratePhysicalDevices"
+    )
+    .is_none());
     assert!(proc_addr(&ctx.entry, inst, c"vkEnumeratePhysicalDevices").is_some());
     // Promoted commands under their extension names resolve to the core command.
     let core = proc_addr(&ctx.entry, inst, c"vkGetPhysicalDeviceProperties2").unwrap();
@@ -32,8 +42,9 @@ fn proc_addr_answers_implemented_commands_and_aliases_only() {
     assert!(proc_addr(&ctx.entry, inst, c"vkCreateGraphicsPipelines").is_none());
     assert!(proc_addr(&ctx.entry, inst, c"vkNoSuchCommand").is_none());
     // Device-level lookup refuses instance-level commands.
-    let gdpa: vk::PFN_vkGetDeviceProcAddr =
-        unsafe { std::mem::transmute(proc_addr(&ctx.entry, inst, c"vkGetDeviceProcAddr").unwrap()) };
+    let gdpa: vk::PFN_vkGetDeviceProcAddr = unsafe {
+        std::mem::transmute(proc_addr(&ctx.entry, inst, c"vkGetDeviceProcAddr").unwrap())
+    };
     let dev = ctx.device.handle();
     assert!(unsafe { gdpa(dev, c"vkQueueSubmit".as_ptr()) }.is_some());
     assert!(unsafe { gdpa(dev, c"vkQueueSubmit2KHR".as_ptr()) }.is_some());
@@ -50,7 +61,10 @@ fn every_listed_command_resolves() {
     let ctx = Ctx::new();
     for name in vk_pumice::entry::implemented_commands() {
         let c = std::ffi::CString::new(name).unwrap();
-        assert!(proc_addr(&ctx.entry, ctx.instance.handle(), &c).is_some(), "{name}");
+        assert!(
+            proc_addr(&ctx.entry, ctx.instance.handle(), &c).is_some(),
+            "{name}"
+        );
     }
     assert!(vk_pumice::entry::implemented_commands().len() > 150);
 }
@@ -58,10 +72,16 @@ fn every_listed_command_resolves() {
 #[test]
 fn loader_interface_negotiation() {
     let mut v = 7u32;
-    assert_eq!(unsafe { vk_pumice::vk_icdNegotiateLoaderICDInterfaceVersion(&mut v) }, vk::Result::SUCCESS);
+    assert_eq!(
+        unsafe { vk_pumice::vk_icdNegotiateLoaderICDInterfaceVersion(&mut v) },
+        vk::Result::SUCCESS
+    );
     assert_eq!(v, 7);
     let mut v = 99u32;
-    assert_eq!(unsafe { vk_pumice::vk_icdNegotiateLoaderICDInterfaceVersion(&mut v) }, vk::Result::SUCCESS);
+    assert_eq!(
+        unsafe { vk_pumice::vk_icdNegotiateLoaderICDInterfaceVersion(&mut v) },
+        vk::Result::SUCCESS
+    );
     assert_eq!(v, 7);
     let mut v = 2u32;
     assert_eq!(
@@ -77,23 +97,47 @@ fn loader_interface_negotiation() {
 #[test]
 fn version_extensions_and_physical_device() {
     let entry = entry();
-    assert_eq!(unsafe { entry.try_enumerate_instance_version() }.unwrap(), Some(vk::make_api_version(0, 1, 3, 281)));
+    assert_eq!(
+        unsafe { entry.try_enumerate_instance_version() }.unwrap(),
+        Some(vk::make_api_version(0, 1, 3, 281))
+    );
     let exts = unsafe { entry.enumerate_instance_extension_properties(None) }.unwrap();
-    let names: Vec<String> =
-        exts.iter().map(|e| e.extension_name_as_c_str().unwrap().to_string_lossy().into_owned()).collect();
-    for want in ["VK_KHR_get_physical_device_properties2", "VK_EXT_debug_utils", "VK_KHR_device_group_creation"] {
+    let names: Vec<String> = exts
+        .iter()
+        .map(|e| {
+            e.extension_name_as_c_str()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    for want in [
+        "VK_KHR_get_physical_device_properties2",
+        "VK_EXT_debug_utils",
+        "VK_KHR_device_group_creation",
+    ] {
         assert!(names.iter().any(|n| n == want), "{want}");
     }
     // Unknown extension: refused.
     let bad = [c"VK_KHR_no_such_extension".as_ptr()];
-    let err = unsafe { entry.create_instance(&vk::InstanceCreateInfo::default().enabled_extension_names(&bad), None) };
+    let err = unsafe {
+        entry.create_instance(
+            &vk::InstanceCreateInfo::default().enabled_extension_names(&bad),
+            None,
+        )
+    };
     assert_eq!(err.err(), Some(vk::Result::ERROR_EXTENSION_NOT_PRESENT));
 
     let ctx = Ctx::new();
     let i = &ctx.instance;
     let props = unsafe { i.get_physical_device_properties(ctx.physical) };
     assert_eq!(props.device_type, vk::PhysicalDeviceType::CPU);
-    assert!(props.device_name_as_c_str().unwrap().to_str().unwrap().starts_with("Pumice"));
+    assert!(props
+        .device_name_as_c_str()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("Pumice"));
     assert!(props.limits.max_image_dimension2_d >= 4096);
 
     // pNext chains: the 1.1/1.2/1.3 structures, an unknown structure in the middle is skipped.
@@ -109,7 +153,10 @@ fn version_extensions_and_physical_device() {
     unsafe { i.get_physical_device_properties2(ctx.physical, &mut p2) };
     assert_eq!(p2.properties.device_type, vk::PhysicalDeviceType::CPU);
     assert!(v11.max_memory_allocation_size > 0);
-    assert_eq!(v12.driver_name_as_c_str().unwrap().to_str().unwrap(), "Pumice");
+    assert_eq!(
+        v12.driver_name_as_c_str().unwrap().to_str().unwrap(),
+        "Pumice"
+    );
     assert_eq!(v12.max_timeline_semaphore_value_difference, u64::MAX);
     assert!(v13.max_buffer_size > 0);
     assert_eq!(unknown.shader_group_handle_size, 0);
@@ -117,7 +164,10 @@ fn version_extensions_and_physical_device() {
     let mut f12 = vk::PhysicalDeviceVulkan12Features::default();
     let mut f13 = vk::PhysicalDeviceVulkan13Features::default();
     let mut ts = vk::PhysicalDeviceTimelineSemaphoreFeatures::default();
-    let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut f12).push_next(&mut f13).push_next(&mut ts);
+    let mut f2 = vk::PhysicalDeviceFeatures2::default()
+        .push_next(&mut f12)
+        .push_next(&mut f13)
+        .push_next(&mut ts);
     unsafe { i.get_physical_device_features2(ctx.physical, &mut f2) };
     let geometry = f2.features.geometry_shader;
     assert_eq!(f12.timeline_semaphore, vk::TRUE);
@@ -132,10 +182,19 @@ fn version_extensions_and_physical_device() {
     let families = unsafe { i.get_physical_device_queue_family_properties(ctx.physical) };
     assert_eq!(families.len(), 1);
     let f = families[0];
-    assert!(f.queue_flags.contains(vk::QueueFlags::GRAPHICS | vk::QueueFlags::COMPUTE | vk::QueueFlags::TRANSFER));
+    assert!(f
+        .queue_flags
+        .contains(vk::QueueFlags::GRAPHICS | vk::QueueFlags::COMPUTE | vk::QueueFlags::TRANSFER));
     assert!(f.queue_count >= 2);
     assert_eq!(f.timestamp_valid_bits, 64);
-    assert_eq!(f.min_image_transfer_granularity, vk::Extent3D { width: 1, height: 1, depth: 1 });
+    assert_eq!(
+        f.min_image_transfer_granularity,
+        vk::Extent3D {
+            width: 1,
+            height: 1,
+            depth: 1
+        }
+    );
 
     let mem = unsafe { i.get_physical_device_memory_properties(ctx.physical) };
     assert_eq!(mem.memory_heap_count, 1);
@@ -155,7 +214,10 @@ fn version_extensions_and_physical_device() {
 #[test]
 fn format_support_is_truthful() {
     let ctx = Ctx::new();
-    let fp = |f| unsafe { ctx.instance.get_physical_device_format_properties(ctx.physical, f) };
+    let fp = |f| unsafe {
+        ctx.instance
+            .get_physical_device_format_properties(ctx.physical, f)
+    };
     let rgba = fp(vk::Format::R8G8B8A8_UNORM);
     assert!(rgba.optimal_tiling_features.contains(
         vk::FormatFeatureFlags::TRANSFER_SRC
@@ -164,14 +226,22 @@ fn format_support_is_truthful() {
             | vk::FormatFeatureFlags::BLIT_DST
     ));
     // Sampling and attachments are not implemented yet, so not reported.
-    assert!(!rgba.optimal_tiling_features.contains(vk::FormatFeatureFlags::SAMPLED_IMAGE));
-    assert!(!rgba.optimal_tiling_features.contains(vk::FormatFeatureFlags::COLOR_ATTACHMENT));
+    assert!(!rgba
+        .optimal_tiling_features
+        .contains(vk::FormatFeatureFlags::SAMPLED_IMAGE));
+    assert!(!rgba
+        .optimal_tiling_features
+        .contains(vk::FormatFeatureFlags::COLOR_ATTACHMENT));
     assert!(rgba.buffer_features.is_empty());
     // Compressed formats cannot be decoded yet: nothing.
     let bc1 = fp(vk::Format::BC1_RGB_UNORM_BLOCK);
     assert!(bc1.optimal_tiling_features.is_empty() && bc1.linear_tiling_features.is_empty());
-    assert!(fp(vk::Format::D24_UNORM_S8_UINT).optimal_tiling_features.contains(vk::FormatFeatureFlags::TRANSFER_DST));
-    assert!(fp(vk::Format::from_raw(999_999)).optimal_tiling_features.is_empty());
+    assert!(fp(vk::Format::D24_UNORM_S8_UINT)
+        .optimal_tiling_features
+        .contains(vk::FormatFeatureFlags::TRANSFER_DST));
+    assert!(fp(vk::Format::from_raw(999_999))
+        .optimal_tiling_features
+        .is_empty());
 
     let ifp = |format, usage, tiling| unsafe {
         ctx.instance.get_physical_device_image_format_properties(
@@ -183,16 +253,36 @@ fn format_support_is_truthful() {
             vk::ImageCreateFlags::empty(),
         )
     };
-    let ok = ifp(vk::Format::R8G8B8A8_UNORM, vk::ImageUsageFlags::TRANSFER_DST, vk::ImageTiling::OPTIMAL).unwrap();
+    let ok = ifp(
+        vk::Format::R8G8B8A8_UNORM,
+        vk::ImageUsageFlags::TRANSFER_DST,
+        vk::ImageTiling::OPTIMAL,
+    )
+    .unwrap();
     assert!(ok.max_extent.width >= 4096 && ok.max_mip_levels > 1 && ok.max_array_layers > 1);
-    let linear = ifp(vk::Format::R8G8B8A8_UNORM, vk::ImageUsageFlags::TRANSFER_SRC, vk::ImageTiling::LINEAR).unwrap();
+    let linear = ifp(
+        vk::Format::R8G8B8A8_UNORM,
+        vk::ImageUsageFlags::TRANSFER_SRC,
+        vk::ImageTiling::LINEAR,
+    )
+    .unwrap();
     assert_eq!(linear.max_mip_levels, 1);
     assert_eq!(
-        ifp(vk::Format::R8G8B8A8_UNORM, vk::ImageUsageFlags::SAMPLED, vk::ImageTiling::OPTIMAL).err(),
+        ifp(
+            vk::Format::R8G8B8A8_UNORM,
+            vk::ImageUsageFlags::SAMPLED,
+            vk::ImageTiling::OPTIMAL
+        )
+        .err(),
         Some(vk::Result::ERROR_FORMAT_NOT_SUPPORTED)
     );
     assert_eq!(
-        ifp(vk::Format::BC7_UNORM_BLOCK, vk::ImageUsageFlags::TRANSFER_DST, vk::ImageTiling::OPTIMAL).err(),
+        ifp(
+            vk::Format::BC7_UNORM_BLOCK,
+            vk::ImageUsageFlags::TRANSFER_DST,
+            vk::ImageTiling::OPTIMAL
+        )
+        .err(),
         Some(vk::Result::ERROR_FORMAT_NOT_SUPPORTED)
     );
 }
@@ -201,24 +291,44 @@ fn format_support_is_truthful() {
 fn create_device_refuses_what_is_not_there() {
     let ctx = Ctx::new();
     let prio = [1.0];
-    let queues = [vk::DeviceQueueCreateInfo::default().queue_family_index(0).queue_priorities(&prio)];
-    let create = |info: &vk::DeviceCreateInfo| unsafe { ctx.instance.create_device(ctx.physical, info, None) };
+    let queues = [vk::DeviceQueueCreateInfo::default()
+        .queue_family_index(0)
+        .queue_priorities(&prio)];
+    let create = |info: &vk::DeviceCreateInfo| unsafe {
+        ctx.instance.create_device(ctx.physical, info, None)
+    };
 
     let geometry = vk::PhysicalDeviceFeatures::default().geometry_shader(true);
-    let r = create(&vk::DeviceCreateInfo::default().queue_create_infos(&queues).enabled_features(&geometry));
+    let r = create(
+        &vk::DeviceCreateInfo::default()
+            .queue_create_infos(&queues)
+            .enabled_features(&geometry),
+    );
     assert_eq!(r.err(), Some(vk::Result::ERROR_FEATURE_NOT_PRESENT));
 
     let mut dynamic = vk::PhysicalDeviceVulkan13Features::default().dynamic_rendering(true);
-    let r = create(&vk::DeviceCreateInfo::default().queue_create_infos(&queues).push_next(&mut dynamic));
+    let r = create(
+        &vk::DeviceCreateInfo::default()
+            .queue_create_infos(&queues)
+            .push_next(&mut dynamic),
+    );
     assert_eq!(r.err(), Some(vk::Result::ERROR_FEATURE_NOT_PRESENT));
 
     let mut f2 = vk::PhysicalDeviceFeatures2::default();
     f2.features.robust_buffer_access = vk::TRUE;
-    let r = create(&vk::DeviceCreateInfo::default().queue_create_infos(&queues).push_next(&mut f2));
+    let r = create(
+        &vk::DeviceCreateInfo::default()
+            .queue_create_infos(&queues)
+            .push_next(&mut f2),
+    );
     assert_eq!(r.err(), Some(vk::Result::ERROR_FEATURE_NOT_PRESENT));
 
     let ext = [c"VK_KHR_swapchain".as_ptr()];
-    let r = create(&vk::DeviceCreateInfo::default().queue_create_infos(&queues).enabled_extension_names(&ext));
+    let r = create(
+        &vk::DeviceCreateInfo::default()
+            .queue_create_infos(&queues)
+            .enabled_extension_names(&ext),
+    );
     assert_eq!(r.err(), Some(vk::Result::ERROR_EXTENSION_NOT_PRESENT));
 
     // Supported features, extensions and an unknown structure in the chain: accepted.
@@ -226,7 +336,10 @@ fn create_device_refuses_what_is_not_there() {
     let mut unknown = vk::PhysicalDeviceRayTracingPipelinePropertiesKHR::default();
     // An unknown structure at the end of the chain (ash's builder refuses to put it there).
     sync2.p_next = &mut unknown as *mut _ as *mut std::ffi::c_void;
-    let ok_ext = [c"VK_KHR_timeline_semaphore".as_ptr(), c"VK_KHR_synchronization2".as_ptr()];
+    let ok_ext = [
+        c"VK_KHR_timeline_semaphore".as_ptr(),
+        c"VK_KHR_synchronization2".as_ptr(),
+    ];
     let d = create(
         &vk::DeviceCreateInfo::default()
             .queue_create_infos(&queues)
@@ -234,13 +347,21 @@ fn create_device_refuses_what_is_not_there() {
             .push_next(&mut sync2),
     )
     .unwrap();
-    let exts = unsafe { ctx.instance.enumerate_device_extension_properties(ctx.physical) }.unwrap();
-    assert!(exts.iter().any(|e| e.extension_name_as_c_str().unwrap() == c"VK_KHR_timeline_semaphore"));
+    let exts = unsafe {
+        ctx.instance
+            .enumerate_device_extension_properties(ctx.physical)
+    }
+    .unwrap();
+    assert!(exts
+        .iter()
+        .any(|e| e.extension_name_as_c_str().unwrap() == c"VK_KHR_timeline_semaphore"));
     unsafe { d.destroy_device(None) };
 
     // Too many queues.
     let many = [1.0; 64];
-    let queues = [vk::DeviceQueueCreateInfo::default().queue_family_index(0).queue_priorities(&many)];
+    let queues = [vk::DeviceQueueCreateInfo::default()
+        .queue_family_index(0)
+        .queue_priorities(&many)];
     assert!(create(&vk::DeviceCreateInfo::default().queue_create_infos(&queues)).is_err());
 }
 
@@ -254,10 +375,27 @@ fn several_queues_work_independently() {
     let b = ctx.buffer(256);
     unsafe {
         let cb = ctx.command_buffer();
-        ctx.device.begin_command_buffer(cb, &vk::CommandBufferBeginInfo::default()).unwrap();
-        ctx.device.cmd_copy_buffer(cb, a.buffer, b.buffer, &[vk::BufferCopy { src_offset: 0, dst_offset: 0, size: 256 }]);
+        ctx.device
+            .begin_command_buffer(cb, &vk::CommandBufferBeginInfo::default())
+            .unwrap();
+        ctx.device.cmd_copy_buffer(
+            cb,
+            a.buffer,
+            b.buffer,
+            &[vk::BufferCopy {
+                src_offset: 0,
+                dst_offset: 0,
+                size: 256,
+            }],
+        );
         ctx.device.end_command_buffer(cb).unwrap();
-        ctx.device.queue_submit(q1, &[vk::SubmitInfo::default().command_buffers(&[cb])], vk::Fence::null()).unwrap();
+        ctx.device
+            .queue_submit(
+                q1,
+                &[vk::SubmitInfo::default().command_buffers(&[cb])],
+                vk::Fence::null(),
+            )
+            .unwrap();
         ctx.device.queue_wait_idle(q1).unwrap();
     }
     assert!(b.bytes().iter().all(|&x| x == 7));
