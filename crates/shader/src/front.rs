@@ -1,0 +1,92 @@
+//! Reading SPIR-V into a validated naga module.
+
+use naga::valid::{Capabilities, ValidationFlags, Validator};
+
+/// Why a SPIR-V module was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// The byte length is not a multiple of four, or the magic number is wrong.
+    NotSpirv,
+    /// naga's SPIR-V reader refused it; the text is its reason.
+    Frontend(String),
+    /// naga read it but its validator refused the result.
+    Validation(String),
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParseError::NotSpirv => write!(f, "not SPIR-V"),
+            ParseError::Frontend(s) => write!(f, "frontend: {s}"),
+            ParseError::Validation(s) => write!(f, "validation: {s}"),
+        }
+    }
+}
+
+const SPIRV_MAGIC: u32 = 0x0723_0203;
+
+/// Words of a SPIR-V binary given as bytes (little- or big-endian, as the magic number says).
+pub fn words(bytes: &[u8]) -> Result<Vec<u32>, ParseError> {
+    if bytes.len() % 4 != 0 || bytes.len() < 20 {
+        return Err(ParseError::NotSpirv);
+    }
+    let le: Vec<u32> = bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    if le[0] == SPIRV_MAGIC {
+        return Ok(le);
+    }
+    let be: Vec<u32> = bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    if be[0] == SPIRV_MAGIC {
+        return Ok(be);
+    }
+    Err(ParseError::NotSpirv)
+}
+
+/// Parses and validates a SPIR-V module. naga may panic on malformed input; that is caught
+/// here and reported as a frontend error, so no input crashes the driver.
+pub fn parse(words: &[u32]) -> Result<(naga::Module, naga::valid::ModuleInfo), ParseError> {
+    if words.first() != Some(&SPIRV_MAGIC) {
+        return Err(ParseError::NotSpirv);
+    }
+    let options = naga::front::spv::Options {
+        adjust_coordinate_space: false,
+        strict_capabilities: false,
+        block_ctx_dump_prefix: None,
+    };
+    let module = std::panic::catch_unwind(|| {
+        naga::front::spv::parse_u8_slice(bytemuck_words(words).as_slice(), &options)
+    })
+    .map_err(|_| ParseError::Frontend("the SPIR-V reader panicked".into()))?
+    .map_err(|e| ParseError::Frontend(e.to_string()))?;
+    let info = std::panic::catch_unwind(|| {
+        Validator::new(ValidationFlags::all(), Capabilities::all()).validate(&module)
+    })
+    .map_err(|_| ParseError::Validation("the validator panicked".into()))?
+    .map_err(|e| ParseError::Validation(e.into_inner().to_string()))?;
+    Ok((module, info))
+}
+
+fn bytemuck_words(words: &[u32]) -> Vec<u8> {
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_garbage_without_panicking() {
+        assert_eq!(parse(&[]).err(), Some(ParseError::NotSpirv));
+        assert_eq!(words(&[1, 2, 3]).err(), Some(ParseError::NotSpirv));
+        // A bare header is an empty module; garbage after it is refused.
+        let mut w = vec![SPIRV_MAGIC, 0x0001_0000, 0, 100, 0];
+        assert!(parse(&w).is_ok());
+        w.extend([0xffff_ffff; 8]);
+        assert!(parse(&w).is_err());
+    }
+}
