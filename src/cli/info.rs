@@ -1,5 +1,7 @@
 //! `pumice info`: Pumice as an application sees it, through the system's Vulkan loader.
 
+use std::io::{self, Write};
+
 use ash::vk;
 
 use super::manifest;
@@ -16,7 +18,6 @@ const FORMAT_RANGES: [(i32, i32); 5] = [
 pub fn run() -> Result<(), String> {
     let manifest = manifest::write_temporary()?;
     manifest::select_only(&manifest);
-    println!("manifest: {}", manifest.display());
 
     // SAFETY: loading the system loader runs its initialisers; it is the library every Vulkan
     // program loads, and nothing else in this process uses Vulkan concurrently.
@@ -49,9 +50,15 @@ fn summarise(instance: &ash::Instance) -> Result<(), String> {
     // SAFETY: the instance is valid.
     let devices = unsafe { instance.enumerate_physical_devices() }
         .map_err(|e| format!("cannot enumerate physical devices: {e}"))?;
+    let mut out = io::stdout().lock();
     let mut found = false;
     for (index, &device) in devices.iter().enumerate() {
-        found |= print_device(instance, index, device);
+        match print_device(&mut out, instance, index, device) {
+            Ok(is_pumice) => found |= is_pumice,
+            // A reader that went away (`pumice info | head`) is not worth reporting.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+            Err(e) => return Err(format!("cannot write the summary: {e}")),
+        }
     }
     if found {
         Ok(())
@@ -64,7 +71,12 @@ fn summarise(instance: &ash::Instance) -> Result<(), String> {
 }
 
 /// Prints one physical device; returns whether it is Pumice's.
-fn print_device(instance: &ash::Instance, index: usize, device: vk::PhysicalDevice) -> bool {
+fn print_device(
+    out: &mut impl Write,
+    instance: &ash::Instance,
+    index: usize,
+    device: vk::PhysicalDevice,
+) -> io::Result<bool> {
     let mut v12 = vk::PhysicalDeviceVulkan12Properties::default();
     let mut props2 = vk::PhysicalDeviceProperties2::default().push_next(&mut v12);
     // SAFETY: the device came from this instance; the chain is valid for the call.
@@ -73,44 +85,49 @@ fn print_device(instance: &ash::Instance, index: usize, device: vk::PhysicalDevi
     let name = c_text(&props.device_name);
     let is_pumice = name.starts_with("Pumice");
 
-    println!("device {index}: {name}");
-    println!("  type:            {}", device_type(props.device_type));
-    println!("  API version:     {}", version(props.api_version));
-    println!(
+    writeln!(out, "device {index}: {name}")?;
+    writeln!(out, "  type:            {}", device_type(props.device_type))?;
+    writeln!(out, "  API version:     {}", version(props.api_version))?;
+    writeln!(
+        out,
         "  driver version:  {} ({:#x})",
         version(props.driver_version),
         props.driver_version
-    );
-    println!("  driver name:     {}", c_text(&v12.driver_name));
-    println!("  driver info:     {}", c_text(&v12.driver_info));
-    println!(
+    )?;
+    writeln!(out, "  driver name:     {}", c_text(&v12.driver_name))?;
+    writeln!(out, "  driver info:     {}", c_text(&v12.driver_info))?;
+    writeln!(
+        out,
         "  vendor/device:   {:#06x}/{:#06x}",
         props.vendor_id, props.device_id
-    );
+    )?;
 
     // SAFETY: as above.
     let memory = unsafe { instance.get_physical_device_memory_properties(device) };
     for (i, heap) in memory.memory_heaps_as_slice().iter().enumerate() {
-        println!(
+        writeln!(
+            out,
             "  memory heap {i}:   {} ({:?})",
             size(heap.size),
             heap.flags
-        );
+        )?;
     }
     for (i, ty) in memory.memory_types_as_slice().iter().enumerate() {
-        println!(
+        writeln!(
+            out,
             "  memory type {i}:   heap {} {:?}",
             ty.heap_index, ty.property_flags
-        );
+        )?;
     }
 
     // SAFETY: as above.
     let families = unsafe { instance.get_physical_device_queue_family_properties(device) };
     for (i, family) in families.iter().enumerate() {
-        println!(
+        writeln!(
+            out,
             "  queue family {i}:  {} queue(s), {:?}, timestampValidBits {}",
             family.queue_count, family.queue_flags, family.timestamp_valid_bits
-        );
+        )?;
     }
 
     let (mut with_features, mut total) = (0, 0);
@@ -126,25 +143,27 @@ fn print_device(instance: &ash::Instance, index: usize, device: vk::PhysicalDevi
             }
         }
     }
-    println!(
+    writeln!(
+        out,
         "  formats:         {with_features} of {total} core formats have optimal-tiling features"
-    );
+    )?;
 
     // SAFETY: as above.
     match unsafe { instance.enumerate_device_extension_properties(device) } {
         Ok(extensions) => {
-            println!("  extensions:      {}", extensions.len());
+            writeln!(out, "  extensions:      {}", extensions.len())?;
             for ext in &extensions {
-                println!(
+                writeln!(
+                    out,
                     "    {} (spec {})",
                     c_text(&ext.extension_name),
                     ext.spec_version
-                );
+                )?;
             }
         }
-        Err(e) => println!("  extensions:      cannot enumerate ({e})"),
+        Err(e) => writeln!(out, "  extensions:      cannot enumerate ({e})")?,
     }
-    is_pumice
+    Ok(is_pumice)
 }
 
 /// A fixed-size, NUL-terminated C string field as text (tolerating a missing terminator).
