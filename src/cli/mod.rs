@@ -1,0 +1,6 @@
+//! The `pumice` command's subcommands.
+
+pub mod info;
+pub mod install;
+pub mod manifest;
+pub mod run;
