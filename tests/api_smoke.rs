@@ -16,7 +16,16 @@ fn instance_device_and_copy() {
     let data = common::pattern(1024, 1);
     a.bytes().copy_from_slice(&data);
     ctx.run(|cb| unsafe {
-        ctx.device.cmd_copy_buffer(cb, a.buffer, b.buffer, &[vk::BufferCopy { src_offset: 3, dst_offset: 5, size: 1000 }]);
+        ctx.device.cmd_copy_buffer(
+            cb,
+            a.buffer,
+            b.buffer,
+            &[vk::BufferCopy {
+                src_offset: 3,
+                dst_offset: 5,
+                size: 1000,
+            }],
+        );
     });
     assert_eq!(&b.bytes()[5..1005], &data[3..1003]);
     assert!(b.bytes()[..5].iter().all(|&x| x == 0));

@@ -8,7 +8,9 @@ pub fn entry() -> ash::Entry {
     // SAFETY: `vk_icdGetInstanceProcAddr` has the signature of `vkGetInstanceProcAddr` and
     // answers global commands for a null instance.
     unsafe {
-        ash::Entry::from_static_fn(ash::StaticFn { get_instance_proc_addr: vk_pumice::vk_icdGetInstanceProcAddr })
+        ash::Entry::from_static_fn(ash::StaticFn {
+            get_instance_proc_addr: vk_pumice::vk_icdGetInstanceProcAddr,
+        })
     }
 }
 
@@ -30,18 +32,29 @@ impl Ctx {
     pub fn with_queues(queue_count: u32) -> Ctx {
         let entry = entry();
         let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_3);
-        let instance =
-            unsafe { entry.create_instance(&vk::InstanceCreateInfo::default().application_info(&app), None) }
-                .expect("create instance");
+        let instance = unsafe {
+            entry.create_instance(
+                &vk::InstanceCreateInfo::default().application_info(&app),
+                None,
+            )
+        }
+        .expect("create instance");
         let physical = unsafe { instance.enumerate_physical_devices() }.unwrap()[0];
         let priorities = vec![1.0f32; queue_count as usize];
-        let queue_info = [vk::DeviceQueueCreateInfo::default().queue_family_index(0).queue_priorities(&priorities)];
-        let mut v12 = vk::PhysicalDeviceVulkan12Features::default().timeline_semaphore(true).host_query_reset(true);
+        let queue_info = [vk::DeviceQueueCreateInfo::default()
+            .queue_family_index(0)
+            .queue_priorities(&priorities)];
+        let mut v12 = vk::PhysicalDeviceVulkan12Features::default()
+            .timeline_semaphore(true)
+            .host_query_reset(true);
         let mut v13 = vk::PhysicalDeviceVulkan13Features::default().synchronization2(true);
         let device = unsafe {
             instance.create_device(
                 physical,
-                &vk::DeviceCreateInfo::default().queue_create_infos(&queue_info).push_next(&mut v12).push_next(&mut v13),
+                &vk::DeviceCreateInfo::default()
+                    .queue_create_infos(&queue_info)
+                    .push_next(&mut v12)
+                    .push_next(&mut v13),
                 None,
             )
         }
@@ -49,12 +62,20 @@ impl Ctx {
         let queue = unsafe { device.get_device_queue(0, 0) };
         let pool = unsafe {
             device.create_command_pool(
-                &vk::CommandPoolCreateInfo::default().flags(vk::CommandPoolCreateFlags::RESET_COMMAND_BUFFER),
+                &vk::CommandPoolCreateInfo::default()
+                    .flags(vk::CommandPoolCreateFlags::RESET_COMMAND_BUFFER),
                 None,
             )
         }
         .unwrap();
-        Ctx { entry, instance, physical, device, queue, pool }
+        Ctx {
+            entry,
+            instance,
+            physical,
+            device,
+            queue,
+            pool,
+        }
     }
 
     /// A host-visible buffer with its own memory, mapped.
@@ -63,20 +84,33 @@ impl Ctx {
             let buffer = self
                 .device
                 .create_buffer(
-                    &vk::BufferCreateInfo::default()
-                        .size(size)
-                        .usage(vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::TRANSFER_DST),
+                    &vk::BufferCreateInfo::default().size(size).usage(
+                        vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::TRANSFER_DST,
+                    ),
                     None,
                 )
                 .unwrap();
             let req = self.device.get_buffer_memory_requirements(buffer);
             let memory = self
                 .device
-                .allocate_memory(&vk::MemoryAllocateInfo::default().allocation_size(req.size).memory_type_index(0), None)
+                .allocate_memory(
+                    &vk::MemoryAllocateInfo::default()
+                        .allocation_size(req.size)
+                        .memory_type_index(0),
+                    None,
+                )
                 .unwrap();
             self.device.bind_buffer_memory(buffer, memory, 0).unwrap();
-            let ptr = self.device.map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty()).unwrap() as *mut u8;
-            TestBuffer { buffer, memory, ptr, size: size as usize }
+            let ptr = self
+                .device
+                .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
+                .unwrap() as *mut u8;
+            TestBuffer {
+                buffer,
+                memory,
+                ptr,
+                size: size as usize,
+            }
         }
     }
 
@@ -87,19 +121,33 @@ impl Ctx {
             let req = self.device.get_image_memory_requirements(image);
             let memory = self
                 .device
-                .allocate_memory(&vk::MemoryAllocateInfo::default().allocation_size(req.size).memory_type_index(0), None)
+                .allocate_memory(
+                    &vk::MemoryAllocateInfo::default()
+                        .allocation_size(req.size)
+                        .memory_type_index(0),
+                    None,
+                )
                 .unwrap();
             self.device.bind_image_memory(image, memory, 0).unwrap();
             (image, memory)
         }
     }
 
-    pub fn image_2d(&self, format: vk::Format, width: u32, height: u32) -> (vk::Image, vk::DeviceMemory) {
+    pub fn image_2d(
+        &self,
+        format: vk::Format,
+        width: u32,
+        height: u32,
+    ) -> (vk::Image, vk::DeviceMemory) {
         self.image(
             &vk::ImageCreateInfo::default()
                 .image_type(vk::ImageType::TYPE_2D)
                 .format(format)
-                .extent(vk::Extent3D { width, height, depth: 1 })
+                .extent(vk::Extent3D {
+                    width,
+                    height,
+                    depth: 1,
+                })
                 .mip_levels(1)
                 .array_layers(1)
                 .samples(vk::SampleCountFlags::TYPE_1)
@@ -124,13 +172,26 @@ impl Ctx {
     pub fn run(&self, f: impl FnOnce(vk::CommandBuffer)) {
         unsafe {
             let cb = self.command_buffer();
-            self.device.begin_command_buffer(cb, &vk::CommandBufferBeginInfo::default()).unwrap();
+            self.device
+                .begin_command_buffer(cb, &vk::CommandBufferBeginInfo::default())
+                .unwrap();
             f(cb);
             self.device.end_command_buffer(cb).unwrap();
-            let fence = self.device.create_fence(&vk::FenceCreateInfo::default(), None).unwrap();
+            let fence = self
+                .device
+                .create_fence(&vk::FenceCreateInfo::default(), None)
+                .unwrap();
             let cbs = [cb];
-            self.device.queue_submit(self.queue, &[vk::SubmitInfo::default().command_buffers(&cbs)], fence).unwrap();
-            self.device.wait_for_fences(&[fence], true, 10_000_000_000).unwrap();
+            self.device
+                .queue_submit(
+                    self.queue,
+                    &[vk::SubmitInfo::default().command_buffers(&cbs)],
+                    fence,
+                )
+                .unwrap();
+            self.device
+                .wait_for_fences(&[fence], true, 10_000_000_000)
+                .unwrap();
             self.device.destroy_fence(fence, None);
             self.device.free_command_buffers(self.pool, &cbs);
         }
