@@ -5,7 +5,7 @@
 //! vertex buffers are switched on by the work that implements them.
 
 use ash::vk;
-use pumice_texel::{Format, Numeric};
+use pumice_texel::{Format, Numeric, NumericClass};
 
 /// Whether `pumice_texel::pack` can encode and decode the format (needed for clears and blits).
 fn packable(format: Format) -> bool {
@@ -27,7 +27,12 @@ pub fn tiling_features(format: Format) -> (vk::FormatFeatureFlags, vk::FormatFea
     }
     // Three-component 8/16-bit formats and packed formats blit like any other: the generic
     // packer handles them.
-    let all = transfer | F::BLIT_SRC | F::BLIT_DST;
+    let mut all = transfer | F::BLIT_SRC | F::BLIT_DST;
+    // With BLIT_SRC, SAMPLED_IMAGE_FILTER_LINEAR is what allows `vkCmdBlitImage` with
+    // `VK_FILTER_LINEAR` (VUID-vkCmdBlitImage-filter-02001); blits filter float-class formats.
+    if format.numeric_class() == NumericClass::Float {
+        all |= F::SAMPLED_IMAGE_FILTER_LINEAR;
+    }
     (all, all)
 }
 
