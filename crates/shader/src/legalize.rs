@@ -6,20 +6,20 @@
 //! returns [`None`] and the caller passes the original words on to naga.
 //!
 //! Rewrites, in order:
-//! 1. [`strip_extensions`]: drop `SPV_KHR_subgroup_uniform_control_flow` (a hint) and its
+//! 1. `strip_extensions`: drop `SPV_KHR_subgroup_uniform_control_flow` (a hint) and its
 //!    execution mode, and `SPV_KHR_8bit_storage` (a permission, no instructions of its own).
-//! 2. [`lower_terminate_invocation`]: `OpTerminateInvocation` → `OpKill`, then drop
+//! 2. `lower_terminate_invocation`: `OpTerminateInvocation` → `OpKill`, then drop
 //!    `SPV_KHR_terminate_invocation`.
-//! 3. [`lower_elect`]: `OpGroupNonUniformElect` → `BroadcastFirst(SubgroupLocalInvocationId) ==
+//! 3. `lower_elect`: `OpGroupNonUniformElect` → `BroadcastFirst(SubgroupLocalInvocationId) ==
 //!    SubgroupLocalInvocationId`.
 
 mod lower_elect;
 mod lower_terminate_invocation;
 mod strip_extensions;
 
-pub use lower_elect::lower_elect;
-pub use lower_terminate_invocation::lower_terminate_invocation;
-pub use strip_extensions::strip_extensions;
+pub(crate) use lower_elect::lower_elect;
+pub(crate) use lower_terminate_invocation::lower_terminate_invocation;
+pub(crate) use strip_extensions::strip_extensions;
 
 pub(crate) const MAGIC: u32 = 0x0723_0203;
 
@@ -124,10 +124,6 @@ impl Module {
         out
     }
 
-    pub fn bound(&self) -> u32 {
-        self.header[3]
-    }
-
     /// A fresh result id; [`None`] when the id space is exhausted.
     pub fn fresh_id(&mut self) -> Option<u32> {
         let id = self.header[3];
@@ -138,6 +134,7 @@ impl Module {
         Some(id)
     }
 
+    #[cfg(test)]
     pub fn has_extension(&self, name: &str) -> bool {
         self.insts
             .iter()

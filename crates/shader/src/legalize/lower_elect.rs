@@ -82,7 +82,7 @@ fn existing_builtin(m: &Module) -> Result<Option<(u32, u32)>, ()> {
     Ok(Some((var, pointee)))
 }
 
-pub fn lower_elect(m: &mut Module) {
+pub(crate) fn lower_elect(m: &mut Module) {
     let _ = try_lower_elect(m);
 }
 

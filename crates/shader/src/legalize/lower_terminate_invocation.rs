@@ -6,7 +6,7 @@
 
 use super::{op, Inst, Module};
 
-pub fn lower_terminate_invocation(m: &mut Module) {
+pub(crate) fn lower_terminate_invocation(m: &mut Module) {
     for inst in &mut m.insts {
         if inst.opcode() == op::TERMINATE_INVOCATION && inst.0.len() == 1 {
             *inst = Inst::new(op::KILL, &[]);

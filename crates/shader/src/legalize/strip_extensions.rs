@@ -16,7 +16,7 @@ const HINTS: &[&str] = &[
 ];
 
 /// Removes the extensions in [`HINTS`] and the `SubgroupUniformControlFlowKHR` execution mode.
-pub fn strip_extensions(m: &mut Module) {
+pub(crate) fn strip_extensions(m: &mut Module) {
     for name in HINTS {
         m.remove_extension(name);
     }
