@@ -47,9 +47,23 @@ pub fn words(bytes: &[u8]) -> Result<Vec<u32>, ParseError> {
     Err(ParseError::NotSpirv)
 }
 
-/// Parses and validates a SPIR-V module. naga may panic on malformed input; that is caught
-/// here and reported as a frontend error, so no input crashes the driver.
+/// Parses and validates a SPIR-V module: legalizes it (see [`crate::legalize`]), reads it with
+/// naga and validates the result. naga may panic on malformed input; that is caught here and
+/// reported as a frontend error, so no input crashes the driver.
 pub fn parse(words: &[u32]) -> Result<(naga::Module, naga::valid::ModuleInfo), ParseError> {
+    if words.first() != Some(&SPIRV_MAGIC) {
+        return Err(ParseError::NotSpirv);
+    }
+    match crate::legalize::legalize(words) {
+        Some(legal) => parse_unlegalized(&legal),
+        None => parse_unlegalized(words),
+    }
+}
+
+/// [`parse`] without the legalization pass: naga and its validator on the words as given.
+pub fn parse_unlegalized(
+    words: &[u32],
+) -> Result<(naga::Module, naga::valid::ModuleInfo), ParseError> {
     if words.first() != Some(&SPIRV_MAGIC) {
         return Err(ParseError::NotSpirv);
     }

@@ -6,5 +6,6 @@
 #![forbid(unsafe_code)]
 
 pub mod front;
+pub mod legalize;
 
 pub use front::{parse, ParseError};
