@@ -5,6 +5,7 @@
 //! DESIGN.md, "Shaders"); until then no shader stage is advertised by the driver.
 #![forbid(unsafe_code)]
 
+pub mod compute;
 pub mod front;
 pub mod legalize;
 
