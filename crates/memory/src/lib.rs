@@ -143,6 +143,40 @@ impl DeviceMemory {
     }
 }
 
+impl DeviceMemory {
+    /// Reads a little-endian word; `None` outside the allocation.
+    pub fn load_u32(&self, offset: u64) -> Option<u32> {
+        let mut b = [0u8; 4];
+        self.read(offset, &mut b).ok()?;
+        Some(u32::from_le_bytes(b))
+    }
+
+    /// Writes a little-endian word; `false` outside the allocation.
+    pub fn store_u32(&self, offset: u64, value: u32) -> bool {
+        self.write(offset, &value.to_le_bytes()).is_ok()
+    }
+
+    /// Runs `f` on the word at `offset` as an atomic; `None` when the word is outside the
+    /// allocation or not 4-byte aligned.
+    pub fn atomic_u32<R>(
+        &self,
+        offset: u64,
+        f: impl FnOnce(&std::sync::atomic::AtomicU32) -> R,
+    ) -> Option<R> {
+        let start = self.check(offset, 4).ok()?;
+        let ptr = self.ptr.as_ptr().wrapping_add(start);
+        if ptr as usize % 4 != 0 {
+            return None;
+        }
+        // SAFETY: the word lies inside the allocation (checked) and is 4-byte aligned (checked);
+        // the allocation outlives the reference, and every access the driver makes to shader
+        // atomics goes through this function, so the word is only ever accessed atomically by
+        // the driver (the application's own accesses are ordered by Vulkan's synchronization).
+        let atomic = unsafe { std::sync::atomic::AtomicU32::from_ptr(ptr as *mut u32) };
+        Some(f(atomic))
+    }
+}
+
 impl Drop for DeviceMemory {
     fn drop(&mut self) {
         // SAFETY: `ptr` came from `alloc_zeroed` with exactly this layout and is freed once.
@@ -180,6 +214,23 @@ mod tests {
         m.fill_bytes(0, 4, 9).unwrap();
         m.read(0, &mut out[..4]).unwrap();
         assert_eq!(&out[..4], &[9, 9, 9, 9]);
+    }
+
+    #[test]
+    fn words_and_atomics() {
+        let m = DeviceMemory::new(16).unwrap();
+        assert!(m.store_u32(4, 0xdead_beef));
+        assert_eq!(m.load_u32(4), Some(0xdead_beef));
+        assert_eq!(m.load_u32(14), None);
+        let old = m.atomic_u32(4, |a| a.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+        assert_eq!(old, Some(0xdead_beef));
+        assert_eq!(m.load_u32(4), Some(0xdead_bef0));
+        assert!(m
+            .atomic_u32(2, |a| a.load(std::sync::atomic::Ordering::SeqCst))
+            .is_none());
+        assert!(m
+            .atomic_u32(16, |a| a.load(std::sync::atomic::Ordering::SeqCst))
+            .is_none());
     }
 
     #[test]

@@ -4,9 +4,15 @@
 //! bytecode. [`dispatch`] runs a grid of workgroups over the resources the Vulkan layer resolved
 //! from the bound descriptor sets and push constants.
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
 
 use pumice_memory::DeviceMemory;
+
+use crate::interp::{Batch, Resources, Status, Watchdog};
+use crate::ir::{Builtin, Program, W};
+use crate::lower::Lowering;
 
 /// A range of device memory bound to a shader (a storage or uniform buffer descriptor, with
 /// any dynamic offset already applied).
@@ -73,7 +79,10 @@ pub struct DispatchResources<'a> {
 
 impl<'a> DispatchResources<'a> {
     pub fn buffer(&self, set: u32, binding: u32, element: u32) -> Option<BufferSlice<'a>> {
-        self.buffers.iter().find(|(k, _)| *k == (set, binding, element)).map(|(_, b)| *b)
+        self.buffers
+            .iter()
+            .find(|(k, _)| *k == (set, binding, element))
+            .map(|(_, b)| *b)
     }
 }
 
@@ -83,14 +92,69 @@ pub struct ComputeProgram {
     workgroup_size: [u32; 3],
     resources: Vec<ResourceUse>,
     push_constant_size: u32,
+    program: Program,
 }
+
+/// How long one dispatch may run before the watchdog stops it (`PUMICE_WATCHDOG_MS`, read
+/// once; default 10 s). A shader that never ends then becomes `VK_ERROR_DEVICE_LOST`.
+static WATCHDOG: LazyLock<Duration> = LazyLock::new(|| {
+    let ms = std::env::var("PUMICE_WATCHDOG_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000u64);
+    Duration::from_millis(ms)
+});
 
 impl ComputeProgram {
     /// Compiles `entry_point` of a SPIR-V module, with specialization constants given as
     /// (SpecId, value bits) pairs (booleans as 0/1; 64-bit values whole).
-    pub fn new(words: &[u32], entry_point: &str, specialization: &[(u32, u64)]) -> Result<ComputeProgram, CompileError> {
-        let _ = (words, entry_point, specialization);
-        Err(CompileError::Unsupported("the interpreter is not built yet".into()))
+    pub fn new(
+        words: &[u32],
+        entry_point: &str,
+        specialization: &[(u32, u64)],
+    ) -> Result<ComputeProgram, CompileError> {
+        if !specialization.is_empty() {
+            return Err(CompileError::Unsupported("specialization constants".into()));
+        }
+        let (module, info) = crate::front::parse(words).map_err(CompileError::Parse)?;
+        let index = module
+            .entry_points
+            .iter()
+            .position(|e| e.name == entry_point && e.stage == naga::ShaderStage::Compute)
+            .ok_or_else(|| CompileError::NoEntryPoint(entry_point.to_string()))?;
+        let workgroup_size = module.entry_points[index].workgroup_size;
+        if workgroup_size.contains(&0) {
+            return Err(CompileError::Unsupported(
+                "workgroup size set by an unresolved override".into(),
+            ));
+        }
+        let lowering = Lowering::new(&module, &info);
+        // Run the lowering on a fresh module reference; panics in naga-derived data are caught.
+        let program =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lowering.entry_point(index)))
+                .map_err(|_| CompileError::Unsupported("internal error while lowering".into()))??;
+        let mut resources: Vec<ResourceUse> = Vec::new();
+        for (slot, kind) in crate::lower::slot_kinds(&module, &program) {
+            match resources
+                .iter_mut()
+                .find(|r| r.set == slot.set && r.binding == slot.binding)
+            {
+                Some(r) => r.count = r.count.max(slot.element + 1),
+                None => resources.push(ResourceUse {
+                    set: slot.set,
+                    binding: slot.binding,
+                    kind,
+                    count: slot.element + 1,
+                }),
+            }
+        }
+        let push_constant_size = crate::lower::push_constant_size(&module);
+        Ok(ComputeProgram {
+            workgroup_size,
+            resources,
+            push_constant_size,
+            program,
+        })
     }
 
     pub fn workgroup_size(&self) -> [u32; 3] {
@@ -104,6 +168,17 @@ impl ComputeProgram {
     pub fn push_constant_size(&self) -> u32 {
         self.push_constant_size
     }
+
+    /// The bytecode, as text.
+    pub fn disassemble(&self) -> String {
+        crate::disasm::disassemble(&self.program)
+    }
+}
+
+/// Per-worker state: one batch per W invocations of a workgroup, and its shared memory.
+struct Worker {
+    batches: Vec<Batch>,
+    shared: Vec<u8>,
 }
 
 /// Runs workgroups `base .. base + count` (in each dimension) of `program`, in parallel.
@@ -115,6 +190,100 @@ pub fn dispatch(
     count: [u32; 3],
     cancel: &AtomicBool,
 ) -> Result<(), ExecError> {
-    let _ = (program, resources, base, count, cancel);
-    Err(ExecError::Cancelled)
+    let p = &program.program;
+    let mut slots = Vec::with_capacity(p.slots.len());
+    for s in &p.slots {
+        match resources.buffer(s.set, s.binding, s.element) {
+            Some(b) => slots.push(Some(b)),
+            None => {
+                return Err(ExecError::MissingResource {
+                    set: s.set,
+                    binding: s.binding,
+                })
+            }
+        }
+    }
+    let res = Resources {
+        slots,
+        push_constants: &resources.push_constants,
+    };
+    let total = count[0] as u64 * count[1] as u64 * count[2] as u64;
+    if total == 0 {
+        return Ok(());
+    }
+    let [sx, sy, sz] = program.workgroup_size;
+    let invocations = (sx * sy * sz) as usize;
+    let batch_count = invocations.div_ceil(W);
+    let watchdog = Watchdog {
+        cancel,
+        deadline: Instant::now().checked_add(*WATCHDOG),
+    };
+    let stopped = AtomicBool::new(false);
+    let run_group = |worker: &mut Worker, index: u64| {
+        if stopped.load(Ordering::Relaxed) {
+            return;
+        }
+        let gx = (index % count[0] as u64) as u32;
+        let gy = (index / count[0] as u64 % count[1] as u64) as u32;
+        let gz = (index / (count[0] as u64 * count[1] as u64)) as u32;
+        let group = [base[0] + gx, base[1] + gy, base[2] + gz];
+        worker.shared.fill(0);
+        for (k, batch) in worker.batches.iter_mut().enumerate() {
+            let first = k * W;
+            let lanes = (invocations - first).min(W);
+            batch.start(p, lanes, |b, lane| {
+                let li = (first + lane) as u32;
+                let local = [li % sx, li / sx % sy, li / (sx * sy)];
+                match b {
+                    Builtin::GlobalInvocationId(c) => {
+                        group[c as usize] * program.workgroup_size[c as usize] + local[c as usize]
+                    }
+                    Builtin::LocalInvocationId(c) => local[c as usize],
+                    Builtin::LocalInvocationIndex => li,
+                    Builtin::WorkgroupId(c) => group[c as usize],
+                    Builtin::NumWorkgroups(c) => count[c as usize],
+                    Builtin::WorkgroupSize(c) => program.workgroup_size[c as usize],
+                    // The reported subgroup size is 1: each invocation is its own subgroup.
+                    Builtin::SubgroupSize => 1,
+                    Builtin::SubgroupInvocationId => 0,
+                    Builtin::SubgroupId => li,
+                    Builtin::NumSubgroups => invocations as u32,
+                }
+            });
+        }
+        // Run every batch to the next barrier, then all again, until all are done.
+        loop {
+            let mut all_done = true;
+            for batch in worker.batches.iter_mut() {
+                match batch.run(p, &res, &mut worker.shared, &watchdog) {
+                    Ok(Status::Done) => {}
+                    Ok(Status::Barrier) => all_done = false,
+                    Err(_) => {
+                        stopped.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                }
+            }
+            if all_done {
+                break;
+            }
+        }
+        if watchdog.cancel.load(Ordering::Relaxed) {
+            stopped.store(true, Ordering::Relaxed);
+        }
+    };
+    let new_worker = || Worker {
+        batches: (0..batch_count).map(|_| Batch::new(p)).collect(),
+        shared: vec![0; p.workgroup_size_bytes as usize],
+    };
+    crate::pool::install(|| {
+        use rayon::prelude::*;
+        (0..total)
+            .into_par_iter()
+            .for_each_init(new_worker, |w, i| run_group(w, i));
+    });
+    if stopped.load(Ordering::Relaxed) || cancel.load(Ordering::Relaxed) {
+        return Err(ExecError::Cancelled);
+    }
+    Ok(())
 }

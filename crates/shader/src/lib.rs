@@ -1,12 +1,19 @@
 //! The shader engine: SPIR-V → legalize → naga → bytecode → SIMD interpreter.
 //!
-//! Only the front end exists so far: [`parse`] reads SPIR-V through naga and validates it. The
-//! legalization pre-pass, the bytecode and the interpreter come with the shader work (see
-//! DESIGN.md, "Shaders"); until then no shader stage is advertised by the driver.
+//! - [`front`]: SPIR-V → [`legalize`] → naga module, validated.
+//! - `lower`: naga IR → the bytecode of [`ir`] (calls inlined, values scalarised).
+//! - `interp`: the SIMD interpreter over batches of lanes.
+//! - [`compute`]: compiled compute programs and their dispatch over workgroups, in parallel on
+//!   the worker pool (`pool`).
 #![forbid(unsafe_code)]
 
 pub mod compute;
+mod disasm;
 pub mod front;
+mod interp;
+pub mod ir;
 pub mod legalize;
+mod lower;
+mod pool;
 
 pub use front::{parse, ParseError};

@@ -1,0 +1,68 @@
+//! A text form of the bytecode, for tests and debugging (`PUMICE_DUMP_SHADERS`).
+
+use std::fmt::Write;
+
+use crate::ir::{Inst, Program};
+
+pub fn disassemble(p: &Program) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "; {} registers, {} constants, scratch {} B/lane, workgroup {} B",
+        p.register_count,
+        p.constants.len(),
+        p.scratch_size,
+        p.workgroup_size_bytes
+    );
+    for (r, v) in &p.constants {
+        let _ = writeln!(out, "; r{r} = {v:#x}");
+    }
+    for (r, b) in &p.builtins {
+        let _ = writeln!(out, "; r{r} = {b:?}");
+    }
+    for (i, s) in p.slots.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "; slot{i} = set {} binding {} [{}]",
+            s.set, s.binding, s.element
+        );
+    }
+    let mut depth = 0usize;
+    for (pc, inst) in p.code.iter().enumerate() {
+        if matches!(
+            inst,
+            Inst::Else { .. }
+                | Inst::EndIf
+                | Inst::LoopEnd { .. }
+                | Inst::SwitchEnd
+                | Inst::CallEnd
+                | Inst::Continuing
+                | Inst::Case { .. }
+        ) {
+            depth = depth.saturating_sub(1);
+        }
+        let text = match inst {
+            Inst::Un { op, dst, a } => format!("r{dst} = {op:?} r{a}"),
+            Inst::Bin { op, dst, a, b } => format!("r{dst} = {op:?} r{a}, r{b}"),
+            Inst::Tern { op, dst, a, b, c } => format!("r{dst} = {op:?} r{a}, r{b}, r{c}"),
+            other => format!("{other:?}"),
+        };
+        let _ = writeln!(out, "{pc:5}  {}{text}", "  ".repeat(depth));
+        if matches!(
+            inst,
+            Inst::If { .. }
+                | Inst::Else { .. }
+                | Inst::LoopBegin { .. }
+                | Inst::SwitchBegin
+                | Inst::CallBegin
+                | Inst::Continuing
+                | Inst::Case { .. }
+        ) {
+            depth += 1;
+        }
+        if matches!(inst, Inst::SwitchEnd) {
+            depth = depth.saturating_sub(0);
+        }
+    }
+    out
+}

@@ -1,0 +1,405 @@
+//! Arithmetic, comparisons, conversions and bit operations: one loop over the lanes per
+//! instruction. Floats are IEEE binary32 (Rust's `f32`), which meets or exceeds every precision
+//! bound of the Vulkan spec for the operations it has natively; integers wrap.
+
+use crate::ir::{Bin, Reg, Tern, Un, W};
+
+#[inline(always)]
+fn f(x: u32) -> f32 {
+    f32::from_bits(x)
+}
+
+#[inline(always)]
+fn u(x: f32) -> u32 {
+    x.to_bits()
+}
+
+#[inline(always)]
+fn map1(regs: &mut [[u32; W]], dst: Reg, a: Reg, op: impl Fn(u32) -> u32) {
+    let x = regs[a as usize];
+    let mut out = [0u32; W];
+    for i in 0..W {
+        out[i] = op(x[i]);
+    }
+    regs[dst as usize] = out;
+}
+
+#[inline(always)]
+fn map2(regs: &mut [[u32; W]], dst: Reg, a: Reg, b: Reg, op: impl Fn(u32, u32) -> u32) {
+    let x = regs[a as usize];
+    let y = regs[b as usize];
+    let mut out = [0u32; W];
+    for i in 0..W {
+        out[i] = op(x[i], y[i]);
+    }
+    regs[dst as usize] = out;
+}
+
+#[inline(always)]
+fn map3(
+    regs: &mut [[u32; W]],
+    dst: Reg,
+    a: Reg,
+    b: Reg,
+    c: Reg,
+    op: impl Fn(u32, u32, u32) -> u32,
+) {
+    let x = regs[a as usize];
+    let y = regs[b as usize];
+    let z = regs[c as usize];
+    let mut out = [0u32; W];
+    for i in 0..W {
+        out[i] = op(x[i], y[i], z[i]);
+    }
+    regs[dst as usize] = out;
+}
+
+pub fn fract(x: f32) -> f32 {
+    x - x.floor()
+}
+
+/// Round a float to the nearest f16 value and back (OpQuantizeToF16).
+pub fn quantize_f16(x: f32) -> f32 {
+    f16_to_f32(f32_to_f16(x))
+}
+
+/// f32 → f16 bits, round to nearest even; too large → infinity; NaN stays NaN.
+pub fn f32_to_f16(x: f32) -> u16 {
+    let bits = x.to_bits();
+    let sign = ((bits >> 16) & 0x8000) as u16;
+    let exp = ((bits >> 23) & 0xff) as i32;
+    let mant = bits & 0x7f_ffff;
+    if exp == 0xff {
+        return sign | 0x7c00 | if mant != 0 { 0x200 } else { 0 };
+    }
+    let e = exp - 127 + 15;
+    if e >= 0x1f {
+        return sign | 0x7c00;
+    }
+    if e <= 0 {
+        if e < -10 {
+            return sign;
+        }
+        let m = mant | 0x80_0000;
+        let shift = (14 - e) as u32;
+        let half = 1u32 << (shift - 1);
+        let rest = m & ((1 << shift) - 1);
+        let mut r = m >> shift;
+        if rest > half || (rest == half && r & 1 == 1) {
+            r += 1;
+        }
+        return sign | r as u16;
+    }
+    let mut r = ((e as u32) << 10) | (mant >> 13);
+    let rest = mant & 0x1fff;
+    if rest > 0x1000 || (rest == 0x1000 && r & 1 == 1) {
+        r += 1;
+    }
+    sign | r as u16
+}
+
+pub fn f16_to_f32(h: u16) -> f32 {
+    let sign = ((h & 0x8000) as u32) << 16;
+    let exp = ((h >> 10) & 0x1f) as u32;
+    let mant = (h & 0x3ff) as u32;
+    let bits = if exp == 0 {
+        if mant == 0 {
+            sign
+        } else {
+            // Subnormal: normalise.
+            let mut e = 113u32;
+            let mut m = mant;
+            while m & 0x400 == 0 {
+                m <<= 1;
+                e -= 1;
+            }
+            sign | (e << 23) | ((m & 0x3ff) << 13)
+        }
+    } else if exp == 0x1f {
+        sign | 0x7f80_0000 | (mant << 13)
+    } else {
+        sign | ((exp + 112) << 23) | (mant << 13)
+    };
+    f32::from_bits(bits)
+}
+
+fn find_msb_u(x: u32) -> u32 {
+    if x == 0 {
+        u32::MAX
+    } else {
+        31 - x.leading_zeros()
+    }
+}
+
+fn find_msb_s(x: u32) -> u32 {
+    let v = x as i32;
+    if v < 0 {
+        find_msb_u(!x)
+    } else {
+        find_msb_u(x)
+    }
+}
+
+pub fn un(regs: &mut [[u32; W]], op: Un, dst: Reg, a: Reg) {
+    match op {
+        Un::Mov => map1(regs, dst, a, |x| x),
+        Un::FNeg => map1(regs, dst, a, |x| x ^ 0x8000_0000),
+        Un::FAbs => map1(regs, dst, a, |x| x & 0x7fff_ffff),
+        Un::FSign => map1(regs, dst, a, |x| {
+            let v = f(x);
+            u(if v > 0.0 {
+                1.0
+            } else if v < 0.0 {
+                -1.0
+            } else {
+                v
+            })
+        }),
+        Un::FFloor => map1(regs, dst, a, |x| u(f(x).floor())),
+        Un::FCeil => map1(regs, dst, a, |x| u(f(x).ceil())),
+        Un::FRoundEven => map1(regs, dst, a, |x| u(f(x).round_ties_even())),
+        Un::FTrunc => map1(regs, dst, a, |x| u(f(x).trunc())),
+        Un::FFract => map1(regs, dst, a, |x| u(fract(f(x)))),
+        Un::FSqrt => map1(regs, dst, a, |x| u(f(x).sqrt())),
+        Un::FInvSqrt => map1(regs, dst, a, |x| u(1.0 / f(x).sqrt())),
+        Un::FSin => map1(regs, dst, a, |x| u(f(x).sin())),
+        Un::FCos => map1(regs, dst, a, |x| u(f(x).cos())),
+        Un::FTan => map1(regs, dst, a, |x| u(f(x).tan())),
+        Un::FAsin => map1(regs, dst, a, |x| u(f(x).asin())),
+        Un::FAcos => map1(regs, dst, a, |x| u(f(x).acos())),
+        Un::FAtan => map1(regs, dst, a, |x| u(f(x).atan())),
+        Un::FSinh => map1(regs, dst, a, |x| u(f(x).sinh())),
+        Un::FCosh => map1(regs, dst, a, |x| u(f(x).cosh())),
+        Un::FTanh => map1(regs, dst, a, |x| u(f(x).tanh())),
+        Un::FAsinh => map1(regs, dst, a, |x| u(f(x).asinh())),
+        Un::FAcosh => map1(regs, dst, a, |x| u(f(x).acosh())),
+        Un::FAtanh => map1(regs, dst, a, |x| u(f(x).atanh())),
+        Un::FExp => map1(regs, dst, a, |x| u(f(x).exp())),
+        Un::FExp2 => map1(regs, dst, a, |x| u(f(x).exp2())),
+        Un::FLog => map1(regs, dst, a, |x| u(f(x).ln())),
+        Un::FLog2 => map1(regs, dst, a, |x| u(f(x).log2())),
+        Un::FRadians => map1(regs, dst, a, |x| u(f(x).to_radians())),
+        Un::FDegrees => map1(regs, dst, a, |x| u(f(x).to_degrees())),
+        Un::FQuantize16 => map1(regs, dst, a, |x| u(quantize_f16(f(x)))),
+        Un::INeg => map1(regs, dst, a, |x| x.wrapping_neg()),
+        Un::IAbs => map1(regs, dst, a, |x| (x as i32).wrapping_abs() as u32),
+        Un::ISign => map1(regs, dst, a, |x| (x as i32).signum() as u32),
+        Un::Not => map1(regs, dst, a, |x| !x),
+        Un::LNot => map1(regs, dst, a, |x| (x == 0) as u32),
+        Un::CountOnes => map1(regs, dst, a, |x| x.count_ones()),
+        Un::ReverseBits => map1(regs, dst, a, |x| x.reverse_bits()),
+        Un::CountLeadingZeros => map1(regs, dst, a, |x| x.leading_zeros()),
+        Un::CountTrailingZeros => map1(regs, dst, a, |x| x.trailing_zeros()),
+        Un::FindMsbU => map1(regs, dst, a, find_msb_u),
+        Un::FindMsbS => map1(regs, dst, a, find_msb_s),
+        Un::FindLsb => map1(regs, dst, a, |x| {
+            if x == 0 {
+                u32::MAX
+            } else {
+                x.trailing_zeros()
+            }
+        }),
+        // Out-of-range conversions are undefined in SPIR-V; Rust's saturating casts give a
+        // deterministic answer (NaN → 0).
+        Un::FToS => map1(regs, dst, a, |x| f(x) as i32 as u32),
+        Un::FToU => map1(regs, dst, a, |x| f(x) as u32),
+        Un::SToF => map1(regs, dst, a, |x| u(x as i32 as f32)),
+        Un::UToF => map1(regs, dst, a, |x| u(x as f32)),
+        Un::BoolToF => map1(regs, dst, a, |x| u(if x != 0 { 1.0 } else { 0.0 })),
+        Un::ToBool => map1(regs, dst, a, |x| (x != 0) as u32),
+        Un::FToBool => map1(regs, dst, a, |x| (f(x) != 0.0) as u32),
+        Un::PackHalf2x16Lo => map1(regs, dst, a, |x| f32_to_f16(f(x)) as u32),
+        Un::UnpackHalfLo => map1(regs, dst, a, |x| u(f16_to_f32(x as u16))),
+        Un::UnpackHalfHi => map1(regs, dst, a, |x| u(f16_to_f32((x >> 16) as u16))),
+    }
+}
+
+pub fn bin(regs: &mut [[u32; W]], op: Bin, dst: Reg, a: Reg, b: Reg) {
+    match op {
+        Bin::FAdd => map2(regs, dst, a, b, |x, y| u(f(x) + f(y))),
+        Bin::FSub => map2(regs, dst, a, b, |x, y| u(f(x) - f(y))),
+        Bin::FMul => map2(regs, dst, a, b, |x, y| u(f(x) * f(y))),
+        Bin::FDiv => map2(regs, dst, a, b, |x, y| u(f(x) / f(y))),
+        Bin::FRem => map2(regs, dst, a, b, |x, y| {
+            u(f(x) - f(y) * (f(x) / f(y)).trunc())
+        }),
+        Bin::FMod => map2(regs, dst, a, b, |x, y| {
+            u(f(x) - f(y) * (f(x) / f(y)).floor())
+        }),
+        // GLSL min/max with a NaN operand may return either; IEEE minNum returns the number.
+        Bin::FMin => map2(regs, dst, a, b, |x, y| u(f(x).min(f(y)))),
+        Bin::FMax => map2(regs, dst, a, b, |x, y| u(f(x).max(f(y)))),
+        Bin::FPow => map2(regs, dst, a, b, |x, y| u(f(x).powf(f(y)))),
+        Bin::FAtan2 => map2(regs, dst, a, b, |x, y| u(f(x).atan2(f(y)))),
+        Bin::FStep => map2(regs, dst, a, b, |edge, x| {
+            u(if f(x) < f(edge) { 0.0 } else { 1.0 })
+        }),
+        Bin::FLdexp => map2(regs, dst, a, b, |x, e| {
+            let e = (e as i32).clamp(-300, 300);
+            u((f(x) as f64 * 2f64.powi(e)) as f32)
+        }),
+        Bin::FEq => map2(regs, dst, a, b, |x, y| (f(x) == f(y)) as u32),
+        Bin::FNe => map2(regs, dst, a, b, |x, y| (f(x) != f(y)) as u32),
+        Bin::FLt => map2(regs, dst, a, b, |x, y| (f(x) < f(y)) as u32),
+        Bin::FLe => map2(regs, dst, a, b, |x, y| (f(x) <= f(y)) as u32),
+        Bin::FGt => map2(regs, dst, a, b, |x, y| (f(x) > f(y)) as u32),
+        Bin::FGe => map2(regs, dst, a, b, |x, y| (f(x) >= f(y)) as u32),
+        Bin::IAdd => map2(regs, dst, a, b, u32::wrapping_add),
+        Bin::ISub => map2(regs, dst, a, b, u32::wrapping_sub),
+        Bin::IMul => map2(regs, dst, a, b, u32::wrapping_mul),
+        // Division by zero is undefined in SPIR-V; give 0 (and -1 / MIN wraps) rather than trap.
+        Bin::UDiv => map2(regs, dst, a, b, |x, y| x.checked_div(y).unwrap_or(0)),
+        Bin::SDiv => map2(regs, dst, a, b, |x, y| {
+            if y == 0 {
+                0
+            } else {
+                (x as i32).wrapping_div(y as i32) as u32
+            }
+        }),
+        Bin::URem => map2(regs, dst, a, b, |x, y| x.checked_rem(y).unwrap_or(0)),
+        Bin::SRem => map2(regs, dst, a, b, |x, y| {
+            if y == 0 {
+                0
+            } else {
+                (x as i32).wrapping_rem(y as i32) as u32
+            }
+        }),
+        Bin::And => map2(regs, dst, a, b, |x, y| x & y),
+        Bin::Or => map2(regs, dst, a, b, |x, y| x | y),
+        Bin::Xor => map2(regs, dst, a, b, |x, y| x ^ y),
+        // Shifts by 32 or more are undefined; mask the amount as hardware does.
+        Bin::Shl => map2(regs, dst, a, b, |x, y| x.wrapping_shl(y)),
+        Bin::ShrU => map2(regs, dst, a, b, |x, y| x.wrapping_shr(y)),
+        Bin::ShrS => map2(regs, dst, a, b, |x, y| (x as i32).wrapping_shr(y) as u32),
+        Bin::UMin => map2(regs, dst, a, b, |x, y| x.min(y)),
+        Bin::UMax => map2(regs, dst, a, b, |x, y| x.max(y)),
+        Bin::SMin => map2(regs, dst, a, b, |x, y| (x as i32).min(y as i32) as u32),
+        Bin::SMax => map2(regs, dst, a, b, |x, y| (x as i32).max(y as i32) as u32),
+        Bin::IEq => map2(regs, dst, a, b, |x, y| (x == y) as u32),
+        Bin::INe => map2(regs, dst, a, b, |x, y| (x != y) as u32),
+        Bin::ULt => map2(regs, dst, a, b, |x, y| (x < y) as u32),
+        Bin::ULe => map2(regs, dst, a, b, |x, y| (x <= y) as u32),
+        Bin::UGt => map2(regs, dst, a, b, |x, y| (x > y) as u32),
+        Bin::UGe => map2(regs, dst, a, b, |x, y| (x >= y) as u32),
+        Bin::SLt => map2(regs, dst, a, b, |x, y| ((x as i32) < (y as i32)) as u32),
+        Bin::SLe => map2(regs, dst, a, b, |x, y| ((x as i32) <= (y as i32)) as u32),
+        Bin::SGt => map2(regs, dst, a, b, |x, y| ((x as i32) > (y as i32)) as u32),
+        Bin::SGe => map2(regs, dst, a, b, |x, y| ((x as i32) >= (y as i32)) as u32),
+        Bin::Pack16 => map2(regs, dst, a, b, |lo, hi| (lo & 0xffff) | (hi << 16)),
+    }
+}
+
+pub fn tern(regs: &mut [[u32; W]], op: Tern, dst: Reg, a: Reg, b: Reg, c: Reg) {
+    match op {
+        Tern::FFma => map3(regs, dst, a, b, c, |x, y, z| u(f(x).mul_add(f(y), f(z)))),
+        Tern::FMix => map3(regs, dst, a, b, c, |x, y, t| {
+            u(f(x) * (1.0 - f(t)) + f(y) * f(t))
+        }),
+        Tern::FClamp => map3(regs, dst, a, b, c, |x, lo, hi| {
+            u(f(x).max(f(lo)).min(f(hi)))
+        }),
+        Tern::FSmoothStep => map3(regs, dst, a, b, c, |e0, e1, x| {
+            let t = ((f(x) - f(e0)) / (f(e1) - f(e0))).clamp(0.0, 1.0);
+            u(t * t * (3.0 - 2.0 * t))
+        }),
+        Tern::UClamp => map3(regs, dst, a, b, c, |x, lo, hi| x.max(lo).min(hi)),
+        Tern::SClamp => map3(regs, dst, a, b, c, |x, lo, hi| {
+            (x as i32).max(lo as i32).min(hi as i32) as u32
+        }),
+        Tern::Select => map3(
+            regs,
+            dst,
+            a,
+            b,
+            c,
+            |cond, x, y| if cond != 0 { x } else { y },
+        ),
+        Tern::ExtractBitsU => map3(regs, dst, a, b, c, |x, off, count| {
+            let off = off.min(32);
+            let count = count.min(32 - off);
+            if count == 0 {
+                0
+            } else {
+                (x >> off) & (u32::MAX >> (32 - count))
+            }
+        }),
+        Tern::ExtractBitsS => map3(regs, dst, a, b, c, |x, off, count| {
+            let off = off.min(32);
+            let count = count.min(32 - off);
+            if count == 0 {
+                0
+            } else {
+                (((x >> off) << (32 - count)) as i32 >> (32 - count)) as u32
+            }
+        }),
+    }
+}
+
+pub fn insert_bits(
+    regs: &mut [[u32; W]],
+    dst: Reg,
+    base: Reg,
+    insert: Reg,
+    offset: Reg,
+    count: Reg,
+) {
+    let (b, ins, off, cnt) = (
+        regs[base as usize],
+        regs[insert as usize],
+        regs[offset as usize],
+        regs[count as usize],
+    );
+    let mut out = [0u32; W];
+    for i in 0..W {
+        let o = off[i].min(32);
+        let c = cnt[i].min(32 - o);
+        let mask = if c == 0 {
+            0
+        } else {
+            (u32::MAX >> (32 - c)) << o
+        };
+        out[i] = (b[i] & !mask) | ((ins[i] << o) & mask);
+    }
+    regs[dst as usize] = out;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_conversions() {
+        for (x, h) in [
+            (1.0f32, 0x3c00u16),
+            (-2.0, 0xc000),
+            (65504.0, 0x7bff),
+            (1e6, 0x7c00),
+            (0.0, 0),
+        ] {
+            assert_eq!(f32_to_f16(x), h, "{x}");
+            if x.abs() < 1e5 {
+                assert_eq!(f16_to_f32(h), x);
+            }
+        }
+        assert_eq!(f16_to_f32(1), 2f32.powi(-24));
+        assert_eq!(f32_to_f16(2f32.powi(-24)), 1);
+        assert!(f16_to_f32(f32_to_f16(f32::NAN)).is_nan());
+        assert_eq!(quantize_f16(1.0 + 2f32.powi(-12)), 1.0);
+    }
+
+    #[test]
+    fn bit_ops() {
+        assert_eq!(find_msb_s(u32::MAX), u32::MAX);
+        assert_eq!(find_msb_s((-2i32) as u32), 0);
+        assert_eq!(find_msb_u(0x80), 7);
+        let mut regs = vec![[0u32; W]; 5];
+        regs[0] = [0xffff_0000; W];
+        regs[1] = [0xab; W];
+        regs[2] = [4; W];
+        regs[3] = [8; W];
+        insert_bits(&mut regs, 4, 0, 1, 2, 3);
+        assert_eq!(regs[4][0], 0xffff_0ab0);
+        tern(&mut regs, Tern::ExtractBitsS, 4, 0, 2, 3);
+        assert_eq!(regs[4][0], 0xffff_fff0);
+    }
+}

@@ -1,0 +1,245 @@
+//! Loads, stores and atomics. Every access is bounds-checked against the resource it goes to:
+//! a load outside reads zero, a store or atomic outside does nothing (robustBufferAccess by
+//! construction), so no shader can touch memory it was not given.
+
+use std::sync::atomic::Ordering;
+
+use super::Batch;
+use crate::compute::BufferSlice;
+use crate::ir::{Addr, AtomicOp, Reg, Space, W};
+
+/// What the program's resource slots are bound to for one dispatch.
+#[derive(Debug, Default)]
+pub struct Resources<'a> {
+    pub slots: Vec<Option<BufferSlice<'a>>>,
+    pub push_constants: &'a [u8],
+}
+
+#[inline]
+fn lane_offsets(batch: &Batch, addr: Addr) -> [u32; W] {
+    match addr.dynamic {
+        Some(r) => {
+            let d = batch.regs[r as usize];
+            let mut out = [0u32; W];
+            for i in 0..W {
+                out[i] = d[i].wrapping_add(addr.offset);
+            }
+            out
+        }
+        None => [addr.offset; W],
+    }
+}
+
+fn read_bytes(bytes: &[u8], offset: u32) -> u32 {
+    let o = offset as usize;
+    match bytes.get(o..o + 4) {
+        Some(b) => u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+        None => 0,
+    }
+}
+
+fn write_bytes(bytes: &mut [u8], offset: u32, value: u32) {
+    let o = offset as usize;
+    if let Some(b) = bytes.get_mut(o..o + 4) {
+        b.copy_from_slice(&value.to_le_bytes());
+    }
+}
+
+fn slice_word(slice: &BufferSlice, offset: u32) -> Option<u64> {
+    // The whole word must lie inside the bound range.
+    (offset as u64 + 4 <= slice.size).then(|| slice.offset + offset as u64)
+}
+
+pub fn load(
+    batch: &mut Batch,
+    res: &Resources,
+    workgroup: &[u8],
+    dst: Reg,
+    space: Space,
+    addr: Addr,
+) {
+    let offsets = lane_offsets(batch, addr);
+    let exec = batch.exec;
+    let mut out = [0u32; W];
+    match space {
+        Space::Buffer(slot) => {
+            if let Some(Some(s)) = res.slots.get(slot as usize) {
+                for i in 0..W {
+                    if exec >> i & 1 != 0 {
+                        if let Some(at) = slice_word(s, offsets[i]) {
+                            out[i] = s.memory.load_u32(at).unwrap_or(0);
+                        }
+                    }
+                }
+            }
+        }
+        Space::PushConstant => {
+            for i in 0..W {
+                out[i] = read_bytes(res.push_constants, offsets[i]);
+            }
+        }
+        Space::Workgroup => {
+            for i in 0..W {
+                out[i] = read_bytes(workgroup, offsets[i]);
+            }
+        }
+        Space::Scratch => {
+            let size = batch.scratch_size;
+            for i in 0..W {
+                if offsets[i] as usize + 4 <= size {
+                    out[i] = read_bytes(&batch.scratch, (i * size) as u32 + offsets[i]);
+                }
+            }
+        }
+    }
+    batch.regs[dst as usize] = out;
+}
+
+pub fn store(
+    batch: &mut Batch,
+    res: &Resources,
+    workgroup: &mut [u8],
+    src: Reg,
+    space: Space,
+    addr: Addr,
+) {
+    let offsets = lane_offsets(batch, addr);
+    let exec = batch.exec;
+    let values = batch.regs[src as usize];
+    match space {
+        Space::Buffer(slot) => {
+            if let Some(Some(s)) = res.slots.get(slot as usize) {
+                for i in 0..W {
+                    if exec >> i & 1 != 0 {
+                        if let Some(at) = slice_word(s, offsets[i]) {
+                            s.memory.store_u32(at, values[i]);
+                        }
+                    }
+                }
+            }
+        }
+        // Push constants are read-only.
+        Space::PushConstant => {}
+        Space::Workgroup => {
+            for i in 0..W {
+                if exec >> i & 1 != 0 {
+                    write_bytes(workgroup, offsets[i], values[i]);
+                }
+            }
+        }
+        Space::Scratch => {
+            let size = batch.scratch_size;
+            for i in 0..W {
+                if exec >> i & 1 != 0 && offsets[i] as usize + 4 <= size {
+                    write_bytes(
+                        &mut batch.scratch,
+                        (i * size) as u32 + offsets[i],
+                        values[i],
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The new value of an atomic read-modify-write, or `None` for "leave it" (a failed compare).
+fn apply(op: AtomicOp, old: u32, value: u32, compare: u32) -> Option<u32> {
+    Some(match op {
+        AtomicOp::Add => old.wrapping_add(value),
+        AtomicOp::Sub => old.wrapping_sub(value),
+        AtomicOp::And => old & value,
+        AtomicOp::Or => old | value,
+        AtomicOp::Xor => old ^ value,
+        AtomicOp::SMin => (old as i32).min(value as i32) as u32,
+        AtomicOp::SMax => (old as i32).max(value as i32) as u32,
+        AtomicOp::UMin => old.min(value),
+        AtomicOp::UMax => old.max(value),
+        AtomicOp::Exchange => value,
+        AtomicOp::CompareExchange => {
+            if old == compare {
+                value
+            } else {
+                return None;
+            }
+        }
+        AtomicOp::Load => return None,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn atomic(
+    batch: &mut Batch,
+    res: &Resources,
+    workgroup: &mut [u8],
+    op: AtomicOp,
+    dst: Reg,
+    space: Space,
+    addr: Addr,
+    value: Reg,
+    compare: Reg,
+) {
+    let offsets = lane_offsets(batch, addr);
+    let exec = batch.exec;
+    let values = batch.regs[value as usize];
+    let compares = batch.regs[compare as usize];
+    let mut out = [0u32; W];
+    // Lanes are applied one after another, so lanes of one batch hitting one address see each
+    // other's results, as the invocations of a GPU do.
+    for i in 0..W {
+        if exec >> i & 1 == 0 {
+            continue;
+        }
+        let (v, c) = (values[i], compares[i]);
+        match space {
+            Space::Buffer(slot) => {
+                if let Some(Some(s)) = res.slots.get(slot as usize) {
+                    if let Some(at) = slice_word(s, offsets[i]) {
+                        let old = s.memory.atomic_u32(at, |a| {
+                            if op == AtomicOp::Load {
+                                return a.load(Ordering::SeqCst);
+                            }
+                            let mut cur = a.load(Ordering::Relaxed);
+                            loop {
+                                let Some(new) = apply(op, cur, v, c) else {
+                                    return cur;
+                                };
+                                match a.compare_exchange_weak(
+                                    cur,
+                                    new,
+                                    Ordering::SeqCst,
+                                    Ordering::Relaxed,
+                                ) {
+                                    Ok(_) => return cur,
+                                    Err(actual) => cur = actual,
+                                }
+                            }
+                        });
+                        out[i] = old.unwrap_or(0);
+                    }
+                }
+            }
+            // Workgroup memory belongs to one workgroup, which runs on one thread: plain
+            // read-modify-write is atomic.
+            Space::Workgroup => {
+                let old = read_bytes(workgroup, offsets[i]);
+                if let Some(new) = apply(op, old, v, c) {
+                    write_bytes(workgroup, offsets[i], new);
+                }
+                out[i] = old;
+            }
+            Space::Scratch => {
+                let size = batch.scratch_size;
+                if offsets[i] as usize + 4 <= size {
+                    let at = (i * size) as u32 + offsets[i];
+                    let old = read_bytes(&batch.scratch, at);
+                    if let Some(new) = apply(op, old, v, c) {
+                        write_bytes(&mut batch.scratch, at, new);
+                    }
+                    out[i] = old;
+                }
+            }
+            Space::PushConstant => out[i] = read_bytes(res.push_constants, offsets[i]),
+        }
+    }
+    batch.regs[dst as usize] = out;
+}

@@ -1,0 +1,407 @@
+//! The SIMD interpreter: runs a [`Program`] over a batch of [`W`] lanes.
+//!
+//! The batch keeps its whole state (registers, program counter, execution mask, mask stack) in
+//! [`Batch`], so a batch can stop at a workgroup barrier and resume later: a workgroup larger
+//! than W runs as several batches that meet at each barrier.
+//!
+//! Split by instruction family: [`arith`] (arithmetic, conversions, bit operations) and
+//! [`memory`] (loads, stores, atomics); control flow is here.
+
+mod arith;
+mod memory;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use crate::compute::BufferSlice;
+use crate::ir::{Builtin, Inst, Program, W};
+
+pub use memory::Resources;
+
+/// A bit per lane.
+pub type Mask = u64;
+
+const _: () = assert!(W <= 64, "masks are u64");
+
+#[derive(Clone, Copy, Debug)]
+enum Frame {
+    If {
+        saved: Mask,
+        taken: Mask,
+    },
+    Loop {
+        saved: Mask,
+        broken: Mask,
+        continued: Mask,
+    },
+    Switch {
+        saved: Mask,
+        broken: Mask,
+    },
+    Call {
+        saved: Mask,
+        returned: Mask,
+    },
+}
+
+/// How a run of a batch ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Done,
+    /// Stopped at a workgroup barrier; `run` again to continue after it.
+    Barrier,
+}
+
+/// Why a run stopped early.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    Cancelled,
+}
+
+/// When to give up on a runaway shader.
+#[derive(Clone, Copy, Debug)]
+pub struct Watchdog<'a> {
+    pub cancel: &'a AtomicBool,
+    pub deadline: Option<Instant>,
+}
+
+impl Watchdog<'_> {
+    fn expired(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed) || self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+}
+
+/// The state of one batch of lanes.
+pub struct Batch {
+    pub regs: Vec<[u32; W]>,
+    scratch: Vec<u8>,
+    scratch_size: usize,
+    pc: usize,
+    exec: Mask,
+    stack: Vec<Frame>,
+    killed: Mask,
+    backedges: u32,
+}
+
+fn lanes(reg: &[u32; W]) -> Mask {
+    let mut m = 0;
+    for (i, &v) in reg.iter().enumerate() {
+        m |= ((v != 0) as Mask) << i;
+    }
+    m
+}
+
+impl Batch {
+    pub fn new(program: &Program) -> Batch {
+        let mut regs = vec![[0u32; W]; program.register_count as usize];
+        for &(r, v) in &program.constants {
+            regs[r as usize] = [v; W];
+        }
+        let scratch_size = program.scratch_size as usize;
+        Batch {
+            regs,
+            scratch: vec![0; scratch_size * W],
+            scratch_size,
+            pc: 0,
+            exec: 0,
+            stack: Vec::new(),
+            killed: 0,
+            backedges: 0,
+        }
+    }
+
+    /// Prepares the batch to run `lanes` lanes from the start, with built-in values from
+    /// `builtin(which, lane)`. Constants stay as `new` set them (no instruction writes them).
+    pub fn start(
+        &mut self,
+        program: &Program,
+        lanes: usize,
+        builtin: impl Fn(Builtin, usize) -> u32,
+    ) {
+        for &(r, b) in &program.builtins {
+            let reg = &mut self.regs[r as usize];
+            for (lane, v) in reg.iter_mut().enumerate() {
+                *v = builtin(b, lane);
+            }
+        }
+        self.scratch.fill(0);
+        self.pc = 0;
+        self.exec = if lanes >= W {
+            Mask::MAX >> (64 - W)
+        } else {
+            (1 << lanes) - 1
+        };
+        self.stack.clear();
+        self.killed = 0;
+        self.backedges = 0;
+    }
+
+    /// Lanes disabled by `break`, `continue`, `return` or `discard` in the frames up to the
+    /// innermost function.
+    fn disabled(&self) -> Mask {
+        let mut d = self.killed;
+        let mut seen_breakable = false;
+        let mut seen_loop = false;
+        for f in self.stack.iter().rev() {
+            match *f {
+                Frame::If { .. } => {}
+                Frame::Loop {
+                    broken, continued, ..
+                } => {
+                    if !seen_breakable {
+                        d |= broken;
+                        seen_breakable = true;
+                    }
+                    if !seen_loop {
+                        d |= continued;
+                        seen_loop = true;
+                    }
+                }
+                Frame::Switch { broken, .. } => {
+                    if !seen_breakable {
+                        d |= broken;
+                        seen_breakable = true;
+                    }
+                }
+                Frame::Call { returned, .. } => {
+                    d |= returned;
+                    break;
+                }
+            }
+        }
+        d
+    }
+
+    fn innermost_call_returned(&self) -> Mask {
+        self.stack
+            .iter()
+            .rev()
+            .find_map(|f| match f {
+                Frame::Call { returned, .. } => Some(*returned),
+                _ => None,
+            })
+            .unwrap_or(0)
+    }
+
+    /// Runs until the end of the program or a barrier.
+    pub fn run(
+        &mut self,
+        program: &Program,
+        res: &Resources,
+        workgroup: &mut [u8],
+        watchdog: &Watchdog,
+    ) -> Result<Status, Stop> {
+        let code = &program.code;
+        while let Some(&inst) = code.get(self.pc) {
+            self.pc += 1;
+            match inst {
+                Inst::Un { op, dst, a } => arith::un(&mut self.regs, op, dst, a),
+                Inst::Bin { op, dst, a, b } => arith::bin(&mut self.regs, op, dst, a, b),
+                Inst::Tern { op, dst, a, b, c } => arith::tern(&mut self.regs, op, dst, a, b, c),
+                Inst::InsertBits {
+                    dst,
+                    base,
+                    insert,
+                    offset,
+                    count,
+                } => arith::insert_bits(&mut self.regs, dst, base, insert, offset, count),
+                Inst::MovMasked { dst, src } => {
+                    let s = self.regs[src as usize];
+                    let d = &mut self.regs[dst as usize];
+                    for (i, v) in d.iter_mut().enumerate() {
+                        if self.exec >> i & 1 != 0 {
+                            *v = s[i];
+                        }
+                    }
+                }
+                Inst::Load { dst, space, addr } => {
+                    memory::load(self, res, workgroup, dst, space, addr);
+                }
+                Inst::Store { src, space, addr } => {
+                    memory::store(self, res, workgroup, src, space, addr);
+                }
+                Inst::Atomic {
+                    op,
+                    dst,
+                    space,
+                    addr,
+                    value,
+                    compare,
+                } => {
+                    memory::atomic(self, res, workgroup, op, dst, space, addr, value, compare);
+                }
+                Inst::ArrayLength {
+                    dst,
+                    slot,
+                    offset,
+                    stride,
+                } => {
+                    let size = res
+                        .slots
+                        .get(slot as usize)
+                        .copied()
+                        .flatten()
+                        .map_or(0, |s: BufferSlice| s.size);
+                    let len = size.saturating_sub(offset as u64) / (stride.max(1) as u64);
+                    self.regs[dst as usize] = [len.min(u32::MAX as u64) as u32; W];
+                }
+                Inst::If { cond, else_pc } => {
+                    let taken = self.exec & lanes(&self.regs[cond as usize]);
+                    self.stack.push(Frame::If {
+                        saved: self.exec,
+                        taken,
+                    });
+                    self.exec = taken;
+                    if taken == 0 {
+                        self.pc = else_pc as usize;
+                    }
+                }
+                Inst::Else { end_pc } => {
+                    if let Some(&Frame::If { saved, taken }) = self.stack.last() {
+                        self.exec = saved & !taken & !self.disabled();
+                        if self.exec == 0 {
+                            self.pc = end_pc as usize;
+                        }
+                    }
+                }
+                Inst::EndIf => {
+                    if let Some(Frame::If { saved, .. }) = self.stack.pop() {
+                        self.exec = saved & !self.disabled();
+                    }
+                }
+                Inst::LoopBegin { end_pc } => {
+                    if self.exec == 0 {
+                        self.pc = end_pc as usize + 1;
+                    } else {
+                        self.stack.push(Frame::Loop {
+                            saved: self.exec,
+                            broken: 0,
+                            continued: 0,
+                        });
+                    }
+                }
+                Inst::Continuing => {
+                    let gone = self.innermost_call_returned() | self.killed;
+                    if let Some(Frame::Loop {
+                        saved,
+                        broken,
+                        continued,
+                    }) = self.stack.last_mut()
+                    {
+                        *continued = 0;
+                        self.exec = *saved & !*broken & !gone;
+                    }
+                }
+                Inst::BreakIf { cond } => {
+                    let b = self.exec & lanes(&self.regs[cond as usize]);
+                    if let Some(Frame::Loop { broken, .. }) = self.stack.last_mut() {
+                        *broken |= b;
+                    }
+                    self.exec &= !b;
+                }
+                Inst::LoopEnd { body_pc } => {
+                    let gone = self.innermost_call_returned() | self.killed;
+                    let Some(&Frame::Loop { saved, broken, .. }) = self.stack.last() else {
+                        continue;
+                    };
+                    let remaining = saved & !broken & !gone;
+                    if remaining != 0 {
+                        self.backedges = self.backedges.wrapping_add(1);
+                        if self.backedges % 1024 == 0 && watchdog.expired() {
+                            return Err(Stop::Cancelled);
+                        }
+                        if let Some(Frame::Loop { continued, .. }) = self.stack.last_mut() {
+                            *continued = 0;
+                        }
+                        self.exec = remaining;
+                        self.pc = body_pc as usize;
+                    } else {
+                        self.stack.pop();
+                        self.exec = saved & !self.disabled();
+                    }
+                }
+                Inst::Break => {
+                    let exec = self.exec;
+                    for f in self.stack.iter_mut().rev() {
+                        match f {
+                            Frame::Loop { broken, .. } | Frame::Switch { broken, .. } => {
+                                *broken |= exec;
+                                break;
+                            }
+                            Frame::Call { .. } => break,
+                            Frame::If { .. } => {}
+                        }
+                    }
+                    self.exec = 0;
+                }
+                Inst::Continue => {
+                    let exec = self.exec;
+                    for f in self.stack.iter_mut().rev() {
+                        match f {
+                            Frame::Loop { continued, .. } => {
+                                *continued |= exec;
+                                break;
+                            }
+                            Frame::Call { .. } => break,
+                            _ => {}
+                        }
+                    }
+                    self.exec = 0;
+                }
+                Inst::SwitchBegin => {
+                    self.stack.push(Frame::Switch {
+                        saved: self.exec,
+                        broken: 0,
+                    });
+                    self.exec = 0;
+                }
+                Inst::Case {
+                    cond,
+                    fallthrough,
+                    next_pc,
+                } => {
+                    let fall = if fallthrough { self.exec } else { 0 };
+                    if let Some(&Frame::Switch { saved, .. }) = self.stack.last() {
+                        self.exec =
+                            ((saved & lanes(&self.regs[cond as usize])) | fall) & !self.disabled();
+                        if self.exec == 0 {
+                            self.pc = next_pc as usize;
+                        }
+                    }
+                }
+                Inst::SwitchEnd => {
+                    if let Some(Frame::Switch { saved, .. }) = self.stack.pop() {
+                        self.exec = saved & !self.disabled();
+                    }
+                }
+                Inst::CallBegin => self.stack.push(Frame::Call {
+                    saved: self.exec,
+                    returned: 0,
+                }),
+                Inst::Return => {
+                    let exec = self.exec;
+                    if let Some(Frame::Call { returned, .. }) = self
+                        .stack
+                        .iter_mut()
+                        .rev()
+                        .find(|f| matches!(f, Frame::Call { .. }))
+                    {
+                        *returned |= exec;
+                    }
+                    self.exec = 0;
+                }
+                Inst::CallEnd => {
+                    if let Some(Frame::Call { saved, .. }) = self.stack.pop() {
+                        self.exec = saved & !self.disabled();
+                    }
+                }
+                Inst::Kill => {
+                    self.killed |= self.exec;
+                    self.exec = 0;
+                }
+                Inst::Barrier => return Ok(Status::Barrier),
+            }
+        }
+        Ok(Status::Done)
+    }
+}

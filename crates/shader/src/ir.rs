@@ -1,0 +1,325 @@
+//! The bytecode: a flat list of instructions over lane registers.
+//!
+//! Every value is scalarised: a `vec4` is four registers, a struct its members' registers in
+//! order. Every register holds one 32-bit word per lane ([`W`] lanes, SoA). An instruction is
+//! one `match` dispatch followed by a loop over the lanes that the compiler vectorises, so the
+//! dispatch cost is paid once per W lanes.
+//!
+//! Control flow is structured (naga guarantees it) and encoded with explicit begin/end
+//! instructions that keep an execution-mask stack: arithmetic runs on every lane, and only
+//! stores, atomics and masked moves look at the mask. A branch no lane takes is jumped over.
+//!
+//! Why W = 16: the register file of a typical compute shader (100–400 registers) stays in
+//! 6–25 KiB, inside L1, while each instruction still does 16 lanes of work (4 AVX or 2 AVX-512
+//! vectors); 32 lanes halves dispatch cost again but spills typical shaders out of L1.
+
+/// Lanes per batch.
+pub const W: usize = 16;
+
+/// A register index.
+pub type Reg = u32;
+
+/// One-operand operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Un {
+    Mov,
+    FNeg,
+    FAbs,
+    FSign,
+    FFloor,
+    FCeil,
+    FRoundEven,
+    FTrunc,
+    FFract,
+    FSqrt,
+    FInvSqrt,
+    FSin,
+    FCos,
+    FTan,
+    FAsin,
+    FAcos,
+    FAtan,
+    FSinh,
+    FCosh,
+    FTanh,
+    FAsinh,
+    FAcosh,
+    FAtanh,
+    FExp,
+    FExp2,
+    FLog,
+    FLog2,
+    FRadians,
+    FDegrees,
+    FQuantize16,
+    INeg,
+    IAbs,
+    ISign,
+    Not,
+    LNot,
+    CountOnes,
+    ReverseBits,
+    CountLeadingZeros,
+    CountTrailingZeros,
+    /// GLSL findMSB on unsigned values (-1 for 0).
+    FindMsbU,
+    /// GLSL findMSB on signed values (-1 for 0 and -1).
+    FindMsbS,
+    /// GLSL findLSB (-1 for 0).
+    FindLsb,
+    FToS,
+    FToU,
+    SToF,
+    UToF,
+    /// Bool (0/1) to float 0.0/1.0.
+    BoolToF,
+    /// Any non-zero to 1.
+    ToBool,
+    /// Float non-zero (and not NaN-equal-zero) to bool.
+    FToBool,
+    PackHalf2x16Lo,
+    UnpackHalfLo,
+    UnpackHalfHi,
+}
+
+/// Two-operand operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bin {
+    FAdd,
+    FSub,
+    FMul,
+    FDiv,
+    /// naga's float modulo: `a - b * trunc(a / b)`.
+    FRem,
+    /// GLSL mod: `a - b * floor(a / b)`.
+    FMod,
+    FMin,
+    FMax,
+    FPow,
+    FAtan2,
+    FStep,
+    FLdexp,
+    FEq,
+    FNe,
+    FLt,
+    FLe,
+    FGt,
+    FGe,
+    IAdd,
+    ISub,
+    IMul,
+    UDiv,
+    SDiv,
+    URem,
+    SRem,
+    And,
+    Or,
+    Xor,
+    Shl,
+    ShrU,
+    ShrS,
+    UMin,
+    UMax,
+    SMin,
+    SMax,
+    IEq,
+    INe,
+    ULt,
+    ULe,
+    UGt,
+    UGe,
+    SLt,
+    SLe,
+    SGt,
+    SGe,
+    /// Packs the low halves: `lo | hi << 16` (for packHalf2x16 and friends).
+    Pack16,
+}
+
+/// Three-operand operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tern {
+    FFma,
+    FMix,
+    FClamp,
+    FSmoothStep,
+    UClamp,
+    SClamp,
+    /// `a != 0 ? b : c`.
+    Select,
+    ExtractBitsU,
+    ExtractBitsS,
+}
+
+/// Where a load, store or atomic goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Space {
+    /// A buffer resource: an index into the program's resource slots.
+    Buffer(u16),
+    PushConstant,
+    /// The workgroup's shared memory.
+    Workgroup,
+    /// Per-lane memory for variables indexed dynamically.
+    Scratch,
+}
+
+/// A byte address: a per-lane register (if any) plus a constant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Addr {
+    pub dynamic: Option<Reg>,
+    pub offset: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtomicOp {
+    Add,
+    Sub,
+    And,
+    Or,
+    Xor,
+    SMin,
+    SMax,
+    UMin,
+    UMax,
+    Exchange,
+    CompareExchange,
+    Load,
+}
+
+/// Compute built-in values, written into registers when a batch starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    GlobalInvocationId(u8),
+    LocalInvocationId(u8),
+    LocalInvocationIndex,
+    WorkgroupId(u8),
+    NumWorkgroups(u8),
+    WorkgroupSize(u8),
+    SubgroupSize,
+    SubgroupInvocationId,
+    SubgroupId,
+    NumSubgroups,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inst {
+    Un {
+        op: Un,
+        dst: Reg,
+        a: Reg,
+    },
+    Bin {
+        op: Bin,
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    Tern {
+        op: Tern,
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+    },
+    InsertBits {
+        dst: Reg,
+        base: Reg,
+        insert: Reg,
+        offset: Reg,
+        count: Reg,
+    },
+    /// `dst = src` on active lanes only (a store to a variable kept in registers).
+    MovMasked {
+        dst: Reg,
+        src: Reg,
+    },
+    Load {
+        dst: Reg,
+        space: Space,
+        addr: Addr,
+    },
+    /// Masked.
+    Store {
+        src: Reg,
+        space: Space,
+        addr: Addr,
+    },
+    /// Masked; `dst` gets the old value.
+    Atomic {
+        op: AtomicOp,
+        dst: Reg,
+        space: Space,
+        addr: Addr,
+        value: Reg,
+        compare: Reg,
+    },
+    /// `(slot size - offset) / stride`, clamped at 0.
+    ArrayLength {
+        dst: Reg,
+        slot: u16,
+        offset: u32,
+        stride: u32,
+    },
+    /// Enter an `if`: lanes where `cond` is non-zero run the then-block.
+    If {
+        cond: Reg,
+        else_pc: u32,
+    },
+    Else {
+        end_pc: u32,
+    },
+    EndIf,
+    LoopBegin {
+        end_pc: u32,
+    },
+    /// Start of the continuing block: lanes that continued rejoin.
+    Continuing,
+    BreakIf {
+        cond: Reg,
+    },
+    /// Back-edge: jump to `body_pc` while lanes remain.
+    LoopEnd {
+        body_pc: u32,
+    },
+    Break,
+    Continue,
+    SwitchBegin,
+    /// A case of a switch: lanes where `cond` holds (plus those falling through from the
+    /// previous case) run it; `next_pc` is the next `Case` or the `SwitchEnd`.
+    Case {
+        cond: Reg,
+        fallthrough: bool,
+        next_pc: u32,
+    },
+    SwitchEnd,
+    /// An inlined function call begins: its `return`s end here.
+    CallBegin,
+    Return,
+    CallEnd,
+    Kill,
+    /// Workgroup execution barrier: a batch suspends here until all of its workgroup arrive.
+    Barrier,
+}
+
+/// What a resource slot of the program is bound to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot {
+    pub set: u32,
+    pub binding: u32,
+    pub element: u32,
+}
+
+/// A compiled program.
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    pub code: Vec<Inst>,
+    pub register_count: u32,
+    /// Registers that hold constants, set once when a batch starts.
+    pub constants: Vec<(Reg, u32)>,
+    pub builtins: Vec<(Reg, Builtin)>,
+    pub slots: Vec<Slot>,
+    /// Bytes of per-lane scratch memory.
+    pub scratch_size: u32,
+    /// Bytes of workgroup memory.
+    pub workgroup_size_bytes: u32,
+}

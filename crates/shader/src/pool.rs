@@ -1,0 +1,24 @@
+//! The worker pool for data-parallel shader work: one rayon pool, sized by `PUMICE_THREADS`
+//! (read once; default: all cores).
+
+use std::sync::LazyLock;
+
+static POOL: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
+    let threads = std::env::var("PUMICE_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0);
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .thread_name(|i| format!("pumice-worker-{i}"))
+        .build()
+        .ok()
+});
+
+/// Runs `f` inside the pool (or on the global rayon pool if ours could not start).
+pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    match POOL.as_ref() {
+        Some(pool) => pool.install(f),
+        None => f(),
+    }
+}

@@ -1,0 +1,331 @@
+//! Compute shaders from GLSL (compiled with glslangValidator) run by the interpreter, checked
+//! against results computed here.
+
+use std::sync::atomic::AtomicBool;
+
+use pumice_memory::DeviceMemory;
+use pumice_shader::compute::{dispatch, BufferSlice, ComputeProgram, DispatchResources};
+
+fn glsl(source: &str) -> Vec<u32> {
+    let dir = std::env::temp_dir().join(format!("pumice-shader-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut h = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(source, &mut h);
+    let stem = dir.join(format!("{:x}", std::hash::Hasher::finish(&h)));
+    let src = stem.with_extension("comp");
+    let out = stem.with_extension("spv");
+    std::fs::write(&src, source).unwrap();
+    let status = std::process::Command::new("glslangValidator")
+        .args(["-V", "--target-env", "vulkan1.1", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .expect("glslangValidator (Debian's glslang-tools) is needed by these tests");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+    pumice_shader::front::words(&std::fs::read(&out).unwrap()).unwrap()
+}
+
+fn buffer_from_u32(data: &[u32]) -> DeviceMemory {
+    let m = DeviceMemory::new(data.len() as u64 * 4).unwrap();
+    let bytes: Vec<u8> = data.iter().flat_map(|w| w.to_le_bytes()).collect();
+    m.write(0, &bytes).unwrap();
+    m
+}
+
+fn read_u32(m: &DeviceMemory) -> Vec<u32> {
+    let mut bytes = vec![0u8; m.size() as usize];
+    m.read(0, &mut bytes).unwrap();
+    bytes
+        .chunks(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+fn f32s(v: &[u32]) -> Vec<f32> {
+    v.iter().map(|&x| f32::from_bits(x)).collect()
+}
+
+fn run(source: &str, buffers: &[&DeviceMemory], push: &[u8], groups: [u32; 3]) {
+    let program = ComputeProgram::new(&glsl(source), "main", &[]).unwrap_or_else(|e| panic!("{e}"));
+    let res = DispatchResources {
+        buffers: buffers
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                (
+                    (0, i as u32, 0),
+                    BufferSlice {
+                        memory: m,
+                        offset: 0,
+                        size: m.size(),
+                    },
+                )
+            })
+            .collect(),
+        push_constants: push.to_vec(),
+    };
+    dispatch(&program, &res, [0; 3], groups, &AtomicBool::new(false)).unwrap();
+}
+
+#[test]
+fn saxpy() {
+    let n = 1000usize;
+    let x: Vec<f32> = (0..n).map(|i| i as f32 * 0.5).collect();
+    let y: Vec<f32> = (0..n).map(|i| 100.0 - i as f32).collect();
+    let xb = buffer_from_u32(&x.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+    let yb = buffer_from_u32(&y.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+    let mut push = 2.5f32.to_le_bytes().to_vec();
+    push.extend((n as u32).to_le_bytes());
+    run(
+        r"#version 450
+        layout(local_size_x = 64) in;
+        layout(set = 0, binding = 0) buffer X { float x[]; };
+        layout(set = 0, binding = 1) buffer Y { float y[]; };
+        layout(push_constant) uniform P { float a; uint n; };
+        void main() {
+            uint i = gl_GlobalInvocationID.x;
+            if (i < n) y[i] = a * x[i] + y[i];
+        }",
+        &[&xb, &yb],
+        &push,
+        [(n as u32).div_ceil(64), 1, 1],
+    );
+    let out = f32s(&read_u32(&yb));
+    for i in 0..n {
+        assert_eq!(out[i], 2.5 * x[i] + y[i], "{i}");
+    }
+}
+
+#[test]
+fn control_flow_loops_switch_and_calls() {
+    let n = 256usize;
+    let out = buffer_from_u32(&vec![0; n]);
+    run(
+        r"#version 450
+        layout(local_size_x = 32) in;
+        layout(set = 0, binding = 0) buffer O { uint o[]; };
+        uint collatz(uint v) {
+            uint steps = 0;
+            while (v != 1u) {
+                if (steps > 1000u) return 9999u;
+                v = (v % 2u == 0u) ? v / 2u : 3u * v + 1u;
+                steps++;
+            }
+            return steps;
+        }
+        uint classify(uint i) {
+            switch (i % 5u) {
+                case 0u: return 10u;
+                case 1u:
+                case 2u: return 20u;
+                default: break;
+            }
+            return 30u;
+        }
+        void main() {
+            uint i = gl_GlobalInvocationID.x;
+            uint acc = 0u;
+            for (uint k = 0u; k < i; k++) {
+                if (k % 3u == 0u) continue;
+                if (k > 50u) break;
+                acc += k;
+            }
+            o[i] = collatz(i + 1u) * 100000u + classify(i) * 1000u + acc;
+        }",
+        &[&out],
+        &[],
+        [(n / 32) as u32, 1, 1],
+    );
+    let got = read_u32(&out);
+    for i in 0..n as u32 {
+        let mut v = i + 1;
+        let mut steps = 0;
+        while v != 1 {
+            v = if v % 2 == 0 { v / 2 } else { 3 * v + 1 };
+            steps += 1;
+        }
+        let class = match i % 5 {
+            0 => 10,
+            1 | 2 => 20,
+            _ => 30,
+        };
+        let acc: u32 = (0..i).take_while(|&k| k <= 50).filter(|k| k % 3 != 0).sum();
+        assert_eq!(got[i as usize], steps * 100000 + class * 1000 + acc, "{i}");
+    }
+}
+
+#[test]
+fn shared_memory_reduction_with_barriers() {
+    // 128 invocations per group: 8 batches meeting at each barrier.
+    let groups = 4u32;
+    let input: Vec<u32> = (0..128 * groups).map(|i| i * 7 % 101).collect();
+    let inb = buffer_from_u32(&input);
+    let outb = buffer_from_u32(&vec![0; groups as usize]);
+    run(
+        r"#version 450
+        layout(local_size_x = 128) in;
+        layout(set = 0, binding = 0) buffer I { uint i_[]; };
+        layout(set = 0, binding = 1) buffer O { uint o[]; };
+        shared uint s[128];
+        void main() {
+            uint l = gl_LocalInvocationID.x;
+            s[l] = i_[gl_GlobalInvocationID.x];
+            barrier();
+            for (uint stride = 64u; stride > 0u; stride >>= 1) {
+                if (l < stride) s[l] += s[l + stride];
+                barrier();
+            }
+            if (l == 0u) o[gl_WorkGroupID.x] = s[0];
+        }",
+        &[&inb, &outb],
+        &[],
+        [groups, 1, 1],
+    );
+    let got = read_u32(&outb);
+    for g in 0..groups as usize {
+        assert_eq!(got[g], input[g * 128..(g + 1) * 128].iter().sum::<u32>());
+    }
+}
+
+#[test]
+fn atomics_across_workgroups() {
+    let counter = buffer_from_u32(&[0, 0, u32::MAX, 0]);
+    run(
+        r"#version 450
+        layout(local_size_x = 64) in;
+        layout(set = 0, binding = 0) buffer C { uint count; uint sum; uint minv; int maxv; };
+        void main() {
+            uint i = gl_GlobalInvocationID.x;
+            atomicAdd(count, 1u);
+            atomicAdd(sum, i);
+            atomicMin(minv, i + 5u);
+            atomicMax(maxv, int(i));
+        }",
+        &[&counter],
+        &[],
+        [50, 1, 1],
+    );
+    let got = read_u32(&counter);
+    let n = 64 * 50u32;
+    assert_eq!(got, vec![n, n * (n - 1) / 2, 5, n - 1]);
+}
+
+#[test]
+fn matrices_arrays_and_math() {
+    let out = buffer_from_u32(&vec![0; 64 * 8]);
+    run(
+        r"#version 450
+        layout(local_size_x = 64) in;
+        layout(set = 0, binding = 0) buffer O { vec4 o[]; };
+        void main() {
+            uint i = gl_GlobalInvocationID.x;
+            float t = float(i);
+            mat2 m = mat2(1.0, 2.0, 3.0, 4.0);
+            vec2 v = m * vec2(t, 1.0);
+            float arr[5];
+            for (int k = 0; k < 5; k++) arr[k] = float(k * k);
+            float picked = arr[i % 5u];
+            o[2u * i] = vec4(v, picked, length(vec2(3.0, 4.0)));
+            o[2u * i + 1u] = vec4(clamp(t - 10.0, 0.0, 5.0), floor(t / 3.0), mix(0.0, 10.0, 0.25), determinant(m));
+        }",
+        &[&out],
+        &[],
+        [1, 1, 1],
+    );
+    let got = f32s(&read_u32(&out));
+    for i in 0..64usize {
+        let t = i as f32;
+        let a = &got[i * 8..i * 8 + 4];
+        assert_eq!(
+            a,
+            &[t + 3.0, 2.0 * t + 4.0, ((i % 5) * (i % 5)) as f32, 5.0],
+            "{i}"
+        );
+        let b = &got[i * 8 + 4..i * 8 + 8];
+        assert_eq!(
+            b,
+            &[(t - 10.0).clamp(0.0, 5.0), (t / 3.0).floor(), 2.5, -2.0],
+            "{i}"
+        );
+    }
+}
+
+#[test]
+fn out_of_bounds_reads_zero_and_writes_nothing() {
+    // The bound range is 16 bytes of a larger allocation: accesses past it must not leak.
+    let mem = buffer_from_u32(&[1, 2, 3, 4, 0xAAAA, 0xBBBB, 0xCCCC, 0xDDDD]);
+    let program = ComputeProgram::new(
+        &glsl(
+            r"#version 450
+            layout(local_size_x = 8) in;
+            layout(set = 0, binding = 0) buffer B { uint b[]; };
+            void main() {
+                uint i = gl_GlobalInvocationID.x;
+                uint v = b[i];
+                b[i + 4u] = 77u;
+                if (i < 4u) b[i] = v + 100u + b[i + 4u];
+            }",
+        ),
+        "main",
+        &[],
+    )
+    .unwrap();
+    let res = DispatchResources {
+        buffers: vec![(
+            (0, 0, 0),
+            BufferSlice {
+                memory: &mem,
+                offset: 0,
+                size: 16,
+            },
+        )],
+        push_constants: vec![],
+    };
+    dispatch(&program, &res, [0; 3], [1, 1, 1], &AtomicBool::new(false)).unwrap();
+    let got = read_u32(&mem);
+    // b[i + 4] is outside the bound range: reads 0, writes dropped (except lanes 0..3's own).
+    assert_eq!(&got[4..], &[0xAAAA, 0xBBBB, 0xCCCC, 0xDDDD]);
+    assert_eq!(&got[..4], &[101, 102, 103, 104]);
+}
+
+#[test]
+fn infinite_loop_is_stopped_by_the_cancel_flag() {
+    let program = ComputeProgram::new(
+        &glsl(
+            r"#version 450
+            layout(local_size_x = 1) in;
+            layout(set = 0, binding = 0) buffer B { uint b[]; };
+            void main() { uint i = 0u; while (b[0] == 0u) { i++; } b[1] = i; }",
+        ),
+        "main",
+        &[],
+    )
+    .unwrap();
+    let mem = buffer_from_u32(&[0, 0]);
+    let res = DispatchResources {
+        buffers: vec![(
+            (0, 0, 0),
+            BufferSlice {
+                memory: &mem,
+                offset: 0,
+                size: 8,
+            },
+        )],
+        push_constants: vec![],
+    };
+    let cancel = std::sync::Arc::new(AtomicBool::new(false));
+    let c2 = cancel.clone();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        c2.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let start = std::time::Instant::now();
+    let r = dispatch(&program, &res, [0; 3], [1, 1, 1], &cancel);
+    t.join().unwrap();
+    assert!(r.is_err());
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+}
