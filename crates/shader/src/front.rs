@@ -50,14 +50,35 @@ pub fn words(bytes: &[u8]) -> Result<Vec<u32>, ParseError> {
 /// Parses and validates a SPIR-V module: legalizes it (see [`crate::legalize`]), reads it with
 /// naga and validates the result. naga may panic on malformed input; that is caught here and
 /// reported as a frontend error, so no input crashes the driver.
+///
+/// Specialization constants take their default values: `parse(words)` is
+/// `parse_specialized(words, &[])`.
 pub fn parse(words: &[u32]) -> Result<(naga::Module, naga::valid::ModuleInfo), ParseError> {
+    parse_specialized(words, &[])
+}
+
+/// [`parse`] with the specialization constants given: pairs of (`SpecId`, value), the value's
+/// low bits as the constant's type needs (a boolean is true when nonzero). Constants whose
+/// `SpecId` is not listed take their defaults. The resulting module has no overrides: every
+/// specialization constant is a plain constant, `OpSpecConstantOp` is folded and the
+/// workgroup size is resolved. A module where that cannot be done exactly is refused.
+pub fn parse_specialized(
+    words: &[u32],
+    specialization: &[(u32, u64)],
+) -> Result<(naga::Module, naga::valid::ModuleInfo), ParseError> {
     if words.first() != Some(&SPIRV_MAGIC) {
         return Err(ParseError::NotSpirv);
     }
-    match crate::legalize::legalize(words) {
+    let (module, info) = match crate::legalize::legalize_specialized(words, specialization) {
         Some(legal) => parse_unlegalized(&legal),
         None => parse_unlegalized(words),
+    }?;
+    if !module.overrides.is_empty() {
+        return Err(ParseError::Frontend(
+            "specialization constants could not be resolved".into(),
+        ));
     }
+    Ok((module, info))
 }
 
 /// [`parse`] without the legalization pass: naga and its validator on the words as given.
@@ -78,10 +99,12 @@ pub fn parse_unlegalized(
     .map_err(|_| ParseError::Frontend("the SPIR-V reader panicked".into()))?
     .map_err(|e| ParseError::Frontend(e.to_string()))?;
     let info = std::panic::catch_unwind(|| {
-        Validator::new(ValidationFlags::all(), Capabilities::all()).validate(&module)
+        Validator::new(ValidationFlags::all(), Capabilities::all())
+            .validate(&module)
+            .map_err(|e| e.into_inner().to_string())
     })
     .map_err(|_| ParseError::Validation("the validator panicked".into()))?
-    .map_err(|e| ParseError::Validation(e.into_inner().to_string()))?;
+    .map_err(ParseError::Validation)?;
     Ok((module, info))
 }
 

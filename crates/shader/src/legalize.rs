@@ -6,6 +6,9 @@
 //! returns [`None`] and the caller passes the original words on to naga.
 //!
 //! Rewrites, in order:
+//! 0. `specialize`: specialization constants become constants (given values or defaults),
+//!    `OpSpecConstantOp` is folded, `LocalSizeId` and a `WorkgroupSize` constant become
+//!    `LocalSize`.
 //! 1. `strip_extensions`: drop `SPV_KHR_subgroup_uniform_control_flow` (a hint) and its
 //!    execution mode, and `SPV_KHR_8bit_storage` (a permission, no instructions of its own).
 //! 2. `lower_terminate_invocation`: `OpTerminateInvocation` → `OpKill`, then drop
@@ -15,10 +18,12 @@
 
 mod lower_elect;
 mod lower_terminate_invocation;
+mod specialize;
 mod strip_extensions;
 
 pub(crate) use lower_elect::lower_elect;
 pub(crate) use lower_terminate_invocation::lower_terminate_invocation;
+pub(crate) use specialize::specialize;
 pub(crate) use strip_extensions::strip_extensions;
 
 pub(crate) const MAGIC: u32 = 0x0723_0203;
@@ -166,7 +171,14 @@ pub(crate) fn literal_string(words: &[u32]) -> (String, usize) {
 /// instruction stream (the caller then hands the original words to naga, which refuses them),
 /// and the rewritten words otherwise (identical to the input when nothing applied).
 pub fn legalize(words: &[u32]) -> Option<Vec<u32>> {
+    legalize_specialized(words, &[])
+}
+
+/// [`legalize`] after applying `specialization`, pairs of (`SpecId`, value): see
+/// [`crate::front::parse_specialized`].
+pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Option<Vec<u32>> {
     let mut m = Module::read(words)?;
+    specialize(&mut m, specialization);
     strip_extensions(&mut m);
     lower_terminate_invocation(&mut m);
     lower_elect(&mut m);
