@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use pumice_memory::DeviceMemory;
 
-use crate::interp::{Batch, Resources, Status, Watchdog};
-use crate::ir::{Builtin, Program, W};
+use crate::interp::{Batch, BuiltinValues, Resources, Status, Watchdog};
+use crate::ir::{Program, W};
 use crate::lower::Lowering;
 
 /// A range of device memory bound to a shader (a storage or uniform buffer descriptor, with
@@ -113,10 +113,8 @@ impl ComputeProgram {
         entry_point: &str,
         specialization: &[(u32, u64)],
     ) -> Result<ComputeProgram, CompileError> {
-        if !specialization.is_empty() {
-            return Err(CompileError::Unsupported("specialization constants".into()));
-        }
-        let (module, info) = crate::front::parse(words).map_err(CompileError::Parse)?;
+        let (module, info) =
+            crate::front::parse_specialized(words, specialization).map_err(CompileError::Parse)?;
         let index = module
             .entry_points
             .iter()
@@ -179,6 +177,7 @@ impl ComputeProgram {
 struct Worker {
     batches: Vec<Batch>,
     shared: Vec<u8>,
+    builtins: BuiltinValues,
 }
 
 /// Runs workgroups `base .. base + count` (in each dimension) of `program`, in parallel.
@@ -227,29 +226,15 @@ pub fn dispatch(
         let gy = (index / count[0] as u64 % count[1] as u64) as u32;
         let gz = (index / (count[0] as u64 * count[1] as u64)) as u32;
         let group = [base[0] + gx, base[1] + gy, base[2] + gz];
-        worker.shared.fill(0);
+        if !worker.shared.is_empty() {
+            worker.shared.fill(0);
+        }
         for (k, batch) in worker.batches.iter_mut().enumerate() {
             let first = k * W;
-            let lanes = (invocations - first).min(W);
-            batch.start(p, lanes, |b, lane| {
-                let li = (first + lane) as u32;
-                let local = [li % sx, li / sx % sy, li / (sx * sy)];
-                match b {
-                    Builtin::GlobalInvocationId(c) => {
-                        group[c as usize] * program.workgroup_size[c as usize] + local[c as usize]
-                    }
-                    Builtin::LocalInvocationId(c) => local[c as usize],
-                    Builtin::LocalInvocationIndex => li,
-                    Builtin::WorkgroupId(c) => group[c as usize],
-                    Builtin::NumWorkgroups(c) => count[c as usize],
-                    Builtin::WorkgroupSize(c) => program.workgroup_size[c as usize],
-                    // The reported subgroup size is 1: each invocation is its own subgroup.
-                    Builtin::SubgroupSize => 1,
-                    Builtin::SubgroupInvocationId => 0,
-                    Builtin::SubgroupId => li,
-                    Builtin::NumSubgroups => invocations as u32,
-                }
-            });
+            worker
+                .builtins
+                .compute(first as u32, group, program.workgroup_size, count);
+            batch.start(p, (invocations - first).min(W), &worker.builtins);
         }
         // Run every batch to the next barrier, then all again, until all are done.
         loop {
@@ -275,6 +260,7 @@ pub fn dispatch(
     let new_worker = || Worker {
         batches: (0..batch_count).map(|_| Batch::new(p)).collect(),
         shared: vec![0; p.workgroup_size_bytes as usize],
+        builtins: BuiltinValues::default(),
     };
     crate::pool::install(|| {
         use rayon::prelude::*;

@@ -50,6 +50,24 @@ fn slice_word(slice: &BufferSlice, offset: u32) -> Option<u64> {
     (offset as u64 + 4 <= slice.size).then(|| slice.offset + offset as u64)
 }
 
+/// Whether the lanes' offsets are consecutive words (`x[gl_GlobalInvocationID.x]`).
+#[inline]
+fn consecutive(offsets: &[u32; W]) -> bool {
+    (1..W).all(|i| offsets[i] == offsets[0].wrapping_add(4 * i as u32))
+}
+
+/// The range of a whole batch's consecutive words, when every lane is active and it lies
+/// inside the bound range: then the access is one copy instead of W.
+#[inline]
+fn whole_batch(s: &BufferSlice, offsets: &[u32; W], exec: super::Mask) -> Option<u64> {
+    let all = super::Mask::MAX >> (64 - W);
+    if exec != all || !consecutive(offsets) {
+        return None;
+    }
+    let end = offsets[0] as u64 + 4 * W as u64;
+    (end <= s.size).then(|| s.offset + offsets[0] as u64)
+}
+
 pub fn load(
     batch: &mut Batch,
     res: &Resources,
@@ -64,6 +82,21 @@ pub fn load(
     match space {
         Space::Buffer(slot) => {
             if let Some(Some(s)) = res.slots.get(slot as usize) {
+                if let Some(at) = whole_batch(s, &offsets, exec) {
+                    let mut bytes = [0u8; 4 * W];
+                    if s.memory.read(at, &mut bytes).is_ok() {
+                        for i in 0..W {
+                            out[i] = u32::from_le_bytes([
+                                bytes[4 * i],
+                                bytes[4 * i + 1],
+                                bytes[4 * i + 2],
+                                bytes[4 * i + 3],
+                            ]);
+                        }
+                        batch.regs[dst as usize] = out;
+                        return;
+                    }
+                }
                 for i in 0..W {
                     if exec >> i & 1 != 0 {
                         if let Some(at) = slice_word(s, offsets[i]) {
@@ -109,6 +142,15 @@ pub fn store(
     match space {
         Space::Buffer(slot) => {
             if let Some(Some(s)) = res.slots.get(slot as usize) {
+                if let Some(at) = whole_batch(s, &offsets, exec) {
+                    let mut bytes = [0u8; 4 * W];
+                    for i in 0..W {
+                        bytes[4 * i..4 * i + 4].copy_from_slice(&values[i].to_le_bytes());
+                    }
+                    if s.memory.write(at, &bytes).is_ok() {
+                        return;
+                    }
+                }
                 for i in 0..W {
                     if exec >> i & 1 != 0 {
                         if let Some(at) = slice_word(s, offsets[i]) {

@@ -71,6 +71,72 @@ impl Watchdog<'_> {
     }
 }
 
+/// The compute built-in values of one batch's lanes.
+#[derive(Clone, Debug, Default)]
+pub struct BuiltinValues {
+    pub global: [[u32; W]; 3],
+    pub local: [[u32; W]; 3],
+    pub local_index: [u32; W],
+    pub workgroup: [u32; 3],
+    pub num_workgroups: [u32; 3],
+    pub workgroup_size: [u32; 3],
+    pub invocations: u32,
+}
+
+impl BuiltinValues {
+    /// Values for the lanes `first ..` of workgroup `group`.
+    pub fn compute(&mut self, first: u32, group: [u32; 3], size: [u32; 3], count: [u32; 3]) {
+        let [sx, sy, sz] = size;
+        if sy == 1 && sz == 1 {
+            // One-dimensional workgroups (the common case): no divisions per lane.
+            for i in 0..W {
+                let li = first + i as u32;
+                self.local_index[i] = li;
+                self.local[0][i] = li;
+                self.global[0][i] = group[0].wrapping_mul(sx).wrapping_add(li);
+            }
+            self.local[1] = [0; W];
+            self.local[2] = [0; W];
+            self.global[1] = [group[1]; W];
+            self.global[2] = [group[2]; W];
+            self.workgroup = group;
+            self.num_workgroups = count;
+            self.workgroup_size = size;
+            self.invocations = sx;
+            return;
+        }
+        for i in 0..W {
+            let li = first + i as u32;
+            let local = [li % sx, li / sx % sy, li / (sx * sy)];
+            self.local_index[i] = li;
+            for c in 0..3 {
+                self.local[c][i] = local[c];
+                self.global[c][i] = group[c].wrapping_mul(size[c]).wrapping_add(local[c]);
+            }
+        }
+        self.workgroup = group;
+        self.num_workgroups = count;
+        self.workgroup_size = size;
+        self.invocations = size[0] * size[1] * size[2];
+    }
+
+    fn get(&self, b: Builtin) -> [u32; W] {
+        match b {
+            Builtin::GlobalInvocationId(c) => self.global[c as usize % 3],
+            Builtin::LocalInvocationId(c) => self.local[c as usize % 3],
+            Builtin::LocalInvocationIndex => self.local_index,
+            Builtin::WorkgroupId(c) => [self.workgroup[c as usize % 3]; W],
+            Builtin::NumWorkgroups(c) => [self.num_workgroups[c as usize % 3]; W],
+            Builtin::WorkgroupSize(c) => [self.workgroup_size[c as usize % 3]; W],
+            // The reported subgroup size is 1: each invocation is its own subgroup.
+            Builtin::SubgroupSize => [1; W],
+            Builtin::SubgroupInvocationId => [0; W],
+            Builtin::SubgroupId => self.local_index,
+            Builtin::NumSubgroups => [self.invocations; W],
+        }
+    }
+}
+
 /// The state of one batch of lanes.
 pub struct Batch {
     pub regs: Vec<[u32; W]>,
@@ -110,21 +176,15 @@ impl Batch {
         }
     }
 
-    /// Prepares the batch to run `lanes` lanes from the start, with built-in values from
-    /// `builtin(which, lane)`. Constants stay as `new` set them (no instruction writes them).
-    pub fn start(
-        &mut self,
-        program: &Program,
-        lanes: usize,
-        builtin: impl Fn(Builtin, usize) -> u32,
-    ) {
+    /// Prepares the batch to run `lanes` lanes from the start, with the built-in values of
+    /// its lanes. Constants stay as `new` set them (no instruction writes them).
+    pub fn start(&mut self, program: &Program, lanes: usize, values: &BuiltinValues) {
         for &(r, b) in &program.builtins {
-            let reg = &mut self.regs[r as usize];
-            for (lane, v) in reg.iter_mut().enumerate() {
-                *v = builtin(b, lane);
-            }
+            self.regs[r as usize] = values.get(b);
         }
-        self.scratch.fill(0);
+        if self.scratch_size > 0 {
+            self.scratch.fill(0);
+        }
         self.pc = 0;
         self.exec = if lanes >= W {
             Mask::MAX >> (64 - W)

@@ -382,6 +382,9 @@ impl<'m> Lowering<'m> {
         base: Handle<Expression>,
         index: Handle<Expression>,
     ) -> Result<Value, CompileError> {
+        if let Some(k) = super::constant_index(self.module, ctx.fun, index) {
+            return self.access_index(ctx, base, k);
+        }
         let idx = self.value_regs(ctx, index)?[0];
         match self.expression_value(ctx, base)? {
             Value::Regs(v) => {

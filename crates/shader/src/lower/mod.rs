@@ -218,7 +218,10 @@ impl<'m> Lowering<'m> {
             .chain(module.entry_points.iter().map(|e| &e.function));
         for f in all_functions {
             for (_, e) in f.expressions.iter() {
-                if let Expression::Access { base, .. } = e {
+                if let Expression::Access { base, index } = e {
+                    if constant_index(module, f, *index).is_some() {
+                        continue;
+                    }
                     if let Some(Root::Global(g)) = root_of(f, *base) {
                         self.not_promotable_globals.insert(g);
                     }
@@ -347,7 +350,10 @@ impl<'m> Lowering<'m> {
     ) -> Result<FnCtx<'m>, CompileError> {
         let mut dynamic = HashSet::new();
         for (_, e) in fun.expressions.iter() {
-            if let Expression::Access { base, .. } = e {
+            if let Expression::Access { base, index } = e {
+                if constant_index(self.module, fun, *index).is_some() {
+                    continue;
+                }
                 if let Some(Root::Local(l)) = root_of(fun, *base) {
                     dynamic.insert(l);
                 }
@@ -790,6 +796,22 @@ pub(crate) fn buffer_kind(space: AddressSpace) -> crate::compute::ResourceKind {
     match space {
         AddressSpace::Uniform => crate::compute::ResourceKind::UniformBuffer,
         _ => crate::compute::ResourceKind::StorageBuffer,
+    }
+}
+
+/// The value of an index expression known at compile time (a literal or a constant).
+pub(crate) fn constant_index(
+    module: &naga::Module,
+    fun: &Function,
+    e: Handle<Expression>,
+) -> Option<u32> {
+    match fun.expressions[e] {
+        Expression::Literal(_) | Expression::Constant(_) => {
+            expr::eval_const(module, &fun.expressions, e)
+                .ok()
+                .and_then(|v| v.first().copied())
+        }
+        _ => None,
     }
 }
 
