@@ -399,7 +399,11 @@ mod tests {
         regs[3] = [8; W];
         insert_bits(&mut regs, 4, 0, 1, 2, 3);
         assert_eq!(regs[4][0], 0xffff_0ab0);
+        // Bits 12..20 of 0xffff_0000 are 0xf0: sign-extended from 8 bits.
+        regs[2] = [12; W];
         tern(&mut regs, Tern::ExtractBitsS, 4, 0, 2, 3);
         assert_eq!(regs[4][0], 0xffff_fff0);
+        tern(&mut regs, Tern::ExtractBitsU, 4, 0, 2, 3);
+        assert_eq!(regs[4][0], 0xf0);
     }
 }
