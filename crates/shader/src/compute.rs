@@ -73,10 +73,7 @@ pub struct DispatchResources<'a> {
 
 impl<'a> DispatchResources<'a> {
     pub fn buffer(&self, set: u32, binding: u32, element: u32) -> Option<BufferSlice<'a>> {
-        self.buffers
-            .iter()
-            .find(|(k, _)| *k == (set, binding, element))
-            .map(|(_, b)| *b)
+        self.buffers.iter().find(|(k, _)| *k == (set, binding, element)).map(|(_, b)| *b)
     }
 }
 
@@ -91,15 +88,9 @@ pub struct ComputeProgram {
 impl ComputeProgram {
     /// Compiles `entry_point` of a SPIR-V module, with specialization constants given as
     /// (SpecId, value bits) pairs (booleans as 0/1; 64-bit values whole).
-    pub fn new(
-        words: &[u32],
-        entry_point: &str,
-        specialization: &[(u32, u64)],
-    ) -> Result<ComputeProgram, CompileError> {
+    pub fn new(words: &[u32], entry_point: &str, specialization: &[(u32, u64)]) -> Result<ComputeProgram, CompileError> {
         let _ = (words, entry_point, specialization);
-        Err(CompileError::Unsupported(
-            "the interpreter is not built yet".into(),
-        ))
+        Err(CompileError::Unsupported("the interpreter is not built yet".into()))
     }
 
     pub fn workgroup_size(&self) -> [u32; 3] {
