@@ -573,3 +573,113 @@ impl DescriptorUpdateTemplate {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn binding(binding: u32, ty: vk::DescriptorType, count: u32) -> LayoutBinding {
+        LayoutBinding {
+            binding,
+            ty,
+            count,
+            stages: vk::ShaderStageFlags::COMPUTE,
+            flags: vk::DescriptorBindingFlags::empty(),
+            immutable_samplers: Vec::new(),
+            dynamic_base: 0,
+        }
+    }
+
+    fn samplers(first: u64, n: u64) -> WriteData {
+        WriteData::Descriptors((first..first + n).map(Descriptor::Sampler).collect())
+    }
+
+    fn sampler_at(set: &DescriptorSet, binding: u32, element: u32) -> Option<u64> {
+        match set.descriptor(binding, element)?.0 {
+            Descriptor::Sampler(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn writes_run_on_into_the_next_bindings_and_copies_follow() {
+        let s = vk::DescriptorType::SAMPLER;
+        let layout = DescriptorSetLayout::new(
+            vk::DescriptorSetLayoutCreateFlags::empty(),
+            // Out of order on purpose; binding 2 is empty and skipped.
+            vec![
+                binding(3, s, 2),
+                binding(0, s, 2),
+                binding(2, s, 0),
+                binding(1, s, 1),
+            ],
+        )
+        .unwrap();
+        let layout = Ref::new(layout);
+        let set = DescriptorSet::new(layout.clone(), layout.counts(None).unwrap());
+        // Element 1 of binding 0, then binding 1, then (skipping 2) binding 3.
+        set.write(0, 1, s, samplers(10, 4)).unwrap();
+        let got: Vec<_> = [(0, 0), (0, 1), (1, 0), (3, 0), (3, 1)]
+            .iter()
+            .map(|&(b, e)| sampler_at(&set, b, e))
+            .collect();
+        assert_eq!(got, [None, Some(10), Some(11), Some(12), Some(13)]);
+        // Starting past a binding's end counts on into the next ones.
+        set.write(0, 2, s, samplers(20, 1)).unwrap();
+        assert_eq!(sampler_at(&set, 1, 0), Some(20));
+        // Past the last binding: refused, nothing written.
+        assert!(set.write(3, 1, s, samplers(30, 2)).is_err());
+        assert_eq!(sampler_at(&set, 3, 1), Some(13));
+        // A wrong type is refused.
+        assert!(set
+            .write(0, 0, vk::DescriptorType::SAMPLED_IMAGE, samplers(40, 1))
+            .is_err());
+        // Copies read across bindings the same way.
+        let (ty, data) = set.read(0, 1, 3).unwrap();
+        assert_eq!(ty, s);
+        let other = DescriptorSet::new(layout.clone(), layout.counts(None).unwrap());
+        other.write(1, 0, ty, data).unwrap();
+        assert_eq!(sampler_at(&other, 1, 0), Some(10));
+        assert_eq!(sampler_at(&other, 3, 0), Some(20));
+        assert_eq!(sampler_at(&other, 3, 1), Some(12));
+    }
+
+    #[test]
+    fn dynamic_offsets_are_numbered_in_binding_order() {
+        use vk::DescriptorType as T;
+        let layout = DescriptorSetLayout::new(
+            vk::DescriptorSetLayoutCreateFlags::empty(),
+            vec![
+                binding(5, T::STORAGE_BUFFER_DYNAMIC, 1),
+                binding(1, T::UNIFORM_BUFFER_DYNAMIC, 2),
+                binding(2, T::STORAGE_BUFFER, 1),
+            ],
+        )
+        .unwrap();
+        assert_eq!(layout.dynamic_count, 3);
+        let layout = Ref::new(layout);
+        let set = DescriptorSet::new(layout.clone(), layout.counts(None).unwrap());
+        assert_eq!(set.descriptor(1, 1).unwrap().1, Some(1));
+        assert_eq!(set.descriptor(5, 0).unwrap().1, Some(2));
+        assert_eq!(set.descriptor(2, 0).unwrap().1, None);
+        assert!(set.descriptor(1, 2).is_none());
+    }
+
+    #[test]
+    fn inline_uniform_blocks_are_bytes() {
+        let t = vk::DescriptorType::INLINE_UNIFORM_BLOCK;
+        let layout = Ref::new(
+            DescriptorSetLayout::new(
+                vk::DescriptorSetLayoutCreateFlags::empty(),
+                vec![binding(0, t, 16)],
+            )
+            .unwrap(),
+        );
+        let set = DescriptorSet::new(layout.clone(), layout.counts(None).unwrap());
+        set.write(0, 4, t, WriteData::Bytes(vec![1, 2, 3, 4]))
+            .unwrap();
+        assert!(set.write(0, 14, t, WriteData::Bytes(vec![0; 4])).is_err());
+        let (_, data) = set.read(0, 2, 4).unwrap();
+        assert!(matches!(data, WriteData::Bytes(b) if b == [0, 0, 1, 2]));
+    }
+}

@@ -112,11 +112,10 @@ pub fn specialization(
         .iter()
         .map(|e| {
             // VUID-VkSpecializationInfo-offset-00773 / pMapEntries-00774: inside the data.
-            let bytes = e
-                .offset
-                .checked_add(e.size as u32)
-                .and_then(|end| data.get(e.offset as usize..end as usize))
-                .filter(|b| b.len() <= 8)
+            let bytes = (e.size <= 8)
+                .then(|| (e.offset as usize).checked_add(e.size))
+                .flatten()
+                .and_then(|end| data.get(e.offset as usize..end))
                 .ok_or(vk::Result::ERROR_INITIALIZATION_FAILED)?;
             let mut word = [0u8; 8];
             word[..bytes.len()].copy_from_slice(bytes);

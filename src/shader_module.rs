@@ -32,7 +32,13 @@ impl ShaderModule {
         let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_ne_bytes()).collect();
         let words = pumice_shader::front::words(&bytes)
             .map_err(|_| vk::Result::ERROR_INITIALIZATION_FAILED)?;
-        pumice_shader::parse(&words).map_err(|_| vk::Result::ERROR_INITIALIZATION_FAILED)?;
+        let (module, _) =
+            pumice_shader::parse(&words).map_err(|_| vk::Result::ERROR_INITIALIZATION_FAILED)?;
+        // The Vulkan environment needs an entry point in a module without the Linkage
+        // capability (which is not supported); naga accepts a bare header, which is not SPIR-V.
+        if module.entry_points.is_empty() {
+            return Err(vk::Result::ERROR_INITIALIZATION_FAILED);
+        }
         Ok(ShaderModule {
             words: words.into(),
         })
