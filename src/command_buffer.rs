@@ -12,8 +12,10 @@ use ash::vk;
 use pumice_raster::transfer as t;
 
 use crate::buffer::Buffer;
+use crate::descriptor::{DescriptorSet, DescriptorSetLayout};
 use crate::handle::{HandleObject, Ref};
 use crate::image::Image;
+use crate::pipeline::{Pipeline, MAX_PUSH_CONSTANTS_SIZE};
 use crate::query::QueryPool;
 use crate::sync::{lock, Event};
 
@@ -90,6 +92,154 @@ pub enum Command {
         flags: vk::QueryResultFlags,
     },
     ExecuteCommands(Vec<Arc<Recording>>),
+    /// `vkCmdDispatch*`, with the compute state it runs with (binding state is cheap to
+    /// change while recording; each dispatch carries what it needs).
+    Dispatch {
+        pipeline: Ref<Pipeline>,
+        /// Bound sets by set number, each with its dynamic offsets.
+        sets: Vec<Option<BoundSet>>,
+        push_constants: Vec<u8>,
+        base: [u32; 3],
+        groups: GroupCount,
+    },
+}
+
+/// A descriptor set bound at some set number, with its dynamic offsets (in binding order).
+pub type BoundSet = (Ref<DescriptorSet>, Vec<u32>);
+
+/// How many workgroups a dispatch runs.
+#[derive(Debug)]
+pub enum GroupCount {
+    Direct([u32; 3]),
+    /// `vkCmdDispatchIndirect`: a `VkDispatchIndirectCommand` read when the command executes.
+    Indirect {
+        buffer: Ref<Buffer>,
+        offset: u64,
+    },
+}
+
+/// What one bind point has bound.
+#[derive(Debug, Default)]
+pub struct BindPoint {
+    pub pipeline: Option<Ref<Pipeline>>,
+    pub sets: Vec<Option<BoundSet>>,
+}
+
+/// The pipeline state of a recording: pipelines and sets per bind point, push constants.
+#[derive(Debug)]
+pub struct PipelineState {
+    pub compute: BindPoint,
+    /// Sets may be bound to the graphics bind point before graphics pipelines exist; they are
+    /// kept (and unused) so that binding them is not an error.
+    pub graphics: BindPoint,
+    pub push_constants: [u8; MAX_PUSH_CONSTANTS_SIZE as usize],
+}
+
+impl Default for PipelineState {
+    fn default() -> Self {
+        PipelineState {
+            compute: BindPoint::default(),
+            graphics: BindPoint::default(),
+            push_constants: [0; MAX_PUSH_CONSTANTS_SIZE as usize],
+        }
+    }
+}
+
+impl PipelineState {
+    fn point(&mut self, bind_point: vk::PipelineBindPoint) -> Result<&mut BindPoint, vk::Result> {
+        match bind_point {
+            vk::PipelineBindPoint::COMPUTE => Ok(&mut self.compute),
+            vk::PipelineBindPoint::GRAPHICS => Ok(&mut self.graphics),
+            _ => Err(vk::Result::ERROR_FEATURE_NOT_PRESENT),
+        }
+    }
+
+    /// `vkCmdBindPipeline`: only compute pipelines exist.
+    pub fn bind_pipeline(
+        &mut self,
+        bind_point: vk::PipelineBindPoint,
+        pipeline: Ref<Pipeline>,
+    ) -> Result<(), vk::Result> {
+        if bind_point != vk::PipelineBindPoint::COMPUTE || pipeline.compute_program().is_none() {
+            return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+        }
+        self.compute.pipeline = Some(pipeline);
+        Ok(())
+    }
+
+    /// `vkCmdBindDescriptorSets`. Spec: "Each element of pDynamicOffsets which corresponds to a
+    /// descriptor binding with type VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER_DYNAMIC or
+    /// VK_DESCRIPTOR_TYPE_STORAGE_BUFFER_DYNAMIC … values are taken from pDynamicOffsets in the
+    /// order such that all entries for set N come before set N+1; within a set, entries are
+    /// ordered by the binding numbers in the descriptor set layouts; and within a binding array,
+    /// elements are in order."
+    pub fn bind_sets(
+        &mut self,
+        bind_point: vk::PipelineBindPoint,
+        first: u32,
+        sets: Vec<Option<Ref<DescriptorSet>>>,
+        layouts: &[Option<Ref<DescriptorSetLayout>>],
+        dynamic_offsets: &[u32],
+    ) -> Result<(), vk::Result> {
+        let point = self.point(bind_point)?;
+        let end = (first as usize)
+            .checked_add(sets.len())
+            .filter(|&e| e <= layouts.len())
+            .ok_or(vk::Result::ERROR_UNKNOWN)?;
+        if point.sets.len() < end {
+            point.sets.resize_with(end, || None);
+        }
+        let mut offsets = dynamic_offsets.iter().copied();
+        for (i, set) in sets.into_iter().enumerate() {
+            point.sets[first as usize + i] = match set {
+                Some(set) => {
+                    let n = set.layout.dynamic_count as usize;
+                    let mine: Vec<u32> = offsets.by_ref().take(n).collect();
+                    // VUID-vkCmdBindDescriptorSets-dynamicOffsetCount-00359.
+                    if mine.len() != n {
+                        return Err(vk::Result::ERROR_UNKNOWN);
+                    }
+                    Some((set, mine))
+                }
+                None => None,
+            };
+        }
+        if offsets.next().is_some() {
+            return Err(vk::Result::ERROR_UNKNOWN);
+        }
+        Ok(())
+    }
+
+    /// `vkCmdPushConstants`.
+    pub fn push_constants(&mut self, offset: u32, bytes: &[u8]) -> Result<(), vk::Result> {
+        let start = offset as usize;
+        let end = start
+            .checked_add(bytes.len())
+            .filter(|&e| e <= self.push_constants.len())
+            .ok_or(vk::Result::ERROR_UNKNOWN)?;
+        self.push_constants[start..end].copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// A dispatch with the current compute state.
+    pub fn dispatch(&self, base: [u32; 3], groups: GroupCount) -> Result<Command, vk::Result> {
+        // VUID-vkCmdDispatch-None-08606: a pipeline must be bound.
+        let pipeline = self
+            .compute
+            .pipeline
+            .clone()
+            .ok_or(vk::Result::ERROR_UNKNOWN)?;
+        let push_end = pipeline
+            .layout
+            .push_constant_end(vk::ShaderStageFlags::COMPUTE) as usize;
+        Ok(Command::Dispatch {
+            pipeline,
+            sets: self.compute.sets.clone(),
+            push_constants: self.push_constants[..push_end].to_vec(),
+            base,
+            groups,
+        })
+    }
 }
 
 /// A finished recording.
@@ -112,6 +262,7 @@ struct State {
     recorded: Option<Arc<Recording>>,
     /// The first error met while recording; `vkEndCommandBuffer` returns it.
     error: Option<vk::Result>,
+    pipeline: PipelineState,
 }
 
 #[derive(Debug)]
@@ -135,6 +286,7 @@ impl CommandBuffer {
                 commands: Vec::new(),
                 recorded: None,
                 error: None,
+                pipeline: PipelineState::default(),
             }),
         }
     }
@@ -145,6 +297,7 @@ impl CommandBuffer {
         s.commands.clear();
         s.recorded = None;
         s.error = None;
+        s.pipeline = PipelineState::default();
         s.phase = Phase::Recording;
         Ok(())
     }
@@ -170,6 +323,7 @@ impl CommandBuffer {
         s.commands = Vec::new();
         s.recorded = None;
         s.error = None;
+        s.pipeline = PipelineState::default();
         s.phase = Phase::Initial;
     }
 
@@ -182,6 +336,26 @@ impl CommandBuffer {
         }
         match command {
             Ok(c) => s.commands.push(c),
+            Err(e) => {
+                s.error.get_or_insert(e);
+            }
+        }
+    }
+
+    /// Changes the recording's pipeline state, appending the command `change` returns (if
+    /// any), or remembers why it failed.
+    pub fn with_state(
+        &self,
+        change: impl FnOnce(&mut PipelineState) -> Result<Option<Command>, vk::Result>,
+    ) {
+        let mut s = lock(&self.state);
+        if s.phase != Phase::Recording {
+            s.error.get_or_insert(vk::Result::ERROR_UNKNOWN);
+            return;
+        }
+        match change(&mut s.pipeline) {
+            Ok(Some(c)) => s.commands.push(c),
+            Ok(None) => {}
             Err(e) => {
                 s.error.get_or_insert(e);
             }

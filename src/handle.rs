@@ -111,6 +111,17 @@ impl<T: std::fmt::Debug> std::fmt::Debug for Ref<T> {
     }
 }
 
+impl<T: HandleObject> Ref<T> {
+    /// A reference to a new object that no handle names (yet), e.g. for tests of the object
+    /// model.
+    pub fn new(object: T) -> Ref<T> {
+        Ref(Arc::new(Tagged {
+            tag: T::TAG,
+            object,
+        }))
+    }
+}
+
 impl<T> Ref<T> {
     /// The handle value, for debug names and messages.
     pub fn raw(&self) -> u64 {

@@ -12,14 +12,17 @@ pub mod buffer;
 pub mod command_buffer;
 pub mod conv;
 pub mod debug_utils;
+pub mod descriptor;
 pub mod device;
 pub mod format_support;
 pub mod image;
 pub mod instance;
 pub mod memory;
 pub mod physical_device;
+pub mod pipeline;
 pub mod query;
 pub mod queue;
+pub mod shader_module;
 pub mod sync;
 
 pub use entry::{

@@ -88,6 +88,15 @@ fn uuid(seed: &str) -> [u8; 16] {
     out
 }
 
+/// `pipelineCacheUUID`: changes with every driver version, since cached data (when there is
+/// some) is the compiled bytecode of that version.
+pub fn pipeline_cache_uuid() -> [u8; 16] {
+    uuid(&format!(
+        "pumice-pipeline-cache-{}",
+        env!("CARGO_PKG_VERSION")
+    ))
+}
+
 impl PhysicalDevice {
     pub fn new(debug: std::sync::Arc<crate::debug_utils::DebugUtils>) -> PhysicalDevice {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -96,7 +105,7 @@ impl PhysicalDevice {
             heap_size: total_memory() / 4 * 3,
             threads,
             device_name: format!("Pumice CPU ({threads} threads)"),
-            pipeline_cache_uuid: uuid(&format!("pumice-pipeline-cache-{version}")),
+            pipeline_cache_uuid: pipeline_cache_uuid(),
             device_uuid: uuid("pumice-device"),
             driver_uuid: uuid(&format!("pumice-driver-{version}")),
             debug,

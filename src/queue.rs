@@ -14,7 +14,7 @@ use std::thread::JoinHandle;
 use ash::vk;
 use pumice_raster::transfer as t;
 
-use crate::command_buffer::{Command, Recording};
+use crate::command_buffer::{BoundSet, Command, GroupCount, Recording};
 use crate::debug_utils::DebugUtils;
 use crate::handle::{HandleObject, Ref};
 use crate::query::timestamp_now;
@@ -328,6 +328,107 @@ fn execute_one(command: &Command, device: &DeviceShared) -> Result<(), &'static 
                 execute(r, device);
             }
             Ok(())
+        }
+        Command::Dispatch {
+            pipeline,
+            sets,
+            push_constants,
+            base,
+            groups,
+        } => dispatch(pipeline, sets, push_constants, *base, groups, device),
+    }
+}
+
+/// `VkPhysicalDeviceLimits::maxComputeWorkGroupCount`.
+const MAX_GROUP_COUNT: u32 = 65535;
+
+/// Runs a dispatch: reads an indirect group count, resolves the program's buffers from the
+/// bound descriptor sets and runs the workgroups.
+fn dispatch(
+    pipeline: &crate::pipeline::Pipeline,
+    sets: &[Option<BoundSet>],
+    push_constants: &[u8],
+    base: [u32; 3],
+    groups: &GroupCount,
+    device: &DeviceShared,
+) -> Result<(), &'static str> {
+    use pumice_shader::compute::{self as c, BufferSlice, DispatchResources};
+    let program = pipeline.compute_program().ok_or("not a compute pipeline")?;
+    let count = match groups {
+        GroupCount::Direct(count) => *count,
+        GroupCount::Indirect { buffer, offset } => {
+            let (memory, bound) = buffer.binding().ok_or_else(unbound)?;
+            // VUID-vkCmdDispatchIndirect-offset-00407: the command is inside the buffer.
+            if offset.checked_add(12).map_or(true, |end| end > buffer.size) {
+                return Err("indirect dispatch command outside the buffer");
+            }
+            let mut bytes = [0u8; 12];
+            memory
+                .memory
+                .read(bound + offset, &mut bytes)
+                .map_err(|_| "buffer range")?;
+            let word =
+                |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+            [word(0), word(4), word(8)]
+        }
+    };
+    if count.contains(&0) {
+        return Ok(());
+    }
+    // VUID-vkCmdDispatch-groupCountX-00386 (and the indirect command's, 00417…): within the
+    // limit; past it, a huge grid would stall the queue for nothing valid.
+    if count
+        .iter()
+        .zip(base)
+        .any(|(&n, b)| n > MAX_GROUP_COUNT || b.checked_add(n).is_none())
+    {
+        return Err("group count above maxComputeWorkGroupCount");
+    }
+    // Copy the descriptors out of their sets first (each set's lock is held only while
+    // reading), then borrow the memory of the buffers they name.
+    let mut found = Vec::new();
+    for r in program.resources() {
+        let Some(Some((set, dynamic))) = sets.get(r.set as usize) else {
+            continue;
+        };
+        for element in 0..r.count {
+            let Some((descriptor, dyn_index)) = set.descriptor(r.binding, element) else {
+                continue;
+            };
+            let dynamic = match dyn_index {
+                Some(i) => *dynamic.get(i as usize).ok_or("missing dynamic offset")? as u64,
+                None => 0,
+            };
+            if let Some((buffer, offset, size)) = descriptor.buffer_range(dynamic) {
+                found.push(((r.set, r.binding, element), buffer.clone(), offset, size));
+            }
+        }
+    }
+    let mut resources = DispatchResources {
+        buffers: Vec::with_capacity(found.len()),
+        push_constants: push_constants.to_vec(),
+    };
+    for (key, buffer, offset, size) in &found {
+        let Some((memory, bound)) = buffer.binding() else {
+            return Err(unbound());
+        };
+        resources.buffers.push((
+            *key,
+            BufferSlice {
+                memory: &memory.memory,
+                offset: bound + offset,
+                size: *size,
+            },
+        ));
+    }
+    match c::dispatch(program, &resources, base, count, &device.lost) {
+        Ok(()) => Ok(()),
+        Err(c::ExecError::Cancelled) => {
+            device.mark_lost("a compute dispatch was cancelled");
+            Ok(())
+        }
+        Err(c::ExecError::MissingResource { .. }) => {
+            Err("a descriptor the shader uses is not bound or not written")
         }
     }
 }

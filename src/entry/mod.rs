@@ -16,13 +16,17 @@ use std::sync::LazyLock;
 use ash::vk;
 
 pub(crate) mod command;
+mod compute;
 mod debug;
 pub(crate) use debug::deliver_debug_message;
+mod descriptor;
 mod device;
 mod instance;
 mod memory;
+mod pipeline;
 mod query;
 mod resource;
+mod shader;
 mod sync;
 mod transfer;
 
@@ -278,6 +282,23 @@ const ALIASES: &[(&str, &str)] = &[
         "vkGetDeviceGroupPeerMemoryFeatures",
     ),
     ("vkCmdSetDeviceMaskKHR", "vkCmdSetDeviceMask"),
+    ("vkCmdDispatchBaseKHR", "vkCmdDispatchBase"),
+    (
+        "vkCreateDescriptorUpdateTemplateKHR",
+        "vkCreateDescriptorUpdateTemplate",
+    ),
+    (
+        "vkDestroyDescriptorUpdateTemplateKHR",
+        "vkDestroyDescriptorUpdateTemplate",
+    ),
+    (
+        "vkUpdateDescriptorSetWithTemplateKHR",
+        "vkUpdateDescriptorSetWithTemplate",
+    ),
+    (
+        "vkGetDescriptorSetLayoutSupportKHR",
+        "vkGetDescriptorSetLayoutSupport",
+    ),
 ];
 
 struct Table {
@@ -296,6 +317,10 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         sync::commands(),
         query::commands(),
         debug::commands(),
+        shader::commands(),
+        descriptor::commands(),
+        pipeline::commands(),
+        compute::commands(),
     ];
     for entry in families.into_iter().flatten() {
         by_name.insert(entry.name, (entry.level, entry.function));
