@@ -127,10 +127,15 @@ impl ComputeProgram {
             ));
         }
         let lowering = Lowering::new(&module, &info);
-        // Run the lowering on a fresh module reference; panics in naga-derived data are caught.
-        let program =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lowering.entry_point(index)))
-                .map_err(|_| CompileError::Unsupported("internal error while lowering".into()))??;
+        // Panics in the lowering or the passes (a bug, or naga data we did not expect) become an
+        // error for this pipeline, not a crash.
+        let program = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            lowering.entry_point(index).map(|mut p| {
+                crate::opt::run(&mut p);
+                p
+            })
+        }))
+        .map_err(|_| CompileError::Unsupported("internal error while lowering".into()))??;
         let mut resources: Vec<ResourceUse> = Vec::new();
         for (slot, kind) in crate::lower::slot_kinds(&module, &program) {
             match resources

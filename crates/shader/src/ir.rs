@@ -14,7 +14,7 @@
 //! vectors); 32 lanes halves dispatch cost again but spills typical shaders out of L1.
 
 /// Lanes per batch.
-pub const W: usize = 16;
+pub const W: usize = 64;
 
 /// A register index.
 pub type Reg = u32;
@@ -140,6 +140,8 @@ pub enum Bin {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tern {
     FFma,
+    /// `a * b + c` with the product rounded first (two IEEE operations, not a fused one).
+    FMulAdd,
     FMix,
     FClamp,
     FSmoothStep,
@@ -274,8 +276,11 @@ pub enum Inst {
     },
     /// Start of the continuing block: lanes that continued rejoin.
     Continuing,
+    /// Lanes where `cond` is non-zero (zero, with `negate`) break out of the innermost loop
+    /// or switch; the others go on.
     BreakIf {
         cond: Reg,
+        negate: bool,
     },
     /// Back-edge: jump to `body_pc` while lanes remain.
     LoopEnd {

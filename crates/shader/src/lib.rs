@@ -14,6 +14,7 @@ mod interp;
 pub mod ir;
 pub mod legalize;
 mod lower;
+mod opt;
 mod pool;
 
 pub use front::{parse, ParseError};

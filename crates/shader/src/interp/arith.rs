@@ -14,25 +14,44 @@ fn u(x: f32) -> u32 {
     x.to_bits()
 }
 
+// The register operands are borrowed in place (`get_disjoint_mut`) so an instruction reads and
+// writes its W lanes without copying them; when the destination is also a source (only a
+// variable's own update can do that), the sources are copied first.
+
 #[inline(always)]
 fn map1(regs: &mut [[u32; W]], dst: Reg, a: Reg, op: impl Fn(u32) -> u32) {
-    let x = regs[a as usize];
-    let mut out = [0u32; W];
-    for i in 0..W {
-        out[i] = op(x[i]);
+    if let Ok([x, out]) = regs.get_disjoint_mut([a as usize, dst as usize]) {
+        for i in 0..W {
+            out[i] = op(x[i]);
+        }
+    } else if let Some(x) = regs.get(a as usize).copied() {
+        let mut out = [0u32; W];
+        for i in 0..W {
+            out[i] = op(x[i]);
+        }
+        if let Some(d) = regs.get_mut(dst as usize) {
+            *d = out;
+        }
     }
-    regs[dst as usize] = out;
 }
 
 #[inline(always)]
 fn map2(regs: &mut [[u32; W]], dst: Reg, a: Reg, b: Reg, op: impl Fn(u32, u32) -> u32) {
-    let x = regs[a as usize];
-    let y = regs[b as usize];
-    let mut out = [0u32; W];
-    for i in 0..W {
-        out[i] = op(x[i], y[i]);
+    if let Ok([x, y, out]) = regs.get_disjoint_mut([a as usize, b as usize, dst as usize]) {
+        for i in 0..W {
+            out[i] = op(x[i], y[i]);
+        }
+    } else if let (Some(x), Some(y)) =
+        (regs.get(a as usize).copied(), regs.get(b as usize).copied())
+    {
+        let mut out = [0u32; W];
+        for i in 0..W {
+            out[i] = op(x[i], y[i]);
+        }
+        if let Some(d) = regs.get_mut(dst as usize) {
+            *d = out;
+        }
     }
-    regs[dst as usize] = out;
 }
 
 #[inline(always)]
@@ -44,14 +63,25 @@ fn map3(
     c: Reg,
     op: impl Fn(u32, u32, u32) -> u32,
 ) {
-    let x = regs[a as usize];
-    let y = regs[b as usize];
-    let z = regs[c as usize];
-    let mut out = [0u32; W];
-    for i in 0..W {
-        out[i] = op(x[i], y[i], z[i]);
+    if let Ok([x, y, z, out]) =
+        regs.get_disjoint_mut([a as usize, b as usize, c as usize, dst as usize])
+    {
+        for i in 0..W {
+            out[i] = op(x[i], y[i], z[i]);
+        }
+    } else if let (Some(x), Some(y), Some(z)) = (
+        regs.get(a as usize).copied(),
+        regs.get(b as usize).copied(),
+        regs.get(c as usize).copied(),
+    ) {
+        let mut out = [0u32; W];
+        for i in 0..W {
+            out[i] = op(x[i], y[i], z[i]);
+        }
+        if let Some(d) = regs.get_mut(dst as usize) {
+            *d = out;
+        }
     }
-    regs[dst as usize] = out;
 }
 
 pub fn fract(x: f32) -> f32 {
@@ -291,6 +321,7 @@ pub fn bin(regs: &mut [[u32; W]], op: Bin, dst: Reg, a: Reg, b: Reg) {
 
 pub fn tern(regs: &mut [[u32; W]], op: Tern, dst: Reg, a: Reg, b: Reg, c: Reg) {
     match op {
+        Tern::FMulAdd => map3(regs, dst, a, b, c, |x, y, z| u(f(x) * f(y) + f(z))),
         Tern::FFma => map3(regs, dst, a, b, c, |x, y, z| u(f(x).mul_add(f(y), f(z)))),
         Tern::FMix => map3(regs, dst, a, b, c, |x, y, t| {
             u(f(x) * (1.0 - f(t)) + f(y) * f(t))

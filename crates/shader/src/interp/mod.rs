@@ -72,7 +72,7 @@ impl Watchdog<'_> {
 }
 
 /// The compute built-in values of one batch's lanes.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct BuiltinValues {
     pub global: [[u32; W]; 3],
     pub local: [[u32; W]; 3],
@@ -81,6 +81,20 @@ pub struct BuiltinValues {
     pub num_workgroups: [u32; 3],
     pub workgroup_size: [u32; 3],
     pub invocations: u32,
+}
+
+impl Default for BuiltinValues {
+    fn default() -> Self {
+        BuiltinValues {
+            global: [[0; W]; 3],
+            local: [[0; W]; 3],
+            local_index: [0; W],
+            workgroup: [0; 3],
+            num_workgroups: [0; 3],
+            workgroup_size: [0; 3],
+            invocations: 0,
+        }
+    }
 }
 
 impl BuiltinValues {
@@ -352,10 +366,18 @@ impl Batch {
                         self.exec = *saved & !*broken & !gone;
                     }
                 }
-                Inst::BreakIf { cond } => {
-                    let b = self.exec & lanes(&self.regs[cond as usize]);
-                    if let Some(Frame::Loop { broken, .. }) = self.stack.last_mut() {
-                        *broken |= b;
+                Inst::BreakIf { cond, negate } => {
+                    let hit = lanes(&self.regs[cond as usize]);
+                    let b = self.exec & if negate { !hit } else { hit };
+                    for f in self.stack.iter_mut().rev() {
+                        match f {
+                            Frame::Loop { broken, .. } | Frame::Switch { broken, .. } => {
+                                *broken |= b;
+                                break;
+                            }
+                            Frame::Call { .. } => break,
+                            Frame::If { .. } => {}
+                        }
                     }
                     self.exec &= !b;
                 }

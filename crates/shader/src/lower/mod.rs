@@ -430,6 +430,24 @@ impl<'m> Lowering<'m> {
                 }
             }
             Statement::Block(b) => self.block(ctx, b)?,
+            // `if (c) { … } else { break; }` — how loops test their condition — and
+            // `if (c) { break; }`: a conditional break, with no if-frame to enter and leave.
+            Statement::If {
+                condition,
+                accept,
+                reject,
+            } if is_break(reject) || (is_break(accept) && reject.is_empty()) => {
+                let cond = self.value_regs(ctx, *condition)?[0];
+                if is_break(reject) {
+                    self.emit(Inst::BreakIf { cond, negate: true });
+                    self.block(ctx, accept)?;
+                } else {
+                    self.emit(Inst::BreakIf {
+                        cond,
+                        negate: false,
+                    });
+                }
+            }
             Statement::If {
                 condition,
                 accept,
@@ -464,7 +482,10 @@ impl<'m> Lowering<'m> {
                 self.block(ctx, continuing)?;
                 if let Some(c) = break_if {
                     let cond = self.value_regs(ctx, *c)?[0];
-                    self.emit(Inst::BreakIf { cond });
+                    self.emit(Inst::BreakIf {
+                        cond,
+                        negate: false,
+                    });
                 }
                 let end = self.pc();
                 self.emit(Inst::LoopEnd { body_pc });
@@ -797,6 +818,10 @@ pub(crate) fn buffer_kind(space: AddressSpace) -> crate::compute::ResourceKind {
         AddressSpace::Uniform => crate::compute::ResourceKind::UniformBuffer,
         _ => crate::compute::ResourceKind::StorageBuffer,
     }
+}
+
+fn is_break(block: &Block) -> bool {
+    block.len() == 1 && matches!(block.iter().next(), Some(Statement::Break))
 }
 
 /// The value of an index expression known at compile time (a literal or a constant).

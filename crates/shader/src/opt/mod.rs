@@ -1,0 +1,176 @@
+//! Passes over the bytecode, run in order after lowering. Each pass is one file named after
+//! what it does.
+//!
+//! The lowering is deliberately simple (every naga expression gets fresh registers, every load
+//! of a variable kept in registers is a copy); these passes take out what that costs.
+
+mod drop_redundant_continue;
+mod fuse_multiply_add;
+mod propagate_copies;
+
+use crate::ir::{Inst, Program, Reg};
+
+pub fn run(program: &mut Program) {
+    propagate_copies::run(program);
+    fuse_multiply_add::run(program);
+    drop_redundant_continue::run(program);
+}
+
+/// The registers an instruction reads.
+pub(crate) fn reads(inst: &Inst) -> Vec<Reg> {
+    let addr = |a: &crate::ir::Addr| a.dynamic.into_iter().collect::<Vec<_>>();
+    match inst {
+        Inst::Un { a, .. } => vec![*a],
+        Inst::Bin { a, b, .. } => vec![*a, *b],
+        Inst::Tern { a, b, c, .. } => vec![*a, *b, *c],
+        Inst::InsertBits {
+            base,
+            insert,
+            offset,
+            count,
+            ..
+        } => vec![*base, *insert, *offset, *count],
+        // A masked move keeps the old value in inactive lanes: it reads its destination too.
+        Inst::MovMasked { dst, src } => vec![*dst, *src],
+        Inst::Load { addr: a, .. } => addr(a),
+        Inst::Store { src, addr: a, .. } => [vec![*src], addr(a)].concat(),
+        Inst::Atomic {
+            addr: a,
+            value,
+            compare,
+            ..
+        } => [vec![*value, *compare], addr(a)].concat(),
+        Inst::If { cond, .. } | Inst::BreakIf { cond, .. } | Inst::Case { cond, .. } => vec![*cond],
+        _ => Vec::new(),
+    }
+}
+
+/// The register an instruction writes.
+pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
+    match inst {
+        Inst::Un { dst, .. }
+        | Inst::Bin { dst, .. }
+        | Inst::Tern { dst, .. }
+        | Inst::InsertBits { dst, .. }
+        | Inst::MovMasked { dst, .. }
+        | Inst::Load { dst, .. }
+        | Inst::Atomic { dst, .. }
+        | Inst::ArrayLength { dst, .. } => Some(*dst),
+        _ => None,
+    }
+}
+
+/// Rewrites the registers an instruction reads (not the one it writes).
+pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
+    let addr = |a: &mut crate::ir::Addr| {
+        if let Some(d) = &mut a.dynamic {
+            *d = f(*d);
+        }
+    };
+    match inst {
+        Inst::Un { a, .. } => *a = f(*a),
+        Inst::Bin { a, b, .. } => {
+            *a = f(*a);
+            *b = f(*b);
+        }
+        Inst::Tern { a, b, c, .. } => {
+            *a = f(*a);
+            *b = f(*b);
+            *c = f(*c);
+        }
+        Inst::InsertBits {
+            base,
+            insert,
+            offset,
+            count,
+            ..
+        } => {
+            *base = f(*base);
+            *insert = f(*insert);
+            *offset = f(*offset);
+            *count = f(*count);
+        }
+        Inst::MovMasked { src, .. } => *src = f(*src),
+        Inst::Load { addr: a, .. } => addr(a),
+        Inst::Store { src, addr: a, .. } => {
+            *src = f(*src);
+            addr(a);
+        }
+        Inst::Atomic {
+            addr: a,
+            value,
+            compare,
+            ..
+        } => {
+            *value = f(*value);
+            *compare = f(*compare);
+            addr(a);
+        }
+        Inst::If { cond, .. } | Inst::BreakIf { cond, .. } | Inst::Case { cond, .. } => {
+            *cond = f(*cond)
+        }
+        _ => {}
+    }
+}
+
+/// Whether an instruction changes control flow or the execution mask.
+pub(crate) fn is_control(inst: &Inst) -> bool {
+    !matches!(
+        inst,
+        Inst::Un { .. }
+            | Inst::Bin { .. }
+            | Inst::Tern { .. }
+            | Inst::InsertBits { .. }
+            | Inst::MovMasked { .. }
+            | Inst::Load { .. }
+            | Inst::Store { .. }
+            | Inst::Atomic { .. }
+            | Inst::ArrayLength { .. }
+    )
+}
+
+/// Removes the instructions marked in `dead`, fixing every jump target.
+pub(crate) fn remove(program: &mut Program, dead: &[bool]) {
+    let mut new_index = Vec::with_capacity(program.code.len() + 1);
+    let mut n = 0u32;
+    for &d in dead {
+        new_index.push(n);
+        if !d {
+            n += 1;
+        }
+    }
+    new_index.push(n);
+    let map = |pc: u32| new_index.get(pc as usize).copied().unwrap_or(n);
+    let mut code = Vec::with_capacity(n as usize);
+    for (inst, &d) in program.code.iter().zip(dead) {
+        if d {
+            continue;
+        }
+        code.push(match *inst {
+            Inst::If { cond, else_pc } => Inst::If {
+                cond,
+                else_pc: map(else_pc),
+            },
+            Inst::Else { end_pc } => Inst::Else {
+                end_pc: map(end_pc),
+            },
+            Inst::LoopBegin { end_pc } => Inst::LoopBegin {
+                end_pc: map(end_pc),
+            },
+            Inst::LoopEnd { body_pc } => Inst::LoopEnd {
+                body_pc: map(body_pc),
+            },
+            Inst::Case {
+                cond,
+                fallthrough,
+                next_pc,
+            } => Inst::Case {
+                cond,
+                fallthrough,
+                next_pc: map(next_pc),
+            },
+            other => other,
+        });
+    }
+    program.code = code;
+}
