@@ -20,7 +20,7 @@ pub const W: usize = 64;
 pub type Reg = u32;
 
 /// One-operand operations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Un {
     Mov,
     FNeg,
@@ -83,7 +83,7 @@ pub enum Un {
 }
 
 /// Two-operand operations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Bin {
     FAdd,
     FSub,
@@ -137,7 +137,7 @@ pub enum Bin {
 }
 
 /// Three-operand operations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Tern {
     FFma,
     /// `a * b + c` with the product rounded first (two IEEE operations, not a fused one).
@@ -154,7 +154,7 @@ pub enum Tern {
 }
 
 /// Where a load, store or atomic goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Space {
     /// A buffer resource: an index into the program's resource slots.
     Buffer(u16),
@@ -166,13 +166,13 @@ pub enum Space {
 }
 
 /// A byte address: a per-lane register (if any) plus a constant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Addr {
     pub dynamic: Option<Reg>,
     pub offset: u32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AtomicOp {
     Add,
     Sub,
@@ -189,7 +189,7 @@ pub enum AtomicOp {
 }
 
 /// Compute built-in values, written into registers when a batch starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Builtin {
     GlobalInvocationId(u8),
     LocalInvocationId(u8),
@@ -203,7 +203,7 @@ pub enum Builtin {
     NumSubgroups,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Inst {
     Un {
         op: Un,
@@ -307,7 +307,7 @@ pub enum Inst {
 }
 
 /// What a resource slot of the program is bound to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Slot {
     pub set: u32,
     pub binding: u32,

@@ -23,6 +23,9 @@ pub type Mask = u64;
 
 const _: () = assert!(W <= 64, "masks are u64");
 
+/// Every lane of a batch.
+pub const FULL: Mask = Mask::MAX >> (64 - W);
+
 #[derive(Clone, Copy, Debug)]
 enum Frame {
     If {
@@ -280,11 +283,16 @@ impl Batch {
                     count,
                 } => arith::insert_bits(&mut self.regs, dst, base, insert, offset, count),
                 Inst::MovMasked { dst, src } => {
-                    let s = self.regs[src as usize];
-                    let d = &mut self.regs[dst as usize];
-                    for (i, v) in d.iter_mut().enumerate() {
-                        if self.exec >> i & 1 != 0 {
-                            *v = s[i];
+                    let exec = self.exec;
+                    if let Ok([s, d]) = self.regs.get_disjoint_mut([src as usize, dst as usize]) {
+                        if exec == FULL {
+                            d.copy_from_slice(s);
+                        } else {
+                            // A branch-free blend the compiler vectorises.
+                            for i in 0..W {
+                                let m = ((exec >> i) & 1).wrapping_neg() as u32;
+                                d[i] = (s[i] & m) | (d[i] & !m);
+                            }
                         }
                     }
                 }

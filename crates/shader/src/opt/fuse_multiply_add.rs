@@ -1,5 +1,6 @@
-//! `t = FMul a, b; u = FAdd t, c` (or `FAdd c, t`) with `t` read nowhere else becomes
-//! `u = FMulAdd a, b, c`: one dispatch instead of two. The result is bit-identical: `FMulAdd`
+//! `t = FMul a, b; … u = FAdd t, c` (or `FAdd c, t`) in straight-line code, with `t` read
+//! nowhere else and `a`, `b` unchanged in between, becomes `u = FMulAdd a, b, c` at the add:
+//! one dispatch instead of two. The result is bit-identical: `FMulAdd`
 //! rounds the product before adding, exactly as the two instructions did (it is not an fma).
 
 use crate::ir::{Bin, Inst, Program, Tern};
@@ -17,7 +18,7 @@ pub fn run(program: &mut Program) {
         }
     }
     let mut dead = vec![false; program.code.len()];
-    for pc in 0..program.code.len().saturating_sub(1) {
+    for pc in 0..program.code.len() {
         let Inst::Bin {
             op: Bin::FMul,
             dst: t,
@@ -30,23 +31,41 @@ pub fn run(program: &mut Program) {
         if reads[t as usize] != 1 || writes[t as usize] != 1 {
             continue;
         }
-        let Inst::Bin {
-            op: Bin::FAdd,
-            dst,
-            a: x,
-            b: y,
-        } = program.code[pc + 1]
-        else {
-            continue;
+        // The add must follow in the same straight-line code, with `a` and `b` unchanged.
+        let mut at = pc + 1;
+        let found = loop {
+            let Some(inst) = program.code.get(at) else {
+                break None;
+            };
+            if super::is_control(inst) {
+                break None;
+            }
+            if let Inst::Bin {
+                op: Bin::FAdd,
+                dst,
+                a: x,
+                b: y,
+            } = *inst
+            {
+                if x == t && y != t {
+                    break Some((dst, y));
+                }
+                if y == t && x != t {
+                    break Some((dst, x));
+                }
+            }
+            if super::reads(inst).contains(&t) {
+                break None;
+            }
+            if let Some(w) = super::writes(inst) {
+                if w == a || w == b {
+                    break None;
+                }
+            }
+            at += 1;
         };
-        let c = if x == t && y != t {
-            y
-        } else if y == t && x != t {
-            x
-        } else {
-            continue;
-        };
-        program.code[pc + 1] = Inst::Tern {
+        let Some((dst, c)) = found else { continue };
+        program.code[at] = Inst::Tern {
             op: Tern::FMulAdd,
             dst,
             a,

@@ -5,6 +5,7 @@
 //! of a variable kept in registers is a copy); these passes take out what that costs.
 
 mod drop_redundant_continue;
+mod eliminate_common_subexpressions;
 mod fuse_multiply_add;
 mod propagate_copies;
 
@@ -12,6 +13,7 @@ use crate::ir::{Inst, Program, Reg};
 
 pub fn run(program: &mut Program) {
     propagate_copies::run(program);
+    eliminate_common_subexpressions::run(program);
     fuse_multiply_add::run(program);
     drop_redundant_continue::run(program);
 }

@@ -1,0 +1,81 @@
+//! Local common-subexpression elimination: within straight-line code, a pure instruction
+//! computing what an earlier one already computed (same operation, same operands, none of them
+//! written since) reads the earlier result instead. Push-constant loads count as pure (push
+//! constants cannot change during a dispatch).
+//!
+//! naga keeps one access chain per source-level access, so `y[i] = a * x[i] + y[i]` computes the
+//! address of `y[i]` twice; this pass keeps one.
+
+use std::collections::HashMap;
+
+use crate::ir::{Inst, Program, Reg, Space};
+
+/// The part of an instruction that decides its result (its operation and operands).
+fn key(inst: &Inst) -> Option<Inst> {
+    match *inst {
+        Inst::Un { op, a, .. } => Some(Inst::Un { op, dst: 0, a }),
+        Inst::Bin { op, a, b, .. } => Some(Inst::Bin { op, dst: 0, a, b }),
+        Inst::Tern { op, a, b, c, .. } => Some(Inst::Tern {
+            op,
+            dst: 0,
+            a,
+            b,
+            c,
+        }),
+        Inst::Load {
+            space: Space::PushConstant,
+            addr,
+            ..
+        } => Some(Inst::Load {
+            dst: 0,
+            space: Space::PushConstant,
+            addr,
+        }),
+        _ => None,
+    }
+}
+
+pub fn run(program: &mut Program) {
+    let regs = program.register_count as usize;
+    let mut writes = vec![0u32; regs];
+    for inst in &program.code {
+        if let Some(w) = super::writes(inst) {
+            writes[w as usize] += 1;
+        }
+    }
+    let mut seen: HashMap<Inst, Reg> = HashMap::new();
+    let mut replace: HashMap<Reg, Reg> = HashMap::new();
+    let mut dead = vec![false; program.code.len()];
+    for pc in 0..program.code.len() {
+        let inst = &mut program.code[pc];
+        super::map_reads(inst, |r| replace.get(&r).copied().unwrap_or(r));
+        if super::is_control(inst) {
+            seen.clear();
+            continue;
+        }
+        let written = super::writes(inst);
+        if let Some(w) = written {
+            // A register written again (a variable) invalidates what was computed from it.
+            if writes[w as usize] > 1 {
+                seen.retain(|k, v| *v != w && !super::reads(k).contains(&w));
+            }
+        }
+        let (Some(k), Some(dst)) = (key(inst), written) else {
+            continue;
+        };
+        // Only values written once can stand for each other.
+        if writes[dst as usize] != 1 {
+            continue;
+        }
+        match seen.get(&k) {
+            Some(&earlier) => {
+                replace.insert(dst, earlier);
+                dead[pc] = true;
+            }
+            None => {
+                seen.insert(k, dst);
+            }
+        }
+    }
+    super::remove(program, &dead);
+}
