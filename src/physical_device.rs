@@ -120,8 +120,8 @@ impl PhysicalDevice {
             max_image_dimension_cube: 16384,
             max_image_array_layers: 2048,
             max_texel_buffer_elements: 65536,
-            max_uniform_buffer_range: 16384,
-            max_storage_buffer_range: 1 << 27,
+            max_uniform_buffer_range: 65536,
+            max_storage_buffer_range: 1 << 31,
             max_push_constants_size: 128,
             max_memory_allocation_count: 4096,
             max_sampler_allocation_count: 4000,
@@ -165,10 +165,10 @@ impl PhysicalDevice {
             max_fragment_output_attachments: 4,
             max_fragment_dual_src_attachments: 0,
             max_fragment_combined_output_resources: 4,
-            max_compute_shared_memory_size: 16384,
+            max_compute_shared_memory_size: 32768,
             max_compute_work_group_count: [65535; 3],
-            max_compute_work_group_invocations: 128,
-            max_compute_work_group_size: [128, 128, 64],
+            max_compute_work_group_invocations: 1024,
+            max_compute_work_group_size: [1024, 1024, 64],
             sub_pixel_precision_bits: 8,
             sub_texel_precision_bits: 4,
             mipmap_precision_bits: 4,
@@ -265,11 +265,16 @@ impl PhysicalDevice {
         p.device_luid = [0; 8];
         p.device_node_mask = 0;
         p.device_luid_valid = vk::FALSE;
-        // No shader stage runs yet, so no subgroup operations; the size is the interpreter's
-        // future batch width and is only a number until then.
-        p.subgroup_size = 1;
-        p.subgroup_supported_stages = vk::ShaderStageFlags::empty();
-        p.subgroup_supported_operations = vk::SubgroupFeatureFlags::empty();
+        // A subgroup is one interpreter batch: W lanes in lockstep (compute only, so far).
+        p.subgroup_size = pumice_shader::ir::W as u32;
+        p.subgroup_supported_stages = vk::ShaderStageFlags::COMPUTE;
+        p.subgroup_supported_operations = vk::SubgroupFeatureFlags::BASIC
+            | vk::SubgroupFeatureFlags::VOTE
+            | vk::SubgroupFeatureFlags::ARITHMETIC
+            | vk::SubgroupFeatureFlags::BALLOT
+            | vk::SubgroupFeatureFlags::SHUFFLE
+            | vk::SubgroupFeatureFlags::SHUFFLE_RELATIVE
+            | vk::SubgroupFeatureFlags::QUAD;
         p.subgroup_quad_operations_in_all_stages = vk::FALSE;
         p.point_clipping_behavior = vk::PointClippingBehavior::ALL_CLIP_PLANES;
         p.max_multiview_view_count = 0;
@@ -298,9 +303,12 @@ impl PhysicalDevice {
     }
 
     pub fn vulkan13_properties(&self, p: &mut vk::PhysicalDeviceVulkan13Properties) {
-        p.min_subgroup_size = 1;
-        p.max_subgroup_size = 1;
-        p.max_compute_workgroup_subgroups = 0;
+        p.min_subgroup_size = pumice_shader::ir::W as u32;
+        p.max_subgroup_size = pumice_shader::ir::W as u32;
+        p.max_compute_workgroup_subgroups = self
+            .limits()
+            .max_compute_work_group_invocations
+            .div_ceil(pumice_shader::ir::W as u32);
         p.required_subgroup_size_stages = vk::ShaderStageFlags::empty();
         p.max_inline_uniform_block_size = 0;
         p.max_inline_uniform_total_size = 0;

@@ -1,5 +1,5 @@
 //! Runs every vertex, fragment and compute shader of the Amber corpus through Pumice's shader
-//! front end and prints the acceptance rate and the most common reasons for refusal.
+//! front end (and compute shaders on to bytecode) and prints the acceptance rate and the most common reasons for refusal.
 //!
 //! Usage: `cargo run -p pumice-conformance --bin shader-coverage [--list-failures]`
 
@@ -63,9 +63,17 @@ fn main() {
                 };
                 let outcome = match compile::compile(shader) {
                     Err(e) => Err(("tool".to_string(), e)),
-                    Ok(words) => pumice_shader::parse(&words)
-                        .map(|_| ())
-                        .map_err(|e| ("pumice".to_string(), e.to_string())),
+                    Ok(words) => match pumice_shader::parse(&words) {
+                        Err(e) => Err(("pumice".to_string(), e.to_string())),
+                        // Compute shaders are also compiled to bytecode: what the interpreter
+                        // refuses counts as refused.
+                        Ok(_) if shader.stage == corpus::Stage::Compute => {
+                            pumice_shader::compute::ComputeProgram::new(&words, "main", &[])
+                                .map(|_| ())
+                                .map_err(|e| ("pumice".to_string(), format!("compile: {e}")))
+                        }
+                        Ok(_) => Ok(()),
+                    },
                 };
                 results
                     .lock()

@@ -136,6 +136,14 @@ impl ComputeProgram {
             })
         }))
         .map_err(|_| CompileError::Unsupported("internal error while lowering".into()))??;
+        // The limits Pumice reports (maxComputeWorkGroupInvocations, …SharedMemorySize).
+        if workgroup_size.iter().map(|&d| d as u64).product::<u64>() > 1024
+            || program.workgroup_size_bytes > 32768
+        {
+            return Err(CompileError::Unsupported(
+                "workgroup larger than the device limits".into(),
+            ));
+        }
         let mut resources: Vec<ResourceUse> = Vec::new();
         for (slot, kind) in crate::lower::slot_kinds(&module, &program) {
             match resources

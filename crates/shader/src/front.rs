@@ -98,14 +98,42 @@ pub fn parse_unlegalized(
     })
     .map_err(|_| ParseError::Frontend("the SPIR-V reader panicked".into()))?
     .map_err(|e| ParseError::Frontend(e.to_string()))?;
+    // naga refuses subgroup built-ins in a workgroup of more than one dimension (a WGSL rule
+    // Vulkan does not have). The check looks only at the entry point's size, which nothing
+    // else in validation depends on: validate a copy whose compute sizes are flattened to
+    // x·y·z, and keep the module as it is.
+    let flattened = flatten_workgroup_sizes(&module);
     let info = std::panic::catch_unwind(|| {
         Validator::new(ValidationFlags::all(), Capabilities::all())
-            .validate(&module)
+            .validate(flattened.as_ref().unwrap_or(&module))
             .map_err(|e| e.into_inner().to_string())
     })
     .map_err(|_| ParseError::Validation("the validator panicked".into()))?
     .map_err(ParseError::Validation)?;
     Ok((module, info))
+}
+
+/// A copy of the module with every multi-dimensional compute workgroup size flattened to
+/// `[x·y·z, 1, 1]`; `None` when there is nothing to flatten (or the product overflows naga's
+/// per-dimension limit, so validation sees the real size).
+fn flatten_workgroup_sizes(module: &naga::Module) -> Option<naga::Module> {
+    let needs = |s: &[u32; 3]| s[1] > 1 || s[2] > 1;
+    if !module
+        .entry_points
+        .iter()
+        .any(|e| e.stage == naga::ShaderStage::Compute && needs(&e.workgroup_size))
+    {
+        return None;
+    }
+    let mut copy = module.clone();
+    for e in copy.entry_points.iter_mut() {
+        let [x, y, z] = e.workgroup_size;
+        let total = x.checked_mul(y).and_then(|v| v.checked_mul(z))?;
+        if e.stage == naga::ShaderStage::Compute && needs(&e.workgroup_size) && total <= 0x4000 {
+            e.workgroup_size = [total, 1, 1];
+        }
+    }
+    Some(copy)
 }
 
 fn bytemuck_words(words: &[u32]) -> Vec<u8> {

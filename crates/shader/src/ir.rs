@@ -188,6 +188,50 @@ pub enum AtomicOp {
     Load,
 }
 
+/// The operation of a subgroup reduction or scan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GroupOp {
+    FAdd,
+    FMul,
+    FMin,
+    FMax,
+    IAdd,
+    IMul,
+    SMin,
+    SMax,
+    UMin,
+    UMax,
+    And,
+    Or,
+    Xor,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scan {
+    Reduce,
+    Inclusive,
+    Exclusive,
+}
+
+/// Where a subgroup gather reads from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Gather {
+    /// The lane `index` (uniform) names.
+    Broadcast,
+    /// The lowest active lane.
+    BroadcastFirst,
+    /// Lane `index` (per lane).
+    Shuffle,
+    ShuffleXor,
+    ShuffleUp,
+    ShuffleDown,
+    /// Lane `index` of the lane's quad.
+    QuadBroadcast,
+    QuadSwapX,
+    QuadSwapY,
+    QuadSwapDiagonal,
+}
+
 /// Compute built-in values, written into registers when a batch starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Builtin {
@@ -297,6 +341,24 @@ pub enum Inst {
         next_pc: u32,
     },
     SwitchEnd,
+    /// Subgroup ballot: the active lanes where `cond` is non-zero, as a uvec4 of bits.
+    Ballot {
+        dst: [Reg; 4],
+        cond: Reg,
+    },
+    /// Subgroup reduction or scan over the active lanes.
+    GroupReduce {
+        op: GroupOp,
+        scan: Scan,
+        dst: Reg,
+        src: Reg,
+    },
+    GroupGather {
+        mode: Gather,
+        dst: Reg,
+        src: Reg,
+        index: Reg,
+    },
     /// An inlined function call begins: its `return`s end here.
     CallBegin,
     Return,

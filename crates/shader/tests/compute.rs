@@ -329,3 +329,58 @@ fn infinite_loop_is_stopped_by_the_cancel_flag() {
     assert!(r.is_err());
     assert!(start.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[test]
+fn subgroup_operations() {
+    // Workgroups of 128: two subgroups of 64 lanes each.
+    let out = buffer_from_u32(&vec![0; 128 * 8]);
+    run(
+        r"#version 450
+        #extension GL_KHR_shader_subgroup_basic : require
+        #extension GL_KHR_shader_subgroup_vote : require
+        #extension GL_KHR_shader_subgroup_ballot : require
+        #extension GL_KHR_shader_subgroup_arithmetic : require
+        #extension GL_KHR_shader_subgroup_shuffle : require
+        #extension GL_KHR_shader_subgroup_shuffle_relative : require
+        layout(local_size_x = 128) in;
+        layout(set = 0, binding = 0) buffer O { uint o[]; };
+        void main() {
+            uint i = gl_LocalInvocationIndex;
+            uint base = i * 8u;
+            o[base + 0u] = gl_SubgroupSize * 1000u + gl_SubgroupInvocationID * 10u + gl_SubgroupID;
+            o[base + 1u] = subgroupAdd(i);
+            o[base + 2u] = subgroupExclusiveAdd(1u);
+            o[base + 3u] = subgroupBroadcastFirst(i);
+            o[base + 4u] = subgroupShuffleXor(i, 1u);
+            uvec4 b = subgroupBallot((i & 1u) == 1u);
+            o[base + 5u] = uint(bitCount(b.x) + bitCount(b.y) + bitCount(b.z) + bitCount(b.w));
+            o[base + 6u] = subgroupAll(i < 200u) ? 1u : 0u;
+            if (i % 4u == 0u) {
+                // Only a quarter of the lanes: reductions see only them.
+                o[base + 7u] = subgroupAdd(1u) + (subgroupElect() ? 100u : 0u);
+            }
+        }",
+        &[&out],
+        &[],
+        [1, 1, 1],
+    );
+    let got = read_u32(&out);
+    for i in 0..128u32 {
+        let g = &got[(i * 8) as usize..(i * 8 + 8) as usize];
+        let sub = i / 64;
+        let lane = i % 64;
+        let sum: u32 = (sub * 64..sub * 64 + 64).sum();
+        assert_eq!(g[0], 64 * 1000 + lane * 10 + sub, "{i}");
+        assert_eq!(g[1], sum, "{i}");
+        assert_eq!(g[2], lane, "{i}");
+        assert_eq!(g[3], sub * 64, "{i}");
+        assert_eq!(g[4], i ^ 1, "{i}");
+        assert_eq!(g[5], 32, "{i}");
+        assert_eq!(g[6], 1, "{i}");
+        if i % 4 == 0 {
+            assert_eq!(g[7], 16 + if lane == 0 { 100 } else { 0 }, "{i}");
+        } else {
+            assert_eq!(g[7], 0);
+        }
+    }
+}

@@ -9,6 +9,7 @@
 
 mod arith;
 mod memory;
+mod subgroup;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -145,11 +146,13 @@ impl BuiltinValues {
             Builtin::WorkgroupId(c) => [self.workgroup[c as usize % 3]; W],
             Builtin::NumWorkgroups(c) => [self.num_workgroups[c as usize % 3]; W],
             Builtin::WorkgroupSize(c) => [self.workgroup_size[c as usize % 3]; W],
-            // The reported subgroup size is 1: each invocation is its own subgroup.
-            Builtin::SubgroupSize => [1; W],
-            Builtin::SubgroupInvocationId => [0; W],
-            Builtin::SubgroupId => self.local_index,
-            Builtin::NumSubgroups => [self.invocations; W],
+            // A subgroup is a batch: W consecutive local invocation indices.
+            Builtin::SubgroupSize => [W as u32; W],
+            Builtin::SubgroupInvocationId => {
+                std::array::from_fn(|i| self.local_index[i] % W as u32)
+            }
+            Builtin::SubgroupId => std::array::from_fn(|i| self.local_index[i] / W as u32),
+            Builtin::NumSubgroups => [self.invocations.div_ceil(W as u32); W],
         }
     }
 }
@@ -464,6 +467,16 @@ impl Batch {
                         self.exec = saved & !self.disabled();
                     }
                 }
+                Inst::Ballot { dst, cond } => subgroup::ballot(self, dst, cond),
+                Inst::GroupReduce { op, scan, dst, src } => {
+                    subgroup::reduce(self, op, scan, dst, src)
+                }
+                Inst::GroupGather {
+                    mode,
+                    dst,
+                    src,
+                    index,
+                } => subgroup::gather(self, mode, dst, src, index),
                 Inst::CallBegin => self.stack.push(Frame::Call {
                     saved: self.exec,
                     returned: 0,

@@ -21,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 use naga::{AddressSpace, Block, Expression, Function, Handle, Statement, TypeInner};
 
 use crate::compute::CompileError;
-use crate::ir::{Addr, Builtin, Inst, Program, Reg, Slot, Space, Un};
+use crate::ir::{Addr, Builtin, Gather, GroupOp, Inst, Program, Reg, Scan, Slot, Space, Un};
 use types::flat_count;
 
 pub(crate) fn unsupported<T>(what: impl Into<String>) -> Result<T, CompileError> {
@@ -503,6 +503,9 @@ impl<'m> Lowering<'m> {
                 self.emit(Inst::Return);
             }
             Statement::Kill => self.emit(Inst::Kill),
+            // The batch is the subgroup and runs in lockstep: a subgroup-only barrier orders
+            // nothing more.
+            Statement::ControlBarrier(flags) if *flags == naga::Barrier::SUB_GROUP => {}
             Statement::ControlBarrier(_) => {
                 self.uses_barrier = true;
                 self.emit(Inst::Barrier);
@@ -556,10 +559,81 @@ impl<'m> Lowering<'m> {
             Statement::ImageStore { .. } | Statement::ImageAtomic { .. } => {
                 return unsupported("image stores")
             }
-            Statement::SubgroupBallot { .. }
-            | Statement::SubgroupGather { .. }
-            | Statement::SubgroupCollectiveOperation { .. } => {
-                return unsupported("subgroup operations")
+            Statement::SubgroupBallot { result, predicate } => {
+                let cond = match predicate {
+                    Some(p) => self.value_regs(ctx, *p)?[0],
+                    None => self.constant(1),
+                };
+                let dst = [self.reg(), self.reg(), self.reg(), self.reg()];
+                self.emit(Inst::Ballot { dst, cond });
+                ctx.values.insert(*result, Value::Regs(dst.to_vec()));
+            }
+            Statement::SubgroupCollectiveOperation {
+                op,
+                collective_op,
+                argument,
+                result,
+            } => {
+                let ty = ctx.info[*argument]
+                    .ty
+                    .inner_with(&self.module.types)
+                    .clone();
+                let kind = types::scalar_of(&ty).map(|s| s.kind);
+                let group_op = group_op(*op, kind)?;
+                let scan = match collective_op {
+                    naga::CollectiveOperation::Reduce => Scan::Reduce,
+                    naga::CollectiveOperation::InclusiveScan => Scan::Inclusive,
+                    naga::CollectiveOperation::ExclusiveScan => Scan::Exclusive,
+                };
+                let src = self.value_regs(ctx, *argument)?;
+                let mut out = Vec::new();
+                for s in src {
+                    let dst = self.reg();
+                    self.emit(Inst::GroupReduce {
+                        op: group_op,
+                        scan,
+                        dst,
+                        src: s,
+                    });
+                    out.push(dst);
+                }
+                ctx.values.insert(*result, Value::Regs(out));
+            }
+            Statement::SubgroupGather {
+                mode,
+                argument,
+                result,
+            } => {
+                use naga::GatherMode as G;
+                let (mode, index) = match mode {
+                    G::BroadcastFirst => (Gather::BroadcastFirst, None),
+                    G::Broadcast(i) => (Gather::Broadcast, Some(*i)),
+                    G::Shuffle(i) => (Gather::Shuffle, Some(*i)),
+                    G::ShuffleDown(i) => (Gather::ShuffleDown, Some(*i)),
+                    G::ShuffleUp(i) => (Gather::ShuffleUp, Some(*i)),
+                    G::ShuffleXor(i) => (Gather::ShuffleXor, Some(*i)),
+                    G::QuadBroadcast(i) => (Gather::QuadBroadcast, Some(*i)),
+                    G::QuadSwap(naga::Direction::X) => (Gather::QuadSwapX, None),
+                    G::QuadSwap(naga::Direction::Y) => (Gather::QuadSwapY, None),
+                    G::QuadSwap(naga::Direction::Diagonal) => (Gather::QuadSwapDiagonal, None),
+                };
+                let index = match index {
+                    Some(i) => self.value_regs(ctx, i)?[0],
+                    None => self.constant(0),
+                };
+                let src = self.value_regs(ctx, *argument)?;
+                let mut out = Vec::new();
+                for s in src {
+                    let dst = self.reg();
+                    self.emit(Inst::GroupGather {
+                        mode,
+                        dst,
+                        src: s,
+                        index,
+                    });
+                    out.push(dst);
+                }
+                ctx.values.insert(*result, Value::Regs(out));
             }
             other => return unsupported(format!("statement {other:?}")),
         }
@@ -818,6 +892,29 @@ pub(crate) fn buffer_kind(space: AddressSpace) -> crate::compute::ResourceKind {
         AddressSpace::Uniform => crate::compute::ResourceKind::UniformBuffer,
         _ => crate::compute::ResourceKind::StorageBuffer,
     }
+}
+
+fn group_op(
+    op: naga::SubgroupOperation,
+    kind: Option<naga::ScalarKind>,
+) -> Result<GroupOp, CompileError> {
+    use naga::ScalarKind as K;
+    use naga::SubgroupOperation as O;
+    Ok(match (op, kind) {
+        (O::All | O::And, _) => GroupOp::And,
+        (O::Any | O::Or, _) => GroupOp::Or,
+        (O::Xor, _) => GroupOp::Xor,
+        (O::Add, Some(K::Float)) => GroupOp::FAdd,
+        (O::Add, _) => GroupOp::IAdd,
+        (O::Mul, Some(K::Float)) => GroupOp::FMul,
+        (O::Mul, _) => GroupOp::IMul,
+        (O::Min, Some(K::Float)) => GroupOp::FMin,
+        (O::Min, Some(K::Sint)) => GroupOp::SMin,
+        (O::Min, _) => GroupOp::UMin,
+        (O::Max, Some(K::Float)) => GroupOp::FMax,
+        (O::Max, Some(K::Sint)) => GroupOp::SMax,
+        (O::Max, _) => GroupOp::UMax,
+    })
 }
 
 fn is_break(block: &Block) -> bool {

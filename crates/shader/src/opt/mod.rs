@@ -43,6 +43,9 @@ pub(crate) fn reads(inst: &Inst) -> Vec<Reg> {
             ..
         } => [vec![*value, *compare], addr(a)].concat(),
         Inst::If { cond, .. } | Inst::BreakIf { cond, .. } | Inst::Case { cond, .. } => vec![*cond],
+        Inst::Ballot { cond, .. } => vec![*cond],
+        Inst::GroupReduce { src, .. } => vec![*src],
+        Inst::GroupGather { src, index, .. } => vec![*src, *index],
         _ => Vec::new(),
     }
 }
@@ -57,7 +60,10 @@ pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
         | Inst::MovMasked { dst, .. }
         | Inst::Load { dst, .. }
         | Inst::Atomic { dst, .. }
-        | Inst::ArrayLength { dst, .. } => Some(*dst),
+        | Inst::ArrayLength { dst, .. }
+        | Inst::GroupReduce { dst, .. }
+        | Inst::GroupGather { dst, .. } => Some(*dst),
+        // `Ballot` writes four fresh registers, which no pass rewrites.
         _ => None,
     }
 }
@@ -115,7 +121,9 @@ pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
     }
 }
 
-/// Whether an instruction changes control flow or the execution mask.
+/// Whether an instruction changes control flow or the execution mask — or, for subgroup
+/// operations, depends on it (they must not be moved or merged across lanes' masks; passes
+/// treat them as barriers).
 pub(crate) fn is_control(inst: &Inst) -> bool {
     !matches!(
         inst,

@@ -1,0 +1,112 @@
+//! Subgroup operations. A subgroup is the batch: its W lanes run in lockstep, so every
+//! operation is a pass over the active lanes (`exec`) of one register.
+
+use super::{Batch, Mask};
+use crate::ir::{Gather, GroupOp, Reg, Scan, W};
+
+fn f(x: u32) -> f32 {
+    f32::from_bits(x)
+}
+
+fn combine(op: GroupOp, a: u32, b: u32) -> u32 {
+    match op {
+        GroupOp::FAdd => (f(a) + f(b)).to_bits(),
+        GroupOp::FMul => (f(a) * f(b)).to_bits(),
+        GroupOp::FMin => f(a).min(f(b)).to_bits(),
+        GroupOp::FMax => f(a).max(f(b)).to_bits(),
+        GroupOp::IAdd => a.wrapping_add(b),
+        GroupOp::IMul => a.wrapping_mul(b),
+        GroupOp::SMin => (a as i32).min(b as i32) as u32,
+        GroupOp::SMax => (a as i32).max(b as i32) as u32,
+        GroupOp::UMin => a.min(b),
+        GroupOp::UMax => a.max(b),
+        GroupOp::And => a & b,
+        GroupOp::Or => a | b,
+        GroupOp::Xor => a ^ b,
+    }
+}
+
+/// The identity of each operation (what an exclusive scan gives the first lane).
+fn identity(op: GroupOp) -> u32 {
+    match op {
+        GroupOp::FAdd => 0f32.to_bits(),
+        GroupOp::FMul => 1f32.to_bits(),
+        GroupOp::FMin => f32::INFINITY.to_bits(),
+        GroupOp::FMax => f32::NEG_INFINITY.to_bits(),
+        GroupOp::IAdd | GroupOp::Or | GroupOp::Xor | GroupOp::UMax => 0,
+        GroupOp::IMul => 1,
+        GroupOp::SMin => i32::MAX as u32,
+        GroupOp::SMax => i32::MIN as u32,
+        GroupOp::UMin | GroupOp::And => u32::MAX,
+    }
+}
+
+fn lanes_of(batch: &Batch, r: Reg) -> Mask {
+    let v = &batch.regs[r as usize];
+    let mut m = 0;
+    for (i, &x) in v.iter().enumerate() {
+        m |= ((x != 0) as Mask) << i;
+    }
+    m
+}
+
+pub fn ballot(batch: &mut Batch, dst: [Reg; 4], cond: Reg) {
+    let bits = batch.exec & lanes_of(batch, cond);
+    let words = [bits as u32, (bits >> 32) as u32, 0, 0];
+    for (d, w) in dst.iter().zip(words) {
+        batch.regs[*d as usize] = [w; W];
+    }
+}
+
+pub fn reduce(batch: &mut Batch, op: GroupOp, scan: Scan, dst: Reg, src: Reg) {
+    let exec = batch.exec;
+    let x = batch.regs[src as usize];
+    let mut out = [0u32; W];
+    let mut acc = identity(op);
+    for i in 0..W {
+        if exec >> i & 1 == 0 {
+            continue;
+        }
+        match scan {
+            Scan::Exclusive => {
+                out[i] = acc;
+                acc = combine(op, acc, x[i]);
+            }
+            Scan::Inclusive => {
+                acc = combine(op, acc, x[i]);
+                out[i] = acc;
+            }
+            Scan::Reduce => acc = combine(op, acc, x[i]),
+        }
+    }
+    if scan == Scan::Reduce {
+        out = [acc; W];
+    }
+    batch.regs[dst as usize] = out;
+}
+
+pub fn gather(batch: &mut Batch, mode: Gather, dst: Reg, src: Reg, index: Reg) {
+    let exec = batch.exec;
+    let x = batch.regs[src as usize];
+    let idx = batch.regs[index as usize];
+    let first = exec.trailing_zeros() as usize % W;
+    let mut out = [0u32; W];
+    // A source lane outside the subgroup gives an undefined value; the lane's own is used.
+    let pick = |i: usize, from: Option<usize>| from.filter(|&j| j < W).map_or(x[i], |j| x[j]);
+    for i in 0..W {
+        let from = match mode {
+            Gather::Broadcast => Some(idx[first] as usize),
+            Gather::BroadcastFirst => Some(first),
+            Gather::Shuffle => Some(idx[i] as usize),
+            Gather::ShuffleXor => Some(i ^ idx[i] as usize),
+            Gather::ShuffleUp => i.checked_sub(idx[i] as usize),
+            Gather::ShuffleDown => i.checked_add(idx[i] as usize),
+            Gather::QuadBroadcast => Some((i & !3) + (idx[first] as usize & 3)),
+            Gather::QuadSwapX => Some(i ^ 1),
+            Gather::QuadSwapY => Some(i ^ 2),
+            Gather::QuadSwapDiagonal => Some(i ^ 3),
+        };
+        out[i] = pick(i, from);
+    }
+    batch.regs[dst as usize] = out;
+}
