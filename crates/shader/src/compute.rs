@@ -189,7 +189,7 @@ impl ComputeProgram {
 /// Per-worker state: one batch per W invocations of a workgroup, and its shared memory.
 struct Worker {
     batches: Vec<Batch>,
-    shared: Vec<u8>,
+    shared: Vec<u32>,
     builtins: BuiltinValues,
 }
 
@@ -272,7 +272,7 @@ pub fn dispatch(
     };
     let new_worker = || Worker {
         batches: (0..batch_count).map(|_| Batch::new(p)).collect(),
-        shared: vec![0; p.workgroup_size_bytes as usize],
+        shared: vec![0; (p.workgroup_size_bytes as usize).div_ceil(4)],
         builtins: BuiltinValues::default(),
     };
     crate::pool::install(|| {

@@ -1,4 +1,6 @@
-//! Loads, stores and atomics. Every access is bounds-checked against the resource it goes to:
+//! Loads, stores and atomics. Workgroup and scratch memory are word arrays (their layout is
+//! flat, 4 bytes a scalar), so a lane's access is one bounds-checked index.
+//! Every access is bounds-checked against the resource it goes to:
 //! a load outside reads zero, a store or atomic outside does nothing (robustBufferAccess by
 //! construction), so no shader can touch memory it was not given.
 
@@ -38,13 +40,6 @@ fn read_bytes(bytes: &[u8], offset: u32) -> u32 {
     }
 }
 
-fn write_bytes(bytes: &mut [u8], offset: u32, value: u32) {
-    let o = offset as usize;
-    if let Some(b) = bytes.get_mut(o..o + 4) {
-        b.copy_from_slice(&value.to_le_bytes());
-    }
-}
-
 fn slice_word(slice: &BufferSlice, offset: u32) -> Option<u64> {
     // The whole word must lie inside the bound range.
     (offset as u64 + 4 <= slice.size).then(|| slice.offset + offset as u64)
@@ -71,7 +66,7 @@ fn whole_batch(s: &BufferSlice, offsets: &[u32; W], exec: super::Mask) -> Option
 pub fn load(
     batch: &mut Batch,
     res: &Resources,
-    workgroup: &[u8],
+    workgroup: &[u32],
     dst: Reg,
     space: Space,
     addr: Addr,
@@ -113,14 +108,18 @@ pub fn load(
         }
         Space::Workgroup => {
             for i in 0..W {
-                out[i] = read_bytes(workgroup, offsets[i]);
+                out[i] = workgroup
+                    .get((offsets[i] >> 2) as usize)
+                    .copied()
+                    .unwrap_or(0);
             }
         }
         Space::Scratch => {
-            let size = batch.scratch_size;
+            let words = batch.scratch_words;
             for i in 0..W {
-                if offsets[i] as usize + 4 <= size {
-                    out[i] = read_bytes(&batch.scratch, (i * size) as u32 + offsets[i]);
+                let w = (offsets[i] >> 2) as usize;
+                if w < words {
+                    out[i] = batch.scratch[i * words + w];
                 }
             }
         }
@@ -131,7 +130,7 @@ pub fn load(
 pub fn store(
     batch: &mut Batch,
     res: &Resources,
-    workgroup: &mut [u8],
+    workgroup: &mut [u32],
     src: Reg,
     space: Space,
     addr: Addr,
@@ -165,19 +164,18 @@ pub fn store(
         Space::Workgroup => {
             for i in 0..W {
                 if exec >> i & 1 != 0 {
-                    write_bytes(workgroup, offsets[i], values[i]);
+                    if let Some(w) = workgroup.get_mut((offsets[i] >> 2) as usize) {
+                        *w = values[i];
+                    }
                 }
             }
         }
         Space::Scratch => {
-            let size = batch.scratch_size;
+            let words = batch.scratch_words;
             for i in 0..W {
-                if exec >> i & 1 != 0 && offsets[i] as usize + 4 <= size {
-                    write_bytes(
-                        &mut batch.scratch,
-                        (i * size) as u32 + offsets[i],
-                        values[i],
-                    );
+                let w = (offsets[i] >> 2) as usize;
+                if exec >> i & 1 != 0 && w < words {
+                    batch.scratch[i * words + w] = values[i];
                 }
             }
         }
@@ -212,7 +210,7 @@ fn apply(op: AtomicOp, old: u32, value: u32, compare: u32) -> Option<u32> {
 pub fn atomic(
     batch: &mut Batch,
     res: &Resources,
-    workgroup: &mut [u8],
+    workgroup: &mut [u32],
     op: AtomicOp,
     dst: Reg,
     space: Space,
@@ -263,19 +261,22 @@ pub fn atomic(
             // Workgroup memory belongs to one workgroup, which runs on one thread: plain
             // read-modify-write is atomic.
             Space::Workgroup => {
-                let old = read_bytes(workgroup, offsets[i]);
-                if let Some(new) = apply(op, old, v, c) {
-                    write_bytes(workgroup, offsets[i], new);
+                if let Some(word) = workgroup.get_mut((offsets[i] >> 2) as usize) {
+                    let old = *word;
+                    if let Some(new) = apply(op, old, v, c) {
+                        *word = new;
+                    }
+                    out[i] = old;
                 }
-                out[i] = old;
             }
             Space::Scratch => {
-                let size = batch.scratch_size;
-                if offsets[i] as usize + 4 <= size {
-                    let at = (i * size) as u32 + offsets[i];
-                    let old = read_bytes(&batch.scratch, at);
+                let words = batch.scratch_words;
+                let w = (offsets[i] >> 2) as usize;
+                if w < words {
+                    let word = &mut batch.scratch[i * words + w];
+                    let old = *word;
                     if let Some(new) = apply(op, old, v, c) {
-                        write_bytes(&mut batch.scratch, at, new);
+                        *word = new;
                     }
                     out[i] = old;
                 }

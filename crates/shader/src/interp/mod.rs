@@ -160,8 +160,9 @@ impl BuiltinValues {
 /// The state of one batch of lanes.
 pub struct Batch {
     pub regs: Vec<[u32; W]>,
-    scratch: Vec<u8>,
-    scratch_size: usize,
+    /// Per-lane memory, lane-major: lane `i`'s words are `i * scratch_words ..`.
+    scratch: Vec<u32>,
+    scratch_words: usize,
     pc: usize,
     exec: Mask,
     stack: Vec<Frame>,
@@ -183,11 +184,11 @@ impl Batch {
         for &(r, v) in &program.constants {
             regs[r as usize] = [v; W];
         }
-        let scratch_size = program.scratch_size as usize;
+        let scratch_words = (program.scratch_size as usize).div_ceil(4);
         Batch {
             regs,
-            scratch: vec![0; scratch_size * W],
-            scratch_size,
+            scratch: vec![0; scratch_words * W],
+            scratch_words,
             pc: 0,
             exec: 0,
             stack: Vec::new(),
@@ -202,7 +203,7 @@ impl Batch {
         for &(r, b) in &program.builtins {
             self.regs[r as usize] = values.get(b);
         }
-        if self.scratch_size > 0 {
+        if self.scratch_words > 0 {
             self.scratch.fill(0);
         }
         self.pc = 0;
@@ -268,7 +269,7 @@ impl Batch {
         &mut self,
         program: &Program,
         res: &Resources,
-        workgroup: &mut [u8],
+        workgroup: &mut [u32],
         watchdog: &Watchdog,
     ) -> Result<Status, Stop> {
         let code = &program.code;
@@ -505,6 +506,12 @@ impl Batch {
                 Inst::Barrier => return Ok(Status::Barrier),
             }
         }
+        // Structured code leaves the mask stack as it found it; tests run with this checked.
+        debug_assert!(
+            self.stack.is_empty(),
+            "mask stack not empty at the end: {:?}",
+            self.stack
+        );
         Ok(Status::Done)
     }
 }

@@ -7,12 +7,16 @@
 mod drop_redundant_continue;
 mod eliminate_common_subexpressions;
 mod fuse_multiply_add;
+mod hoist_invariants;
 mod propagate_copies;
 
 use crate::ir::{Inst, Program, Reg};
 
 pub fn run(program: &mut Program) {
     propagate_copies::run(program);
+    eliminate_common_subexpressions::run(program);
+    hoist_invariants::run(program);
+    // Hoisting brings equal computations of separate loops side by side.
     eliminate_common_subexpressions::run(program);
     fuse_multiply_add::run(program);
     drop_redundant_continue::run(program);
@@ -182,5 +186,65 @@ pub(crate) fn remove(program: &mut Program, dead: &[bool]) {
             other => other,
         });
     }
+    program.code = code;
+}
+
+/// Puts the instructions in the order `order` gives (old indices), fixing jump targets. Every
+/// jump target (a control instruction) must be in `order`.
+pub(crate) fn reorder(program: &mut Program, order: &[usize]) {
+    let mut new_index = vec![u32::MAX; program.code.len() + 1];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new as u32;
+    }
+    new_index[program.code.len()] = order.len() as u32;
+    let map = |pc: u32| {
+        new_index
+            .get(pc as usize)
+            .copied()
+            .unwrap_or(order.len() as u32)
+    };
+    // A loop's back-edge goes to the instruction after its `LoopBegin`, wherever the old first
+    // instruction of the body went.
+    let mut begin_of_end = vec![usize::MAX; program.code.len()];
+    for (pc, inst) in program.code.iter().enumerate() {
+        if let Inst::LoopBegin { end_pc } = inst {
+            if let Some(slot) = begin_of_end.get_mut(*end_pc as usize) {
+                *slot = pc;
+            }
+        }
+    }
+    let code = order
+        .iter()
+        .map(|&old| match program.code[old] {
+            Inst::If { cond, else_pc } => Inst::If {
+                cond,
+                else_pc: map(else_pc),
+            },
+            Inst::Else { end_pc } => Inst::Else {
+                end_pc: map(end_pc),
+            },
+            Inst::LoopBegin { end_pc } => Inst::LoopBegin {
+                end_pc: map(end_pc),
+            },
+            Inst::LoopEnd { body_pc } => match begin_of_end[old] {
+                usize::MAX => Inst::LoopEnd {
+                    body_pc: map(body_pc),
+                },
+                begin => Inst::LoopEnd {
+                    body_pc: map(begin as u32) + 1,
+                },
+            },
+            Inst::Case {
+                cond,
+                fallthrough,
+                next_pc,
+            } => Inst::Case {
+                cond,
+                fallthrough,
+                next_pc: map(next_pc),
+            },
+            other => other,
+        })
+        .collect();
     program.code = code;
 }
