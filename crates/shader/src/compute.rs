@@ -144,21 +144,7 @@ impl ComputeProgram {
                 "workgroup larger than the device limits".into(),
             ));
         }
-        let mut resources: Vec<ResourceUse> = Vec::new();
-        for (slot, kind) in crate::lower::slot_kinds(&module, &program) {
-            match resources
-                .iter_mut()
-                .find(|r| r.set == slot.set && r.binding == slot.binding)
-            {
-                Some(r) => r.count = r.count.max(slot.element + 1),
-                None => resources.push(ResourceUse {
-                    set: slot.set,
-                    binding: slot.binding,
-                    kind,
-                    count: slot.element + 1,
-                }),
-            }
-        }
+        let resources = resource_uses(&module, &program);
         let push_constant_size = crate::lower::push_constant_size(&module);
         Ok(ComputeProgram {
             workgroup_size,
@@ -186,6 +172,45 @@ impl ComputeProgram {
     }
 }
 
+/// The buffers of a program's slots, from the dispatch's (or draw's) resources.
+pub(crate) fn resolve_slots<'a>(
+    p: &Program,
+    resources: &DispatchResources<'a>,
+) -> Result<Vec<Option<BufferSlice<'a>>>, ExecError> {
+    p.slots
+        .iter()
+        .map(|s| {
+            resources
+                .buffer(s.set, s.binding, s.element)
+                .map(Some)
+                .ok_or(ExecError::MissingResource {
+                    set: s.set,
+                    binding: s.binding,
+                })
+        })
+        .collect()
+}
+
+/// The resource uses of a compiled program, grouped by binding.
+pub(crate) fn resource_uses(module: &naga::Module, program: &Program) -> Vec<ResourceUse> {
+    let mut resources: Vec<ResourceUse> = Vec::new();
+    for (slot, kind) in crate::lower::slot_kinds(module, program) {
+        match resources
+            .iter_mut()
+            .find(|r| r.set == slot.set && r.binding == slot.binding)
+        {
+            Some(r) => r.count = r.count.max(slot.element + 1),
+            None => resources.push(ResourceUse {
+                set: slot.set,
+                binding: slot.binding,
+                kind,
+                count: slot.element + 1,
+            }),
+        }
+    }
+    resources
+}
+
 /// Per-worker state: one batch per W invocations of a workgroup, and its shared memory.
 struct Worker {
     batches: Vec<Batch>,
@@ -203,18 +228,7 @@ pub fn dispatch(
     cancel: &AtomicBool,
 ) -> Result<(), ExecError> {
     let p = &program.program;
-    let mut slots = Vec::with_capacity(p.slots.len());
-    for s in &p.slots {
-        match resources.buffer(s.set, s.binding, s.element) {
-            Some(b) => slots.push(Some(b)),
-            None => {
-                return Err(ExecError::MissingResource {
-                    set: s.set,
-                    binding: s.binding,
-                })
-            }
-        }
-    }
+    let slots = resolve_slots(p, resources)?;
     let res = Resources {
         slots,
         push_constants: &resources.push_constants,

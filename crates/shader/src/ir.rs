@@ -359,6 +359,15 @@ pub enum Inst {
         src: Reg,
         index: Reg,
     },
+    /// A screen-space derivative across the 2×2 quads of a fragment batch (lanes 4q..4q+4 are
+    /// the quad's top-left, top-right, bottom-left, bottom-right). Coarse derivatives use the
+    /// quad's first row or column for every lane; fine ones the lane's own.
+    Derivative {
+        axis: Axis,
+        fine: bool,
+        dst: Reg,
+        src: Reg,
+    },
     /// An inlined function call begins: its `return`s end here.
     CallBegin,
     Return,
@@ -366,6 +375,40 @@ pub enum Inst {
     Kill,
     /// Workgroup execution barrier: a batch suspends here until all of its workgroup arrive.
     Barrier,
+}
+
+/// A stage input or output, one 32-bit component of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IoSlot {
+    /// `layout(location = L)`, component `C` (a vec4 location has components 0..4).
+    Location {
+        location: u32,
+        component: u32,
+    },
+    /// Vertex output `gl_Position`, fragment input `gl_FragCoord`: component 0..4.
+    Position(u8),
+    PointSize,
+    ClipDistance(u8),
+    CullDistance(u8),
+    VertexIndex,
+    InstanceIndex,
+    BaseVertex,
+    BaseInstance,
+    DrawIndex,
+    FrontFacing,
+    PointCoord(u8),
+    SampleIndex,
+    SampleMask,
+    PrimitiveIndex,
+    ViewIndex,
+    FragDepth,
+}
+
+/// Which way a derivative goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Axis {
+    X,
+    Y,
 }
 
 /// What a resource slot of the program is bound to.
@@ -384,6 +427,11 @@ pub struct Program {
     /// Registers that hold constants, set once when a batch starts.
     pub constants: Vec<(Reg, u32)>,
     pub builtins: Vec<(Reg, Builtin)>,
+    /// Stage inputs (vertex attributes, interpolated varyings, fragment built-ins), set per
+    /// lane before a run.
+    pub inputs: Vec<(IoSlot, Reg)>,
+    /// Stage outputs, read after a run.
+    pub outputs: Vec<(IoSlot, Reg)>,
     pub slots: Vec<Slot>,
     /// Bytes of per-lane scratch memory.
     pub scratch_size: u32,

@@ -10,7 +10,8 @@
 pub mod compute;
 mod disasm;
 pub mod front;
-mod interp;
+pub mod graphics;
+pub mod interp;
 pub mod ir;
 pub mod legalize;
 mod lower;

@@ -136,7 +136,8 @@ pub fn store(
     addr: Addr,
 ) {
     let offsets = lane_offsets(batch, addr);
-    let exec = batch.exec;
+    // Helper lanes (fragment quads' uncovered pixels) run but never write.
+    let exec = batch.exec & !batch.no_write;
     let values = batch.regs[src as usize];
     match space {
         Space::Buffer(slot) => {
@@ -219,7 +220,8 @@ pub fn atomic(
     compare: Reg,
 ) {
     let offsets = lane_offsets(batch, addr);
-    let exec = batch.exec;
+    // Helper lanes (fragment quads' uncovered pixels) run but never write.
+    let exec = batch.exec & !batch.no_write;
     let values = batch.regs[value as usize];
     let compares = batch.regs[compare as usize];
     let mut out = [0u32; W];

@@ -167,6 +167,8 @@ pub struct Batch {
     exec: Mask,
     stack: Vec<Frame>,
     killed: Mask,
+    /// Lanes whose stores and atomics are dropped (fragment helper invocations).
+    pub(crate) no_write: Mask,
     backedges: u32,
 }
 
@@ -193,6 +195,7 @@ impl Batch {
             exec: 0,
             stack: Vec::new(),
             killed: 0,
+            no_write: 0,
             backedges: 0,
         }
     }
@@ -214,7 +217,36 @@ impl Batch {
         };
         self.stack.clear();
         self.killed = 0;
+        self.no_write = 0;
         self.backedges = 0;
+    }
+
+    /// Prepares a graphics run: `active` lanes run, of which `helpers` only help derivatives;
+    /// `inputs[i]` are the lanes' values of `program.inputs[i]`.
+    pub fn start_stage(
+        &mut self,
+        program: &Program,
+        active: Mask,
+        helpers: Mask,
+        inputs: &[[u32; W]],
+    ) {
+        for (&(_, r), values) in program.inputs.iter().zip(inputs) {
+            self.regs[r as usize] = *values;
+        }
+        if self.scratch_words > 0 {
+            self.scratch.fill(0);
+        }
+        self.pc = 0;
+        self.exec = active & FULL;
+        self.stack.clear();
+        self.killed = 0;
+        self.no_write = helpers;
+        self.backedges = 0;
+    }
+
+    /// Lanes that executed `discard` (or `OpKill`/`OpTerminateInvocation`).
+    pub fn killed(&self) -> Mask {
+        self.killed
     }
 
     /// Lanes disabled by `break`, `continue`, `return` or `discard` in the frames up to the
@@ -478,6 +510,29 @@ impl Batch {
                     src,
                     index,
                 } => subgroup::gather(self, mode, dst, src, index),
+                Inst::Derivative {
+                    axis,
+                    fine,
+                    dst,
+                    src,
+                } => {
+                    let v = self.regs[src as usize];
+                    let f = |x: u32| f32::from_bits(x);
+                    let mut out = [0u32; W];
+                    for q in (0..W).step_by(4) {
+                        for lane in 0..4 {
+                            // Row (for x) or column (for y) of the lane within its quad.
+                            let (a, b) = match (axis, fine) {
+                                (crate::ir::Axis::X, true) => (q + (lane & 2), q + (lane & 2) + 1),
+                                (crate::ir::Axis::X, false) => (q, q + 1),
+                                (crate::ir::Axis::Y, true) => (q + (lane & 1), q + (lane & 1) + 2),
+                                (crate::ir::Axis::Y, false) => (q, q + 2),
+                            };
+                            out[q + lane] = (f(v[b]) - f(v[a])).to_bits();
+                        }
+                    }
+                    self.regs[dst as usize] = out;
+                }
                 Inst::CallBegin => self.stack.push(Frame::Call {
                     saved: self.exec,
                     returned: 0,

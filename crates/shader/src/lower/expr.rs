@@ -302,7 +302,44 @@ impl<'m> Lowering<'m> {
             Expression::ImageSample { .. }
             | Expression::ImageLoad { .. }
             | Expression::ImageQuery { .. } => unsupported("image operations"),
-            Expression::Derivative { .. } => unsupported("derivatives in compute"),
+            Expression::Derivative {
+                axis,
+                ctrl,
+                expr: a,
+            } => {
+                let v = self.value_regs(ctx, *a)?;
+                let fine = *ctrl == naga::DerivativeControl::Fine;
+                let axes: &[crate::ir::Axis] = match axis {
+                    naga::DerivativeAxis::X => &[crate::ir::Axis::X],
+                    naga::DerivativeAxis::Y => &[crate::ir::Axis::Y],
+                    naga::DerivativeAxis::Width => &[crate::ir::Axis::X, crate::ir::Axis::Y],
+                };
+                let mut out = Vec::new();
+                for &src in &v {
+                    let parts: Vec<Reg> = axes
+                        .iter()
+                        .map(|&axis| {
+                            let dst = self.reg();
+                            self.emit(Inst::Derivative {
+                                axis,
+                                fine,
+                                dst,
+                                src,
+                            });
+                            dst
+                        })
+                        .collect();
+                    // fwidth = |dx| + |dy|.
+                    out.push(if parts.len() == 2 {
+                        let ax = self.un(Un::FAbs, parts[0]);
+                        let ay = self.un(Un::FAbs, parts[1]);
+                        self.bin(Bin::FAdd, ax, ay)
+                    } else {
+                        parts[0]
+                    });
+                }
+                regs(out)
+            }
             Expression::SubgroupBallotResult | Expression::SubgroupOperationResult { .. } => {
                 unsupported("subgroup operations")
             }

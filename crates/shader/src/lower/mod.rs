@@ -21,7 +21,9 @@ use std::collections::{HashMap, HashSet};
 use naga::{AddressSpace, Block, Expression, Function, Handle, Statement, TypeInner};
 
 use crate::compute::CompileError;
-use crate::ir::{Addr, Builtin, Gather, GroupOp, Inst, Program, Reg, Scan, Slot, Space, Un};
+use crate::ir::{
+    Addr, Builtin, Gather, GroupOp, Inst, IoSlot, Program, Reg, Scan, Slot, Space, Un,
+};
 use types::flat_count;
 
 pub(crate) fn unsupported<T>(what: impl Into<String>) -> Result<T, CompileError> {
@@ -95,6 +97,8 @@ pub(crate) struct Lowering<'m> {
     constants: Vec<(Reg, u32)>,
     const_regs: HashMap<u32, Reg>,
     builtins: Vec<(Reg, Builtin)>,
+    inputs: Vec<(IoSlot, Reg)>,
+    outputs: Vec<(IoSlot, Reg)>,
     pub slots: Vec<(Slot, crate::compute::ResourceKind)>,
     globals: HashMap<Handle<naga::GlobalVariable>, Storage>,
     not_promotable_globals: HashSet<Handle<naga::GlobalVariable>>,
@@ -113,6 +117,8 @@ impl<'m> Lowering<'m> {
             constants: Vec::new(),
             const_regs: HashMap::new(),
             builtins: Vec::new(),
+            inputs: Vec::new(),
+            outputs: Vec::new(),
             slots: Vec::new(),
             globals: HashMap::new(),
             not_promotable_globals: HashSet::new(),
@@ -167,6 +173,10 @@ impl<'m> Lowering<'m> {
         }
         self.emit(Inst::CallBegin);
         let mut ctx = self.enter_function(&ep.function, fun_info, args)?;
+        // The entry point's result is the stage's outputs.
+        if let (Some(result), Some(regs)) = (&ep.function.result, ctx.result.clone()) {
+            self.bind_outputs(result.ty, result.binding.as_ref(), &regs)?;
+        }
         self.block(&mut ctx, &ep.function.body)?;
         self.emit(Inst::CallEnd);
         Ok(Program {
@@ -174,6 +184,8 @@ impl<'m> Lowering<'m> {
             register_count: self.next_reg,
             constants: self.constants,
             builtins: self.builtins,
+            inputs: self.inputs,
+            outputs: self.outputs,
             slots: self.slots.iter().map(|(s, _)| *s).collect(),
             scratch_size: self.scratch_size,
             workgroup_size_bytes: self.workgroup_bytes,
@@ -181,30 +193,129 @@ impl<'m> Lowering<'m> {
     }
 
     fn entry_argument(&mut self, arg: &naga::FunctionArgument) -> Result<Value, CompileError> {
-        let inner = self.ty(arg.ty);
-        let Some(naga::Binding::BuiltIn(b)) = &arg.binding else {
-            return unsupported("compute entry point argument without a built-in binding");
-        };
-        let n = flat_count(self.module, inner)?;
-        let regs = self.regs(n);
-        for (i, &r) in regs.iter().enumerate() {
-            let c = i as u8;
-            let which = match b {
-                naga::BuiltIn::GlobalInvocationId => Builtin::GlobalInvocationId(c),
-                naga::BuiltIn::LocalInvocationId => Builtin::LocalInvocationId(c),
-                naga::BuiltIn::LocalInvocationIndex => Builtin::LocalInvocationIndex,
-                naga::BuiltIn::WorkGroupId => Builtin::WorkgroupId(c),
-                naga::BuiltIn::NumWorkGroups => Builtin::NumWorkgroups(c),
-                naga::BuiltIn::WorkGroupSize => Builtin::WorkgroupSize(c),
-                naga::BuiltIn::SubgroupSize => Builtin::SubgroupSize,
-                naga::BuiltIn::SubgroupInvocationId => Builtin::SubgroupInvocationId,
-                naga::BuiltIn::SubgroupId => Builtin::SubgroupId,
-                naga::BuiltIn::NumSubgroups => Builtin::NumSubgroups,
-                other => return unsupported(format!("built-in {other:?}")),
-            };
-            self.builtins.push((r, which));
-        }
+        let regs = self.regs(flat_count(self.module, self.ty(arg.ty))?);
+        self.bind_inputs(arg.ty, arg.binding.as_ref(), &regs)?;
         Ok(Value::Regs(regs))
+    }
+
+    /// Records where an entry point argument's values come from: compute built-ins, or stage
+    /// inputs (each component its own slot). Structs bind member by member.
+    fn bind_inputs(
+        &mut self,
+        ty: Handle<naga::Type>,
+        binding: Option<&naga::Binding>,
+        regs: &[Reg],
+    ) -> Result<(), CompileError> {
+        match binding {
+            None => self.for_members(ty, regs, |this, mty, mb, mregs| {
+                this.bind_inputs(mty, mb, mregs)
+            }),
+            Some(naga::Binding::BuiltIn(b)) => {
+                for (i, &r) in regs.iter().enumerate() {
+                    let c = i as u8;
+                    let compute = match b {
+                        naga::BuiltIn::GlobalInvocationId => Some(Builtin::GlobalInvocationId(c)),
+                        naga::BuiltIn::LocalInvocationId => Some(Builtin::LocalInvocationId(c)),
+                        naga::BuiltIn::LocalInvocationIndex => Some(Builtin::LocalInvocationIndex),
+                        naga::BuiltIn::WorkGroupId => Some(Builtin::WorkgroupId(c)),
+                        naga::BuiltIn::NumWorkGroups => Some(Builtin::NumWorkgroups(c)),
+                        naga::BuiltIn::WorkGroupSize => Some(Builtin::WorkgroupSize(c)),
+                        naga::BuiltIn::SubgroupSize => Some(Builtin::SubgroupSize),
+                        naga::BuiltIn::SubgroupInvocationId => Some(Builtin::SubgroupInvocationId),
+                        naga::BuiltIn::SubgroupId => Some(Builtin::SubgroupId),
+                        naga::BuiltIn::NumSubgroups => Some(Builtin::NumSubgroups),
+                        _ => None,
+                    };
+                    match compute {
+                        Some(which) => self.builtins.push((r, which)),
+                        None => self.inputs.push((io_builtin(*b, c)?, r)),
+                    }
+                }
+                Ok(())
+            }
+            Some(naga::Binding::Location { location, .. }) => {
+                self.bind_locations(*location, ty, regs, false)
+            }
+        }
+    }
+
+    fn bind_outputs(
+        &mut self,
+        ty: Handle<naga::Type>,
+        binding: Option<&naga::Binding>,
+        regs: &[Reg],
+    ) -> Result<(), CompileError> {
+        match binding {
+            None => self.for_members(ty, regs, |this, mty, mb, mregs| {
+                this.bind_outputs(mty, mb, mregs)
+            }),
+            Some(naga::Binding::BuiltIn(b)) => {
+                for (i, &r) in regs.iter().enumerate() {
+                    self.outputs.push((io_builtin(*b, i as u8)?, r));
+                }
+                Ok(())
+            }
+            Some(naga::Binding::Location { location, .. }) => {
+                self.bind_locations(*location, ty, regs, true)
+            }
+        }
+    }
+
+    /// A value at a location: vectors fill components, matrices and arrays take consecutive
+    /// locations (one per column or element).
+    fn bind_locations(
+        &mut self,
+        location: u32,
+        ty: Handle<naga::Type>,
+        regs: &[Reg],
+        output: bool,
+    ) -> Result<(), CompileError> {
+        let per_location = match self.ty(ty) {
+            TypeInner::Matrix { rows, .. } => types::vector_len(*rows),
+            TypeInner::Array { base, .. } => flat_count(self.module, self.ty(*base))?,
+            _ => regs.len().max(1),
+        };
+        if per_location > 4 {
+            return unsupported("a stage input or output element wider than a location");
+        }
+        for (i, &r) in regs.iter().enumerate() {
+            let slot = IoSlot::Location {
+                location: location + (i / per_location) as u32,
+                component: (i % per_location) as u32,
+            };
+            if output {
+                self.outputs.push((slot, r));
+            } else {
+                self.inputs.push((slot, r));
+            }
+        }
+        Ok(())
+    }
+
+    fn for_members(
+        &mut self,
+        ty: Handle<naga::Type>,
+        regs: &[Reg],
+        mut f: impl FnMut(
+            &mut Self,
+            Handle<naga::Type>,
+            Option<&naga::Binding>,
+            &[Reg],
+        ) -> Result<(), CompileError>,
+    ) -> Result<(), CompileError> {
+        let TypeInner::Struct { members, .. } = self.ty(ty) else {
+            return unsupported("a stage input or output without a binding");
+        };
+        let mut first = 0;
+        for m in members {
+            let n = flat_count(self.module, self.ty(m.ty))?;
+            let Some(mregs) = regs.get(first..first + n) else {
+                return unsupported("interface layout");
+            };
+            f(self, m.ty, m.binding.as_ref(), mregs)?;
+            first += n;
+        }
+        Ok(())
     }
 
     /// Decides where each global lives and finds resource slots.
@@ -892,6 +1003,30 @@ pub(crate) fn buffer_kind(space: AddressSpace) -> crate::compute::ResourceKind {
         AddressSpace::Uniform => crate::compute::ResourceKind::UniformBuffer,
         _ => crate::compute::ResourceKind::StorageBuffer,
     }
+}
+
+/// The stage I/O slot of a graphics built-in, component `c`.
+fn io_builtin(b: naga::BuiltIn, c: u8) -> Result<IoSlot, CompileError> {
+    use naga::BuiltIn as B;
+    Ok(match b {
+        B::Position { .. } => IoSlot::Position(c),
+        B::PointSize => IoSlot::PointSize,
+        B::ClipDistances => IoSlot::ClipDistance(c),
+        B::CullDistance => IoSlot::CullDistance(c),
+        B::VertexIndex => IoSlot::VertexIndex,
+        B::InstanceIndex => IoSlot::InstanceIndex,
+        B::BaseVertex => IoSlot::BaseVertex,
+        B::BaseInstance => IoSlot::BaseInstance,
+        B::DrawIndex => IoSlot::DrawIndex,
+        B::FrontFacing => IoSlot::FrontFacing,
+        B::PointCoord => IoSlot::PointCoord(c),
+        B::SampleIndex => IoSlot::SampleIndex,
+        B::SampleMask => IoSlot::SampleMask,
+        B::PrimitiveIndex => IoSlot::PrimitiveIndex,
+        B::ViewIndex => IoSlot::ViewIndex,
+        B::FragDepth => IoSlot::FragDepth,
+        other => return unsupported(format!("built-in {other:?}")),
+    })
 }
 
 fn group_op(

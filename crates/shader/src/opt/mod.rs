@@ -48,7 +48,7 @@ pub(crate) fn reads(inst: &Inst) -> Vec<Reg> {
         } => [vec![*value, *compare], addr(a)].concat(),
         Inst::If { cond, .. } | Inst::BreakIf { cond, .. } | Inst::Case { cond, .. } => vec![*cond],
         Inst::Ballot { cond, .. } => vec![*cond],
-        Inst::GroupReduce { src, .. } => vec![*src],
+        Inst::GroupReduce { src, .. } | Inst::Derivative { src, .. } => vec![*src],
         Inst::GroupGather { src, index, .. } => vec![*src, *index],
         _ => Vec::new(),
     }
@@ -66,6 +66,7 @@ pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
         | Inst::Atomic { dst, .. }
         | Inst::ArrayLength { dst, .. }
         | Inst::GroupReduce { dst, .. }
+        | Inst::Derivative { dst, .. }
         | Inst::GroupGather { dst, .. } => Some(*dst),
         // `Ballot` writes four fresh registers, which no pass rewrites.
         _ => None,

@@ -1,0 +1,151 @@
+//! Vertex and fragment programs: compiled like compute ones, run by the rasterizer one batch of
+//! [`W`] lanes at a time (vertices, or 2×2 quads of fragments).
+//!
+//! The caller owns the batching: it fills the program's inputs for up to W lanes, runs, and
+//! reads the outputs. For fragments, lane `4q + k` is pixel `k` (top-left, top-right,
+//! bottom-left, bottom-right) of quad `q`, which is what derivatives assume; uncovered pixels
+//! of a quad run as helpers (their stores are dropped) so that derivatives are defined.
+
+use std::sync::atomic::AtomicBool;
+
+use crate::compute::{
+    resolve_slots, resource_uses, CompileError, DispatchResources, ExecError, ResourceUse,
+};
+use crate::interp::{Batch, Mask, Resources, Status, Watchdog};
+use crate::ir::{IoSlot, Program, W};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Vertex,
+    Fragment,
+}
+
+/// A compiled vertex or fragment entry point.
+#[derive(Debug)]
+pub struct StageProgram {
+    pub stage: Stage,
+    program: Program,
+    resources: Vec<ResourceUse>,
+    push_constant_size: u32,
+    /// The fragment shader asks for depth/stencil tests before it runs.
+    pub early_fragment_tests: bool,
+}
+
+impl StageProgram {
+    pub fn new(
+        words: &[u32],
+        entry_point: &str,
+        stage: Stage,
+        specialization: &[(u32, u64)],
+    ) -> Result<StageProgram, CompileError> {
+        let (module, info) =
+            crate::front::parse_specialized(words, specialization).map_err(CompileError::Parse)?;
+        let naga_stage = match stage {
+            Stage::Vertex => naga::ShaderStage::Vertex,
+            Stage::Fragment => naga::ShaderStage::Fragment,
+        };
+        let index = module
+            .entry_points
+            .iter()
+            .position(|e| e.name == entry_point && e.stage == naga_stage)
+            .ok_or_else(|| CompileError::NoEntryPoint(entry_point.to_string()))?;
+        let early_fragment_tests = module.entry_points[index].early_depth_test.is_some();
+        let lowering = crate::lower::Lowering::new(&module, &info);
+        let program = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            lowering.entry_point(index).map(|mut p| {
+                crate::opt::run(&mut p);
+                p
+            })
+        }))
+        .map_err(|_| CompileError::Unsupported("internal error while lowering".into()))??;
+        if program.workgroup_size_bytes > 0 {
+            return Err(CompileError::Unsupported(
+                "workgroup memory outside compute".into(),
+            ));
+        }
+        let resources = resource_uses(&module, &program);
+        let push_constant_size = crate::lower::push_constant_size(&module);
+        Ok(StageProgram {
+            stage,
+            program,
+            resources,
+            push_constant_size,
+            early_fragment_tests,
+        })
+    }
+
+    /// The inputs, in the order `StageRunner::run` takes their values.
+    pub fn inputs(&self) -> impl Iterator<Item = IoSlot> + '_ {
+        self.program.inputs.iter().map(|(s, _)| *s)
+    }
+
+    /// The outputs, in the order `StageRunner::run` writes them.
+    pub fn outputs(&self) -> impl Iterator<Item = IoSlot> + '_ {
+        self.program.outputs.iter().map(|(s, _)| *s)
+    }
+
+    pub fn resources(&self) -> &[ResourceUse] {
+        &self.resources
+    }
+
+    pub fn push_constant_size(&self) -> u32 {
+        self.push_constant_size
+    }
+
+    pub fn disassemble(&self) -> String {
+        crate::disasm::disassemble(&self.program)
+    }
+}
+
+/// Runs one stage program over batches; one per worker thread.
+pub struct StageRunner<'a> {
+    program: &'a StageProgram,
+    batch: Batch,
+    res: Resources<'a>,
+}
+
+impl<'a> StageRunner<'a> {
+    pub fn new(
+        program: &'a StageProgram,
+        resources: &'a DispatchResources<'a>,
+    ) -> Result<StageRunner<'a>, ExecError> {
+        let slots = resolve_slots(&program.program, resources)?;
+        Ok(StageRunner {
+            program,
+            batch: Batch::new(&program.program),
+            res: Resources {
+                slots,
+                push_constants: &resources.push_constants,
+            },
+        })
+    }
+
+    /// Runs the `active` lanes (of which `helpers` only help derivatives) with `inputs` (one
+    /// register per input, in `StageProgram::inputs` order), writing `outputs` (in `outputs`
+    /// order). Returns the lanes that were discarded.
+    pub fn run(
+        &mut self,
+        active: Mask,
+        helpers: Mask,
+        inputs: &[[u32; W]],
+        outputs: &mut [[u32; W]],
+        cancel: &AtomicBool,
+    ) -> Result<Mask, ExecError> {
+        let p = &self.program.program;
+        self.batch.start_stage(p, active, helpers, inputs);
+        let watchdog = Watchdog {
+            cancel,
+            deadline: None,
+        };
+        match self.batch.run(p, &self.res, &mut [], &watchdog) {
+            Ok(Status::Done) => {}
+            // Barriers only exist in compute; a stray one ends the run here.
+            Ok(Status::Barrier) => {}
+            Err(_) => return Err(ExecError::Cancelled),
+        }
+        for (out, &(_, r)) in outputs.iter_mut().zip(&p.outputs) {
+            *out = self.batch.regs[r as usize];
+        }
+        Ok(self.batch.killed())
+    }
+}

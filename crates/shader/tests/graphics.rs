@@ -1,0 +1,182 @@
+//! Vertex and fragment programs run on batches, as the rasterizer will run them.
+
+use std::sync::atomic::AtomicBool;
+
+use pumice_shader::compute::DispatchResources;
+use pumice_shader::graphics::{Stage, StageProgram, StageRunner};
+use pumice_shader::ir::{IoSlot, W};
+
+fn glsl(stage: &str, source: &str) -> Vec<u32> {
+    let dir = std::env::temp_dir().join(format!("pumice-graphics-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join(format!("s.{stage}"));
+    let out = dir.join(format!("{stage}.spv"));
+    std::fs::write(&src, source).unwrap();
+    let o = std::process::Command::new("glslangValidator")
+        .arg("-V")
+        .arg("-o")
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    pumice_shader::front::words(&std::fs::read(&out).unwrap()).unwrap()
+}
+
+fn f(x: u32) -> f32 {
+    f32::from_bits(x)
+}
+
+#[test]
+fn vertex_stage_inputs_and_outputs() {
+    let p = StageProgram::new(
+        &glsl(
+            "vert",
+            r"#version 450
+            layout(location = 0) in vec2 pos;
+            layout(location = 1) in vec3 color;
+            layout(location = 0) out vec3 v_color;
+            layout(location = 1) flat out int v_index;
+            void main() {
+                gl_Position = vec4(pos * 2.0, 0.5, 1.0);
+                v_color = color.bgr;
+                v_index = gl_VertexIndex;
+            }",
+        ),
+        "main",
+        Stage::Vertex,
+        &[],
+    )
+    .unwrap();
+    let inputs: Vec<IoSlot> = p.inputs().collect();
+    let outputs: Vec<IoSlot> = p.outputs().collect();
+    assert!(inputs.contains(&IoSlot::Location {
+        location: 1,
+        component: 2
+    }));
+    assert!(inputs.contains(&IoSlot::VertexIndex));
+    assert!(outputs.contains(&IoSlot::Position(3)));
+    let res = DispatchResources::default();
+    let mut runner = StageRunner::new(&p, &res).unwrap();
+    let values: Vec<[u32; W]> = inputs
+        .iter()
+        .map(|s| match s {
+            IoSlot::Location {
+                location,
+                component,
+            } => std::array::from_fn(|lane| {
+                (lane as f32 + (*location * 10 + *component) as f32).to_bits()
+            }),
+            IoSlot::VertexIndex => std::array::from_fn(|lane| lane as u32 + 100),
+            _ => [0; W],
+        })
+        .collect();
+    let mut out = vec![[0u32; W]; outputs.len()];
+    let killed = runner
+        .run(u64::MAX, 0, &values, &mut out, &AtomicBool::new(false))
+        .unwrap();
+    assert_eq!(killed, 0);
+    for lane in 0..W {
+        let get = |slot: IoSlot| out[outputs.iter().position(|s| *s == slot).unwrap()][lane];
+        let l = lane as f32;
+        assert_eq!(f(get(IoSlot::Position(0))), l * 2.0);
+        assert_eq!(f(get(IoSlot::Position(1))), (l + 1.0) * 2.0);
+        assert_eq!(f(get(IoSlot::Position(2))), 0.5);
+        assert_eq!(
+            f(get(IoSlot::Location {
+                location: 0,
+                component: 0
+            })),
+            l + 12.0
+        );
+        assert_eq!(
+            f(get(IoSlot::Location {
+                location: 0,
+                component: 2
+            })),
+            l + 10.0
+        );
+        assert_eq!(
+            get(IoSlot::Location {
+                location: 1,
+                component: 0
+            }),
+            lane as u32 + 100
+        );
+    }
+}
+
+#[test]
+fn fragment_stage_derivatives_and_discard() {
+    let p = StageProgram::new(
+        &glsl(
+            "frag",
+            r"#version 450
+            layout(location = 0) in vec2 uv;
+            layout(location = 0) out vec4 color;
+            void main() {
+                if (uv.x > 1000.0) discard;
+                color = vec4(dFdx(uv.x), dFdy(uv.y), fwidth(uv.x * 3.0), gl_FragCoord.x);
+            }",
+        ),
+        "main",
+        Stage::Fragment,
+        &[],
+    )
+    .unwrap();
+    let inputs: Vec<IoSlot> = p.inputs().collect();
+    let outputs: Vec<IoSlot> = p.outputs().collect();
+    let res = DispatchResources::default();
+    let mut runner = StageRunner::new(&p, &res).unwrap();
+    // 16 quads in a row: quad q covers pixels (2q, 0)..(2q+1, 1); uv = (x * 0.5, y * 0.25),
+    // except the last quad, which is far right (uv.x > 1000: discarded).
+    let pixel = |lane: usize| {
+        let q = lane / 4;
+        let (dx, dy) = ((lane & 1) as f32, ((lane >> 1) & 1) as f32);
+        (2.0 * q as f32 + dx, dy)
+    };
+    let values: Vec<[u32; W]> = inputs
+        .iter()
+        .map(|s| match s {
+            IoSlot::Location {
+                location: 0,
+                component: 0,
+            } => std::array::from_fn(|lane| {
+                if lane / 4 == 15 {
+                    5000f32.to_bits()
+                } else {
+                    (pixel(lane).0 * 0.5).to_bits()
+                }
+            }),
+            IoSlot::Location {
+                location: 0,
+                component: 1,
+            } => std::array::from_fn(|lane| (pixel(lane).1 * 0.25).to_bits()),
+            IoSlot::Position(0) => std::array::from_fn(|lane| (pixel(lane).0 + 0.5).to_bits()),
+            _ => [0; W],
+        })
+        .collect();
+    let mut out = vec![[0u32; W]; outputs.len()];
+    // Lane 5 is a helper: it runs for the derivatives but is not a covered pixel.
+    let killed = runner
+        .run(u64::MAX, 1 << 5, &values, &mut out, &AtomicBool::new(false))
+        .unwrap();
+    assert_eq!(killed, 0xf << 60, "the last quad is discarded");
+    let comp = |c: u32, lane: usize| {
+        f(out[outputs
+            .iter()
+            .position(|s| {
+                *s == IoSlot::Location {
+                    location: 0,
+                    component: c,
+                }
+            })
+            .unwrap()][lane])
+    };
+    for lane in 0..60 {
+        assert_eq!(comp(0, lane), 0.5, "dFdx at {lane}");
+        assert_eq!(comp(1, lane), 0.25, "dFdy at {lane}");
+        assert_eq!(comp(2, lane), 1.5, "fwidth at {lane}");
+        assert_eq!(comp(3, lane), pixel(lane).0 + 0.5);
+    }
+}
