@@ -1,0 +1,105 @@
+//! Render passes and framebuffers (and the attachment description dynamic rendering uses).
+//!
+//! Attachments live in ordinary image memory, so load and store operations are plain: a
+//! `CLEAR` load is a clear of the render area when the pass (or dynamic rendering) begins;
+//! `LOAD` and `DONT_CARE` keep what is there; every store op stores (the memory is the image).
+
+use ash::vk;
+
+use crate::handle::{HandleObject, Ref};
+use crate::image::ImageView;
+
+#[derive(Clone, Copy, Debug)]
+pub struct AttachmentDesc {
+    pub format: vk::Format,
+    pub samples: vk::SampleCountFlags,
+    pub load_op: vk::AttachmentLoadOp,
+    pub stencil_load_op: vk::AttachmentLoadOp,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SubpassDesc {
+    /// Attachment indices (`None` for `VK_ATTACHMENT_UNUSED`).
+    pub color: Vec<Option<u32>>,
+    pub resolve: Vec<Option<u32>>,
+    pub depth_stencil: Option<u32>,
+    pub input: Vec<Option<u32>>,
+}
+
+#[derive(Debug)]
+pub struct RenderPass {
+    pub attachments: Vec<AttachmentDesc>,
+    pub subpasses: Vec<SubpassDesc>,
+}
+
+impl HandleObject for RenderPass {
+    const TAG: u64 = u64::from_le_bytes(*b"pmRNDPAS");
+}
+
+fn index(a: u32) -> Option<u32> {
+    (a != vk::ATTACHMENT_UNUSED).then_some(a)
+}
+
+impl RenderPass {
+    pub fn new(attachments: Vec<AttachmentDesc>, subpasses: Vec<SubpassDesc>) -> Result<RenderPass, vk::Result> {
+        let n = attachments.len() as u32;
+        for s in &subpasses {
+            let all = s.color.iter().chain(&s.resolve).chain(&s.input).chain(std::iter::once(&s.depth_stencil));
+            if all.flatten().any(|&a| a >= n) {
+                return Err(vk::Result::ERROR_INITIALIZATION_FAILED);
+            }
+            // Multisampled attachments (and so resolves) are not supported yet.
+            if s.resolve.iter().any(Option::is_some) {
+                return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+            }
+        }
+        if attachments.iter().any(|a| a.samples != vk::SampleCountFlags::TYPE_1) {
+            return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+        }
+        if subpasses.is_empty() {
+            return Err(vk::Result::ERROR_INITIALIZATION_FAILED);
+        }
+        Ok(RenderPass { attachments, subpasses })
+    }
+
+    pub fn subpass_from_refs(
+        color: &[vk::AttachmentReference],
+        resolve: &[vk::AttachmentReference],
+        depth: Option<&vk::AttachmentReference>,
+        input: &[vk::AttachmentReference],
+    ) -> SubpassDesc {
+        SubpassDesc {
+            color: color.iter().map(|r| index(r.attachment)).collect(),
+            resolve: resolve.iter().map(|r| index(r.attachment)).collect(),
+            depth_stencil: depth.and_then(|r| index(r.attachment)),
+            input: input.iter().map(|r| index(r.attachment)).collect(),
+        }
+    }
+
+    pub fn subpass_from_refs2(
+        color: &[vk::AttachmentReference2],
+        resolve: &[vk::AttachmentReference2],
+        depth: Option<&vk::AttachmentReference2>,
+        input: &[vk::AttachmentReference2],
+    ) -> SubpassDesc {
+        SubpassDesc {
+            color: color.iter().map(|r| index(r.attachment)).collect(),
+            resolve: resolve.iter().map(|r| index(r.attachment)).collect(),
+            depth_stencil: depth.and_then(|r| index(r.attachment)),
+            input: input.iter().map(|r| index(r.attachment)).collect(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Framebuffer {
+    /// Empty for an imageless framebuffer (views come with `vkCmdBeginRenderPass`).
+    pub attachments: Vec<Ref<ImageView>>,
+    pub width: u32,
+    pub height: u32,
+    pub layers: u32,
+}
+
+impl HandleObject for Framebuffer {
+    const TAG: u64 = u64::from_le_bytes(*b"pmFRMBUF");
+}
