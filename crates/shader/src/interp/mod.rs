@@ -9,6 +9,8 @@
 
 mod arith;
 mod memory;
+#[cfg(test)]
+mod tests;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
