@@ -862,13 +862,7 @@ fn tern_ref(op: Tern, ab: u32, bb: u32, cb: u32) -> Want {
             if t.is_nan() {
                 return Want::Any;
             }
-            let t = if t < 0.0 {
-                0.0
-            } else if t > 1.0 {
-                1.0
-            } else {
-                t
-            };
+            let t = t.clamp(0.0, 1.0);
             Want::F(mul32(mul32(t, t), sub32(3.0, mul32(2.0, t))))
         }
         Tern::UClamp => {
