@@ -127,8 +127,12 @@ impl Queue {
             Deadline::forever(),
             &self.shared.device.lost,
             |p| p.completed >= target,
-        )
-        .map(|_| ())
+        )?;
+        // Work cut short by a lost device still completes: report the loss.
+        if self.shared.device.lost.load(Ordering::Acquire) {
+            return Err(WaitError::DeviceLost);
+        }
+        Ok(())
     }
 }
 

@@ -85,6 +85,11 @@ entry_points! {
             }
         };
         match outcome {
+            // The queue signals the fences of a submission whose work was cut short by a lost
+            // device: report the loss (as vkGetFenceStatus does), not a success.
+            Ok(()) if lost.load(std::sync::atomic::Ordering::Acquire) => {
+                Err(vk::Result::ERROR_DEVICE_LOST)
+            }
             Ok(()) => Ok(vk::Result::SUCCESS),
             Err(WaitError::Timeout) => Ok(vk::Result::TIMEOUT),
             Err(WaitError::DeviceLost) => Err(vk::Result::ERROR_DEVICE_LOST),

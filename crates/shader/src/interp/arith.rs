@@ -201,9 +201,11 @@ pub fn un(regs: &mut [[u32; W]], op: Un, dst: Reg, a: Reg) {
         Un::FSinh => map1(regs, dst, a, |x| u(f(x).sinh())),
         Un::FCosh => map1(regs, dst, a, |x| u(f(x).cosh())),
         Un::FTanh => map1(regs, dst, a, |x| u(f(x).tanh())),
-        Un::FAsinh => map1(regs, dst, a, |x| u(f(x).asinh())),
-        Un::FAcosh => map1(regs, dst, a, |x| u(f(x).acosh())),
-        Un::FAtanh => map1(regs, dst, a, |x| u(f(x).atanh())),
+        // In f64: Rust's f32 versions overflow to infinity for |x| above ~1.8e19 (asinh, acosh)
+        // and lose a few ULP near ±1 (atanh), beyond the spec's bounds.
+        Un::FAsinh => map1(regs, dst, a, |x| u((f(x) as f64).asinh() as f32)),
+        Un::FAcosh => map1(regs, dst, a, |x| u((f(x) as f64).acosh() as f32)),
+        Un::FAtanh => map1(regs, dst, a, |x| u((f(x) as f64).atanh() as f32)),
         Un::FExp => map1(regs, dst, a, |x| u(f(x).exp())),
         Un::FExp2 => map1(regs, dst, a, |x| u(f(x).exp2())),
         Un::FLog => map1(regs, dst, a, |x| u(f(x).ln())),
@@ -389,7 +391,8 @@ pub fn insert_bits(
         } else {
             (u32::MAX >> (32 - c)) << o
         };
-        out[i] = (b[i] & !mask) | ((ins[i] << o) & mask);
+        // `o` may be 32 (with an empty mask): a plain shift would overflow.
+        out[i] = (b[i] & !mask) | (ins[i].checked_shl(o).unwrap_or(0) & mask);
     }
     regs[dst as usize] = out;
 }

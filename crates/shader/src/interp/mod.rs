@@ -10,6 +10,8 @@
 mod arith;
 mod memory;
 mod subgroup;
+#[cfg(test)]
+mod tests;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;

@@ -1,0 +1,110 @@
+//! Shared by the disassembly snapshot and fuzz tests: GLSL → SPIR-V with glslangValidator, and
+//! the test shaders.
+#![allow(dead_code)]
+
+/// Compiles a GLSL compute shader with glslangValidator (Debian's glslang-tools).
+pub fn glsl(source: &str) -> Vec<u32> {
+    let dir = std::env::temp_dir().join(format!("pumice-shader-support-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut h = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(source, &mut h);
+    let stem = dir.join(format!("{:x}", std::hash::Hasher::finish(&h)));
+    let src = stem.with_extension("comp");
+    let out = stem.with_extension("spv");
+    std::fs::write(&src, source).unwrap();
+    let status = std::process::Command::new("glslangValidator")
+        .args(["-V", "--target-env", "vulkan1.1", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .expect("glslangValidator (Debian's glslang-tools) is needed by these tests");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+    pumice_shader::front::words(&std::fs::read(&out).unwrap()).unwrap()
+}
+
+pub const SAXPY: &str = r"#version 450
+layout(local_size_x = 64) in;
+layout(set = 0, binding = 0) buffer X { float x[]; };
+layout(set = 0, binding = 1) buffer Y { float y[]; };
+layout(push_constant) uniform P { float a; uint n; };
+void main() {
+    uint i = gl_GlobalInvocationID.x;
+    if (i < n) y[i] = a * x[i] + y[i];
+}
+";
+
+pub const LOOP: &str = r"#version 450
+layout(local_size_x = 32) in;
+layout(set = 0, binding = 0) buffer O { uint o[]; };
+void main() {
+    uint i = gl_GlobalInvocationID.x;
+    uint acc = 0u;
+    for (uint k = 0u; k < i + 8u; k++) {
+        if (k % 3u == 0u) continue;
+        if (acc > 100u) break;
+        acc += k * o[k % 16u];
+    }
+    o[i] = acc;
+}
+";
+
+pub const SWITCH: &str = r"#version 450
+layout(local_size_x = 16) in;
+layout(set = 0, binding = 0) buffer O { int o[]; };
+void main() {
+    uint i = gl_GlobalInvocationID.x;
+    int v = o[i];
+    int r;
+    switch (v & 7) {
+        case 0: r = 10; break;
+        case 1:
+        case 2: r = v * 3; break;
+        case 5: r = -v;
+        case 6: r = v + 1; break;
+        default: r = v >> 1; break;
+    }
+    o[i] = r;
+}
+";
+
+pub const REDUCTION: &str = r"#version 450
+layout(local_size_x = 128) in;
+layout(set = 0, binding = 0) buffer I { uint data[]; };
+layout(set = 0, binding = 1) buffer O { uint sums[]; };
+shared uint s[128];
+void main() {
+    uint l = gl_LocalInvocationID.x;
+    s[l] = data[gl_GlobalInvocationID.x];
+    barrier();
+    for (uint stride = 64u; stride > 0u; stride >>= 1u) {
+        if (l < stride) s[l] += s[l + stride];
+        barrier();
+    }
+    if (l == 0u) sums[gl_WorkGroupID.x] = s[0];
+}
+";
+
+pub const ATOMICS: &str = r"#version 450
+layout(local_size_x = 64) in;
+layout(set = 0, binding = 0) buffer C { uint count; uint hist[16]; };
+layout(set = 0, binding = 1) uniform U { vec4 scale; };
+void main() {
+    uint i = gl_GlobalInvocationID.x;
+    float f = sin(float(i) * scale.x) * 8.0 + 8.0;
+    atomicAdd(hist[uint(clamp(f, 0.0, 15.0))], 1u);
+    atomicMax(count, i);
+}
+";
+
+/// The shaders above, by name.
+pub const ALL: [(&str, &str); 5] = [
+    ("saxpy", SAXPY),
+    ("loop", LOOP),
+    ("switch", SWITCH),
+    ("reduction", REDUCTION),
+    ("atomics", ATOMICS),
+];
