@@ -121,7 +121,7 @@ impl Queue {
     /// Waits until everything submitted so far has finished.
     pub fn wait_idle(&self) -> Result<(), WaitError> {
         let target = lock(&self.shared.progress).submitted;
-        wait_until(
+        let _done = wait_until(
             lock(&self.shared.progress),
             &self.shared.cv,
             Deadline::forever(),
