@@ -106,7 +106,8 @@ impl GraphicsPipeline {
         state: FixedState,
     ) -> Result<GraphicsPipeline, vk::Result> {
         let failed = |_| vk::Result::ERROR_INITIALIZATION_FAILED;
-        let vertex = StageProgram::new(vertex.0, vertex.1, Stage::Vertex, vertex.2).map_err(failed)?;
+        let vertex =
+            StageProgram::new(vertex.0, vertex.1, Stage::Vertex, vertex.2).map_err(failed)?;
         let fragment = match fragment {
             Some((w, e, s)) => Some(StageProgram::new(w, e, Stage::Fragment, s).map_err(failed)?),
             None => None,
@@ -114,12 +115,21 @@ impl GraphicsPipeline {
         // What the rasterizer does not do yet is refused here rather than drawn wrongly.
         let supported_topology = matches!(
             state.topology,
-            vk::PrimitiveTopology::TRIANGLE_LIST | vk::PrimitiveTopology::TRIANGLE_STRIP | vk::PrimitiveTopology::TRIANGLE_FAN
+            vk::PrimitiveTopology::TRIANGLE_LIST
+                | vk::PrimitiveTopology::TRIANGLE_STRIP
+                | vk::PrimitiveTopology::TRIANGLE_FAN
         );
-        if !supported_topology || state.polygon_mode != vk::PolygonMode::FILL || state.logic_op.is_some() {
+        if !supported_topology
+            || state.polygon_mode != vk::PolygonMode::FILL
+            || state.logic_op.is_some()
+        {
             return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
         }
-        Ok(GraphicsPipeline { vertex, fragment, state })
+        Ok(GraphicsPipeline {
+            vertex,
+            fragment,
+            state,
+        })
     }
 
     pub fn is_dynamic(&self, s: vk::DynamicState) -> bool {

@@ -22,8 +22,8 @@ pub mod memory;
 pub mod physical_device;
 pub mod pipeline;
 pub mod query;
-pub mod render_pass;
 pub mod queue;
+pub mod render_pass;
 pub mod shader_module;
 pub mod sync;
 

@@ -128,6 +128,7 @@ pub fn specialization(
 #[derive(Debug)]
 pub enum PipelineKind {
     Compute(ComputeProgram),
+    Graphics(Box<crate::graphics_pipeline::GraphicsPipeline>),
 }
 
 #[derive(Debug)]
@@ -168,6 +169,14 @@ impl Pipeline {
     pub fn compute_program(&self) -> Option<&ComputeProgram> {
         match &self.kind {
             PipelineKind::Compute(p) => Some(p),
+            PipelineKind::Graphics(_) => None,
+        }
+    }
+
+    pub fn graphics(&self) -> Option<&crate::graphics_pipeline::GraphicsPipeline> {
+        match &self.kind {
+            PipelineKind::Graphics(g) => Some(g),
+            PipelineKind::Compute(_) => None,
         }
     }
 }

@@ -41,10 +41,18 @@ fn index(a: u32) -> Option<u32> {
 }
 
 impl RenderPass {
-    pub fn new(attachments: Vec<AttachmentDesc>, subpasses: Vec<SubpassDesc>) -> Result<RenderPass, vk::Result> {
+    pub fn new(
+        attachments: Vec<AttachmentDesc>,
+        subpasses: Vec<SubpassDesc>,
+    ) -> Result<RenderPass, vk::Result> {
         let n = attachments.len() as u32;
         for s in &subpasses {
-            let all = s.color.iter().chain(&s.resolve).chain(&s.input).chain(std::iter::once(&s.depth_stencil));
+            let all = s
+                .color
+                .iter()
+                .chain(&s.resolve)
+                .chain(&s.input)
+                .chain(std::iter::once(&s.depth_stencil));
             if all.flatten().any(|&a| a >= n) {
                 return Err(vk::Result::ERROR_INITIALIZATION_FAILED);
             }
@@ -53,13 +61,19 @@ impl RenderPass {
                 return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
             }
         }
-        if attachments.iter().any(|a| a.samples != vk::SampleCountFlags::TYPE_1) {
+        if attachments
+            .iter()
+            .any(|a| a.samples != vk::SampleCountFlags::TYPE_1)
+        {
             return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
         }
         if subpasses.is_empty() {
             return Err(vk::Result::ERROR_INITIALIZATION_FAILED);
         }
-        Ok(RenderPass { attachments, subpasses })
+        Ok(RenderPass {
+            attachments,
+            subpasses,
+        })
     }
 
     pub fn subpass_from_refs(

@@ -25,6 +25,8 @@ mod instance;
 mod memory;
 mod pipeline;
 mod query;
+#[allow(dead_code)] // Registered in the command table once draws execute.
+mod render;
 mod resource;
 mod shader;
 mod sync;

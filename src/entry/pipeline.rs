@@ -10,21 +10,16 @@ use crate::handle;
 use crate::pipeline::{specialization, Pipeline, PipelineCache, PipelineLayout, CACHE_HEADER_SIZE};
 use crate::shader_module::ShaderModule;
 
-/// Compiles one compute pipeline.
+/// A stage's SPIR-V words, entry point name and specialization constants.
 ///
 /// # Safety
-/// `info` must be a valid create info with live handles.
-unsafe fn compute_pipeline(info: &vk::ComputePipelineCreateInfo) -> Result<Pipeline, vk::Result> {
+/// `stage` must be a valid stage create info with live handles.
+pub(crate) unsafe fn stage_code(
+    stage: &vk::PipelineShaderStageCreateInfo,
+) -> Result<(Arc<[u32]>, String, Vec<(u32, u64)>), vk::Result> {
     let failed = vk::Result::ERROR_INITIALIZATION_FAILED;
     // SAFETY: forwarded contract; arrays are read with the sizes the application gave.
     unsafe {
-        let layout = handle::get::<_, PipelineLayout>(info.layout)?;
-        let stage = &info.stage;
-        // VUID-VkComputePipelineCreateInfo-stage-00701: "The stage member of stage must be
-        // VK_SHADER_STAGE_COMPUTE_BIT".
-        if stage.stage != vk::ShaderStageFlags::COMPUTE {
-            return Err(failed);
-        }
         let words: Arc<[u32]> = match handle::get_optional::<_, ShaderModule>(stage.module)? {
             Some(module) => module.words.clone(),
             // The module's create info chained to the stage instead of a module (maintenance5,
@@ -41,7 +36,8 @@ unsafe fn compute_pipeline(info: &vk::ComputePipelineCreateInfo) -> Result<Pipel
         let entry = handle::cstr(stage.p_name)
             .ok_or(failed)?
             .to_str()
-            .map_err(|_| failed)?;
+            .map_err(|_| failed)?
+            .to_string();
         let spec = match handle::opt_ref(stage.p_specialization_info) {
             Some(s) => {
                 let size = u32::try_from(s.data_size).map_err(|_| failed)?;
@@ -53,7 +49,25 @@ unsafe fn compute_pipeline(info: &vk::ComputePipelineCreateInfo) -> Result<Pipel
             }
             None => Vec::new(),
         };
-        Pipeline::compute(layout, &words, entry, &spec)
+        Ok((words, entry, spec))
+    }
+}
+
+/// Compiles one compute pipeline.
+///
+/// # Safety
+/// `info` must be a valid create info with live handles.
+unsafe fn compute_pipeline(info: &vk::ComputePipelineCreateInfo) -> Result<Pipeline, vk::Result> {
+    // SAFETY: forwarded contract.
+    unsafe {
+        let layout = handle::get::<_, PipelineLayout>(info.layout)?;
+        // VUID-VkComputePipelineCreateInfo-stage-00701: "The stage member of stage must be
+        // VK_SHADER_STAGE_COMPUTE_BIT".
+        if info.stage.stage != vk::ShaderStageFlags::COMPUTE {
+            return Err(vk::Result::ERROR_INITIALIZATION_FAILED);
+        }
+        let (words, entry, spec) = stage_code(&info.stage)?;
+        Pipeline::compute(layout, &words, &entry, &spec)
     }
 }
 

@@ -1,0 +1,362 @@
+//! Render passes, framebuffers and graphics pipelines.
+
+use ash::vk;
+
+use crate::entry::entry_points;
+use crate::entry::pipeline::stage_code;
+use crate::graphics_pipeline::{
+    BlendAttachment, FixedState, GraphicsPipeline, StencilFace, VertexAttribute, VertexBinding,
+};
+use crate::handle;
+use crate::image::ImageView;
+use crate::pipeline::{Pipeline, PipelineKind, PipelineLayout};
+use crate::render_pass::{AttachmentDesc, Framebuffer, RenderPass};
+
+/// Reads one `VkGraphicsPipelineCreateInfo` into a compiled pipeline.
+///
+/// # Safety
+/// `info` must be a valid create info with live handles and valid state pointers.
+unsafe fn graphics_pipeline(info: &vk::GraphicsPipelineCreateInfo) -> Result<Pipeline, vk::Result> {
+    use vk::TaggedStructure;
+    let failed = vk::Result::ERROR_INITIALIZATION_FAILED;
+    // SAFETY: forwarded contract: every pointer below is one the create info makes valid.
+    unsafe {
+        let layout = handle::get::<_, PipelineLayout>(info.layout)?;
+        let stages = handle::slice(info.p_stages, info.stage_count);
+        let mut vertex = None;
+        let mut fragment = None;
+        for s in stages {
+            let code = stage_code(s)?;
+            match s.stage {
+                vk::ShaderStageFlags::VERTEX => vertex = Some(code),
+                vk::ShaderStageFlags::FRAGMENT => fragment = Some(code),
+                // Geometry and tessellation: naga has no such stages (not advertised).
+                _ => return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT),
+            }
+        }
+        let vertex = vertex.ok_or(failed)?;
+        let dynamic: Vec<vk::DynamicState> = handle::opt_ref(info.p_dynamic_state)
+            .map(|d| handle::slice(d.p_dynamic_states, d.dynamic_state_count).to_vec())
+            .unwrap_or_default();
+        let is_dynamic = |s| dynamic.contains(&s);
+
+        let mut state = FixedState {
+            bindings: Vec::new(),
+            attributes: Vec::new(),
+            topology: vk::PrimitiveTopology::TRIANGLE_LIST,
+            primitive_restart: false,
+            viewports: Vec::new(),
+            scissors: Vec::new(),
+            depth_clamp: false,
+            rasterizer_discard: false,
+            polygon_mode: vk::PolygonMode::FILL,
+            cull_mode: vk::CullModeFlags::NONE,
+            front_face: vk::FrontFace::COUNTER_CLOCKWISE,
+            depth_bias: None,
+            line_width: 1.0,
+            depth_test: false,
+            depth_write: false,
+            depth_compare: vk::CompareOp::ALWAYS,
+            depth_bounds: None,
+            stencil_test: false,
+            stencil_front: None,
+            stencil_back: None,
+            blend: Vec::new(),
+            blend_constants: [0.0; 4],
+            logic_op: None,
+            dynamic: dynamic.clone(),
+            color_formats: Vec::new(),
+            depth_format: vk::Format::UNDEFINED,
+        };
+        if !is_dynamic(vk::DynamicState::VERTEX_INPUT_EXT) {
+            if let Some(vi) = handle::opt_ref(info.p_vertex_input_state) {
+                for b in handle::slice(
+                    vi.p_vertex_binding_descriptions,
+                    vi.vertex_binding_description_count,
+                ) {
+                    state.bindings.push(VertexBinding {
+                        binding: b.binding,
+                        stride: b.stride,
+                        per_instance: b.input_rate == vk::VertexInputRate::INSTANCE,
+                    });
+                }
+                // Vertex attribute divisors are not advertised.
+                if handle::find::<vk::PipelineVertexInputDivisorStateCreateInfoKHR>(vi.p_next)
+                    .is_some()
+                {
+                    return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+                }
+                for a in handle::slice(
+                    vi.p_vertex_attribute_descriptions,
+                    vi.vertex_attribute_description_count,
+                ) {
+                    let format = pumice_texel::Format::from_vk(a.format.as_raw())
+                        .ok_or(vk::Result::ERROR_FORMAT_NOT_SUPPORTED)?;
+                    if format.is_compressed() || format.is_depth_stencil() {
+                        return Err(vk::Result::ERROR_FORMAT_NOT_SUPPORTED);
+                    }
+                    state.attributes.push(VertexAttribute {
+                        location: a.location,
+                        binding: a.binding,
+                        format,
+                        offset: a.offset,
+                    });
+                }
+            }
+        }
+        if let Some(ia) = handle::opt_ref(info.p_input_assembly_state) {
+            state.topology = ia.topology;
+            state.primitive_restart = ia.primitive_restart_enable != 0;
+        }
+        if let Some(vp) = handle::opt_ref(info.p_viewport_state) {
+            state.viewports = handle::slice(vp.p_viewports, vp.viewport_count).to_vec();
+            state.scissors = handle::slice(vp.p_scissors, vp.scissor_count).to_vec();
+            // Only one viewport (multiViewport is not advertised).
+            if vp.viewport_count > 1 || vp.scissor_count > 1 {
+                return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+            }
+        }
+        if let Some(rs) = handle::opt_ref(info.p_rasterization_state) {
+            state.depth_clamp = rs.depth_clamp_enable != 0;
+            state.rasterizer_discard = rs.rasterizer_discard_enable != 0;
+            state.polygon_mode = rs.polygon_mode;
+            state.cull_mode = rs.cull_mode;
+            state.front_face = rs.front_face;
+            if rs.depth_bias_enable != 0 {
+                state.depth_bias = Some((
+                    rs.depth_bias_constant_factor,
+                    rs.depth_bias_slope_factor,
+                    rs.depth_bias_clamp,
+                ));
+            }
+            state.line_width = rs.line_width;
+            for (s_type, _) in handle::chain(rs.p_next) {
+                // Conservative rasterization, line modes, provoking-vertex changes: not
+                // advertised, and not silently ignored.
+                if s_type != vk::PipelineRasterizationStateStreamCreateInfoEXT::STRUCTURE_TYPE
+                    && s_type.as_raw() != 0
+                {
+                    return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+                }
+            }
+        }
+        if let Some(ms) = handle::opt_ref(info.p_multisample_state) {
+            if ms.rasterization_samples != vk::SampleCountFlags::TYPE_1
+                || ms.sample_shading_enable != 0
+                || ms.alpha_to_coverage_enable != 0
+            {
+                return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+            }
+        }
+        if let Some(ds) = handle::opt_ref(info.p_depth_stencil_state) {
+            state.depth_test = ds.depth_test_enable != 0;
+            state.depth_write = ds.depth_write_enable != 0;
+            state.depth_compare = ds.depth_compare_op;
+            if ds.depth_bounds_test_enable != 0 {
+                state.depth_bounds = Some((ds.min_depth_bounds, ds.max_depth_bounds));
+            }
+            state.stencil_test = ds.stencil_test_enable != 0;
+            state.stencil_front = Some(StencilFace::from(ds.front));
+            state.stencil_back = Some(StencilFace::from(ds.back));
+            if state.stencil_test || state.depth_bounds.is_some() {
+                return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+            }
+        }
+        if let Some(cb) = handle::opt_ref(info.p_color_blend_state) {
+            if cb.logic_op_enable != 0 {
+                state.logic_op = Some(cb.logic_op);
+            }
+            state.blend_constants = cb.blend_constants;
+            for a in handle::slice(cb.p_attachments, cb.attachment_count) {
+                state.blend.push(BlendAttachment {
+                    enable: a.blend_enable != 0,
+                    src_color: a.src_color_blend_factor,
+                    dst_color: a.dst_color_blend_factor,
+                    color_op: a.color_blend_op,
+                    src_alpha: a.src_alpha_blend_factor,
+                    dst_alpha: a.dst_alpha_blend_factor,
+                    alpha_op: a.alpha_blend_op,
+                    write_mask: a.color_write_mask,
+                });
+            }
+        }
+        // The formats rendered to: from the render pass subpass, or dynamic rendering's info.
+        match handle::get_optional::<_, RenderPass>(info.render_pass)? {
+            Some(rp) => {
+                let sub = rp.subpasses.get(info.subpass as usize).ok_or(failed)?;
+                state.color_formats = sub
+                    .color
+                    .iter()
+                    .map(|a| a.map_or(vk::Format::UNDEFINED, |i| rp.attachments[i as usize].format))
+                    .collect();
+                state.depth_format = sub
+                    .depth_stencil
+                    .map_or(vk::Format::UNDEFINED, |i| rp.attachments[i as usize].format);
+            }
+            None => {
+                if let Some(r) = handle::find::<vk::PipelineRenderingCreateInfo>(info.p_next) {
+                    state.color_formats =
+                        handle::slice(r.p_color_attachment_formats, r.color_attachment_count)
+                            .to_vec();
+                    state.depth_format = r.depth_attachment_format;
+                    if r.view_mask != 0 {
+                        return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+                    }
+                }
+            }
+        }
+        let (vw, ve, vs) = &vertex;
+        let frag = fragment
+            .as_ref()
+            .map(|(w, e, s)| (&w[..], e.as_str(), &s[..]));
+        let pipeline = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            GraphicsPipeline::compile((&vw[..], ve.as_str(), &vs[..]), frag, state)
+        }))
+        .map_err(|_| failed)??;
+        Ok(Pipeline {
+            layout,
+            kind: PipelineKind::Graphics(Box::new(pipeline)),
+        })
+    }
+}
+
+fn attachment(a: &vk::AttachmentDescription) -> AttachmentDesc {
+    AttachmentDesc {
+        format: a.format,
+        samples: a.samples,
+        load_op: a.load_op,
+        stencil_load_op: a.stencil_load_op,
+    }
+}
+
+fn attachment2(a: &vk::AttachmentDescription2) -> AttachmentDesc {
+    AttachmentDesc {
+        format: a.format,
+        samples: a.samples,
+        load_op: a.load_op,
+        stencil_load_op: a.stencil_load_op,
+    }
+}
+
+entry_points! {
+    Device fn vkCreateRenderPass(
+        _device: vk::Device,
+        p_info: *const vk::RenderPassCreateInfo,
+        _p_allocator: *const vk::AllocationCallbacks,
+        p_render_pass: *mut vk::RenderPass,
+    ) -> Result {
+        // SAFETY: valid usage: a valid create info and a writable pointer.
+        unsafe {
+            let info = handle::req(p_info)?;
+            // Multiview is not advertised.
+            if handle::find::<vk::RenderPassMultiviewCreateInfo>(info.p_next).is_some_and(|m| m.subpass_count > 0) {
+                return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+            }
+            let attachments = handle::slice(info.p_attachments, info.attachment_count).iter().map(attachment).collect();
+            let subpasses = handle::slice(info.p_subpasses, info.subpass_count)
+                .iter()
+                .map(|s| {
+                    RenderPass::subpass_from_refs(
+                        handle::slice(s.p_color_attachments, s.color_attachment_count),
+                        if s.p_resolve_attachments.is_null() { &[] } else { handle::slice(s.p_resolve_attachments, s.color_attachment_count) },
+                        handle::opt_ref(s.p_depth_stencil_attachment),
+                        handle::slice(s.p_input_attachments, s.input_attachment_count),
+                    )
+                })
+                .collect();
+            handle::write(p_render_pass, handle::new_handle(RenderPass::new(attachments, subpasses)?))
+        }
+    }
+
+    Device fn vkCreateRenderPass2(
+        _device: vk::Device,
+        p_info: *const vk::RenderPassCreateInfo2,
+        _p_allocator: *const vk::AllocationCallbacks,
+        p_render_pass: *mut vk::RenderPass,
+    ) -> Result {
+        // SAFETY: valid usage: a valid create info and a writable pointer.
+        unsafe {
+            let info = handle::req(p_info)?;
+            let attachments = handle::slice(info.p_attachments, info.attachment_count).iter().map(attachment2).collect();
+            let mut subpasses = Vec::new();
+            for s in handle::slice(info.p_subpasses, info.subpass_count) {
+                if s.view_mask != 0 || handle::find::<vk::SubpassDescriptionDepthStencilResolve>(s.p_next).is_some() {
+                    return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+                }
+                subpasses.push(RenderPass::subpass_from_refs2(
+                    handle::slice(s.p_color_attachments, s.color_attachment_count),
+                    if s.p_resolve_attachments.is_null() { &[] } else { handle::slice(s.p_resolve_attachments, s.color_attachment_count) },
+                    handle::opt_ref(s.p_depth_stencil_attachment),
+                    handle::slice(s.p_input_attachments, s.input_attachment_count),
+                ));
+            }
+            handle::write(p_render_pass, handle::new_handle(RenderPass::new(attachments, subpasses)?))
+        }
+    }
+
+    Device fn vkDestroyRenderPass(_device: vk::Device, render_pass: vk::RenderPass, _p_allocator: *const vk::AllocationCallbacks) {
+        // SAFETY: valid usage: a live render pass (or null), not used afterwards.
+        unsafe { handle::destroy::<_, RenderPass>(render_pass) };
+    }
+
+    Device fn vkGetRenderAreaGranularity(_device: vk::Device, _render_pass: vk::RenderPass, p_granularity: *mut vk::Extent2D) {
+        // Any render area is as fast as any other.
+        // SAFETY: valid usage: a writable pointer.
+        unsafe {
+            let _ = handle::write(p_granularity, vk::Extent2D { width: 1, height: 1 });
+        }
+    }
+
+    Device fn vkCreateFramebuffer(
+        _device: vk::Device,
+        p_info: *const vk::FramebufferCreateInfo,
+        _p_allocator: *const vk::AllocationCallbacks,
+        p_framebuffer: *mut vk::Framebuffer,
+    ) -> Result {
+        // SAFETY: valid usage: a valid create info with live views, and a writable pointer.
+        unsafe {
+            let info = handle::req(p_info)?;
+            let mut attachments = Vec::new();
+            if !info.flags.contains(vk::FramebufferCreateFlags::IMAGELESS) {
+                for &v in handle::slice(info.p_attachments, info.attachment_count) {
+                    attachments.push(handle::get::<_, ImageView>(v)?);
+                }
+            }
+            let fb = Framebuffer { attachments, width: info.width, height: info.height, layers: info.layers };
+            handle::write(p_framebuffer, handle::new_handle(fb))
+        }
+    }
+
+    Device fn vkDestroyFramebuffer(_device: vk::Device, framebuffer: vk::Framebuffer, _p_allocator: *const vk::AllocationCallbacks) {
+        // SAFETY: valid usage: a live framebuffer (or null), not used afterwards.
+        unsafe { handle::destroy::<_, Framebuffer>(framebuffer) };
+    }
+
+    Device fn vkCreateGraphicsPipelines(
+        _device: vk::Device,
+        _cache: vk::PipelineCache,
+        count: u32,
+        p_infos: *const vk::GraphicsPipelineCreateInfo,
+        _p_allocator: *const vk::AllocationCallbacks,
+        p_pipelines: *mut vk::Pipeline,
+    ) -> Result {
+        // SAFETY: valid usage: `count` valid create infos and room for `count` handles.
+        unsafe {
+            if p_pipelines.is_null() && count > 0 {
+                return Err(vk::Result::ERROR_UNKNOWN);
+            }
+            let infos = handle::slice(p_infos, count);
+            let mut result = Ok(());
+            for (i, info) in infos.iter().enumerate() {
+                match graphics_pipeline(info) {
+                    Ok(p) => p_pipelines.add(i).write(handle::new_handle(p)),
+                    Err(e) => {
+                        p_pipelines.add(i).write(vk::Pipeline::null());
+                        result = result.and(Err(e));
+                    }
+                }
+            }
+            result
+        }
+    }
+}
