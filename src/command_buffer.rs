@@ -92,6 +92,12 @@ pub enum Command {
         flags: vk::QueryResultFlags,
     },
     ExecuteCommands(Vec<Arc<Recording>>),
+    /// A render pass instance begins: its `CLEAR` load ops.
+    BeginRendering {
+        targets: Arc<crate::graphics_state::RenderTargets>,
+        clears: Vec<crate::graphics_state::LoadClear>,
+    },
+    Draw(Box<crate::graphics_state::DrawCommand>),
     /// `vkCmdDispatch*`, with the compute state it runs with (binding state is cheap to
     /// change while recording; each dispatch carries what it needs).
     Dispatch {
@@ -133,6 +139,7 @@ pub struct PipelineState {
     /// kept (and unused) so that binding them is not an error.
     pub graphics: BindPoint,
     pub push_constants: [u8; MAX_PUSH_CONSTANTS_SIZE as usize],
+    pub draw: crate::graphics_state::GraphicsRecordState,
 }
 
 impl Default for PipelineState {
@@ -141,6 +148,7 @@ impl Default for PipelineState {
             compute: BindPoint::default(),
             graphics: BindPoint::default(),
             push_constants: [0; MAX_PUSH_CONSTANTS_SIZE as usize],
+            draw: Default::default(),
         }
     }
 }
@@ -160,11 +168,49 @@ impl PipelineState {
         bind_point: vk::PipelineBindPoint,
         pipeline: Ref<Pipeline>,
     ) -> Result<(), vk::Result> {
-        if bind_point != vk::PipelineBindPoint::COMPUTE || pipeline.compute_program().is_none() {
-            return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+        match bind_point {
+            vk::PipelineBindPoint::COMPUTE if pipeline.compute_program().is_some() => {
+                self.compute.pipeline = Some(pipeline);
+                Ok(())
+            }
+            vk::PipelineBindPoint::GRAPHICS if pipeline.graphics().is_some() => {
+                self.graphics.pipeline = Some(pipeline);
+                Ok(())
+            }
+            _ => Err(vk::Result::ERROR_FEATURE_NOT_PRESENT),
         }
-        self.compute.pipeline = Some(pipeline);
-        Ok(())
+    }
+
+    /// A draw with the current graphics state.
+    pub fn draw(
+        &self,
+        kind: crate::graphics_state::DrawKind,
+        instance_count: u32,
+        first_instance: u32,
+    ) -> Result<Command, vk::Result> {
+        // VUID-vkCmdDraw-None-08606 / -renderpass: a pipeline is bound, inside a render pass.
+        let pipeline = self
+            .graphics
+            .pipeline
+            .clone()
+            .ok_or(vk::Result::ERROR_UNKNOWN)?;
+        let targets = self.draw.targets.clone().ok_or(vk::Result::ERROR_UNKNOWN)?;
+        let stages = vk::ShaderStageFlags::VERTEX | vk::ShaderStageFlags::FRAGMENT;
+        let push_end = pipeline.layout.push_constant_end(stages) as usize;
+        Ok(Command::Draw(Box::new(
+            crate::graphics_state::DrawCommand {
+                pipeline,
+                sets: self.graphics.sets.clone(),
+                push_constants: self.push_constants[..push_end].to_vec(),
+                vertex_buffers: self.draw.vertex_buffers.clone(),
+                index_buffer: self.draw.index_buffer.clone(),
+                dynamic: self.draw.dynamic,
+                targets,
+                kind,
+                instance_count,
+                first_instance,
+            },
+        )))
     }
 
     /// `vkCmdBindDescriptorSets`. Spec: "Each element of pDynamicOffsets which corresponds to a

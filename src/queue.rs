@@ -327,6 +327,10 @@ fn execute_one(command: &Command, device: &DeviceShared) -> Result<(), &'static 
                 .write(buf.offset + offset, &bytes)
                 .map_err(|_| "buffer range")
         }
+        Command::BeginRendering { targets, clears } => {
+            crate::draw::begin_rendering(targets, clears)
+        }
+        Command::Draw(draw) => crate::draw::draw(draw, device),
         Command::ExecuteCommands(recordings) => {
             for r in recordings {
                 execute(r, device);

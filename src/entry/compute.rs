@@ -16,7 +16,7 @@ use crate::pipeline::{Pipeline, PipelineLayout};
 ///
 /// # Safety
 /// `handle` must be a live command buffer.
-unsafe fn with_state(
+pub(crate) unsafe fn with_state(
     handle: vk::CommandBuffer,
     change: impl FnOnce(&mut PipelineState) -> Result<Option<Command>, vk::Result>,
 ) {

@@ -16,11 +16,13 @@ use std::sync::LazyLock;
 use ash::vk;
 
 pub(crate) mod command;
-mod compute;
+pub(crate) mod compute;
 mod debug;
 pub(crate) use debug::deliver_debug_message;
 mod descriptor;
 mod device;
+#[allow(dead_code)] // Registered in the command table once draws execute.
+mod draw;
 mod instance;
 mod memory;
 mod pipeline;

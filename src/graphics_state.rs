@@ -1,0 +1,88 @@
+//! What a command buffer records for drawing: the render pass instance being recorded, vertex
+//! and index buffers, dynamic state; and what each draw command carries (a snapshot of it all,
+//! so executing a draw needs nothing from the recording state).
+
+use std::sync::Arc;
+
+use ash::vk;
+
+use crate::buffer::Buffer;
+use crate::command_buffer::BoundSet;
+use crate::handle::Ref;
+use crate::image::ImageView;
+use crate::pipeline::Pipeline;
+
+/// The attachments of a render pass instance (a subpass, or `vkCmdBeginRendering`).
+#[derive(Debug)]
+pub struct RenderTargets {
+    pub color: Vec<Option<Ref<ImageView>>>,
+    pub depth: Option<Ref<ImageView>>,
+    pub area: vk::Rect2D,
+}
+
+/// A clear done when a render pass instance begins (a `CLEAR` load op).
+#[derive(Clone, Copy, Debug)]
+pub enum LoadClear {
+    /// The raw `VkClearColorValue` words (read by the attachment format's class).
+    Color {
+        attachment: usize,
+        value: [u32; 4],
+    },
+    Depth {
+        value: f32,
+    },
+}
+
+/// Dynamic state set by `vkCmdSet*`; `None` means "the pipeline's value".
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DynamicValues {
+    pub viewport: Option<vk::Viewport>,
+    pub scissor: Option<vk::Rect2D>,
+    pub blend_constants: Option<[f32; 4]>,
+    pub cull_mode: Option<vk::CullModeFlags>,
+    pub front_face: Option<vk::FrontFace>,
+    pub topology: Option<vk::PrimitiveTopology>,
+    pub depth_test: Option<bool>,
+    pub depth_write: Option<bool>,
+    pub depth_compare: Option<vk::CompareOp>,
+    pub primitive_restart: Option<bool>,
+    pub rasterizer_discard: Option<bool>,
+}
+
+/// The graphics part of a recording's state.
+#[derive(Debug, Default)]
+pub struct GraphicsRecordState {
+    pub targets: Option<Arc<RenderTargets>>,
+    pub vertex_buffers: Vec<Option<(Ref<Buffer>, u64)>>,
+    pub index_buffer: Option<(Ref<Buffer>, u64, vk::IndexType)>,
+    pub dynamic: DynamicValues,
+}
+
+/// How many vertices a draw takes, and from where.
+#[derive(Clone, Copy, Debug)]
+pub enum DrawKind {
+    Vertices {
+        vertex_count: u32,
+        first_vertex: u32,
+    },
+    Indexed {
+        index_count: u32,
+        first_index: u32,
+        vertex_offset: i32,
+    },
+}
+
+/// One draw, with everything it needs.
+#[derive(Debug)]
+pub struct DrawCommand {
+    pub pipeline: Ref<Pipeline>,
+    pub sets: Vec<Option<BoundSet>>,
+    pub push_constants: Vec<u8>,
+    pub vertex_buffers: Vec<Option<(Ref<Buffer>, u64)>>,
+    pub index_buffer: Option<(Ref<Buffer>, u64, vk::IndexType)>,
+    pub dynamic: DynamicValues,
+    pub targets: Arc<RenderTargets>,
+    pub kind: DrawKind,
+    pub instance_count: u32,
+    pub first_instance: u32,
+}
