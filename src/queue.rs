@@ -360,7 +360,7 @@ fn dispatch(
     groups: &GroupCount,
     device: &DeviceShared,
 ) -> Result<(), &'static str> {
-    use pumice_shader::compute::{self as c, BufferSlice, DispatchResources};
+    use pumice_shader::compute as c;
     let program = pipeline.compute_program().ok_or("not a compute pipeline")?;
     let count = match groups {
         GroupCount::Direct(count) => *count,
@@ -392,10 +392,31 @@ fn dispatch(
     {
         return Err("group count above maxComputeWorkGroupCount");
     }
-    // Copy the descriptors out of their sets first (each set's lock is held only while
-    // reading), then borrow the memory of the buffers they name.
+    let found = find_descriptors(program.resources(), sets)?;
+    let resources = dispatch_resources(&found, push_constants)?;
+    match c::dispatch(program, &resources, base, count, &device.lost) {
+        Ok(()) => Ok(()),
+        Err(c::ExecError::Cancelled) => {
+            device.mark_lost("a compute dispatch was cancelled");
+            Ok(())
+        }
+        Err(c::ExecError::MissingResource { .. }) => {
+            Err("a descriptor the shader uses is not bound or not written")
+        }
+    }
+}
+
+/// A buffer descriptor a shader uses: (set, binding, element), the buffer, offset and size.
+pub(crate) type FoundBuffer = ((u32, u32, u32), Ref<crate::buffer::Buffer>, u64, u64);
+
+/// Copies the descriptors a program uses out of the bound sets (each set's lock is held only
+/// while reading), applying dynamic offsets.
+pub(crate) fn find_descriptors(
+    uses: &[pumice_shader::compute::ResourceUse],
+    sets: &[Option<crate::command_buffer::BoundSet>],
+) -> Result<Vec<FoundBuffer>, &'static str> {
     let mut found = Vec::new();
-    for r in program.resources() {
+    for r in uses {
         let Some(Some((set, dynamic))) = sets.get(r.set as usize) else {
             continue;
         };
@@ -412,31 +433,30 @@ fn dispatch(
             }
         }
     }
-    let mut resources = DispatchResources {
+    Ok(found)
+}
+
+/// The shader engine's view of found descriptors: slices of the buffers' memory.
+pub(crate) fn dispatch_resources<'a>(
+    found: &'a [FoundBuffer],
+    push_constants: &[u8],
+) -> Result<pumice_shader::compute::DispatchResources<'a>, &'static str> {
+    let mut resources = pumice_shader::compute::DispatchResources {
         buffers: Vec::with_capacity(found.len()),
         push_constants: push_constants.to_vec(),
     };
-    for (key, buffer, offset, size) in &found {
+    for (key, buffer, offset, size) in found {
         let Some((memory, bound)) = buffer.binding() else {
             return Err(unbound());
         };
         resources.buffers.push((
             *key,
-            BufferSlice {
+            pumice_shader::compute::BufferSlice {
                 memory: &memory.memory,
                 offset: bound + offset,
                 size: *size,
             },
         ));
     }
-    match c::dispatch(program, &resources, base, count, &device.lost) {
-        Ok(()) => Ok(()),
-        Err(c::ExecError::Cancelled) => {
-            device.mark_lost("a compute dispatch was cancelled");
-            Ok(())
-        }
-        Err(c::ExecError::MissingResource { .. }) => {
-            Err("a descriptor the shader uses is not bound or not written")
-        }
-    }
+    Ok(resources)
 }

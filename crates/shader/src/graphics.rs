@@ -84,6 +84,15 @@ impl StageProgram {
         self.program.outputs.iter().map(|(s, _)| *s)
     }
 
+    /// How a location input is interpolated (`Smooth` for anything not recorded).
+    pub fn interpolation(&self, slot: IoSlot) -> crate::ir::Interp {
+        self.program
+            .interpolation
+            .iter()
+            .find(|(s, _)| *s == slot)
+            .map_or(crate::ir::Interp::Smooth, |(_, i)| *i)
+    }
+
     pub fn resources(&self) -> &[ResourceUse] {
         &self.resources
     }

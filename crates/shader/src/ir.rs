@@ -404,6 +404,17 @@ pub enum IoSlot {
     FragDepth,
 }
 
+/// How a fragment input at a location is interpolated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Interp {
+    /// Perspective-correct (the default).
+    Smooth,
+    /// `flat`: the provoking vertex's value.
+    Flat,
+    /// `noperspective`: linear in screen space.
+    NoPerspective,
+}
+
 /// Which way a derivative goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Axis {
@@ -432,6 +443,8 @@ pub struct Program {
     pub inputs: Vec<(IoSlot, Reg)>,
     /// Stage outputs, read after a run.
     pub outputs: Vec<(IoSlot, Reg)>,
+    /// How each location input is interpolated (fragment stage).
+    pub interpolation: Vec<(IoSlot, Interp)>,
     pub slots: Vec<Slot>,
     /// Bytes of per-lane scratch memory.
     pub scratch_size: u32,

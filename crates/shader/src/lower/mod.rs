@@ -22,7 +22,7 @@ use naga::{AddressSpace, Block, Expression, Function, Handle, Statement, TypeInn
 
 use crate::compute::CompileError;
 use crate::ir::{
-    Addr, Builtin, Gather, GroupOp, Inst, IoSlot, Program, Reg, Scan, Slot, Space, Un,
+    Addr, Builtin, Gather, GroupOp, Inst, Interp, IoSlot, Program, Reg, Scan, Slot, Space, Un,
 };
 use types::flat_count;
 
@@ -99,6 +99,7 @@ pub(crate) struct Lowering<'m> {
     builtins: Vec<(Reg, Builtin)>,
     inputs: Vec<(IoSlot, Reg)>,
     outputs: Vec<(IoSlot, Reg)>,
+    interpolation: Vec<(IoSlot, Interp)>,
     pub slots: Vec<(Slot, crate::compute::ResourceKind)>,
     globals: HashMap<Handle<naga::GlobalVariable>, Storage>,
     not_promotable_globals: HashSet<Handle<naga::GlobalVariable>>,
@@ -119,6 +120,7 @@ impl<'m> Lowering<'m> {
             builtins: Vec::new(),
             inputs: Vec::new(),
             outputs: Vec::new(),
+            interpolation: Vec::new(),
             slots: Vec::new(),
             globals: HashMap::new(),
             not_promotable_globals: HashSet::new(),
@@ -186,6 +188,7 @@ impl<'m> Lowering<'m> {
             builtins: self.builtins,
             inputs: self.inputs,
             outputs: self.outputs,
+            interpolation: self.interpolation,
             slots: self.slots.iter().map(|(s, _)| *s).collect(),
             scratch_size: self.scratch_size,
             workgroup_size_bytes: self.workgroup_bytes,
@@ -233,8 +236,22 @@ impl<'m> Lowering<'m> {
                 }
                 Ok(())
             }
-            Some(naga::Binding::Location { location, .. }) => {
-                self.bind_locations(*location, ty, regs, false)
+            Some(naga::Binding::Location {
+                location,
+                interpolation,
+                ..
+            }) => {
+                let interp = match interpolation {
+                    Some(naga::Interpolation::Flat) => Interp::Flat,
+                    Some(naga::Interpolation::Linear) => Interp::NoPerspective,
+                    _ => Interp::Smooth,
+                };
+                let first = self.inputs.len();
+                self.bind_locations(*location, ty, regs, false)?;
+                for (slot, _) in &self.inputs[first..] {
+                    self.interpolation.push((*slot, interp));
+                }
+                Ok(())
             }
         }
     }
