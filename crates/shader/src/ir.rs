@@ -451,3 +451,16 @@ pub struct Program {
     /// Bytes of workgroup memory.
     pub workgroup_size_bytes: u32,
 }
+
+#[cfg(test)]
+mod size {
+    /// The instruction stream stays compact: a cache line holds two instructions.
+    #[test]
+    fn instruction_size() {
+        assert!(
+            std::mem::size_of::<super::Inst>() <= 32,
+            "{}",
+            std::mem::size_of::<super::Inst>()
+        );
+    }
+}

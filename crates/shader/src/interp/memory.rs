@@ -63,6 +63,32 @@ fn whole_batch(s: &BufferSlice, offsets: &[u32; W], exec: super::Mask) -> Option
     (end <= s.size).then(|| s.offset + offsets[0] as u64)
 }
 
+/// Loads one word per lane from word-addressed memory. Shared-memory access patterns are
+/// mostly rows: runs of `ROW` lanes reading consecutive words (`tile[y][x]` with x the fast
+/// invocation index) or one word (`tile[y][k]`). Those are copied or splatted a row at a time;
+/// anything else is gathered lane by lane. Out-of-range words read 0 (robust access).
+fn gather_words(memory: &[u32], offsets: &[u32; W], out: &mut [u32; W]) {
+    const ROW: usize = 16;
+    let len = memory.len();
+    for (row, (offs, dst)) in offsets
+        .chunks_exact(ROW)
+        .zip(out.chunks_exact_mut(ROW))
+        .enumerate()
+    {
+        let first = (offs[0] >> 2) as usize;
+        let _ = row;
+        if first + ROW <= len && (1..ROW).all(|i| offs[i] == offs[0].wrapping_add(4 * i as u32)) {
+            dst.copy_from_slice(&memory[first..first + ROW]);
+        } else if first < len && offs.iter().all(|&o| o == offs[0]) {
+            dst.fill(memory[first]);
+        } else {
+            for (d, &o) in dst.iter_mut().zip(offs) {
+                *d = memory.get((o >> 2) as usize).copied().unwrap_or(0);
+            }
+        }
+    }
+}
+
 pub fn load(
     batch: &mut Batch,
     res: &Resources,
@@ -106,14 +132,7 @@ pub fn load(
                 out[i] = read_bytes(res.push_constants, offsets[i]);
             }
         }
-        Space::Workgroup => {
-            for i in 0..W {
-                out[i] = workgroup
-                    .get((offsets[i] >> 2) as usize)
-                    .copied()
-                    .unwrap_or(0);
-            }
-        }
+        Space::Workgroup => gather_words(workgroup, &offsets, &mut out),
         Space::Scratch => {
             let words = batch.scratch_words;
             for i in 0..W {
