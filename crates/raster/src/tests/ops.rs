@@ -422,3 +422,36 @@ fn same_image_for_one_thread_and_many() {
     assert!(one == many, "1 thread vs 4 threads");
     assert!(one == default, "1 thread vs the default pool");
 }
+
+/// Throughput probe: `cargo test -p pumice-raster --release -- --ignored --nocapture fill_rate`.
+#[test]
+#[ignore]
+fn fill_rate() {
+    let (w, h) = (1920u32, 1080u32);
+    let img = Image::new(w, h, Format::R8G8B8A8_UNORM);
+    let state = RasterState::new(w, h, 4);
+    let mut verts = Vec::new();
+    for (x, y) in [(0.0, 0.0), (1920.0, 0.0), (0.0, 1080.0), (1920.0, 1080.0)] {
+        verts.extend(vtx(&state, x, y, 0.5, 1.0, &[0.2, 0.4, 0.6, 1.0]));
+    }
+    let t = targets(&[&img], None);
+    let start = std::time::Instant::now();
+    let frames = 10;
+    for _ in 0..frames {
+        draw(
+            &t,
+            &state,
+            &verts,
+            8,
+            Topology::TriangleStrip,
+            &VaryingsAsColor::default(),
+        )
+        .unwrap();
+    }
+    let per = start.elapsed().as_secs_f64() / f64::from(frames);
+    println!(
+        "1080p full-screen quad: {:.2} ms/frame, {:.0} Mpixel/s",
+        per * 1e3,
+        f64::from(w * h) / per / 1e6
+    );
+}
