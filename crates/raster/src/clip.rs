@@ -1,0 +1,280 @@
+//! Clipping of triangles in clip space.
+//!
+//! Vulkan's clip volume is −w ≤ x ≤ w, −w ≤ y ≤ w, 0 ≤ z ≤ w. Only the planes whose crossing
+//! changes what is drawn are clipped against for real:
+//!
+//! - **w ≥ ε**, so that the perspective divide is finite and positive;
+//! - **near (z ≥ 0) and far (z ≤ w)**, unless depth clamping is enabled — a triangle crossing
+//!   the near plane must lose the part behind it, not wrap around through infinity;
+//! - **the guard band**: x and y are *not* clipped to the viewport. Pixels outside the viewport
+//!   are simply never visited (the rasterizer intersects each triangle's bounding box with the
+//!   viewport rectangle), so a triangle poking out of the viewport is drawn whole, which is both
+//!   cheaper and exactly watertight. x and y are clipped only when a vertex would land outside
+//!   ±[`GUARD_BAND`] pixels, the range the 8-sub-pixel-bit fixed-point setup is sized for.
+//!
+//! A triangle entirely outside one of the viewport's x/y planes is rejected without clipping.
+//!
+//! Clipping is Sutherland–Hodgman over a flat buffer of vertices (`4 + N` floats each). An edge is
+//! always interpolated *from its inside vertex towards its outside vertex*, so two triangles
+//! sharing an edge compute bit-identical intersection points whichever direction they walk it:
+//! clipped meshes stay watertight. Varyings are interpolated linearly in clip space, which is
+//! what perspective-correct interpolation needs; `NoPerspective` components use the parameter
+//! rescaled to framebuffer space (t′ = t·w_out / w_new) so that they stay linear on screen.
+
+use crate::state::Interpolation;
+
+/// Half-extent of the guard band in framebuffer pixels: vertices are kept within ±2^15, which
+/// covers Vulkan's `viewportBoundsRange` of [−32768, 32767] that we report, and keeps every
+/// edge-function product of the fixed-point setup well inside `i64` (2^24 · 2^24 = 2^48).
+pub const GUARD_BAND: f32 = 32768.0;
+
+/// Smallest `w` kept: clipping against `w ≥ W_EPSILON` keeps `1/w` finite.
+pub const W_EPSILON: f32 = 1.0e-6;
+
+/// A half-space `n · (x, y, z, w) + k ≥ 0` of clip space.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Plane {
+    pub n: [f32; 4],
+    pub k: f32,
+}
+
+impl Plane {
+    pub const fn new(n: [f32; 4], k: f32) -> Plane {
+        Plane { n, k }
+    }
+
+    /// Signed distance (scaled), computed in f64 so that it does not depend on evaluation order.
+    #[inline]
+    fn dist(&self, v: &[f32]) -> f64 {
+        let n = self.n;
+        f64::from(n[0]) * f64::from(v[0])
+            + f64::from(n[1]) * f64::from(v[1])
+            + f64::from(n[2]) * f64::from(v[2])
+            + f64::from(n[3]) * f64::from(v[3])
+            + f64::from(self.k)
+    }
+}
+
+/// The planes of one draw: those clipped against, and those only used to reject triangles.
+#[derive(Clone, Debug)]
+pub(crate) struct ClipPlanes {
+    pub clip: Vec<Plane>,
+    pub reject: Vec<Plane>,
+}
+
+impl ClipPlanes {
+    /// Planes for a viewport mapping clip x/y to `o + h · (x / w)` (`o`, `h` per axis, in
+    /// pixels).
+    pub fn new(origin: [f32; 2], half: [f32; 2], depth_clamp: bool) -> ClipPlanes {
+        let mut clip = vec![Plane::new([0.0, 0.0, 0.0, 1.0], -W_EPSILON)];
+        if !depth_clamp {
+            clip.push(Plane::new([0.0, 0.0, 1.0, 0.0], 0.0));
+            clip.push(Plane::new([0.0, 0.0, -1.0, 1.0], 0.0));
+        }
+        // o + h·x/w ≤ G  ⇔  (G − o)·w − h·x ≥ 0 (for w > 0), and o + h·x/w ≥ −G likewise.
+        for axis in 0..2 {
+            let (o, h) = (origin[axis], half[axis]);
+            let mut n = [0.0; 4];
+            n[axis] = -h;
+            n[3] = GUARD_BAND - o;
+            clip.push(Plane::new(n, 0.0));
+            n[axis] = h;
+            n[3] = GUARD_BAND + o;
+            clip.push(Plane::new(n, 0.0));
+        }
+        let mut reject = Vec::new();
+        for axis in 0..2 {
+            let mut n = [0.0; 4];
+            n[3] = 1.0;
+            n[axis] = 1.0;
+            reject.push(Plane::new(n, 0.0));
+            n[axis] = -1.0;
+            reject.push(Plane::new(n, 0.0));
+        }
+        ClipPlanes { clip, reject }
+    }
+}
+
+/// Reusable buffers of the clipper.
+#[derive(Default)]
+pub(crate) struct Clipper {
+    poly: Vec<f32>,
+    next: Vec<f32>,
+}
+
+impl Clipper {
+    /// Clips the triangle `tri` (three vertices of `stride` floats, laid out one after another)
+    /// against `planes`; returns the resulting convex polygon as a flat buffer of vertices (empty
+    /// when nothing is left). Any non-finite position rejects the triangle.
+    pub fn clip(
+        &mut self,
+        tri: &[f32],
+        stride: usize,
+        planes: &ClipPlanes,
+        interp: &[Interpolation],
+    ) -> &[f32] {
+        self.poly.clear();
+        if stride < 4 || tri.len() < 3 * stride {
+            return &self.poly;
+        }
+        let vertex = |i: usize| &tri[i * stride..(i + 1) * stride];
+        if (0..3).any(|i| vertex(i)[..4].iter().any(|c| !c.is_finite())) {
+            return &self.poly;
+        }
+        for p in &planes.reject {
+            if (0..3).all(|i| p.dist(vertex(i)) < 0.0) {
+                return &self.poly;
+            }
+        }
+        self.poly.extend_from_slice(&tri[..3 * stride]);
+        for p in &planes.clip {
+            let n = self.poly.len() / stride;
+            let mut outside = 0;
+            for i in 0..n {
+                if p.dist(&self.poly[i * stride..(i + 1) * stride]) < 0.0 {
+                    outside += 1;
+                }
+            }
+            if outside == 0 {
+                continue;
+            }
+            if outside == n {
+                self.poly.clear();
+                return &self.poly;
+            }
+            self.next.clear();
+            for i in 0..n {
+                let a = &self.poly[i * stride..(i + 1) * stride];
+                let j = if i + 1 == n { 0 } else { i + 1 };
+                let b = &self.poly[j * stride..(j + 1) * stride];
+                let (da, db) = (p.dist(a), p.dist(b));
+                if da >= 0.0 {
+                    self.next.extend_from_slice(a);
+                }
+                if (da >= 0.0) != (db >= 0.0) {
+                    // Always from the inside vertex towards the outside one.
+                    let (inside, out, din, dout) = if da >= 0.0 {
+                        (a, b, da, db)
+                    } else {
+                        (b, a, db, da)
+                    };
+                    let t = (din / (din - dout)) as f32;
+                    push_lerp(&mut self.next, inside, out, t, interp);
+                }
+            }
+            std::mem::swap(&mut self.poly, &mut self.next);
+            if self.poly.len() < 3 * stride {
+                self.poly.clear();
+                return &self.poly;
+            }
+        }
+        &self.poly
+    }
+}
+
+/// Appends `a + t·(b − a)` (clip-space lerp); `NoPerspective` components use the parameter
+/// rescaled to framebuffer space.
+fn push_lerp(out: &mut Vec<f32>, a: &[f32], b: &[f32], t: f32, interp: &[Interpolation]) {
+    let lerp = |x: f32, y: f32, t: f32| x + t * (y - x);
+    let w = lerp(a[3], b[3], t);
+    let t_screen = {
+        let ts = t * b[3] / w;
+        if ts.is_finite() {
+            ts
+        } else {
+            t
+        }
+    };
+    for c in 0..4 {
+        out.push(lerp(a[c], b[c], t));
+    }
+    for (k, (&x, &y)) in a[4..].iter().zip(&b[4..]).enumerate() {
+        let tk = match interp.get(k) {
+            Some(Interpolation::NoPerspective) => t_screen,
+            _ => t,
+        };
+        out.push(lerp(x, y, tk));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planes() -> ClipPlanes {
+        ClipPlanes::new([50.0, 50.0], [50.0, 50.0], false)
+    }
+
+    #[test]
+    fn inside_triangle_is_unchanged() {
+        let tri = [
+            0.0, 0.0, 0.5, 1.0, 7.0, //
+            0.5, 0.0, 0.5, 1.0, 8.0, //
+            0.0, 0.5, 0.5, 1.0, 9.0,
+        ];
+        let mut c = Clipper::default();
+        let out = c.clip(&tri, 5, &planes(), &[Interpolation::Smooth]);
+        assert_eq!(out, &tri[..]);
+    }
+
+    #[test]
+    fn near_plane_cuts_a_quad() {
+        // One vertex behind the near plane (z < 0): the result is a quadrilateral with z ≥ 0.
+        let tri = [
+            0.0, 0.0, -1.0, 1.0, 0.0, //
+            0.5, 0.0, 1.0, 1.0, 1.0, //
+            0.0, 0.5, 1.0, 1.0, 1.0,
+        ];
+        let mut c = Clipper::default();
+        let out = c
+            .clip(&tri, 5, &planes(), &[Interpolation::Smooth])
+            .to_vec();
+        assert_eq!(out.len(), 4 * 5);
+        for v in out.chunks(5) {
+            assert!(v[2] >= 0.0 && v[2] <= v[3]);
+        }
+        // The new vertices lie halfway along the edges, varying 0.5.
+        assert!(out
+            .chunks(5)
+            .any(|v| v[2] == 0.0 && (v[4] - 0.5).abs() < 1e-6));
+    }
+
+    #[test]
+    fn nan_and_all_outside_are_rejected() {
+        let mut c = Clipper::default();
+        let nan = [
+            f32::NAN,
+            0.0,
+            0.5,
+            1.0,
+            1.0,
+            0.0,
+            0.5,
+            1.0,
+            0.0,
+            1.0,
+            0.5,
+            1.0,
+        ];
+        assert!(c.clip(&nan, 4, &planes(), &[]).is_empty());
+        let behind = [
+            0.0, 0.0, -1.0, 1.0, 1.0, 0.0, -1.0, 1.0, 0.0, 1.0, -2.0, 1.0,
+        ];
+        assert!(c.clip(&behind, 4, &planes(), &[]).is_empty());
+        let right = [2.0, 0.0, 0.5, 1.0, 3.0, 0.0, 0.5, 1.0, 2.0, 1.0, 0.5, 1.0];
+        assert!(c.clip(&right, 4, &planes(), &[]).is_empty());
+    }
+
+    #[test]
+    fn guard_band_keeps_vertices_in_range() {
+        // A vertex at x/w = 10^4 maps to 50 + 50·10^4 pixels, far beyond the guard band.
+        let tri = [0.0, 0.0, 0.5, 1.0, 1.0e4, 0.0, 0.5, 1.0, 0.0, 0.5, 0.5, 1.0];
+        let mut c = Clipper::default();
+        let out = c.clip(&tri, 4, &planes(), &[]).to_vec();
+        assert!(out.len() >= 12);
+        for v in out.chunks(4) {
+            let sx = 50.0 + 50.0 * v[0] / v[3];
+            assert!(sx <= GUARD_BAND * 1.0001, "{sx}");
+        }
+    }
+}

@@ -1,0 +1,547 @@
+//! Per-fragment operations after (or, for depth, possibly before) shading: the depth test and
+//! depth writes, blending, write masks and the colour writes, all on a tile-local copy of the
+//! attachments.
+//!
+//! **Tile buffers.** When a tile starts, the rectangle of every attachment it covers is copied
+//! from device memory into a tile-local buffer *in the attachment's own format* (64×64 RGBA8 is
+//! 16 KiB; with a D32 depth buffer 32 KiB — it stays in L1/L2 while every draw of the pass runs
+//! over the tile), and copied back once at the end, only when something was written. Keeping the
+//! bytes in the attachment format (rather than as f32) makes every draw see exactly the values it
+//! would see in memory: blending reads the quantized result of the previous draw, as Vulkan
+//! requires.
+//!
+//! **Conversions** go through `pumice_texel::pack` (`decode`/`encode`), so every renderable
+//! format works, sRGB included (decoded to linear before blending, encoded after). Per-format
+//! fast paths (RGBA8, D32) are a later optimisation behind the same functions.
+//!
+//! **Rules implemented** (Vulkan specification, "Fragment Operations" and "The Framebuffer"):
+//! - Depth test: `incoming OP stored`, the incoming value clamped to the viewport depth range when
+//!   depth clamping is enabled and quantized to the attachment format first ("the depth value is
+//!   converted to the format of the depth attachment"). Without a depth attachment, or with the
+//!   test disabled, fragments pass and nothing is written ("if depthTestEnable is false … the depth
+//!   write is disabled").
+//! - Blending applies only to float and normalized attachments; for UNORM (and sRGB) attachments
+//!   source colours and the blend constants are clamped to [0, 1], for SNORM to [−1, 1], before
+//!   blending. `Min`/`Max` ignore the factors. Integer attachments take the raw output values.
+//! - The write mask keeps the destination's bits for masked-out components exactly (a bit merge,
+//!   not a decode/encode round trip).
+
+use crate::fragment::{FragmentBatch, FragmentOutput, LANES, MAX_COLOR_ATTACHMENTS};
+use crate::state::{BlendFactor, BlendOp, ColorBlend, DepthState, PixelRect};
+use crate::RasterError;
+use pumice_memory::DeviceMemory;
+use pumice_texel::format::{Channel, Numeric};
+use pumice_texel::{pack, Aspect, Format, NumericClass, Texel};
+
+/// An attachment resolved to the bytes of one mip level and layer.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Target<'a> {
+    pub memory: &'a DeviceMemory,
+    /// Absolute memory offset of texel (0, 0).
+    pub base: u64,
+    pub row_pitch: u64,
+    /// The format of the addressed plane (e.g. `X8_D24_UNORM_PACK32` for a D24S8 depth).
+    pub format: Format,
+    pub bpp: usize,
+    pub extent: [u32; 2],
+}
+
+impl<'a> Target<'a> {
+    pub fn resolve(att: &crate::Attachment<'a>, aspect: Aspect) -> Result<Target<'a>, RasterError> {
+        let img = &att.image;
+        let desc = &img.layout.desc;
+        if desc.samples != 1 {
+            return Err(RasterError::Multisampled);
+        }
+        let sub = img
+            .layout
+            .subresource(aspect, att.mip_level, att.array_layer)
+            .ok_or(RasterError::BadAttachment)?;
+        let format = sub.format;
+        let info = format.info();
+        if info.block_width != 1 || info.block_height != 1 || info.block_bytes > 16 {
+            return Err(RasterError::UnsupportedFormat(format));
+        }
+        // The format must round-trip through the packer (not compressed, not 64-bit).
+        let mut probe = [0u8; 16];
+        if !pack::encode(format, Texel::Float([0.0; 4]), &mut probe) {
+            return Err(RasterError::UnsupportedFormat(format));
+        }
+        let end = img
+            .offset
+            .checked_add(img.layout.size())
+            .ok_or(RasterError::OutOfBounds)?;
+        if end > img.memory.size() {
+            return Err(RasterError::OutOfBounds);
+        }
+        let base = img
+            .offset
+            .checked_add(sub.offset)
+            .ok_or(RasterError::OutOfBounds)?;
+        Ok(Target {
+            memory: img.memory,
+            base,
+            row_pitch: sub.row_pitch,
+            format,
+            bpp: info.block_bytes as usize,
+            extent: [sub.extent[0], sub.extent[1]],
+        })
+    }
+}
+
+/// The colour-output constants of one attachment in one draw.
+#[derive(Clone, Debug)]
+pub(crate) struct ColorOp {
+    pub blend: ColorBlend,
+    /// Blending applies (enabled and a float/normalized format).
+    pub blending: bool,
+    pub class: NumericClass,
+    /// Clamp range of source values and constants before blending (normalized formats).
+    pub clamp: Option<(f32, f32)>,
+    /// Bytes of a texel to replace; `None` when the write mask covers every component.
+    pub byte_mask: Option<[u8; 16]>,
+    /// Nothing is written (empty write mask).
+    pub skip: bool,
+}
+
+impl ColorOp {
+    pub fn new(blend: &ColorBlend, format: Format) -> ColorOp {
+        let class = format.numeric_class();
+        let numeric = format.info().components().first().map(|c| c.numeric);
+        let clamp = match numeric {
+            Some(Numeric::Unorm | Numeric::Srgb) => Some((0.0, 1.0)),
+            Some(Numeric::Snorm) => Some((-1.0, 1.0)),
+            _ => None,
+        };
+        let mut mask = 0u128;
+        let mut present = 0u8;
+        let mut all = true;
+        for c in format.info().components() {
+            let bit = match c.channel {
+                Channel::R => 1,
+                Channel::G => 2,
+                Channel::B => 4,
+                Channel::A => 8,
+                Channel::Depth | Channel::Stencil | Channel::X => 0,
+            };
+            if bit == 0 {
+                continue;
+            }
+            present |= bit;
+            if blend.write_mask & bit != 0 {
+                let field = if c.bits >= 128 {
+                    u128::MAX
+                } else {
+                    ((1u128 << c.bits) - 1) << c.offset
+                };
+                mask |= field;
+            } else {
+                all = false;
+            }
+        }
+        ColorOp {
+            blend: *blend,
+            blending: blend.blend_enable && class == NumericClass::Float,
+            class,
+            clamp,
+            byte_mask: if all { None } else { Some(mask.to_le_bytes()) },
+            skip: present & blend.write_mask == 0,
+        }
+    }
+}
+
+/// The per-fragment constants of one draw.
+#[derive(Clone, Debug)]
+pub(crate) struct DrawOps {
+    pub depth: DepthState,
+    /// Depth clamp range (`depthClampEnable`): [min(n, f), max(n, f)].
+    pub depth_clamp: Option<(f32, f32)>,
+    /// Per colour attachment; `None` where the attachment is absent or not written.
+    pub colors: Vec<Option<ColorOp>>,
+    pub constants: [f32; 4],
+}
+
+/// One attachment's tile-local bytes.
+#[derive(Debug, Default)]
+struct TilePlane {
+    bytes: Vec<u8>,
+    bpp: usize,
+    format: Option<Format>,
+    dirty: bool,
+}
+
+/// The tile-local copies of all attachments for one tile.
+#[derive(Debug, Default)]
+pub(crate) struct TileBuffer {
+    rect: PixelRect,
+    colors: Vec<TilePlane>,
+    depth: TilePlane,
+    has_depth: bool,
+}
+
+fn load_plane(plane: &mut TilePlane, t: &Target, rect: PixelRect) {
+    let w = (rect.x1 - rect.x0) as usize;
+    let h = (rect.y1 - rect.y0) as usize;
+    plane.bpp = t.bpp;
+    plane.format = Some(t.format);
+    plane.dirty = false;
+    plane.bytes.clear();
+    plane.bytes.resize(w * h * t.bpp, 0);
+    let row = w * t.bpp;
+    for (r, chunk) in plane.bytes.chunks_mut(row).enumerate() {
+        let y = rect.y0 as u64 + r as u64;
+        let off = t.base + y * t.row_pitch + rect.x0 as u64 * t.bpp as u64;
+        // Targets were checked to lie inside their memory when the pass was created.
+        let _ = t.memory.read(off, chunk);
+    }
+}
+
+fn store_plane(plane: &TilePlane, t: &Target, rect: PixelRect) {
+    if !plane.dirty {
+        return;
+    }
+    let row = (rect.x1 - rect.x0) as usize * t.bpp;
+    for (r, chunk) in plane.bytes.chunks(row).enumerate() {
+        let y = rect.y0 as u64 + r as u64;
+        let off = t.base + y * t.row_pitch + rect.x0 as u64 * t.bpp as u64;
+        let _ = t.memory.write(off, chunk);
+    }
+}
+
+impl TileBuffer {
+    /// Loads the rectangle `rect` (inside every target) of all attachments.
+    pub fn load(&mut self, colors: &[Option<Target>], depth: Option<&Target>, rect: PixelRect) {
+        self.rect = rect;
+        self.colors.resize_with(colors.len(), TilePlane::default);
+        for (plane, t) in self.colors.iter_mut().zip(colors) {
+            match t {
+                Some(t) => load_plane(plane, t, rect),
+                None => {
+                    plane.format = None;
+                    plane.bytes.clear();
+                    plane.dirty = false;
+                }
+            }
+        }
+        self.has_depth = depth.is_some();
+        if let Some(t) = depth {
+            load_plane(&mut self.depth, t, rect);
+        }
+    }
+
+    /// Writes back what was modified.
+    pub fn store(&self, colors: &[Option<Target>], depth: Option<&Target>) {
+        for (plane, t) in self.colors.iter().zip(colors) {
+            if let Some(t) = t {
+                store_plane(plane, t, self.rect);
+            }
+        }
+        if let Some(t) = depth {
+            if self.has_depth {
+                store_plane(&self.depth, t, self.rect);
+            }
+        }
+    }
+
+    /// Byte offset of pixel (x, y) in a plane of `bpp` bytes per texel, when inside the tile.
+    #[inline]
+    fn index(&self, x: u32, y: u32, bpp: usize) -> Option<usize> {
+        let (x, y) = (x as i64, y as i64);
+        let r = self.rect;
+        if x < r.x0 as i64 || x >= r.x1 as i64 || y < r.y0 as i64 || y >= r.y1 as i64 {
+            return None;
+        }
+        let w = (r.x1 - r.x0) as usize;
+        Some(((y - r.y0 as i64) as usize * w + (x - r.x0 as i64) as usize) * bpp)
+    }
+
+    /// The depth test (and write) of one fragment at depth `z`.
+    #[inline]
+    fn depth_test(&mut self, ops: &DrawOps, x: u32, y: u32, z: f32) -> bool {
+        if !ops.depth.test_enable || !self.has_depth {
+            return true;
+        }
+        let Some(format) = self.depth.format else {
+            return true;
+        };
+        let bpp = self.depth.bpp;
+        let Some(i) = self.index(x, y, bpp) else {
+            return false;
+        };
+        let z = match ops.depth_clamp {
+            Some((lo, hi)) => z.clamp(lo, hi),
+            None => z,
+        };
+        let mut enc = [0u8; 16];
+        if !pack::encode(format, Texel::Float([z, 0.0, 0.0, 1.0]), &mut enc[..bpp]) {
+            return false;
+        }
+        let incoming = depth_value(format, &enc[..bpp]);
+        let stored = depth_value(format, &self.depth.bytes[i..i + bpp]);
+        if !ops.depth.compare_op.test(incoming, stored) {
+            return false;
+        }
+        if ops.depth.write_enable {
+            self.depth.bytes[i..i + bpp].copy_from_slice(&enc[..bpp]);
+            self.depth.dirty = true;
+        }
+        true
+    }
+
+    /// Early depth testing of the lanes in `live`, in lane order; returns the survivors.
+    pub fn early_depth(&mut self, ops: &DrawOps, batch: &FragmentBatch, live: u64) -> u64 {
+        let mut out = live;
+        for lane in 0..batch.lanes() {
+            if live & (1 << lane) != 0
+                && !self.depth_test(ops, batch.x[lane], batch.y[lane], batch.z[lane])
+            {
+                out &= !(1 << lane);
+            }
+        }
+        out
+    }
+
+    /// Late operations on the lanes in `live`, in lane order: the depth test unless it ran
+    /// early, then the colour writes.
+    pub fn late(
+        &mut self,
+        ops: &DrawOps,
+        batch: &FragmentBatch,
+        out: &FragmentOutput,
+        live: u64,
+        depth_done: bool,
+    ) {
+        for lane in 0..batch.lanes().min(LANES) {
+            if live & (1 << lane) == 0 {
+                continue;
+            }
+            let (x, y) = (batch.x[lane], batch.y[lane]);
+            if !depth_done {
+                let z = if out.depth_written {
+                    out.depth[lane]
+                } else {
+                    batch.z[lane]
+                };
+                if !self.depth_test(ops, x, y, z) {
+                    continue;
+                }
+            }
+            for (att, op) in ops.colors.iter().enumerate().take(MAX_COLOR_ATTACHMENTS) {
+                let Some(op) = op else { continue };
+                if op.skip {
+                    continue;
+                }
+                let src = [0, 1, 2, 3].map(|c| out.color[att][c][lane]);
+                let src1 = [0, 1, 2, 3].map(|c| out.color1[c][lane]);
+                self.write_color(att, x, y, op, src, src1, ops.constants);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn write_color(
+        &mut self,
+        att: usize,
+        x: u32,
+        y: u32,
+        op: &ColorOp,
+        src: [u32; 4],
+        src1: [u32; 4],
+        constants: [f32; 4],
+    ) {
+        let Some(plane) = self.colors.get(att) else {
+            return;
+        };
+        let Some(format) = plane.format else { return };
+        let bpp = plane.bpp;
+        let Some(i) = self.index(x, y, bpp) else {
+            return;
+        };
+        let plane = &mut self.colors[att];
+        let dst = &mut plane.bytes[i..i + bpp];
+        let value = match op.class {
+            NumericClass::Uint => Texel::Uint(src),
+            NumericClass::Sint => Texel::Sint(src.map(|v| v as i32)),
+            NumericClass::Float => {
+                let s = src.map(f32::from_bits);
+                if op.blending {
+                    let d = match pack::decode(format, dst) {
+                        Some(t) => match t.to_class(NumericClass::Float) {
+                            Texel::Float(v) => v,
+                            _ => [0.0; 4],
+                        },
+                        None => [0.0; 4],
+                    };
+                    let clamp = |v: [f32; 4]| match op.clamp {
+                        Some((lo, hi)) => v.map(|c| c.clamp(lo, hi)),
+                        None => v,
+                    };
+                    let s1 = src1.map(f32::from_bits);
+                    Texel::Float(blend(&op.blend, clamp(s), clamp(s1), d, clamp(constants)))
+                } else {
+                    Texel::Float(s)
+                }
+            }
+        };
+        let mut enc = [0u8; 16];
+        if !pack::encode(format, value, &mut enc[..bpp]) {
+            return;
+        }
+        match &op.byte_mask {
+            None => dst.copy_from_slice(&enc[..bpp]),
+            Some(m) => {
+                for ((d, e), m) in dst.iter_mut().zip(&enc[..bpp]).zip(m) {
+                    *d = (*d & !m) | (e & m);
+                }
+            }
+        }
+        plane.dirty = true;
+    }
+}
+
+/// The depth stored in `bytes` of a depth format.
+#[inline]
+fn depth_value(format: Format, bytes: &[u8]) -> f32 {
+    match pack::decode(format, bytes) {
+        Some(Texel::Float(v)) => v[0],
+        _ => 0.0,
+    }
+}
+
+/// The factor `f` for component `i` (0–2 colour, 3 alpha).
+#[inline]
+fn factor(
+    f: BlendFactor,
+    i: usize,
+    s: &[f32; 4],
+    s1: &[f32; 4],
+    d: &[f32; 4],
+    c: &[f32; 4],
+) -> f32 {
+    use BlendFactor as F;
+    match f {
+        F::Zero => 0.0,
+        F::One => 1.0,
+        F::SrcColor => s[i],
+        F::OneMinusSrcColor => 1.0 - s[i],
+        F::DstColor => d[i],
+        F::OneMinusDstColor => 1.0 - d[i],
+        F::SrcAlpha => s[3],
+        F::OneMinusSrcAlpha => 1.0 - s[3],
+        F::DstAlpha => d[3],
+        F::OneMinusDstAlpha => 1.0 - d[3],
+        F::ConstantColor => c[i],
+        F::OneMinusConstantColor => 1.0 - c[i],
+        F::ConstantAlpha => c[3],
+        F::OneMinusConstantAlpha => 1.0 - c[3],
+        F::SrcAlphaSaturate => {
+            if i == 3 {
+                1.0
+            } else {
+                s[3].min(1.0 - d[3])
+            }
+        }
+        F::Src1Color => s1[i],
+        F::OneMinusSrc1Color => 1.0 - s1[i],
+        F::Src1Alpha => s1[3],
+        F::OneMinusSrc1Alpha => 1.0 - s1[3],
+    }
+}
+
+#[inline]
+fn apply(op: BlendOp, s: f32, sf: f32, d: f32, df: f32) -> f32 {
+    match op {
+        BlendOp::Add => s * sf + d * df,
+        BlendOp::Subtract => s * sf - d * df,
+        BlendOp::ReverseSubtract => d * df - s * sf,
+        BlendOp::Min => s.min(d),
+        BlendOp::Max => s.max(d),
+    }
+}
+
+/// Blends source `s` (second source `s1`) over destination `d` with constants `c`.
+pub(crate) fn blend(
+    b: &ColorBlend,
+    s: [f32; 4],
+    s1: [f32; 4],
+    d: [f32; 4],
+    c: [f32; 4],
+) -> [f32; 4] {
+    let mut out = [0.0; 4];
+    for (i, o) in out.iter_mut().enumerate() {
+        let (sf, df, op) = if i < 3 {
+            (b.src_color, b.dst_color, b.color_op)
+        } else {
+            (b.src_alpha, b.dst_alpha, b.alpha_op)
+        };
+        let sf = factor(sf, i, &s, &s1, &d, &c);
+        let df = factor(df, i, &s, &s1, &d, &c);
+        *o = apply(op, s[i], sf, d[i], df);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blend_over_and_min_max() {
+        let b = ColorBlend::alpha_over();
+        let r = blend(
+            &b,
+            [1.0, 0.0, 0.0, 0.25],
+            [0.0; 4],
+            [0.0, 0.0, 1.0, 1.0],
+            [0.0; 4],
+        );
+        assert_eq!(r, [0.25, 0.0, 0.75, 0.25 * 0.25 + 0.75]);
+        let m = ColorBlend {
+            color_op: BlendOp::Min,
+            alpha_op: BlendOp::Max,
+            ..ColorBlend::additive()
+        };
+        let r = blend(
+            &m,
+            [0.2, 0.8, 0.5, 0.1],
+            [0.0; 4],
+            [0.5, 0.5, 0.5, 0.9],
+            [0.0; 4],
+        );
+        assert_eq!(r, [0.2, 0.5, 0.5, 0.9]);
+        let sat = ColorBlend {
+            src_color: BlendFactor::SrcAlphaSaturate,
+            src_alpha: BlendFactor::SrcAlphaSaturate,
+            dst_color: BlendFactor::Zero,
+            dst_alpha: BlendFactor::Zero,
+            ..ColorBlend::additive()
+        };
+        let r = blend(
+            &sat,
+            [1.0, 1.0, 1.0, 0.8],
+            [0.0; 4],
+            [0.0, 0.0, 0.0, 0.5],
+            [0.0; 4],
+        );
+        assert_eq!(r, [0.5, 0.5, 0.5, 0.8]);
+    }
+
+    #[test]
+    fn write_mask_bytes() {
+        let b = ColorBlend {
+            write_mask: crate::state::COLOR_R | crate::state::COLOR_A,
+            ..ColorBlend::default()
+        };
+        let op = ColorOp::new(&b, Format::B8G8R8A8_UNORM);
+        assert_eq!(&op.byte_mask.unwrap()[..4], &[0, 0, 0xff, 0xff]);
+        let full = ColorOp::new(&ColorBlend::default(), Format::R8G8B8A8_UNORM);
+        assert!(full.byte_mask.is_none());
+        // R8_UNORM has no green: a mask of R alone is still complete.
+        let r_only = ColorBlend {
+            write_mask: crate::state::COLOR_R,
+            ..ColorBlend::default()
+        };
+        assert!(ColorOp::new(&r_only, Format::R8_UNORM).byte_mask.is_none());
+    }
+}

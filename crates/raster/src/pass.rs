@@ -1,0 +1,340 @@
+//! A render pass instance: draws are assembled, clipped, set up and binned as they are
+//! submitted; [`Pass::flush`] rasterizes every tile in parallel.
+//!
+//! The split matches Vulkan's render pass: the Vulkan layer creates a `Pass` at
+//! `vkCmdBeginRenderPass`/`vkCmdBeginRendering`, calls [`Pass::draw`] per draw with the vertex
+//! shader's outputs and the bound fragment stage, and flushes at the end of the pass (or at
+//! anything that must see the results earlier: a subpass boundary with a dependency, a
+//! `vkCmdClearAttachments` can instead become a draw). Nothing touches the attachments before
+//! `flush`, which is what lets a tile keep its pixels in cache for the whole pass.
+//!
+//! Order: bins receive triangles in submission order and each tile is rasterized by one worker,
+//! so the result is identical for any number of threads.
+
+use crate::bin::TileGrid;
+use crate::clip::{ClipPlanes, Clipper};
+use crate::fragment::{FragmentStage, MAX_COLOR_ATTACHMENTS};
+use crate::output::{ColorOp, DrawOps, Target};
+use crate::setup::{setup_polygon, SetupParams, Triangle};
+use crate::state::{Interpolation, PixelRect, RasterState, Rect, Topology};
+use crate::tile::{DrawRecord, PassData, Worker};
+use crate::transfer::ImageRef;
+use crate::RasterError;
+use pumice_texel::Aspect;
+use rayon::prelude::*;
+
+/// One attachment: a mip level and array layer of an image.
+#[derive(Clone, Copy, Debug)]
+pub struct Attachment<'a> {
+    pub image: ImageRef<'a>,
+    pub mip_level: u32,
+    pub array_layer: u32,
+}
+
+/// The attachments of a pass and the area drawn to.
+#[derive(Clone, Debug)]
+pub struct RenderTargets<'a> {
+    /// Colour attachments by location (`None`: `VK_ATTACHMENT_UNUSED`).
+    pub colors: Vec<Option<Attachment<'a>>>,
+    /// The depth attachment (its depth aspect; stencil is not implemented yet).
+    pub depth: Option<Attachment<'a>>,
+    /// `renderArea`: nothing outside it is read or written.
+    pub render_area: Rect,
+}
+
+/// The vertices of one draw, as the vertex stage left them.
+#[derive(Clone, Copy, Debug)]
+pub struct VertexInput<'v> {
+    /// Vertex `i` is `vertices[i·stride .. i·stride + 4 + N]`: the clip-space position, then the
+    /// `N` varying components of `RasterState::varyings`.
+    pub vertices: &'v [f32],
+    /// Floats per vertex, at least `4 + N`.
+    pub stride: usize,
+    /// Vertex indices (after the index buffer and `vertexOffset`), or `None` for
+    /// `0..vertex count`. Indices past the vertices drop their primitive.
+    pub indices: Option<&'v [u32]>,
+    /// With `indices`, `0xFFFF_FFFF` restarts the strip or fan (`primitiveRestartEnable`).
+    pub primitive_restart: bool,
+    pub topology: Topology,
+}
+
+/// A render pass being recorded.
+pub struct Pass<'a> {
+    colors: Vec<Option<Target<'a>>>,
+    depth: Option<Target<'a>>,
+    area: PixelRect,
+    grid: TileGrid,
+    draws: Vec<DrawRecord<'a>>,
+    tris: Vec<Triangle>,
+    attrs: Vec<f32>,
+    bins: Vec<Vec<u32>>,
+    clipper: Clipper,
+    scratch: Vec<f32>,
+}
+
+impl std::fmt::Debug for Pass<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pass")
+            .field("area", &self.area)
+            .field("draws", &self.draws.len())
+            .field("triangles", &self.tris.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Assembles the primitives of one restart-free run of `n` vertices: calls `f(i, [a, b, c])`
+/// with the index `i` of the primitive in the run and its vertices (positions in the run),
+/// the provoking vertex first.
+fn assemble(topology: Topology, n: usize, mut f: impl FnMut(usize, [usize; 3])) {
+    match topology {
+        Topology::TriangleList => {
+            for i in 0..n / 3 {
+                f(i, [3 * i, 3 * i + 1, 3 * i + 2]);
+            }
+        }
+        // Vulkan: primitive i is (i, i + (1 + i % 2), i + (2 − i % 2)).
+        Topology::TriangleStrip => {
+            for i in 0..n.saturating_sub(2) {
+                let odd = i % 2;
+                f(i, [i, i + 1 + odd, i + 2 - odd]);
+            }
+        }
+        // Vulkan: primitive i is (i + 1, i + 2, 0); its provoking vertex is i + 1.
+        Topology::TriangleFan => {
+            for i in 0..n.saturating_sub(2) {
+                f(i, [i + 1, i + 2, 0]);
+            }
+        }
+    }
+}
+
+impl<'a> Pass<'a> {
+    /// Starts a pass over `targets`. Fails when an attachment is multisampled, of a format the
+    /// rasterizer cannot write, or outside its memory.
+    pub fn new(targets: &RenderTargets<'a>) -> Result<Pass<'a>, RasterError> {
+        if targets.colors.len() > MAX_COLOR_ATTACHMENTS {
+            return Err(RasterError::TooManyAttachments);
+        }
+        let mut area = PixelRect::from_rect(targets.render_area);
+        let mut colors = Vec::with_capacity(targets.colors.len());
+        for att in &targets.colors {
+            let t = match att {
+                Some(a) => {
+                    if !a.image.layout.desc.format.aspects().color {
+                        return Err(RasterError::BadAttachment);
+                    }
+                    Some(Target::resolve(a, Aspect::Color)?)
+                }
+                None => None,
+            };
+            colors.push(t);
+        }
+        let depth = match &targets.depth {
+            Some(a) => Some(Target::resolve(a, Aspect::Depth)?),
+            None => None,
+        };
+        for t in colors.iter().flatten().chain(depth.iter()) {
+            let extent = PixelRect {
+                x0: 0,
+                y0: 0,
+                x1: t.extent[0].min(i32::MAX as u32) as i32,
+                y1: t.extent[1].min(i32::MAX as u32) as i32,
+            };
+            area = area.intersect(extent);
+        }
+        let grid = TileGrid::new(area);
+        Ok(Pass {
+            colors,
+            depth,
+            area,
+            bins: vec![Vec::new(); grid.len()],
+            grid,
+            draws: Vec::new(),
+            tris: Vec::new(),
+            attrs: Vec::new(),
+            clipper: Clipper::default(),
+            scratch: Vec::new(),
+        })
+    }
+
+    /// Records a draw: assembles its primitives, clips, culls, sets up and bins them. The
+    /// attachments are not touched until [`Pass::flush`].
+    pub fn draw(
+        &mut self,
+        state: &RasterState,
+        input: &VertexInput,
+        fragment: &'a dyn FragmentStage,
+    ) -> Result<(), RasterError> {
+        let n = state.varyings.len();
+        let stride = input.stride;
+        if stride < 4 + n {
+            return Err(RasterError::VertexStride);
+        }
+        if self.area.is_empty() {
+            return Ok(());
+        }
+        let draw = u32::try_from(self.draws.len()).map_err(|_| RasterError::TooManyPrimitives)?;
+        let v = &state.viewport;
+        let params = SetupParams::new(
+            v,
+            PixelRect::from_rect(state.scissor),
+            self.area,
+            state.cull_mode,
+            state.front_face,
+        );
+        if params.clip_rect.is_empty() {
+            return Ok(());
+        }
+        let planes = ClipPlanes::new(params.origin, params.half, state.depth_clamp);
+        let ops = self.draw_ops(state);
+        let vertex_count = input.vertices.len() / stride;
+        let interp = &state.varyings;
+        let first_tri = self.tris.len();
+
+        // Runs of vertex indices between restarts.
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        match input.indices {
+            None => runs.push((0, vertex_count)),
+            Some(ix) => {
+                let mut start = 0;
+                for (i, &x) in ix.iter().enumerate() {
+                    if input.primitive_restart && x == u32::MAX {
+                        runs.push((start, i));
+                        start = i + 1;
+                    }
+                }
+                runs.push((start, ix.len()));
+            }
+        }
+        let vstride = 4 + n;
+        let mut primitive_id: u32 = 0;
+        let Pass {
+            clipper,
+            scratch,
+            tris,
+            attrs,
+            ..
+        } = self;
+        for (start, end) in runs {
+            let len = end - start;
+            assemble(input.topology, len, |_, prim| {
+                let id = primitive_id;
+                primitive_id = primitive_id.wrapping_add(1);
+                // Fetch the three vertices, flat components from the provoking vertex.
+                scratch.clear();
+                for &p in &prim {
+                    let vi = match input.indices {
+                        Some(ix) => ix[start + p] as usize,
+                        None => start + p,
+                    };
+                    let Some(vtx) = vi
+                        .checked_mul(stride)
+                        .and_then(|o| input.vertices.get(o..o + vstride))
+                    else {
+                        return;
+                    };
+                    scratch.extend_from_slice(vtx);
+                }
+                for (k, mode) in interp.iter().enumerate() {
+                    if *mode == Interpolation::Flat {
+                        let pv = scratch[4 + k];
+                        scratch[vstride + 4 + k] = pv;
+                        scratch[2 * vstride + 4 + k] = pv;
+                    }
+                }
+                let poly = clipper.clip(scratch, vstride, &planes, interp);
+                setup_polygon(&params, interp, poly, vstride, draw, id, tris, attrs);
+            });
+        }
+        if self.tris.len() == first_tri {
+            return Ok(());
+        }
+        for (i, tri) in self.tris.iter().enumerate().skip(first_tri) {
+            self.grid.bin(tri, i as u32, &mut self.bins);
+        }
+        self.draws.push(DrawRecord {
+            fragment,
+            info: fragment.info(),
+            interp: state.varyings.clone(),
+            ops,
+        });
+        Ok(())
+    }
+
+    fn draw_ops(&self, state: &RasterState) -> DrawOps {
+        let v = &state.viewport;
+        let colors = self
+            .colors
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let t = t.as_ref()?;
+                let blend = state.blend.get(i)?;
+                Some(ColorOp::new(blend, t.format))
+            })
+            .collect();
+        DrawOps {
+            depth: state.depth,
+            depth_clamp: state
+                .depth_clamp
+                .then(|| (v.min_depth.min(v.max_depth), v.min_depth.max(v.max_depth))),
+            colors,
+            constants: state.blend_constants,
+        }
+    }
+
+    /// Rasterizes everything recorded so far, tiles in parallel on the current rayon pool, and
+    /// empties the pass for more draws. Draws still recorded when a pass is dropped are
+    /// discarded.
+    pub fn flush(&mut self) {
+        if !self.tris.is_empty() {
+            let data = PassData {
+                draws: &self.draws,
+                tris: &self.tris,
+                attrs: &self.attrs,
+                colors: &self.colors,
+                depth: self.depth.as_ref(),
+            };
+            let grid = &self.grid;
+            self.bins
+                .par_iter()
+                .enumerate()
+                .filter(|(_, bin)| !bin.is_empty())
+                .for_each_init(Worker::new, |worker, (i, bin)| {
+                    worker.run_tile(&data, grid.tile_rect(i), bin)
+                });
+        }
+        self.draws.clear();
+        self.tris.clear();
+        self.attrs.clear();
+        for bin in &mut self.bins {
+            bin.clear();
+        }
+    }
+}
+
+/// Draws non-indexed `vertices` (`vertex_stride` floats each: position, then the varyings of
+/// `state`) into `targets` and returns when the pixels are written.
+pub fn draw(
+    targets: &RenderTargets,
+    state: &RasterState,
+    vertices: &[f32],
+    vertex_stride: usize,
+    topology: Topology,
+    fragment: &dyn FragmentStage,
+) -> Result<(), RasterError> {
+    let mut pass = Pass::new(targets)?;
+    pass.draw(
+        state,
+        &VertexInput {
+            vertices,
+            stride: vertex_stride,
+            indices: None,
+            primitive_restart: false,
+            topology,
+        },
+        fragment,
+    )?;
+    pass.flush();
+    Ok(())
+}

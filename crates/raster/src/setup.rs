@@ -1,0 +1,444 @@
+//! Triangle setup: viewport transform, snapping, facing and culling, edge functions and the
+//! interpolation planes.
+//!
+//! **Fixed point.** Framebuffer positions are snapped to 1/256 pixel (8 sub-pixel bits, the
+//! `subPixelPrecisionBits` we report; Vulkan requires at least 4). After guard-band clipping a
+//! coordinate is within ±2^15 pixels, i.e. ±2^23 in fixed point, so an edge function
+//! (Δx·Δy products of 2^24·2^24) fits easily in `i64` and is *exact*: coverage never depends on
+//! float rounding, and two triangles sharing an edge agree on every sample.
+//!
+//! **Edges.** Vertices are ordered so that the interior is where all three edge functions are
+//! positive. With y pointing down, that order runs clockwise on screen, and then
+//! - a *top* edge is horizontal with the interior below it (Δy = 0, Δx > 0),
+//! - a *left* edge goes up the screen (Δy < 0).
+//!
+//! A pixel centre exactly on an edge belongs to the triangle only for top and left edges (the
+//! "top-left rule"): the other edges carry a bias of −1, and the test is `E ≥ 0` for all three.
+//!
+//! **Interpolation.** Instead of one plane per varying, setup stores two screen-space barycentric
+//! planes (λ₁, λ₂, relative to a reference pixel near vertex 0 so that f32 keeps its precision),
+//! each vertex's 1/w and depth, vertex 0's varyings and the differences to vertices 1 and 2.
+//! A lane then computes λ, the perspective-correct weights μᵢ = λᵢ/wᵢ / Σλⱼ/wⱼ, and each varying
+//! as v₀ + μ₁·Δ₁ + μ₂·Δ₂ (λ instead of μ for `NoPerspective`; `Flat` components have Δ = 0 and
+//! read v₀, which holds the provoking vertex's value). Depth is linear in screen space.
+
+use crate::clip::GUARD_BAND;
+use crate::state::{CullMode, FrontFace, Interpolation, PixelRect, Viewport};
+
+/// Sub-pixel bits of the fixed-point positions.
+pub const SUBPIXEL_BITS: u32 = 8;
+const ONE: i64 = 1 << SUBPIXEL_BITS;
+const HALF: i64 = ONE / 2;
+
+/// An edge function over pixel indices: `E(px, py) = c + dx·px + dy·py`, evaluated at the
+/// pixel centre, with the fill-rule bias included: the centre is inside when `E ≥ 0`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct Edge {
+    pub c: i64,
+    pub dx: i64,
+    pub dy: i64,
+}
+
+impl Edge {
+    #[inline]
+    pub fn at(&self, px: i32, py: i32) -> i64 {
+        self.c + self.dx * i64::from(px) + self.dy * i64::from(py)
+    }
+
+    /// The largest value over the pixel centres of `[x, x + w) × [y, y + h)`.
+    #[inline]
+    pub fn max_over(&self, x: i32, y: i32, w: i32, h: i32) -> i64 {
+        self.at(x, y) + (self.dx * i64::from(w - 1)).max(0) + (self.dy * i64::from(h - 1)).max(0)
+    }
+
+    /// The smallest value over the pixel centres of `[x, x + w) × [y, y + h)`.
+    #[inline]
+    pub fn min_over(&self, x: i32, y: i32, w: i32, h: i32) -> i64 {
+        self.at(x, y) + (self.dx * i64::from(w - 1)).min(0) + (self.dy * i64::from(h - 1)).min(0)
+    }
+}
+
+/// A set-up triangle, ready to be binned and rasterized.
+#[derive(Clone, Debug)]
+pub(crate) struct Triangle {
+    /// Index of the draw in the pass.
+    pub draw: u32,
+    /// `gl_PrimitiveID`: the index of the primitive in its draw (before clipping).
+    pub primitive_id: u32,
+    pub front_facing: bool,
+    /// Pixels that may be covered: bounding box ∩ viewport ∩ scissor ∩ render area.
+    pub bbox: PixelRect,
+    pub edges: [Edge; 3],
+    /// Reference pixel for the λ planes.
+    pub ref_px: [i32; 2],
+    /// λ₁ and λ₂ as `[d/dx, d/dy, value at the reference pixel's corner]`.
+    pub lambda: [[f32; 3]; 2],
+    /// Offset of this triangle's record in the pass's attribute arena: `[z₀, z₁−z₀, z₂−z₀,
+    /// 1/w₀, 1/w₁, 1/w₂]`, then the `N` varyings of vertex 0, then `N` differences
+    /// v₁ − v₀, then `N` differences v₂ − v₀.
+    pub attrs: u32,
+}
+
+/// Size of a triangle's record in the attribute arena for `n` varying components.
+pub(crate) fn attr_record_len(n: usize) -> usize {
+    6 + 3 * n
+}
+
+/// The per-draw constants of setup.
+#[derive(Clone, Debug)]
+pub(crate) struct SetupParams {
+    /// Framebuffer x = origin[0] + half[0] · x/w, likewise y.
+    pub origin: [f32; 2],
+    pub half: [f32; 2],
+    /// Depth z_f = depth[0] + depth[1] · z/w.
+    pub depth: [f32; 2],
+    /// Viewport ∩ scissor ∩ render area.
+    pub clip_rect: PixelRect,
+    pub cull_mode: CullMode,
+    pub front_face: FrontFace,
+}
+
+impl SetupParams {
+    pub fn new(
+        viewport: &Viewport,
+        scissor: PixelRect,
+        area: PixelRect,
+        cull_mode: CullMode,
+        front_face: FrontFace,
+    ) -> SetupParams {
+        let v = viewport;
+        // Vulkan: o_x = x + w/2, p_x = w; o_y = y + h/2, p_y = h; o_z = minDepth,
+        // p_z = maxDepth − minDepth.
+        let origin = [v.x + v.width / 2.0, v.y + v.height / 2.0];
+        let half = [v.width / 2.0, v.height / 2.0];
+        // Pixels whose centre lies in [lo, hi) on each axis: the clip volume's x/y planes, which
+        // the guard band does not clip against, become this rectangle.
+        let span = |lo: f32, len: f32| -> (i32, i32) {
+            let (a, b) = (f64::from(lo), f64::from(lo) + f64::from(len));
+            let (a, b) = (a.min(b), a.max(b));
+            let to_i = |f: f64| {
+                if f.is_nan() {
+                    0
+                } else {
+                    (f - 0.5).ceil().clamp(-(1 << 30) as f64, (1 << 30) as f64) as i32
+                }
+            };
+            (to_i(a), to_i(b))
+        };
+        let (x0, x1) = span(v.x, v.width);
+        let (y0, y1) = span(v.y, v.height);
+        let vp_rect = PixelRect { x0, y0, x1, y1 };
+        SetupParams {
+            origin,
+            half,
+            depth: [v.min_depth, v.max_depth - v.min_depth],
+            clip_rect: vp_rect.intersect(scissor).intersect(area),
+            cull_mode,
+            front_face,
+        }
+    }
+}
+
+/// Largest number of vertices a clipped triangle can have (3 + one per clipping plane).
+const MAX_POLY: usize = 16;
+
+/// Snaps a framebuffer coordinate to fixed point, clamped just beyond the guard band.
+fn snap(v: f32) -> i64 {
+    let lim = (GUARD_BAND as f64 + 16.0) * ONE as f64;
+    let f = (f64::from(v) * ONE as f64).round();
+    if f.is_nan() {
+        0
+    } else {
+        f.clamp(-lim, lim) as i64
+    }
+}
+
+/// Sets up the convex polygon `poly` (clip-space vertices of `stride` floats, the result of
+/// clipping one primitive) as a fan of triangles appended to `out`, with their attribute records
+/// appended to `attrs`. Culled, degenerate and invisible polygons append nothing.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn setup_polygon(
+    params: &SetupParams,
+    interp: &[Interpolation],
+    poly: &[f32],
+    stride: usize,
+    draw: u32,
+    primitive_id: u32,
+    out: &mut Vec<Triangle>,
+    attrs: &mut Vec<f32>,
+) {
+    let n = interp.len();
+    if stride < 4 + n || params.clip_rect.is_empty() {
+        return;
+    }
+    let count = (poly.len() / stride).min(MAX_POLY);
+    if count < 3 {
+        return;
+    }
+    let mut fx = [0i64; MAX_POLY];
+    let mut fy = [0i64; MAX_POLY];
+    let mut z = [0f32; MAX_POLY];
+    let mut iw = [0f32; MAX_POLY];
+    for i in 0..count {
+        let v = &poly[i * stride..];
+        let inv_w = 1.0 / v[3];
+        if !inv_w.is_finite() || inv_w <= 0.0 {
+            return;
+        }
+        iw[i] = inv_w;
+        fx[i] = snap(params.origin[0] + params.half[0] * (v[0] * inv_w));
+        fy[i] = snap(params.origin[1] + params.half[1] * (v[1] * inv_w));
+        z[i] = params.depth[0] + params.depth[1] * (v[2] * inv_w);
+    }
+    // Twice the shoelace sum S; Vulkan's area is a = −S/2 (y down), positive = counter-clockwise.
+    let cross = |a: usize, b: usize, c: usize| -> i64 {
+        (fx[b] - fx[a]) * (fy[c] - fy[a]) - (fx[c] - fx[a]) * (fy[b] - fy[a])
+    };
+    let total: i64 = (1..count - 1).map(|i| cross(0, i, i + 1)).sum();
+    if total == 0 {
+        return;
+    }
+    let front_facing = match params.front_face {
+        FrontFace::CounterClockwise => total < 0,
+        FrontFace::Clockwise => total > 0,
+    };
+    let culled = match params.cull_mode {
+        CullMode::None => false,
+        CullMode::Front => front_facing,
+        CullMode::Back => !front_facing,
+        CullMode::FrontAndBack => true,
+    };
+    if culled {
+        return;
+    }
+    for i in 1..count - 1 {
+        let area = cross(0, i, i + 1);
+        if area == 0 || (area > 0) != (total > 0) {
+            // Degenerate, or a sliver flipped by snapping: it covers no pixel centre that its
+            // neighbours do not.
+            continue;
+        }
+        // Order the vertices so that the interior is positive.
+        let idx = if area > 0 {
+            [0, i, i + 1]
+        } else {
+            [0, i + 1, i]
+        };
+        if let Some(tri) = setup_triangle(params, &fx, &fy, idx, area.abs(), draw, primitive_id) {
+            let tri = Triangle {
+                front_facing,
+                attrs: attrs.len() as u32,
+                ..tri
+            };
+            let [a, b, c] = idx;
+            attrs.extend_from_slice(&[z[a], z[b] - z[a], z[c] - z[a], iw[a], iw[b], iw[c]]);
+            let (va, vb, vc) = (
+                &poly[a * stride + 4..a * stride + 4 + n],
+                &poly[b * stride + 4..b * stride + 4 + n],
+                &poly[c * stride + 4..c * stride + 4 + n],
+            );
+            attrs.extend_from_slice(va);
+            for (k, mode) in interp.iter().enumerate() {
+                attrs.push(if *mode == Interpolation::Flat {
+                    0.0
+                } else {
+                    vb[k] - va[k]
+                });
+            }
+            for (k, mode) in interp.iter().enumerate() {
+                attrs.push(if *mode == Interpolation::Flat {
+                    0.0
+                } else {
+                    vc[k] - va[k]
+                });
+            }
+            out.push(tri);
+        }
+    }
+}
+
+/// Edge functions, bounding box and λ planes of one triangle with positive doubled area `area`.
+fn setup_triangle(
+    params: &SetupParams,
+    fx: &[i64],
+    fy: &[i64],
+    idx: [usize; 3],
+    area: i64,
+    draw: u32,
+    primitive_id: u32,
+) -> Option<Triangle> {
+    let x = idx.map(|i| fx[i]);
+    let y = idx.map(|i| fy[i]);
+    // Bounding box in pixels: pixel p's centre is ONE·p + HALF.
+    let min_x = x.iter().min().copied()?;
+    let max_x = x.iter().max().copied()?;
+    let min_y = y.iter().min().copied()?;
+    let max_y = y.iter().max().copied()?;
+    let first = |m: i64| (m - HALF).div_euclid(ONE) + i64::from((m - HALF).rem_euclid(ONE) != 0);
+    let last = |m: i64| (m - HALF).div_euclid(ONE);
+    let to_i32 = |v: i64| v.clamp(i32::MIN as i64, i32::MAX as i64) as i32;
+    let bbox = PixelRect {
+        x0: to_i32(first(min_x)),
+        y0: to_i32(first(min_y)),
+        x1: to_i32(last(max_x) + 1),
+        y1: to_i32(last(max_y) + 1),
+    }
+    .intersect(params.clip_rect);
+    if bbox.is_empty() {
+        return None;
+    }
+    let mut edges = [Edge::default(); 3];
+    for (e, edge) in edges.iter_mut().enumerate() {
+        let (a, b) = (e, (e + 1) % 3);
+        let (ex, ey) = (x[b] - x[a], y[b] - y[a]);
+        let top_left = (ey == 0 && ex > 0) || ey < 0;
+        // E(P) = ex·(Py − ay) − ey·(Px − ax), with P = ONE·p + HALF.
+        *edge = Edge {
+            c: ex * (HALF - y[a]) - ey * (HALF - x[a]) - i64::from(!top_left),
+            dx: -ey * ONE,
+            dy: ex * ONE,
+        };
+    }
+    // λ planes in pixel units, relative to the reference pixel's corner.
+    let s = 1.0 / ONE as f64;
+    let (x0, y0) = (x[0] as f64 * s, y[0] as f64 * s);
+    let (x1, y1) = (x[1] as f64 * s, y[1] as f64 * s);
+    let (x2, y2) = (x[2] as f64 * s, y[2] as f64 * s);
+    let a = area as f64 * s * s;
+    let ref_px = [to_i32(x[0].div_euclid(ONE)), to_i32(y[0].div_euclid(ONE))];
+    let (rx, ry) = (f64::from(ref_px[0]), f64::from(ref_px[1]));
+    // λ₁ ∝ the edge v₂→v₀ (zero on it, area at v₁); λ₂ ∝ the edge v₀→v₁.
+    let l1 = [
+        -(y0 - y2) / a,
+        (x0 - x2) / a,
+        ((x0 - x2) * (ry - y2) - (y0 - y2) * (rx - x2)) / a,
+    ];
+    let l2 = [
+        -(y1 - y0) / a,
+        (x1 - x0) / a,
+        ((x1 - x0) * (ry - y0) - (y1 - y0) * (rx - x0)) / a,
+    ];
+    Some(Triangle {
+        draw,
+        primitive_id,
+        front_facing: true,
+        bbox,
+        edges,
+        ref_px,
+        lambda: [l1.map(|v| v as f32), l2.map(|v| v as f32)],
+        attrs: 0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Rect;
+
+    fn params(cull: CullMode) -> SetupParams {
+        let all = PixelRect::from_rect(Rect::new(0, 0, 100, 100));
+        SetupParams::new(
+            &Viewport::full(100, 100),
+            all,
+            all,
+            cull,
+            FrontFace::CounterClockwise,
+        )
+    }
+
+    /// Clip-space vertices (no varyings) for framebuffer positions on a 100×100 viewport.
+    fn tri(p: [[f32; 2]; 3]) -> Vec<f32> {
+        p.iter()
+            .flat_map(|&[x, y]| [x / 50.0 - 1.0, y / 50.0 - 1.0, 0.5, 1.0])
+            .collect()
+    }
+
+    #[test]
+    fn facing_follows_the_specification() {
+        // On screen (y down): (10,10) → (10,50) → (50,10) runs counter-clockwise.
+        let ccw = tri([[10.0, 10.0], [10.0, 50.0], [50.0, 10.0]]);
+        let mut out = Vec::new();
+        let mut attrs = Vec::new();
+        setup_polygon(
+            &params(CullMode::None),
+            &[],
+            &ccw,
+            4,
+            0,
+            0,
+            &mut out,
+            &mut attrs,
+        );
+        assert_eq!(out.len(), 1);
+        assert!(out[0].front_facing);
+        out.clear();
+        setup_polygon(
+            &params(CullMode::Front),
+            &[],
+            &ccw,
+            4,
+            0,
+            0,
+            &mut out,
+            &mut attrs,
+        );
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn lambda_planes_hit_the_vertices() {
+        let t = tri([[10.0, 10.0], [10.0, 50.0], [50.0, 10.0]]);
+        let mut out = Vec::new();
+        let mut attrs = Vec::new();
+        setup_polygon(
+            &params(CullMode::None),
+            &[],
+            &t,
+            4,
+            0,
+            0,
+            &mut out,
+            &mut attrs,
+        );
+        let tri = &out[0];
+        // λ at framebuffer point (px, py).
+        let eval = |l: [f32; 3], px: f32, py: f32| {
+            l[0] * (px - tri.ref_px[0] as f32) + l[1] * (py - tri.ref_px[1] as f32) + l[2]
+        };
+        for (k, l) in tri.lambda.iter().enumerate() {
+            // Vertex 0 is where both λ vanish.
+            assert!(eval(*l, 10.0, 10.0).abs() < 1e-6, "{k}");
+        }
+        let sum = eval(tri.lambda[0], 50.0, 10.0) + eval(tri.lambda[1], 50.0, 10.0);
+        assert!((sum - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn degenerate_and_non_finite_are_dropped() {
+        let mut out = Vec::new();
+        let mut attrs = Vec::new();
+        let line = tri([[10.0, 10.0], [20.0, 20.0], [30.0, 30.0]]);
+        setup_polygon(
+            &params(CullMode::None),
+            &[],
+            &line,
+            4,
+            0,
+            0,
+            &mut out,
+            &mut attrs,
+        );
+        let zero_w = [0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+        setup_polygon(
+            &params(CullMode::None),
+            &[],
+            &zero_w,
+            4,
+            0,
+            0,
+            &mut out,
+            &mut attrs,
+        );
+        assert!(out.is_empty());
+    }
+}

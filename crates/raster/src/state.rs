@@ -1,0 +1,320 @@
+//! The fixed-function state of a draw: what `VkPipeline*StateCreateInfo` (and the dynamic state
+//! commands) say about rasterization, depth and blending, in plain Rust types.
+//!
+//! The Vulkan layer converts its structures into these with one exhaustive `match` per enum; the
+//! variants mirror Vulkan's names so that the conversion is obvious.
+
+/// `VkViewport`. A negative `height` flips y, as Vulkan (1.1, `VK_KHR_maintenance1`) allows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Viewport {
+    pub x: f32,
+    pub y: f32,
+    pub width: f32,
+    pub height: f32,
+    pub min_depth: f32,
+    pub max_depth: f32,
+}
+
+impl Viewport {
+    /// A viewport covering `width`×`height` pixels from the origin, depth range [0, 1].
+    pub fn full(width: u32, height: u32) -> Viewport {
+        Viewport {
+            x: 0.0,
+            y: 0.0,
+            width: width as f32,
+            height: height as f32,
+            min_depth: 0.0,
+            max_depth: 1.0,
+        }
+    }
+}
+
+/// `VkRect2D`: a rectangle of pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rect {
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Rect {
+    pub fn new(x: i32, y: i32, width: u32, height: u32) -> Rect {
+        Rect {
+            x,
+            y,
+            width,
+            height,
+        }
+    }
+}
+
+/// A half-open rectangle of pixels `[x0, x1) × [y0, y1)`; empty when `x0 >= x1` or `y0 >= y1`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct PixelRect {
+    pub x0: i32,
+    pub y0: i32,
+    pub x1: i32,
+    pub y1: i32,
+}
+
+impl PixelRect {
+    pub fn from_rect(r: Rect) -> PixelRect {
+        let end = |o: i32, e: u32| {
+            (i64::from(o) + i64::from(e)).clamp(i32::MIN as i64, i32::MAX as i64) as i32
+        };
+        PixelRect {
+            x0: r.x,
+            y0: r.y,
+            x1: end(r.x, r.width),
+            y1: end(r.y, r.height),
+        }
+    }
+
+    pub fn intersect(self, o: PixelRect) -> PixelRect {
+        PixelRect {
+            x0: self.x0.max(o.x0),
+            y0: self.y0.max(o.y0),
+            x1: self.x1.min(o.x1),
+            y1: self.y1.min(o.y1),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.x0 >= self.x1 || self.y0 >= self.y1
+    }
+
+    pub fn contains(&self, x: i32, y: i32) -> bool {
+        x >= self.x0 && x < self.x1 && y >= self.y0 && y < self.y1
+    }
+}
+
+/// `VkCullModeFlags`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CullMode {
+    None,
+    Front,
+    Back,
+    FrontAndBack,
+}
+
+/// `VkFrontFace`: which sign of the framebuffer-space area (the specification's
+/// a = -½ Σ xᵢ·yᵢ₊₁ − xᵢ₊₁·yᵢ, y pointing down) is front-facing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrontFace {
+    /// Positive area is front-facing.
+    CounterClockwise,
+    /// Negative area is front-facing.
+    Clockwise,
+}
+
+/// The primitive topologies the rasterizer assembles. Points and lines (and the adjacency
+/// topologies, which the Vulkan layer reduces to these after geometry stages) are not rasterized
+/// yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topology {
+    TriangleList,
+    TriangleStrip,
+    TriangleFan,
+}
+
+/// How one varying component is interpolated across a primitive (SPIR-V decorations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interpolation {
+    /// Perspective-correct (no decoration).
+    Smooth,
+    /// `NoPerspective`: linear in framebuffer space.
+    NoPerspective,
+    /// `Flat`: the provoking vertex's value (the first vertex of the primitive).
+    Flat,
+}
+
+/// `VkCompareOp`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompareOp {
+    Never,
+    Less,
+    Equal,
+    LessOrEqual,
+    Greater,
+    NotEqual,
+    GreaterOrEqual,
+    Always,
+}
+
+impl CompareOp {
+    /// `incoming OP stored`, as the depth test reads it ("the fragment passes if its depth
+    /// compares true against the stored depth"). NaN compares false except for `NotEqual`
+    /// (IEEE), `Always` and `Never` as named.
+    #[inline]
+    pub fn test(self, incoming: f32, stored: f32) -> bool {
+        match self {
+            CompareOp::Never => false,
+            CompareOp::Less => incoming < stored,
+            CompareOp::Equal => incoming == stored,
+            CompareOp::LessOrEqual => incoming <= stored,
+            CompareOp::Greater => incoming > stored,
+            CompareOp::NotEqual => incoming != stored,
+            CompareOp::GreaterOrEqual => incoming >= stored,
+            CompareOp::Always => true,
+        }
+    }
+}
+
+/// Depth test state (`VkPipelineDepthStencilStateCreateInfo`, depth part). Stencil and the depth
+/// bounds test are not implemented yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DepthState {
+    pub test_enable: bool,
+    pub write_enable: bool,
+    pub compare_op: CompareOp,
+}
+
+impl Default for DepthState {
+    fn default() -> Self {
+        DepthState {
+            test_enable: false,
+            write_enable: false,
+            compare_op: CompareOp::Always,
+        }
+    }
+}
+
+/// `VkBlendFactor`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlendFactor {
+    Zero,
+    One,
+    SrcColor,
+    OneMinusSrcColor,
+    DstColor,
+    OneMinusDstColor,
+    SrcAlpha,
+    OneMinusSrcAlpha,
+    DstAlpha,
+    OneMinusDstAlpha,
+    ConstantColor,
+    OneMinusConstantColor,
+    ConstantAlpha,
+    OneMinusConstantAlpha,
+    SrcAlphaSaturate,
+    Src1Color,
+    OneMinusSrc1Color,
+    Src1Alpha,
+    OneMinusSrc1Alpha,
+}
+
+/// `VkBlendOp` (the core five; the advanced blend operations are not supported).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlendOp {
+    Add,
+    Subtract,
+    ReverseSubtract,
+    Min,
+    Max,
+}
+
+/// `VkColorComponentFlags` bits.
+pub const COLOR_R: u8 = 1;
+pub const COLOR_G: u8 = 2;
+pub const COLOR_B: u8 = 4;
+pub const COLOR_A: u8 = 8;
+pub const COLOR_ALL: u8 = 15;
+
+/// `VkPipelineColorBlendAttachmentState`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ColorBlend {
+    pub blend_enable: bool,
+    pub src_color: BlendFactor,
+    pub dst_color: BlendFactor,
+    pub color_op: BlendOp,
+    pub src_alpha: BlendFactor,
+    pub dst_alpha: BlendFactor,
+    pub alpha_op: BlendOp,
+    /// `COLOR_R | COLOR_G | COLOR_B | COLOR_A` bits.
+    pub write_mask: u8,
+}
+
+impl Default for ColorBlend {
+    /// Blending disabled, all components written.
+    fn default() -> Self {
+        ColorBlend {
+            blend_enable: false,
+            src_color: BlendFactor::One,
+            dst_color: BlendFactor::Zero,
+            color_op: BlendOp::Add,
+            src_alpha: BlendFactor::One,
+            dst_alpha: BlendFactor::Zero,
+            alpha_op: BlendOp::Add,
+            write_mask: COLOR_ALL,
+        }
+    }
+}
+
+impl ColorBlend {
+    /// Premultiplied-style "over": `src·αs + dst·(1 − αs)` on colour and alpha.
+    pub fn alpha_over() -> ColorBlend {
+        ColorBlend {
+            blend_enable: true,
+            src_color: BlendFactor::SrcAlpha,
+            dst_color: BlendFactor::OneMinusSrcAlpha,
+            color_op: BlendOp::Add,
+            src_alpha: BlendFactor::SrcAlpha,
+            dst_alpha: BlendFactor::OneMinusSrcAlpha,
+            alpha_op: BlendOp::Add,
+            write_mask: COLOR_ALL,
+        }
+    }
+
+    /// `src + dst` on every component.
+    pub fn additive() -> ColorBlend {
+        ColorBlend {
+            blend_enable: true,
+            src_color: BlendFactor::One,
+            dst_color: BlendFactor::One,
+            color_op: BlendOp::Add,
+            src_alpha: BlendFactor::One,
+            dst_alpha: BlendFactor::One,
+            alpha_op: BlendOp::Add,
+            write_mask: COLOR_ALL,
+        }
+    }
+}
+
+/// Everything fixed-function about one draw.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RasterState {
+    pub viewport: Viewport,
+    pub scissor: Rect,
+    pub cull_mode: CullMode,
+    pub front_face: FrontFace,
+    /// `depthClampEnable`: no clipping against the near and far planes; depth is clamped to the
+    /// viewport's depth range before the depth test instead.
+    pub depth_clamp: bool,
+    /// How each varying component (after the 4 position components of a vertex) is
+    /// interpolated; its length is the number of varying components `N`.
+    pub varyings: Vec<Interpolation>,
+    pub depth: DepthState,
+    /// Per colour attachment (by location); attachments beyond the list are not written.
+    pub blend: Vec<ColorBlend>,
+    pub blend_constants: [f32; 4],
+}
+
+impl RasterState {
+    /// A state for a `width`×`height` target: full viewport and scissor, no culling,
+    /// counter-clockwise front faces, no depth test, `varyings` smooth components, blending
+    /// disabled on up to 8 attachments.
+    pub fn new(width: u32, height: u32, varyings: usize) -> RasterState {
+        RasterState {
+            viewport: Viewport::full(width, height),
+            scissor: Rect::new(0, 0, width, height),
+            cull_mode: CullMode::None,
+            front_face: FrontFace::CounterClockwise,
+            depth_clamp: false,
+            varyings: vec![Interpolation::Smooth; varyings],
+            depth: DepthState::default(),
+            blend: vec![ColorBlend::default(); crate::MAX_COLOR_ATTACHMENTS],
+            blend_constants: [0.0; 4],
+        }
+    }
+}

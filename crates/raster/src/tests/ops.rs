@@ -1,0 +1,457 @@
+//! Per-fragment operations, interpolation and determinism.
+
+use super::{targets, vtx, Image, Lcg};
+use crate::{
+    draw, BlendFactor, BlendOp, ColorBlend, CompareOp, DepthState, FragmentBatch, FragmentOutput,
+    FragmentStage, Interpolation, Pass, RasterState, Topology, VaryingsAsColor, VertexInput,
+};
+use pumice_texel::pack::{linear_to_srgb, srgb_to_linear};
+use pumice_texel::{Format, Texel};
+
+fn tri(state: &RasterState, pts: [(f32, f32); 3], z: f32, color: [f32; 4]) -> Vec<f32> {
+    pts.iter()
+        .flat_map(|&(x, y)| vtx(state, x, y, z, 1.0, &color))
+        .collect()
+}
+
+#[test]
+fn depth_less_keeps_the_nearer_triangle_in_any_order() {
+    for depth_format in [
+        Format::D32_SFLOAT,
+        Format::D16_UNORM,
+        Format::X8_D24_UNORM_PACK32,
+        Format::D24_UNORM_S8_UINT,
+    ] {
+        for near_first in [false, true] {
+            let img = Image::new(64, 64, Format::R8G8B8A8_UNORM);
+            let depth = Image::new(64, 64, depth_format);
+            depth.fill(Texel::Float([1.0, 0.0, 0.0, 1.0]));
+            let mut state = RasterState::new(64, 64, 4);
+            state.depth = DepthState {
+                test_enable: true,
+                write_enable: true,
+                compare_op: CompareOp::Less,
+            };
+            let near = tri(
+                &state,
+                [(0.0, 0.0), (60.0, 0.0), (0.0, 60.0)],
+                0.25,
+                [1.0, 0.0, 0.0, 1.0],
+            );
+            let far = tri(
+                &state,
+                [(4.0, 4.0), (64.0, 4.0), (4.0, 64.0)],
+                0.5,
+                [0.0, 1.0, 0.0, 1.0],
+            );
+            let t = targets(&[&img], Some(&depth));
+            let shader = VaryingsAsColor::default();
+            let mut pass = Pass::new(&t).unwrap();
+            let order = if near_first {
+                [&near, &far]
+            } else {
+                [&far, &near]
+            };
+            for v in order {
+                pass.draw(
+                    &state,
+                    &VertexInput {
+                        vertices: v,
+                        stride: 8,
+                        indices: None,
+                        primitive_restart: false,
+                        topology: Topology::TriangleList,
+                    },
+                    &shader,
+                )
+                .unwrap();
+            }
+            pass.flush();
+            // Overlap: red; only the far one: green; neither: clear.
+            assert_eq!(img.raw(10, 10), vec![255, 0, 0, 255], "{depth_format:?}");
+            assert_eq!(img.raw(35, 28), vec![0, 255, 0, 255], "{depth_format:?}");
+            assert_eq!(img.raw(2, 62), vec![0, 0, 0, 0], "{depth_format:?}");
+            let d = depth.get_f(10, 10)[0];
+            assert!((d - 0.25).abs() < 1e-4, "{depth_format:?}: {d}");
+            assert_eq!(depth.get_f(63, 1)[0], 1.0);
+        }
+    }
+}
+
+#[test]
+fn every_compare_op() {
+    // Stored depth 0.5; incoming 0.25, 0.5 and 0.75.
+    let cases = [
+        (CompareOp::Never, [false, false, false]),
+        (CompareOp::Less, [true, false, false]),
+        (CompareOp::Equal, [false, true, false]),
+        (CompareOp::LessOrEqual, [true, true, false]),
+        (CompareOp::Greater, [false, false, true]),
+        (CompareOp::NotEqual, [true, false, true]),
+        (CompareOp::GreaterOrEqual, [false, true, true]),
+        (CompareOp::Always, [true, true, true]),
+    ];
+    for (op, expect) in cases {
+        for (k, z) in [0.25f32, 0.5, 0.75].into_iter().enumerate() {
+            for shader in [
+                VaryingsAsColor::default(),
+                VaryingsAsColor {
+                    discard_negative: true,
+                },
+            ] {
+                let img = Image::new(16, 16, Format::R8G8B8A8_UNORM);
+                let depth = Image::new(16, 16, Format::D16_UNORM);
+                depth.fill(Texel::Float([0.5, 0.0, 0.0, 1.0]));
+                let stored = depth.raw(3, 3);
+                let mut state = RasterState::new(16, 16, 4);
+                state.depth = DepthState {
+                    test_enable: true,
+                    write_enable: false,
+                    compare_op: op,
+                };
+                let v = tri(&state, [(0.0, 0.0), (32.0, 0.0), (0.0, 32.0)], z, [1.0; 4]);
+                let t = targets(&[&img], Some(&depth));
+                draw(&t, &state, &v, 8, Topology::TriangleList, &shader).unwrap();
+                let passed = img.raw(3, 3)[0] == 255;
+                assert_eq!(passed, expect[k], "{op:?} z = {z}");
+                assert_eq!(depth.raw(3, 3), stored, "no depth writes");
+            }
+        }
+    }
+}
+
+#[test]
+fn alpha_blending_is_within_one_of_the_formula() {
+    let dst = [200u8, 100, 50, 255];
+    let src = [0.9f32, 0.3, 0.6, 0.4];
+    for format in [
+        Format::R8G8B8A8_UNORM,
+        Format::B8G8R8A8_UNORM,
+        Format::R8G8B8A8_SRGB,
+    ] {
+        let img = Image::new(16, 16, format);
+        let dst_f = dst.map(|c| f32::from(c) / 255.0);
+        let dst_lin = if format == Format::R8G8B8A8_SRGB {
+            [
+                srgb_to_linear(dst_f[0]),
+                srgb_to_linear(dst_f[1]),
+                srgb_to_linear(dst_f[2]),
+                dst_f[3],
+            ]
+        } else {
+            dst_f
+        };
+        img.fill(Texel::Float(dst_lin));
+        let mut state = RasterState::new(16, 16, 4);
+        state.blend[0] = ColorBlend::alpha_over();
+        let v = tri(&state, [(0.0, 0.0), (32.0, 0.0), (0.0, 32.0)], 0.5, src);
+        draw(
+            &targets(&[&img], None),
+            &state,
+            &v,
+            8,
+            Topology::TriangleList,
+            &VaryingsAsColor::default(),
+        )
+        .unwrap();
+        let got = img.get_f(2, 2);
+        let a = src[3];
+        for c in 0..4 {
+            let s = if c == 3 { src[3] } else { src[c] };
+            let d = if format == Format::R8G8B8A8_SRGB && c < 3 {
+                srgb_to_linear(dst_f[c])
+            } else {
+                dst_f[c]
+            };
+            let mut want = s * a + d * (1.0 - a);
+            let mut have = got[c];
+            if format == Format::R8G8B8A8_SRGB && c < 3 {
+                want = linear_to_srgb(want);
+                have = linear_to_srgb(have);
+            }
+            let (want8, have8) = ((want * 255.0).round(), (have * 255.0).round());
+            assert!(
+                (want8 - have8).abs() <= 1.0,
+                "{format:?} channel {c}: {have8} vs {want8}"
+            );
+        }
+        if format == Format::B8G8R8A8_UNORM {
+            // Memory order B, G, R, A.
+            let raw = img.raw(2, 2);
+            let r = ((0.9 * 0.4 + (200.0 / 255.0) * 0.6) * 255.0f32).round() as i32;
+            assert!((i32::from(raw[2]) - r).abs() <= 1, "{raw:?}");
+        }
+    }
+}
+
+#[test]
+fn factors_ops_and_write_mask_on_float_target() {
+    let img = Image::new(8, 8, Format::R32G32B32A32_SFLOAT);
+    img.fill(Texel::Float([0.5, 0.25, 2.0, 0.5]));
+    let mut state = RasterState::new(8, 8, 4);
+    state.blend[0] = ColorBlend {
+        blend_enable: true,
+        src_color: BlendFactor::DstColor,
+        dst_color: BlendFactor::ConstantColor,
+        color_op: BlendOp::ReverseSubtract,
+        src_alpha: BlendFactor::One,
+        dst_alpha: BlendFactor::One,
+        alpha_op: BlendOp::Max,
+        write_mask: crate::state::COLOR_R | crate::state::COLOR_B | crate::state::COLOR_A,
+    };
+    state.blend_constants = [2.0, 2.0, 2.0, 2.0];
+    let v = tri(
+        &state,
+        [(0.0, 0.0), (16.0, 0.0), (0.0, 16.0)],
+        0.5,
+        [4.0, 1.0, 3.0, 0.25],
+    );
+    draw(
+        &targets(&[&img], None),
+        &state,
+        &v,
+        8,
+        Topology::TriangleList,
+        &VaryingsAsColor::default(),
+    )
+    .unwrap();
+    // R: d·2 − s·d = 1 − 2 = −1; G masked: 0.25; B: 4 − 6 = −2; A: max(0.25, 0.5).
+    assert_eq!(img.get_f(1, 1), [-1.0, 0.25, -2.0, 0.5]);
+}
+
+/// Writes u, read from a varying, at a vertex order that tests flat shading.
+struct PrimitiveIdAsColor;
+
+impl FragmentStage for PrimitiveIdAsColor {
+    fn shade(&self, batch: &FragmentBatch, out: &mut FragmentOutput) {
+        for lane in 0..batch.lanes() {
+            out.set_f32(0, 0, lane, batch.primitive_id[lane] as f32);
+            out.set_f32(0, 1, lane, batch.varyings[0][lane]);
+            out.set_f32(
+                0,
+                2,
+                lane,
+                if batch.front_facing >> lane & 1 == 1 {
+                    1.0
+                } else {
+                    0.0
+                },
+            );
+            out.set_f32(0, 3, lane, batch.inv_w[lane]);
+        }
+    }
+}
+
+#[test]
+fn flat_shading_uses_the_provoking_vertex() {
+    // A strip and a fan of four triangles; vertex i carries the flat value i. Vulkan's first-vertex
+    // convention: strip primitive i takes vertex i, fan primitive i takes vertex i + 1.
+    let (w, h) = (128u32, 32u32);
+    for topology in [Topology::TriangleStrip, Topology::TriangleFan] {
+        let img = Image::new(w, h, Format::R32G32B32A32_SFLOAT);
+        let mut state = RasterState::new(w, h, 1);
+        state.varyings = vec![Interpolation::Flat];
+        let pts: Vec<(f32, f32)> = match topology {
+            Topology::TriangleStrip => (0..6)
+                .map(|i| {
+                    (
+                        4.0 + 24.0 * (i / 2) as f32,
+                        if i % 2 == 0 { 2.0 } else { 30.0 },
+                    )
+                })
+                .collect(),
+            _ => {
+                let mut p = vec![(64.0, 31.0)];
+                p.extend((0..5).map(|i| (4.0 + 30.0 * i as f32, 1.0)));
+                p
+            }
+        };
+        let verts: Vec<f32> = pts
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &(x, y))| vtx(&state, x, y, 0.5, 1.0, &[i as f32]))
+            .collect();
+        draw(
+            &targets(&[&img], None),
+            &state,
+            &verts,
+            5,
+            topology,
+            &PrimitiveIdAsColor,
+        )
+        .unwrap();
+        let mut seen = 0;
+        for y in 0..h {
+            for x in 0..w {
+                let p = img.get_f(x, y);
+                if p[3] == 0.0 {
+                    continue;
+                }
+                seen += 1;
+                let prim = p[0];
+                let provoking = match topology {
+                    Topology::TriangleStrip => prim,
+                    _ => prim + 1.0,
+                };
+                assert_eq!(p[1], provoking, "{topology:?} ({x}, {y})");
+            }
+        }
+        assert!(seen > 1000);
+    }
+}
+
+#[test]
+fn perspective_correct_interpolation_on_a_tilted_quad() {
+    // A quad whose right side is 4× farther (w = 4) than its left side (w = 1); u runs 0 → 1
+    // left to right. At a pixel centre with screen parameter s along x, the exact value is
+    // u = (s / 4) / ((1 − s) + s / 4).
+    let (w, h) = (128u32, 128u32);
+    let img = Image::new(w, h, Format::R32G32B32A32_SFLOAT);
+    let mut state = RasterState::new(w, h, 4);
+    state.varyings = vec![
+        Interpolation::Smooth,
+        Interpolation::NoPerspective,
+        Interpolation::Smooth,
+        Interpolation::Smooth,
+    ];
+    let (x0, x1) = (10.0f32, 118.0f32);
+    let corner = |x: f32, y: f32, cw: f32, u: f32| vtx(&state, x, y, 0.5, cw, &[u, u, 0.0, 1.0]);
+    let mut verts = Vec::new();
+    for (x, y, cw, u) in [
+        (x0, 10.0, 1.0, 0.0),
+        (x1, 10.0, 4.0, 1.0),
+        (x0, 118.0, 1.0, 0.0),
+        (x1, 118.0, 4.0, 1.0),
+    ] {
+        verts.extend(corner(x, y, cw, u));
+    }
+    draw(
+        &targets(&[&img], None),
+        &state,
+        &verts,
+        8,
+        Topology::TriangleStrip,
+        &VaryingsAsColor::default(),
+    )
+    .unwrap();
+    let mut checked = 0;
+    for y in 11..117 {
+        for x in 11..117 {
+            let p = img.get_f(x, y);
+            let s = (x as f64 + 0.5 - f64::from(x0)) / f64::from(x1 - x0);
+            let u = (s / 4.0) / ((1.0 - s) + s / 4.0);
+            assert!(
+                (f64::from(p[0]) - u).abs() < 1e-4,
+                "({x}, {y}): {} vs {u}",
+                p[0]
+            );
+            assert!(
+                (f64::from(p[1]) - s).abs() < 1e-4,
+                "noperspective ({x}, {y}): {} vs {s}",
+                p[1]
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 10_000);
+}
+
+#[test]
+fn same_image_for_one_thread_and_many() {
+    let render = || {
+        let (w, h) = (300u32, 200u32);
+        let img = Image::new(w, h, Format::R8G8B8A8_UNORM);
+        let depth = Image::new(w, h, Format::D32_SFLOAT);
+        depth.fill(Texel::Float([1.0, 0.0, 0.0, 1.0]));
+        let mut state = RasterState::new(w, h, 4);
+        state.depth = DepthState {
+            test_enable: true,
+            write_enable: true,
+            compare_op: CompareOp::LessOrEqual,
+        };
+        state.blend[0] = ColorBlend::alpha_over();
+        let mut rng = Lcg(42);
+        let mut verts = Vec::new();
+        for _ in 0..3000 {
+            let (cx, cy) = (rng.range(-20.0, 320.0), rng.range(-20.0, 220.0));
+            let r = rng.range(1.0, 40.0);
+            let z = rng.next_f();
+            let color = [
+                rng.next_f(),
+                rng.next_f(),
+                rng.next_f(),
+                rng.range(0.2, 0.9),
+            ];
+            for _ in 0..3 {
+                let (x, y) = (cx + rng.range(-r, r), cy + rng.range(-r, r));
+                verts.extend(vtx(&state, x, y, z, rng.range(0.5, 2.0), &color));
+            }
+        }
+        let t = targets(&[&img], Some(&depth));
+        let mut pass = Pass::new(&t).unwrap();
+        let shader = VaryingsAsColor::default();
+        for chunk in verts.chunks(8 * 3 * 500) {
+            pass.draw(
+                &state,
+                &VertexInput {
+                    vertices: chunk,
+                    stride: 8,
+                    indices: None,
+                    primitive_restart: false,
+                    topology: Topology::TriangleList,
+                },
+                &shader,
+            )
+            .unwrap();
+        }
+        pass.flush();
+        (img.bytes(), depth.bytes())
+    };
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(render);
+    let many = rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .unwrap()
+        .install(render);
+    let default = render();
+    assert!(one.0.iter().any(|&b| b != 0));
+    assert!(one == many, "1 thread vs 4 threads");
+    assert!(one == default, "1 thread vs the default pool");
+}
+
+/// Throughput probe: `cargo test -p pumice-raster --release -- --ignored --nocapture fill_rate`.
+#[test]
+#[ignore]
+fn fill_rate() {
+    let (w, h) = (1920u32, 1080u32);
+    let img = Image::new(w, h, Format::R8G8B8A8_UNORM);
+    let state = RasterState::new(w, h, 4);
+    let mut verts = Vec::new();
+    for (x, y) in [(0.0, 0.0), (1920.0, 0.0), (0.0, 1080.0), (1920.0, 1080.0)] {
+        verts.extend(vtx(&state, x, y, 0.5, 1.0, &[0.2, 0.4, 0.6, 1.0]));
+    }
+    let t = targets(&[&img], None);
+    let start = std::time::Instant::now();
+    let frames = 10;
+    for _ in 0..frames {
+        draw(
+            &t,
+            &state,
+            &verts,
+            8,
+            Topology::TriangleStrip,
+            &VaryingsAsColor::default(),
+        )
+        .unwrap();
+    }
+    let per = start.elapsed().as_secs_f64() / f64::from(frames);
+    println!(
+        "1080p full-screen quad: {:.2} ms/frame, {:.0} Mpixel/s",
+        per * 1e3,
+        f64::from(w * h) / per / 1e6
+    );
+}
