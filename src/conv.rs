@@ -97,3 +97,85 @@ pub fn filter(f: vk::Filter) -> Option<t::Filter> {
         _ => None,
     }
 }
+
+use pumice_raster as r;
+
+pub fn compare_op(op: vk::CompareOp) -> Option<r::CompareOp> {
+    Some(match op {
+        vk::CompareOp::NEVER => r::CompareOp::Never,
+        vk::CompareOp::LESS => r::CompareOp::Less,
+        vk::CompareOp::EQUAL => r::CompareOp::Equal,
+        vk::CompareOp::LESS_OR_EQUAL => r::CompareOp::LessOrEqual,
+        vk::CompareOp::GREATER => r::CompareOp::Greater,
+        vk::CompareOp::NOT_EQUAL => r::CompareOp::NotEqual,
+        vk::CompareOp::GREATER_OR_EQUAL => r::CompareOp::GreaterOrEqual,
+        vk::CompareOp::ALWAYS => r::CompareOp::Always,
+        _ => return None,
+    })
+}
+
+pub fn blend_factor(f: vk::BlendFactor) -> Option<r::BlendFactor> {
+    use r::BlendFactor as B;
+    Some(match f {
+        vk::BlendFactor::ZERO => B::Zero,
+        vk::BlendFactor::ONE => B::One,
+        vk::BlendFactor::SRC_COLOR => B::SrcColor,
+        vk::BlendFactor::ONE_MINUS_SRC_COLOR => B::OneMinusSrcColor,
+        vk::BlendFactor::DST_COLOR => B::DstColor,
+        vk::BlendFactor::ONE_MINUS_DST_COLOR => B::OneMinusDstColor,
+        vk::BlendFactor::SRC_ALPHA => B::SrcAlpha,
+        vk::BlendFactor::ONE_MINUS_SRC_ALPHA => B::OneMinusSrcAlpha,
+        vk::BlendFactor::DST_ALPHA => B::DstAlpha,
+        vk::BlendFactor::ONE_MINUS_DST_ALPHA => B::OneMinusDstAlpha,
+        vk::BlendFactor::CONSTANT_COLOR => B::ConstantColor,
+        vk::BlendFactor::ONE_MINUS_CONSTANT_COLOR => B::OneMinusConstantColor,
+        vk::BlendFactor::CONSTANT_ALPHA => B::ConstantAlpha,
+        vk::BlendFactor::ONE_MINUS_CONSTANT_ALPHA => B::OneMinusConstantAlpha,
+        vk::BlendFactor::SRC_ALPHA_SATURATE => B::SrcAlphaSaturate,
+        vk::BlendFactor::SRC1_COLOR => B::Src1Color,
+        vk::BlendFactor::ONE_MINUS_SRC1_COLOR => B::OneMinusSrc1Color,
+        vk::BlendFactor::SRC1_ALPHA => B::Src1Alpha,
+        vk::BlendFactor::ONE_MINUS_SRC1_ALPHA => B::OneMinusSrc1Alpha,
+        _ => return None,
+    })
+}
+
+pub fn blend_op(op: vk::BlendOp) -> Option<r::BlendOp> {
+    Some(match op {
+        vk::BlendOp::ADD => r::BlendOp::Add,
+        vk::BlendOp::SUBTRACT => r::BlendOp::Subtract,
+        vk::BlendOp::REVERSE_SUBTRACT => r::BlendOp::ReverseSubtract,
+        vk::BlendOp::MIN => r::BlendOp::Min,
+        vk::BlendOp::MAX => r::BlendOp::Max,
+        _ => return None,
+    })
+}
+
+pub fn cull_mode(c: vk::CullModeFlags) -> r::CullMode {
+    match (
+        c.contains(vk::CullModeFlags::FRONT),
+        c.contains(vk::CullModeFlags::BACK),
+    ) {
+        (false, false) => r::CullMode::None,
+        (true, false) => r::CullMode::Front,
+        (false, true) => r::CullMode::Back,
+        (true, true) => r::CullMode::FrontAndBack,
+    }
+}
+
+pub fn front_face(f: vk::FrontFace) -> r::FrontFace {
+    if f == vk::FrontFace::CLOCKWISE {
+        r::FrontFace::Clockwise
+    } else {
+        r::FrontFace::CounterClockwise
+    }
+}
+
+pub fn topology(t: vk::PrimitiveTopology) -> Option<r::Topology> {
+    Some(match t {
+        vk::PrimitiveTopology::TRIANGLE_LIST => r::Topology::TriangleList,
+        vk::PrimitiveTopology::TRIANGLE_STRIP => r::Topology::TriangleStrip,
+        vk::PrimitiveTopology::TRIANGLE_FAN => r::Topology::TriangleFan,
+        _ => return None,
+    })
+}

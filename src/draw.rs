@@ -284,6 +284,237 @@ pub fn shade_vertices(
     })
 }
 
+/// Where a fragment program input comes from.
+#[derive(Clone, Copy, Debug)]
+enum FragInput {
+    Varying(usize),
+    FragCoord(u8),
+    FrontFacing,
+    PrimitiveId,
+    Zero,
+}
+
+/// Where a fragment program output goes.
+#[derive(Clone, Copy, Debug)]
+enum FragOutput {
+    Color { attachment: usize, component: usize },
+    Depth,
+    Ignored,
+}
+
+/// The fragment program as the rasterizer's `FragmentStage`.
+struct ShaderFragment<'a> {
+    program: Option<&'a StageProgram>,
+    resources: &'a DispatchResources<'a>,
+    inputs: Vec<FragInput>,
+    outputs: Vec<FragOutput>,
+    cancel: &'a AtomicBool,
+    failed: AtomicBool,
+}
+
+impl<'a> ShaderFragment<'a> {
+    fn new(
+        program: Option<&'a StageProgram>,
+        resources: &'a DispatchResources<'a>,
+        varyings: &[IoSlot],
+        cancel: &'a AtomicBool,
+    ) -> ShaderFragment<'a> {
+        let (inputs, outputs) = match program {
+            Some(p) => (
+                p.inputs()
+                    .map(|s| match s {
+                        IoSlot::Location { .. } => varyings
+                            .iter()
+                            .position(|v| *v == s)
+                            .map_or(FragInput::Zero, FragInput::Varying),
+                        IoSlot::Position(c) => FragInput::FragCoord(c),
+                        IoSlot::FrontFacing => FragInput::FrontFacing,
+                        IoSlot::PrimitiveIndex => FragInput::PrimitiveId,
+                        _ => FragInput::Zero,
+                    })
+                    .collect(),
+                p.outputs()
+                    .map(|s| match s {
+                        IoSlot::Location {
+                            location,
+                            component,
+                        } if (location as usize) < pumice_raster::MAX_COLOR_ATTACHMENTS => {
+                            FragOutput::Color {
+                                attachment: location as usize,
+                                component: component as usize,
+                            }
+                        }
+                        IoSlot::FragDepth => FragOutput::Depth,
+                        _ => FragOutput::Ignored,
+                    })
+                    .collect(),
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
+        ShaderFragment {
+            program,
+            resources,
+            inputs,
+            outputs,
+            cancel,
+            failed: AtomicBool::new(false),
+        }
+    }
+}
+
+impl pumice_raster::FragmentStage for ShaderFragment<'_> {
+    fn shade(&self, batch: &pumice_raster::FragmentBatch, out: &mut pumice_raster::FragmentOutput) {
+        let Some(program) = self.program else { return };
+        let Ok(mut runner) = StageRunner::new(program, self.resources) else {
+            self.failed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            return;
+        };
+        let inputs: Vec<[u32; W]> = self
+            .inputs
+            .iter()
+            .map(|i| match *i {
+                FragInput::Varying(v) => batch
+                    .varyings
+                    .get(v)
+                    .map_or([0; W], |a| a.map(f32::to_bits)),
+                FragInput::FragCoord(0) => batch.x.map(|x| (x as f32 + 0.5).to_bits()),
+                FragInput::FragCoord(1) => batch.y.map(|y| (y as f32 + 0.5).to_bits()),
+                FragInput::FragCoord(2) => batch.z.map(f32::to_bits),
+                FragInput::FragCoord(_) => batch.inv_w.map(f32::to_bits),
+                FragInput::FrontFacing => {
+                    std::array::from_fn(|l| ((batch.front_facing >> l) & 1) as u32)
+                }
+                FragInput::PrimitiveId => batch.primitive_id,
+                FragInput::Zero => [0; W],
+            })
+            .collect();
+        let active = if batch.quads >= W / 4 {
+            u64::MAX
+        } else {
+            (1u64 << (4 * batch.quads)) - 1
+        };
+        let helpers = active & !batch.coverage;
+        let mut outputs = vec![[0u32; W]; self.outputs.len()];
+        match runner.run(active, helpers, &inputs, &mut outputs, self.cancel) {
+            Ok(killed) => out.discard = killed,
+            Err(_) => {
+                self.failed
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                out.discard = u64::MAX;
+                return;
+            }
+        }
+        for (o, values) in self.outputs.iter().zip(&outputs) {
+            match *o {
+                FragOutput::Color {
+                    attachment,
+                    component,
+                } => {
+                    if let Some(c) = out
+                        .color
+                        .get_mut(attachment)
+                        .and_then(|a| a.get_mut(component))
+                    {
+                        *c = *values;
+                    }
+                }
+                FragOutput::Depth => {
+                    out.depth = values.map(f32::from_bits);
+                    out.depth_written = true;
+                }
+                FragOutput::Ignored => {}
+            }
+        }
+    }
+
+    fn info(&self) -> pumice_raster::FragmentInfo {
+        let writes_depth = self.outputs.iter().any(|o| matches!(o, FragOutput::Depth));
+        pumice_raster::FragmentInfo {
+            // Conservative: the program may discard (late depth testing is always correct).
+            may_discard: self.program.is_some(),
+            writes_depth,
+            early_fragment_tests: self.program.is_some_and(|p| p.early_fragment_tests),
+        }
+    }
+}
+
+fn attachment(view: &ImageView) -> Option<pumice_raster::Attachment<'_>> {
+    Some(pumice_raster::Attachment {
+        image: view.image.as_ref()?,
+        mip_level: view.range.base_mip_level,
+        array_layer: view.range.base_array_layer,
+    })
+}
+
+/// The rasterizer's state for a draw: the pipeline's, with dynamic state applied.
+fn raster_state(
+    draw: &DrawCommand,
+    g: &GraphicsPipeline,
+    fragment: Option<&StageProgram>,
+    varyings: &[IoSlot],
+) -> Result<pumice_raster::RasterState, &'static str> {
+    use crate::conv;
+    let s = &g.state;
+    let d = &draw.dynamic;
+    let vp = d
+        .viewport
+        .or_else(|| s.viewports.first().copied())
+        .ok_or("no viewport")?;
+    let sc = d
+        .scissor
+        .or_else(|| s.scissors.first().copied())
+        .ok_or("no scissor")?;
+    let mut blend = Vec::new();
+    for b in &s.blend {
+        blend.push(pumice_raster::ColorBlend {
+            blend_enable: b.enable,
+            src_color: conv::blend_factor(b.src_color).ok_or("blend factor")?,
+            dst_color: conv::blend_factor(b.dst_color).ok_or("blend factor")?,
+            color_op: conv::blend_op(b.color_op).ok_or("blend op")?,
+            src_alpha: conv::blend_factor(b.src_alpha).ok_or("blend factor")?,
+            dst_alpha: conv::blend_factor(b.dst_alpha).ok_or("blend factor")?,
+            alpha_op: conv::blend_op(b.alpha_op).ok_or("blend op")?,
+            write_mask: b.write_mask.as_raw() as u8,
+        });
+    }
+    let interpolation = |slot: &IoSlot| match fragment.map(|f| f.interpolation(*slot)) {
+        Some(pumice_shader::ir::Interp::Flat) => pumice_raster::Interpolation::Flat,
+        Some(pumice_shader::ir::Interp::NoPerspective) => {
+            pumice_raster::Interpolation::NoPerspective
+        }
+        _ => pumice_raster::Interpolation::Smooth,
+    };
+    Ok(pumice_raster::RasterState {
+        viewport: pumice_raster::Viewport {
+            x: vp.x,
+            y: vp.y,
+            width: vp.width,
+            height: vp.height,
+            min_depth: vp.min_depth,
+            max_depth: vp.max_depth,
+        },
+        scissor: pumice_raster::Rect::new(
+            sc.offset.x,
+            sc.offset.y,
+            sc.extent.width,
+            sc.extent.height,
+        ),
+        cull_mode: conv::cull_mode(d.cull_mode.unwrap_or(s.cull_mode)),
+        front_face: conv::front_face(d.front_face.unwrap_or(s.front_face)),
+        depth_clamp: s.depth_clamp,
+        varyings: varyings.iter().map(interpolation).collect(),
+        depth: pumice_raster::DepthState {
+            test_enable: d.depth_test.unwrap_or(s.depth_test),
+            write_enable: d.depth_write.unwrap_or(s.depth_write),
+            compare_op: conv::compare_op(d.depth_compare.unwrap_or(s.depth_compare))
+                .ok_or("compare op")?,
+        },
+        blend,
+        blend_constants: d.blend_constants.unwrap_or(s.blend_constants),
+    })
+}
+
 pub fn draw(draw: &DrawCommand, device: &DeviceShared) -> Result<(), &'static str> {
     let g = draw.pipeline.graphics().ok_or("not a graphics pipeline")?;
     let restart = draw
@@ -306,8 +537,39 @@ pub fn draw(draw: &DrawCommand, device: &DeviceShared) -> Result<(), &'static st
                 continue;
             }
             let shaded = shade_vertices(draw, g, &res, &run, instance, &device.lost)?;
-            let _ = &shaded;
-            return Err("the rasterizer is not connected yet");
+            let state = raster_state(draw, g, g.fragment.as_ref(), &shaded.varyings)?;
+            let topology = crate::conv::topology(draw.dynamic.topology.unwrap_or(g.state.topology))
+                .ok_or("topology")?;
+            let targets = pumice_raster::RenderTargets {
+                colors: draw
+                    .targets
+                    .color
+                    .iter()
+                    .map(|c| c.as_ref().and_then(|v| attachment(v)))
+                    .collect(),
+                depth: draw.targets.depth.as_ref().and_then(|v| attachment(v)),
+                render_area: pumice_raster::Rect::new(
+                    draw.targets.area.offset.x,
+                    draw.targets.area.offset.y,
+                    draw.targets.area.extent.width,
+                    draw.targets.area.extent.height,
+                ),
+            };
+            let fragment =
+                ShaderFragment::new(g.fragment.as_ref(), &res, &shaded.varyings, &device.lost);
+            pumice_raster::draw(
+                &targets,
+                &state,
+                &shaded.data,
+                shaded.stride,
+                topology,
+                &fragment,
+            )
+            .map_err(|_| "the draw's attachments cannot be rendered to")?;
+            if fragment.failed.load(std::sync::atomic::Ordering::Relaxed) {
+                device.mark_lost("a fragment shader was stopped");
+                return Ok(());
+            }
         }
     }
     Ok(())

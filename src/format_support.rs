@@ -22,18 +22,45 @@ pub fn tiling_features(format: Format) -> (vk::FormatFeatureFlags, vk::FormatFea
     let transfer = F::TRANSFER_SRC | F::TRANSFER_DST;
     if format.is_depth_stencil() {
         // Depth/stencil images: copies and clears, and same-format nearest blits; optimal tiling
-        // only, as on most drivers.
-        return (transfer | F::BLIT_SRC | F::BLIT_DST, F::empty());
+        // only, as on most drivers. Depth-only formats are depth attachments (the rasterizer
+        // tests and writes depth; stencil is not implemented, so combined formats are not).
+        let attachment = if format.aspects().stencil {
+            F::empty()
+        } else {
+            F::DEPTH_STENCIL_ATTACHMENT
+        };
+        return (
+            transfer | F::BLIT_SRC | F::BLIT_DST | attachment,
+            F::empty(),
+        );
     }
-    // Three-component 8/16-bit formats and packed formats blit like any other: the generic
-    // packer handles them.
+    // Colour formats: transfers and blits (the generic packer handles every layout), and
+    // colour attachments (the rasterizer writes through the same packer); blending for the
+    // formats whose values are floats.
+    let scaled = format
+        .info()
+        .components()
+        .iter()
+        .any(|c| matches!(c.numeric, Numeric::Uscaled | Numeric::Sscaled));
     let mut all = transfer | F::BLIT_SRC | F::BLIT_DST;
-    // With BLIT_SRC, SAMPLED_IMAGE_FILTER_LINEAR is what allows `vkCmdBlitImage` with
-    // `VK_FILTER_LINEAR` (VUID-vkCmdBlitImage-filter-02001); blits filter float-class formats.
+    if !scaled && !format.info().shared_exponent {
+        all |= F::COLOR_ATTACHMENT;
+    }
     if format.numeric_class() == NumericClass::Float {
-        all |= F::SAMPLED_IMAGE_FILTER_LINEAR;
+        // Blits may filter linearly (VUID-vkCmdBlitImage-filter-02001 needs this bit with
+        // BLIT_SRC for VK_FILTER_LINEAR); integer formats may not.
+        all |= F::SAMPLED_IMAGE_FILTER_LINEAR | F::COLOR_ATTACHMENT_BLEND;
     }
     (all, all)
+}
+
+/// Vertex buffer formats: any format the packer decodes.
+fn buffer_features(format: Format) -> vk::FormatFeatureFlags {
+    if packable(format) && !format.is_depth_stencil() {
+        vk::FormatFeatureFlags::VERTEX_BUFFER
+    } else {
+        vk::FormatFeatureFlags::empty()
+    }
 }
 
 pub fn format_properties(format: vk::Format) -> vk::FormatProperties {
@@ -44,7 +71,7 @@ pub fn format_properties(format: vk::Format) -> vk::FormatProperties {
     vk::FormatProperties {
         linear_tiling_features: linear,
         optimal_tiling_features: optimal,
-        buffer_features: vk::FormatFeatureFlags::empty(),
+        buffer_features: buffer_features(f),
     }
 }
 

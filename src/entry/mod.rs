@@ -21,13 +21,11 @@ mod debug;
 pub(crate) use debug::deliver_debug_message;
 mod descriptor;
 mod device;
-#[allow(dead_code)] // Registered in the command table once draws execute.
 mod draw;
 mod instance;
 mod memory;
 mod pipeline;
 mod query;
-#[allow(dead_code)] // Registered in the command table once draws execute.
 mod render;
 mod resource;
 mod shader;
@@ -286,6 +284,11 @@ const ALIASES: &[(&str, &str)] = &[
         "vkGetDeviceGroupPeerMemoryFeatures",
     ),
     ("vkCmdSetDeviceMaskKHR", "vkCmdSetDeviceMask"),
+    ("vkCreateRenderPass2KHR", "vkCreateRenderPass2"),
+    ("vkCmdBeginRenderPass2KHR", "vkCmdBeginRenderPass2"),
+    ("vkCmdEndRenderPass2KHR", "vkCmdEndRenderPass2"),
+    ("vkCmdBeginRenderingKHR", "vkCmdBeginRendering"),
+    ("vkCmdEndRenderingKHR", "vkCmdEndRendering"),
     ("vkCmdDispatchBaseKHR", "vkCmdDispatchBase"),
     (
         "vkCreateDescriptorUpdateTemplateKHR",
@@ -321,6 +324,8 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         sync::commands(),
         query::commands(),
         debug::commands(),
+        render::commands(),
+        draw::commands(),
         shader::commands(),
         descriptor::commands(),
         pipeline::commands(),
