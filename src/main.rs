@@ -12,6 +12,7 @@ const USAGE: &str = "\
 pumice — a Vulkan driver that renders on the CPU
 
 Usage:
+  pumice demo [OUT.png]         render the demo scene through the Vulkan loader (default: pumice-demo.png)
   pumice info                   show Pumice as the Vulkan loader sees it
   pumice run -- PROGRAM [ARGS]  run PROGRAM with Pumice as its only Vulkan driver
   pumice install [--user]       install the driver and its loader manifest
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         "info" => no_arguments("info", rest).and_then(|()| cli::info::run()),
+        "demo" => cli::demo::run(rest.first().map_or("pumice-demo.png", String::as_str)),
         "run" => return cli::run::run(rest),
         "install" => user_flag("install", rest).and_then(cli::install::install),
         "uninstall" => user_flag("uninstall", rest).and_then(cli::install::uninstall),

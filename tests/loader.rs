@@ -190,6 +190,36 @@ fn pumice_info() {
 }
 
 #[test]
+fn pumice_demo_renders_the_scene() {
+    let tmp = TempDir::new("demo");
+    let png_path = tmp.join("demo.png");
+    let out = run(pumice(&tmp).arg("demo").arg(&png_path));
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("Frame time:"), "{}", out.stdout);
+    // Decode the image: the background colour at the top, lit boxes and floor below it.
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&png_path).unwrap(),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0u8; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!((info.width, info.height), (1280, 720));
+    let at = |x: usize, y: usize| &pixels[(y * 1280 + x) * 4..(y * 1280 + x) * 4 + 4];
+    // Clear colour (0.08, 0.09, 0.13) in UNORM8.
+    assert_eq!(at(10, 10), &[20, 23, 33, 255]);
+    let distinct: std::collections::HashSet<&[u8]> = (0..720)
+        .step_by(8)
+        .flat_map(|y| (0..1280).step_by(8).map(move |x| (x, y)))
+        .map(|(x, y)| at(x, y))
+        .collect();
+    assert!(
+        distinct.len() > 100,
+        "a lit scene has many colours, got {}",
+        distinct.len()
+    );
+}
+
+#[test]
 fn pumice_run_shows_pumice_alone() {
     let tmp = TempDir::new("run");
     // Whatever other drivers are installed system-wide (lavapipe, at least, in CI).

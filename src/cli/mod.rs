@@ -1,5 +1,6 @@
 //! The `pumice` command's subcommands.
 
+pub mod demo;
 pub mod info;
 pub mod install;
 pub mod manifest;
