@@ -246,7 +246,7 @@ impl Context {
         // SAFETY: the create info and the strings it points to outlive the call.
         let instance = unsafe { entry.create_instance(&ici, None) }
             .map_err(|e| Unmet::Error(format!("vkCreateInstance: {e}")))?;
-        match Self::with_instance(entry, instance.clone(), req) {
+        match Self::with_instance(&entry, instance.clone(), req) {
             Ok(c) => Ok(c),
             Err(e) => {
                 // SAFETY: nothing else was made from this instance.
@@ -257,7 +257,7 @@ impl Context {
     }
 
     fn with_instance(
-        entry: ash::Entry,
+        entry: &ash::Entry,
         instance: ash::Instance,
         req: &Requirements,
     ) -> Result<Context, Unmet> {
@@ -424,7 +424,7 @@ impl Context {
         // SAFETY: the queue family and index exist on this device.
         let queue = unsafe { device.get_device_queue(queue_family, 0) };
         Ok(Context {
-            entry,
+            entry: entry.clone(),
             instance,
             physical,
             device,

@@ -273,15 +273,22 @@ fn values_check(
     let scalar = ty.scalar();
     let n = scalar.size();
     let offset = offset as usize;
-    if offset + values.len() * n > data.len() {
-        return Err(format!(
-            "probe reads bytes up to {} of a {}-byte buffer",
-            offset + values.len() * n,
-            data.len()
-        ));
+    // Values walk the elements' components, skipping padding (vec3 and STD140 columns).
+    let per = ty.values_per_element().max(1);
+    let offsets = ty.value_offsets();
+    let esize = ty.element_size();
+    let position = |i: usize| offset + (i / per) * esize + offsets.get(i % per).copied().unwrap_or(0);
+    if let Some(last) = values.len().checked_sub(1) {
+        if position(last) + n > data.len() {
+            return Err(format!(
+                "probe reads bytes up to {} of a {}-byte buffer",
+                position(last) + n,
+                data.len()
+            ));
+        }
     }
     for (i, e) in values.iter().enumerate() {
-        let at = offset + i * n;
+        let at = position(i);
         let actual = scalar.decode(&data[at..at + n]);
         let ok = if scalar.is_float() {
             let a = actual.as_f64();

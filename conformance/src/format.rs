@@ -442,6 +442,8 @@ pub enum DataType {
         rows: u32,
         cols: u32,
         layout: Layout,
+        /// `int32[]`: an array type, whose elements STD140 rounds up to 16 bytes.
+        array: bool,
     },
     Format(Format),
 }
@@ -450,11 +452,19 @@ impl DataType {
     /// `int32`, `vec3<float>`, `mat2x4<double>`, or a Vulkan format name (VkScript uses them
     /// as types too).
     pub fn parse(w: &str) -> Option<DataType> {
+        if let Some(inner) = w.strip_suffix("[]") {
+            let mut t = DataType::parse(inner)?;
+            if let DataType::Typed { array, .. } = &mut t {
+                *array = true;
+            }
+            return Some(t);
+        }
         let typed = |scalar, rows, cols| DataType::Typed {
             scalar,
             rows,
             cols,
             layout: Layout::Std430,
+            array: false,
         };
         if let Some(s) = Scalar::parse(w) {
             return Some(typed(s, 1, 1));
@@ -489,13 +499,16 @@ impl DataType {
         }
     }
 
-    /// Bytes of one column (Amber: STD140 always holds 4 components, STD430 widens 3 to 4).
-    fn column_stride(scalar: Scalar, rows: u32, layout: Layout) -> usize {
-        let n = match (layout, rows) {
-            (Layout::Std140, _) | (_, 3) => 4,
-            (_, r) => r as usize,
-        };
-        n * scalar.size()
+    /// Bytes of one column: vec3 takes the room of vec4; under STD140, matrix columns and
+    /// array elements are rounded up to 16 bytes.
+    fn column_stride(scalar: Scalar, rows: u32, cols: u32, layout: Layout, array: bool) -> usize {
+        let n = if rows == 3 { 4 } else { rows as usize };
+        let bytes = n * scalar.size();
+        if layout == Layout::Std140 && (cols > 1 || array) {
+            bytes.next_multiple_of(16)
+        } else {
+            bytes
+        }
     }
 
     /// Bytes per element, padding included (the array stride of the buffer).
@@ -506,7 +519,8 @@ impl DataType {
                 rows,
                 cols,
                 layout,
-            } => Self::column_stride(*scalar, *rows, *layout) * *cols as usize,
+                array,
+            } => Self::column_stride(*scalar, *rows, *cols, *layout, *array) * *cols as usize,
             DataType::Format(f) => f.size,
         }
     }
@@ -519,8 +533,9 @@ impl DataType {
                 rows,
                 cols,
                 layout,
+                array,
             } => {
-                let col = Self::column_stride(*scalar, *rows, *layout);
+                let col = Self::column_stride(*scalar, *rows, *cols, *layout, *array);
                 let mut v = Vec::new();
                 for c in 0..*cols as usize {
                     for r in 0..*rows as usize {

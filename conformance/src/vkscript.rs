@@ -91,6 +91,7 @@ fn vk_type(w: &str, layout: Layout) -> Option<DataType> {
         rows,
         cols,
         layout,
+        array: false,
     };
     if let Some(s) = scalar(w) {
         return Some(typed(s, 1, 1));
@@ -196,6 +197,7 @@ impl Translator {
                 rows: 1,
                 cols: 1,
                 layout: Layout::Std430,
+                array: false,
             },
             Some(0),
             Initializer::None,
@@ -255,6 +257,7 @@ impl Translator {
                                     rows: 1,
                                     cols: 1,
                                     layout: Layout::Std430,
+                                    array: false,
                                 },
                                 Some(0),
                                 Initializer::None,
@@ -711,6 +714,7 @@ pub fn parse(text: &str) -> PResult<Script> {
                 rows: 1,
                 cols: 1,
                 layout: Layout::Std430,
+                array: false,
             },
             Some(values.len() as u64),
             Initializer::Data(values),
