@@ -277,7 +277,8 @@ fn values_check(
     let per = ty.values_per_element().max(1);
     let offsets = ty.value_offsets();
     let esize = ty.element_size();
-    let position = |i: usize| offset + (i / per) * esize + offsets.get(i % per).copied().unwrap_or(0);
+    let position =
+        |i: usize| offset + (i / per) * esize + offsets.get(i % per).copied().unwrap_or(0);
     if let Some(last) = values.len().checked_sub(1) {
         if position(last) + n > data.len() {
             return Err(format!(

@@ -634,6 +634,19 @@ pub fn vk_format(name: &str) -> Option<vk::Format> {
         "R16_SINT" => F::R16_SINT,
         "R16_SFLOAT" => F::R16_SFLOAT,
         "R16G16_UNORM" => F::R16G16_UNORM,
+        "R16G16_SNORM" => F::R16G16_SNORM,
+        "R8G8B8_SNORM" => F::R8G8B8_SNORM,
+        "R8G8B8_UINT" => F::R8G8B8_UINT,
+        "R8G8B8_SINT" => F::R8G8B8_SINT,
+        "A8B8G8R8_SINT_PACK32" => F::A8B8G8R8_SINT_PACK32,
+        "A8B8G8R8_SRGB_PACK32" => F::A8B8G8R8_SRGB_PACK32,
+        "A2B10G10R10_SINT_PACK32" => F::A2B10G10R10_SINT_PACK32,
+        "A2R10G10B10_UINT_PACK32" => F::A2R10G10B10_UINT_PACK32,
+        "R16G16B16_UINT" => F::R16G16B16_UINT,
+        "R16G16B16_SINT" => F::R16G16B16_SINT,
+        "R64G64_UINT" => F::R64G64_UINT,
+        "R64G64_SINT" => F::R64G64_SINT,
+        "R64G64B64_SFLOAT" => F::R64G64B64_SFLOAT,
         "R16G16_UINT" => F::R16G16_UINT,
         "R16G16_SINT" => F::R16G16_SINT,
         "R16G16_SFLOAT" => F::R16G16_SFLOAT,
@@ -673,10 +686,27 @@ pub fn vk_format(name: &str) -> Option<vk::Format> {
     })
 }
 
+impl DataType {
+    /// The format equivalent to a scalar or vector type (`vec4<float>` → R32G32B32A32_SFLOAT).
+    pub fn as_format(&self) -> Option<Format> {
+        match self {
+            DataType::Format(_) => None,
+            DataType::Typed { .. } => Format::parse(&format_name(self)?),
+        }
+    }
+}
+
 /// A Vulkan format for a vertex attribute of a data type.
 pub fn vertex_format(ty: &DataType) -> Option<vk::Format> {
     match ty {
         DataType::Format(f) => Some(f.vk),
+        _ => vk_format(&format_name(ty)?),
+    }
+}
+
+fn format_name(ty: &DataType) -> Option<String> {
+    match ty {
+        DataType::Format(f) => Some(f.name.clone()),
         DataType::Typed {
             scalar, rows, cols, ..
         } if *cols == 1 => {
@@ -691,7 +721,7 @@ pub fn vertex_format(ty: &DataType) -> Option<vk::Format> {
                 s if s.is_signed() => "SINT",
                 _ => "UINT",
             };
-            vk_format(&format!("{name}_{mode}"))
+            Some(format!("{name}_{mode}"))
         }
         _ => None,
     }

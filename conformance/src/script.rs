@@ -902,6 +902,27 @@ impl<'a> Parser<'a> {
                 self.s.commands.push(c);
             }
         }
+        // Buffers used as images with a DATA_TYPE get the equivalent format.
+        let mut image_buffers = Vec::new();
+        for p in &self.s.pipelines {
+            image_buffers.extend(p.color.iter().map(|c| c.0));
+            image_buffers.extend(p.depth_stencil);
+            for d in &p.descriptors {
+                if matches!(
+                    d.kind,
+                    DescriptorKind::StorageImage
+                        | DescriptorKind::SampledImage
+                        | DescriptorKind::CombinedImageSampler
+                ) {
+                    image_buffers.extend(&d.buffers);
+                }
+            }
+        }
+        for b in image_buffers {
+            if let Some(f) = self.s.buffers[b].ty.as_format() {
+                self.s.buffers[b].ty = DataType::Format(f);
+            }
+        }
         // Amber gives a graphics pipeline without colour attachments a B8G8R8A8_UNORM one.
         for i in 0..self.s.pipelines.len() {
             let p = &self.s.pipelines[i];
@@ -1976,7 +1997,9 @@ impl<'a> Parser<'a> {
 pub fn read_data_file(dir: &Path, name: &str) -> Result<Vec<Number>, String> {
     let text =
         std::fs::read_to_string(dir.join(name)).map_err(|e| format!("cannot read {name}: {e}"))?;
-    text.split(|c: char| c.is_whitespace() || c == ',')
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .flat_map(|l| l.split(|c: char| c.is_whitespace() || c == ','))
         .filter(|s| !s.is_empty())
         .map(|w| Number::parse(w).ok_or_else(|| format!("bad value {w} in {name}")))
         .collect()

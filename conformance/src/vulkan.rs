@@ -121,6 +121,8 @@ struct PipelineRes {
     compute: Option<vk::Pipeline>,
     render_pass: vk::RenderPass,
     framebuffer: vk::Framebuffer,
+    /// The render area: the framebuffer size, clamped to the attachments.
+    extent: (u32, u32),
     variants: HashMap<VariantKey, vk::Pipeline>,
 }
 

@@ -135,10 +135,10 @@ impl Exec<'_> {
             sets = unsafe { self.d.allocate_descriptor_sets(&ai) }
                 .map_err(vkerr("vkAllocateDescriptorSets"))?;
         }
-        let (render_pass, framebuffer) = if p.kind == PipelineKind::Graphics {
+        let (render_pass, framebuffer, extent) = if p.kind == PipelineKind::Graphics {
             self.render_pass(pi)?
         } else {
-            (vk::RenderPass::null(), vk::Framebuffer::null())
+            (vk::RenderPass::null(), vk::Framebuffer::null(), (0, 0))
         };
         let mut res = PipelineRes {
             layout,
@@ -146,6 +146,7 @@ impl Exec<'_> {
             compute: None,
             render_pass,
             framebuffer,
+            extent,
             variants: HashMap::new(),
         };
         if p.kind == PipelineKind::Compute {
@@ -183,7 +184,7 @@ impl Exec<'_> {
         Ok(())
     }
 
-    fn render_pass(&mut self, pi: usize) -> R<(vk::RenderPass, vk::Framebuffer)> {
+    fn render_pass(&mut self, pi: usize) -> R<(vk::RenderPass, vk::Framebuffer, (u32, u32))> {
         let p = &self.s.pipelines[pi];
         let mut attachments = Vec::new();
         let mut views = Vec::new();
@@ -203,15 +204,11 @@ impl Exec<'_> {
             all.push((b, None));
         }
         let mut depth_ref = None;
+        let mut fb_extent = p.framebuffer;
         for (b, loc) in all {
             let img = self.gpu_image(b)?;
             let (format, view, extent) = (img.format, img.view, img.extent);
-            if extent.0 < p.framebuffer.0 || extent.1 < p.framebuffer.1 {
-                return Err(format!(
-                    "attachment {} is smaller than the framebuffer",
-                    self.s.buffers[b].name
-                ));
-            }
+            fb_extent = (fb_extent.0.min(extent.0), fb_extent.1.min(extent.1));
             let index = attachments.len() as u32;
             attachments.push(
                 vk::AttachmentDescription::default()
@@ -251,14 +248,14 @@ impl Exec<'_> {
         let fci = vk::FramebufferCreateInfo::default()
             .render_pass(rp)
             .attachments(&views)
-            .width(p.framebuffer.0)
-            .height(p.framebuffer.1)
+            .width(fb_extent.0)
+            .height(fb_extent.1)
             .layers(1);
         // SAFETY: valid create info.
         let fb = unsafe { self.d.create_framebuffer(&fci, None) }
             .map_err(vkerr("vkCreateFramebuffer"))?;
         self.objects.push(Obj::Framebuffer(fb));
-        Ok((rp, fb))
+        Ok((rp, fb, fb_extent))
     }
 
     fn graphics_variant(&mut self, pi: usize, key: VariantKey) -> R<vk::Pipeline> {
@@ -821,6 +818,7 @@ impl Exec<'_> {
             res.render_pass,
             res.framebuffer,
         );
+        let area = res.extent;
         match what {
             RunKind::Compute(groups) => {
                 let pl = compute.ok_or("RUN with workgroups on a graphics pipeline")?;
@@ -986,8 +984,8 @@ impl Exec<'_> {
                     max_depth: 1.0,
                 });
                 let extent = vk::Extent2D {
-                    width: p.framebuffer.0,
-                    height: p.framebuffer.1,
+                    width: area.0,
+                    height: area.1,
                 };
                 let draw = draw.clone();
                 self.submit(&bufs, &imgs, |me, cb| {
