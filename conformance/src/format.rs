@@ -312,6 +312,11 @@ impl Format {
         })
     }
 
+    /// `…_PACK16` / `…_PACK32`: one integer per texel in script data.
+    pub fn is_packed(&self) -> bool {
+        self.name.contains("_PACK")
+    }
+
     pub fn is_depth_or_stencil(&self) -> bool {
         self.components
             .iter()
@@ -491,10 +496,11 @@ impl DataType {
         }
     }
 
-    /// Values per element.
+    /// Values per element (a packed format takes its whole texel as one value).
     pub fn values_per_element(&self) -> usize {
         match self {
             DataType::Typed { rows, cols, .. } => (*rows * *cols) as usize,
+            DataType::Format(f) if f.is_packed() => 1,
             DataType::Format(f) => f.components.len(),
         }
     }
@@ -571,6 +577,16 @@ impl DataType {
         let per = self.values_per_element().max(1);
         let esize = self.element_size();
         match self {
+            DataType::Format(f) if f.is_packed() => {
+                for (e, v) in values.iter().enumerate() {
+                    let start = e * esize;
+                    if start + esize > out.len() {
+                        break;
+                    }
+                    let raw = (v.as_i128() as u64).to_le_bytes();
+                    out[start..start + esize].copy_from_slice(&raw[..esize]);
+                }
+            }
             DataType::Format(f) => {
                 for (e, chunk) in values.chunks(per).enumerate() {
                     let start = e * esize;
