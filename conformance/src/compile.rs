@@ -35,10 +35,31 @@ fn glslang_env(env: Option<&str>) -> Vec<String> {
 
 /// Compiles a shader to SPIR-V words.
 pub fn compile(shader: &Shader) -> Result<Vec<u32>, String> {
+    compile_source(
+        shader.language,
+        shader.stage.glslang_name(),
+        shader.target_env.as_deref(),
+        &shader.source,
+    )
+}
+
+/// Compiles source to SPIR-V words; `stage` is glslang's stage suffix (`vert`, `tesc`, `comp`, …).
+pub fn compile_source(
+    language: Language,
+    stage: &str,
+    target_env: Option<&str>,
+    source: &str,
+) -> Result<Vec<u32>, String> {
+    let shader = Shader {
+        stage: crate::corpus::Stage::Other,
+        language,
+        target_env: target_env.map(String::from),
+        source: source.to_string(),
+    };
     let mut h = std::hash::DefaultHasher::new();
     (
         shader.language == Language::Glsl,
-        shader.stage.glslang_name(),
+        stage,
         &shader.target_env,
         &shader.source,
     )
@@ -54,7 +75,7 @@ pub fn compile(shader: &Shader) -> Result<Vec<u32>, String> {
     let out = tmp.with_extension("spv");
     let result = match shader.language {
         Language::Glsl => {
-            let src = tmp.with_extension(shader.stage.glslang_name());
+            let src = tmp.with_extension(stage);
             std::fs::write(&src, &shader.source).map_err(|e| e.to_string())?;
             let mut cmd = Command::new("glslangValidator");
             cmd.arg("-V")
