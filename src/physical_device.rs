@@ -255,6 +255,8 @@ impl PhysicalDevice {
 
     pub fn vulkan13_features(&self, f: &mut vk::PhysicalDeviceVulkan13Features) {
         f.synchronization2 = vk::TRUE;
+        // OpTerminateInvocation is lowered to OpKill, which ends the invocation the same way.
+        f.shader_terminate_invocation = vk::TRUE;
         f.maintenance4 = vk::TRUE;
         f.private_data = vk::TRUE;
     }

@@ -21,8 +21,11 @@ fn expect_compute() -> bool {
 fn compile_glsl(name: &str, source: &str) -> Option<Vec<u32>> {
     let dir = std::env::temp_dir().join(format!("pumice-api-compute-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let src = dir.join(format!("{name}.comp"));
-    let out = dir.join(format!("{name}.spv"));
+    // Unique per call: tests run on several threads and may compile the same shader at once.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let src = dir.join(format!("{name}-{n}.comp"));
+    let out = dir.join(format!("{name}-{n}.spv"));
     std::fs::write(&src, source).unwrap();
     let status = std::process::Command::new("glslangValidator")
         .arg("-V")

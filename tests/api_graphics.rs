@@ -9,8 +9,11 @@ use common::Ctx;
 fn glsl(stage: &str, source: &str) -> Vec<u32> {
     let dir = std::env::temp_dir().join(format!("pumice-api-graphics-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let src = dir.join(format!("s.{stage}"));
-    let out = dir.join(format!("{stage}.spv"));
+    // Unique per call: tests run on several threads.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let src = dir.join(format!("s{n}.{stage}"));
+    let out = dir.join(format!("s{n}.{stage}.spv"));
     std::fs::write(&src, source).unwrap();
     let o = std::process::Command::new("glslangValidator")
         .arg("-V")

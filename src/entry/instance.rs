@@ -183,6 +183,10 @@ unsafe fn fill_features(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *mu
                 handle::cast_mut::<vk::PhysicalDeviceMaintenance4Features>(ptr).maintenance4 =
                     v13.maintenance4;
             }
+            vk::PhysicalDeviceShaderTerminateInvocationFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDeviceShaderTerminateInvocationFeatures>(ptr)
+                    .shader_terminate_invocation = v13.shader_terminate_invocation;
+            }
             vk::PhysicalDevicePrivateDataFeatures::STRUCTURE_TYPE => {
                 handle::cast_mut::<vk::PhysicalDevicePrivateDataFeatures>(ptr).private_data =
                     v13.private_data;

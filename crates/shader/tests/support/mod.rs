@@ -8,7 +8,10 @@ pub fn glsl(source: &str) -> Vec<u32> {
     std::fs::create_dir_all(&dir).unwrap();
     let mut h = std::hash::DefaultHasher::new();
     std::hash::Hash::hash(source, &mut h);
-    let stem = dir.join(format!("{:x}", std::hash::Hasher::finish(&h)));
+    // Unique per call: tests run on several threads and may compile the same source at once.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let stem = dir.join(format!("{:x}-{n}", std::hash::Hasher::finish(&h)));
     let src = stem.with_extension("comp");
     let out = stem.with_extension("spv");
     std::fs::write(&src, source).unwrap();
