@@ -19,7 +19,7 @@ use pumice_conformance::vulkan::{self, Options, Verdict};
 
 fn usage() -> ! {
     eprintln!(
-        "usage: amber [--driver pumice|lavapipe|PATH.json] [--jobs N] [--timeout SECS] [--out FILE] [PATHS or folder filters...]"
+        "usage: amber [--driver pumice|lavapipe|PATH.json] [--jobs N] [--timeout SECS] [--out FILE] [--times FILE] [--list FILE] [--gate] [PATHS or folder filters...]"
     );
     std::process::exit(2)
 }
@@ -45,6 +45,8 @@ fn main() {
     let mut jobs = 2usize;
     let mut timeout = 20u64;
     let mut out: Option<PathBuf> = None;
+    let mut times: Option<PathBuf> = None;
+    let mut gate = false;
     let mut filters = Vec::new();
     let mut i = 0;
     while i < args.len() {
@@ -67,6 +69,25 @@ fn main() {
             "--jobs" => jobs = val().parse().unwrap_or_else(|_| usage()),
             "--timeout" => timeout = val().parse().unwrap_or_else(|_| usage()),
             "--out" => out = Some(PathBuf::from(val())),
+            "--times" => times = Some(PathBuf::from(val())),
+            // Read scripts from a list file (one per line; `#` starts a comment).
+            "--list" => {
+                let file = val();
+                match std::fs::read_to_string(&file) {
+                    Ok(text) => filters.extend(
+                        text.lines()
+                            .map(|l| l.split('#').next().unwrap_or("").trim())
+                            .filter(|l| !l.is_empty())
+                            .map(|l| l.to_string()),
+                    ),
+                    Err(e) => {
+                        eprintln!("amber: cannot read {file}: {e}");
+                        std::process::exit(2);
+                    }
+                }
+            }
+            // Exit non-zero unless every script run passes (the CI gate).
+            "--gate" => gate = true,
             "-h" | "--help" => usage(),
             f if f.starts_with("--") => usage(),
             f => filters.push(f.to_string()),
@@ -141,7 +162,51 @@ fn main() {
             eprintln!("amber: cannot write {}: {e}", out.display());
         }
     }
+    if let Some(times) = &times {
+        let text: String = results
+            .iter()
+            .map(|o| format!("{}\t{:.2}\n", o.path, o.seconds))
+            .collect();
+        if let Err(e) = std::fs::write(times, text) {
+            eprintln!("amber: cannot write {}: {e}", times.display());
+        }
+    }
     report(&corpus_dir, &results);
+    // Scripts that pass but are not yet in the committed list.
+    let listed = Path::new(env!("CARGO_MANIFEST_DIR")).join("expected-pass.txt");
+    if let Ok(text) = std::fs::read_to_string(&listed) {
+        let known: std::collections::BTreeSet<&str> = text
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or("").trim())
+            .collect();
+        let new: Vec<&str> = results
+            .iter()
+            .filter(|o| o.status == Status::Pass && !known.contains(o.path.as_str()))
+            .map(|o| o.path.as_str())
+            .collect();
+        if !new.is_empty() {
+            println!(
+                "{} scripts pass that conformance/expected-pass.txt does not list:",
+                new.len()
+            );
+            for p in new {
+                println!("  {p}");
+            }
+        }
+    }
+    if gate {
+        let failed: Vec<&runner::Outcome> = results
+            .iter()
+            .filter(|o| o.status != Status::Pass)
+            .collect();
+        if !failed.is_empty() {
+            println!("gate: {} listed scripts no longer pass:", failed.len());
+            for o in failed {
+                println!("  {} {}: {}", o.status.name(), o.path, o.reason);
+            }
+            std::process::exit(1);
+        }
+    }
 }
 
 fn report(corpus_dir: &Path, results: &[runner::Outcome]) {
