@@ -249,6 +249,8 @@ pub fn shade_vertices(
     let mut data = vec![0f32; ids.len() * stride];
     let mut runner =
         StageRunner::new(vs, res).map_err(|_| "a vertex shader resource is not bound")?;
+    let deadline =
+        std::time::Instant::now().checked_add(pumice_shader::compute::watchdog_duration());
     let mut in_regs = vec![[0u32; W]; inputs.len()];
     let mut out_regs = vec![[0u32; W]; outputs.len()];
     for (chunk_index, chunk) in ids.chunks(W).enumerate() {
@@ -262,9 +264,12 @@ pub fn shade_vertices(
         } else {
             (1u64 << chunk.len()) - 1
         };
-        runner
-            .run(active, 0, &in_regs, &mut out_regs, cancel)
-            .map_err(|_| "the vertex shader was stopped")?;
+        if runner
+            .run_until(active, 0, &in_regs, &mut out_regs, cancel, deadline)
+            .is_err()
+        {
+            return Err(VERTEX_STOPPED);
+        }
         for lane in 0..chunk.len() {
             let v = &mut data[(chunk_index * W + lane) * stride..][..stride];
             for c in 0..4 {
@@ -309,6 +314,7 @@ struct ShaderFragment<'a> {
     inputs: Vec<FragInput>,
     outputs: Vec<FragOutput>,
     cancel: &'a AtomicBool,
+    deadline: Option<std::time::Instant>,
     failed: AtomicBool,
 }
 
@@ -351,12 +357,15 @@ impl<'a> ShaderFragment<'a> {
             ),
             None => (Vec::new(), Vec::new()),
         };
+        let deadline =
+            std::time::Instant::now().checked_add(pumice_shader::compute::watchdog_duration());
         ShaderFragment {
             program,
             resources,
             inputs,
             outputs,
             cancel,
+            deadline,
             failed: AtomicBool::new(false),
         }
     }
@@ -396,7 +405,14 @@ impl pumice_raster::FragmentStage for ShaderFragment<'_> {
         };
         let helpers = active & !batch.coverage;
         let mut outputs = vec![[0u32; W]; self.outputs.len()];
-        match runner.run(active, helpers, &inputs, &mut outputs, self.cancel) {
+        match runner.run_until(
+            active,
+            helpers,
+            &inputs,
+            &mut outputs,
+            self.cancel,
+            self.deadline,
+        ) {
             Ok(killed) => out.discard = killed,
             Err(_) => {
                 self.failed
@@ -515,6 +531,8 @@ fn raster_state(
     })
 }
 
+const VERTEX_STOPPED: &str = "the vertex shader was stopped by the watchdog";
+
 pub fn draw(draw: &DrawCommand, device: &DeviceShared) -> Result<(), &'static str> {
     let g = draw.pipeline.graphics().ok_or("not a graphics pipeline")?;
     let restart = draw
@@ -536,7 +554,13 @@ pub fn draw(draw: &DrawCommand, device: &DeviceShared) -> Result<(), &'static st
             if run.is_empty() {
                 continue;
             }
-            let shaded = shade_vertices(draw, g, &res, &run, instance, &device.lost)?;
+            let shaded = match shade_vertices(draw, g, &res, &run, instance, &device.lost) {
+                Err(VERTEX_STOPPED) => {
+                    device.mark_lost(VERTEX_STOPPED);
+                    return Ok(());
+                }
+                other => other?,
+            };
             let state = raster_state(draw, g, g.fragment.as_ref(), &shaded.varyings)?;
             let topology = crate::conv::topology(draw.dynamic.topology.unwrap_or(g.state.topology))
                 .ok_or("topology")?;

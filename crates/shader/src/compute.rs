@@ -105,6 +105,11 @@ static WATCHDOG: LazyLock<Duration> = LazyLock::new(|| {
     Duration::from_millis(ms)
 });
 
+/// How long one dispatch or draw may run before the watchdog stops it.
+pub fn watchdog_duration() -> Duration {
+    *WATCHDOG
+}
+
 impl ComputeProgram {
     /// Compiles `entry_point` of a SPIR-V module, with specialization constants given as
     /// (SpecId, value bits) pairs (booleans as 0/1; 64-bit values whole).

@@ -140,12 +140,22 @@ impl<'a> StageRunner<'a> {
         outputs: &mut [[u32; W]],
         cancel: &AtomicBool,
     ) -> Result<Mask, ExecError> {
+        self.run_until(active, helpers, inputs, outputs, cancel, None)
+    }
+
+    /// `run`, stopping with `ExecError::Cancelled` once `deadline` passes (the watchdog).
+    pub fn run_until(
+        &mut self,
+        active: Mask,
+        helpers: Mask,
+        inputs: &[[u32; W]],
+        outputs: &mut [[u32; W]],
+        cancel: &AtomicBool,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Mask, ExecError> {
         let p = &self.program.program;
         self.batch.start_stage(p, active, helpers, inputs);
-        let watchdog = Watchdog {
-            cancel,
-            deadline: None,
-        };
+        let watchdog = Watchdog { cancel, deadline };
         match self.batch.run(p, &self.res, &mut [], &watchdog) {
             Ok(Status::Done) => {}
             // Barriers only exist in compute; a stray one ends the run here.

@@ -183,3 +183,73 @@ fn fragment_stage_derivatives_and_discard() {
         assert_eq!(comp(3, lane), pixel(lane).0 + 0.5);
     }
 }
+
+#[test]
+fn helper_lanes_update_their_own_variables() {
+    // A loop that ends only when the lane's own (dynamically indexed) array was written: helper
+    // lanes must see their variable writes, or they never leave the loop.
+    let p = StageProgram::new(
+        &glsl(
+            "frag",
+            r"#version 450
+            layout(location = 0) out vec4 color;
+            void main() {
+                int arr[4];
+                int n = int(gl_FragCoord.x) % 4;
+                for (int i = 0; i < 4; i++) arr[i] = i;
+                int k = 0;
+                while (arr[k] != n) k++;
+                color = vec4(float(k), dFdx(gl_FragCoord.x), 0.0, 1.0);
+            }",
+        ),
+        "main",
+        Stage::Fragment,
+        &[],
+    )
+    .unwrap();
+    let inputs: Vec<IoSlot> = p.inputs().collect();
+    let outputs: Vec<IoSlot> = p.outputs().collect();
+    let res = DispatchResources::default();
+    let mut runner = StageRunner::new(&p, &res).unwrap();
+    let values: Vec<[u32; W]> = inputs
+        .iter()
+        .map(|s| match s {
+            IoSlot::Position(0) => {
+                std::array::from_fn(|lane| ((lane / 4 * 2 + (lane & 1)) as f32 + 0.5).to_bits())
+            }
+            _ => [0; W],
+        })
+        .collect();
+    let mut out = vec![[0u32; W]; outputs.len()];
+    // Every other quad's right column is helpers.
+    let helpers = 0xaaaa_aaaa_aaaa_aaaa;
+    let cancel = AtomicBool::new(false);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let killed = runner
+        .run_until(
+            u64::MAX,
+            helpers,
+            &values,
+            &mut out,
+            &cancel,
+            Some(deadline),
+        )
+        .expect("terminates");
+    assert_eq!(killed, 0);
+    let k = &out[outputs
+        .iter()
+        .position(|s| {
+            *s == IoSlot::Location {
+                location: 0,
+                component: 0,
+            }
+        })
+        .unwrap()];
+    for lane in 0..W {
+        assert_eq!(
+            f(k[lane]),
+            ((lane / 4 * 2 + (lane & 1)) % 4) as f32,
+            "{lane}"
+        );
+    }
+}

@@ -155,8 +155,12 @@ pub fn store(
     addr: Addr,
 ) {
     let offsets = lane_offsets(batch, addr);
-    // Helper lanes (fragment quads' uncovered pixels) run but never write.
-    let exec = batch.exec & !batch.no_write;
+    // Helper lanes (fragment quads' uncovered pixels) run, and their own variables change as
+    // anyone's do, but they never write memory others can see (buffers).
+    let exec = match space {
+        Space::Buffer(_) => batch.exec & !batch.no_write,
+        _ => batch.exec,
+    };
     let values = batch.regs[src as usize];
     match space {
         Space::Buffer(slot) => {
@@ -239,8 +243,12 @@ pub fn atomic(
     compare: Reg,
 ) {
     let offsets = lane_offsets(batch, addr);
-    // Helper lanes (fragment quads' uncovered pixels) run but never write.
-    let exec = batch.exec & !batch.no_write;
+    // Helper lanes (fragment quads' uncovered pixels) run, and their own variables change as
+    // anyone's do, but they never write memory others can see (buffers).
+    let exec = match space {
+        Space::Buffer(_) => batch.exec & !batch.no_write,
+        _ => batch.exec,
+    };
     let values = batch.regs[value as usize];
     let compares = batch.regs[compare as usize];
     let mut out = [0u32; W];
