@@ -25,12 +25,12 @@ fn main() {
         push_constants: vec![],
     };
     let r = dispatch(&program, &res, [0; 3], [1, 1, 1], &AtomicBool::new(false));
-    let mut out = [0u8; 16];
+    let mut out = [0u8; 32];
     m.read(0, &mut out).unwrap();
     println!(
         "{r:?} {:?}",
         out.chunks(4)
-            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect::<Vec<_>>()
     );
 }

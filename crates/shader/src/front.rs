@@ -69,10 +69,16 @@ pub fn parse_specialized(
     if words.first() != Some(&SPIRV_MAGIC) {
         return Err(ParseError::NotSpirv);
     }
-    let (module, info) = match crate::legalize::legalize_specialized(words, specialization) {
-        Some(legal) => parse_unlegalized(&legal),
-        None => parse_unlegalized(words),
-    }?;
+    let legal = crate::legalize::legalize_specialized(words, specialization);
+    let legal_words = legal.as_deref().unwrap_or(words);
+    if crate::legalize::Module::read(legal_words)
+        .is_some_and(|m| crate::legalize::has_loop_break_in_switch(&m))
+    {
+        return Err(ParseError::Frontend(
+            "a branch out of a loop from inside a switch (naga would miscompile it: gfx-rs/wgpu#4449)".into(),
+        ));
+    }
+    let (module, info) = parse_unlegalized(legal_words)?;
     if !module.overrides.is_empty() {
         return Err(ParseError::Frontend(
             "specialization constants could not be resolved".into(),

@@ -16,11 +16,13 @@
 //! 3. `lower_elect`: `OpGroupNonUniformElect` → `BroadcastFirst(SubgroupLocalInvocationId) ==
 //!    SubgroupLocalInvocationId`.
 
+mod find_loop_break_in_switch;
 mod lower_elect;
 mod lower_terminate_invocation;
 mod specialize;
 mod strip_extensions;
 
+pub(crate) use find_loop_break_in_switch::has_loop_break_in_switch;
 pub(crate) use lower_elect::lower_elect;
 pub(crate) use lower_terminate_invocation::lower_terminate_invocation;
 pub(crate) use specialize::specialize;
