@@ -239,8 +239,24 @@ impl PhysicalDevice {
     }
 
     /// The 1.0 features: none yet (they arrive with shaders and graphics).
+    /// The 1.0 features that work.
     pub fn features(&self) -> vk::PhysicalDeviceFeatures {
-        vk::PhysicalDeviceFeatures::default()
+        vk::PhysicalDeviceFeatures {
+            // Every buffer access of a shader is bounds-checked (loads outside read 0, stores
+            // outside are dropped), and vertex fetch outside a buffer reads 0.
+            robust_buffer_access: vk::TRUE,
+            // 32-bit indices are read whole.
+            full_draw_index_uint32: vk::TRUE,
+            // Each colour attachment has its own blend state in the rasterizer.
+            independent_blend: vk::TRUE,
+            // The rasterizer clamps depth instead of clipping when asked.
+            depth_clamp: vk::TRUE,
+            // Fragment and vertex shaders may write storage buffers and use atomics (helper
+            // lanes never write).
+            fragment_stores_and_atomics: vk::TRUE,
+            vertex_pipeline_stores_and_atomics: vk::TRUE,
+            ..Default::default()
+        }
     }
 
     pub fn vulkan11_features(&self, f: &mut vk::PhysicalDeviceVulkan11Features) {

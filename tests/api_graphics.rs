@@ -499,3 +499,214 @@ fn dynamic_rendering_depth_test_indexed_draws_and_blending() {
         }
     }
 }
+
+#[test]
+fn fragment_shaders_write_storage_buffers_once_per_covered_pixel() {
+    // Each covered pixel adds 1 with an atomic; helper invocations (the uncovered pixels of
+    // edge quads) must not. A triangle covering exactly the top-left half: 64·63/2 + … pixels.
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let color = target(
+        &ctx,
+        vk::Format::R8G8B8A8_UNORM,
+        vk::ImageUsageFlags::COLOR_ATTACHMENT,
+        vk::ImageAspectFlags::COLOR,
+    );
+    let counter = ctx.buffer(16);
+    let frag = r"#version 450
+        layout(location = 0) in vec3 v_color;
+        layout(location = 0) out vec4 o;
+        layout(set = 0, binding = 0) buffer C { uint count; uint sum_x; };
+        void main() {
+            atomicAdd(count, 1u);
+            atomicAdd(sum_x, uint(gl_FragCoord.x));
+            o = vec4(dFdx(v_color.r) * 0.0 + 1.0);
+        }";
+    unsafe {
+        let binding = [vk::DescriptorSetLayoutBinding::default()
+            .binding(0)
+            .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
+            .descriptor_count(1)
+            .stage_flags(vk::ShaderStageFlags::FRAGMENT)];
+        let set_layout = d
+            .create_descriptor_set_layout(
+                &vk::DescriptorSetLayoutCreateInfo::default().bindings(&binding),
+                None,
+            )
+            .unwrap();
+        let set_layouts = [set_layout];
+        let layout = d
+            .create_pipeline_layout(
+                &vk::PipelineLayoutCreateInfo::default().set_layouts(&set_layouts),
+                None,
+            )
+            .unwrap();
+        let vs = d
+            .create_shader_module(
+                &vk::ShaderModuleCreateInfo::default().code(&glsl("vert", VERT)),
+                None,
+            )
+            .unwrap();
+        let fs = d
+            .create_shader_module(
+                &vk::ShaderModuleCreateInfo::default().code(&glsl("frag", frag)),
+                None,
+            )
+            .unwrap();
+        let stages = [
+            vk::PipelineShaderStageCreateInfo::default()
+                .stage(vk::ShaderStageFlags::VERTEX)
+                .module(vs)
+                .name(c"main"),
+            vk::PipelineShaderStageCreateInfo::default()
+                .stage(vk::ShaderStageFlags::FRAGMENT)
+                .module(fs)
+                .name(c"main"),
+        ];
+        let bindings = [vk::VertexInputBindingDescription {
+            binding: 0,
+            stride: 24,
+            input_rate: vk::VertexInputRate::VERTEX,
+        }];
+        let attributes = [
+            vk::VertexInputAttributeDescription {
+                location: 0,
+                binding: 0,
+                format: vk::Format::R32G32B32_SFLOAT,
+                offset: 0,
+            },
+            vk::VertexInputAttributeDescription {
+                location: 1,
+                binding: 0,
+                format: vk::Format::R32G32B32_SFLOAT,
+                offset: 12,
+            },
+        ];
+        let vi = vk::PipelineVertexInputStateCreateInfo::default()
+            .vertex_binding_descriptions(&bindings)
+            .vertex_attribute_descriptions(&attributes);
+        let ia = vk::PipelineInputAssemblyStateCreateInfo::default()
+            .topology(vk::PrimitiveTopology::TRIANGLE_LIST);
+        let viewports = [vk::Viewport {
+            x: 0.0,
+            y: 0.0,
+            width: SIZE as f32,
+            height: SIZE as f32,
+            min_depth: 0.0,
+            max_depth: 1.0,
+        }];
+        let scissors = [vk::Rect2D {
+            offset: vk::Offset2D::default(),
+            extent: vk::Extent2D {
+                width: SIZE,
+                height: SIZE,
+            },
+        }];
+        let vp = vk::PipelineViewportStateCreateInfo::default()
+            .viewports(&viewports)
+            .scissors(&scissors);
+        let rs = vk::PipelineRasterizationStateCreateInfo::default()
+            .polygon_mode(vk::PolygonMode::FILL)
+            .line_width(1.0);
+        let ms = vk::PipelineMultisampleStateCreateInfo::default()
+            .rasterization_samples(vk::SampleCountFlags::TYPE_1);
+        let att = [vk::PipelineColorBlendAttachmentState::default()
+            .color_write_mask(vk::ColorComponentFlags::RGBA)];
+        let cb = vk::PipelineColorBlendStateCreateInfo::default().attachments(&att);
+        let formats = [vk::Format::R8G8B8A8_UNORM];
+        let mut rendering =
+            vk::PipelineRenderingCreateInfo::default().color_attachment_formats(&formats);
+        let info = vk::GraphicsPipelineCreateInfo::default()
+            .stages(&stages)
+            .vertex_input_state(&vi)
+            .input_assembly_state(&ia)
+            .viewport_state(&vp)
+            .rasterization_state(&rs)
+            .multisample_state(&ms)
+            .color_blend_state(&cb)
+            .layout(layout)
+            .push_next(&mut rendering);
+        let pipeline = d
+            .create_graphics_pipelines(vk::PipelineCache::null(), &[info], None)
+            .unwrap()[0];
+        let sizes = [vk::DescriptorPoolSize {
+            ty: vk::DescriptorType::STORAGE_BUFFER,
+            descriptor_count: 1,
+        }];
+        let pool = d
+            .create_descriptor_pool(
+                &vk::DescriptorPoolCreateInfo::default()
+                    .max_sets(1)
+                    .pool_sizes(&sizes),
+                None,
+            )
+            .unwrap();
+        let set = d
+            .allocate_descriptor_sets(
+                &vk::DescriptorSetAllocateInfo::default()
+                    .descriptor_pool(pool)
+                    .set_layouts(&set_layouts),
+            )
+            .unwrap()[0];
+        let info = [vk::DescriptorBufferInfo {
+            buffer: counter.buffer,
+            offset: 0,
+            range: vk::WHOLE_SIZE,
+        }];
+        d.update_descriptor_sets(
+            &[vk::WriteDescriptorSet::default()
+                .dst_set(set)
+                .dst_binding(0)
+                .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
+                .buffer_info(&info)],
+            &[],
+        );
+        let vb = vertices(
+            &ctx,
+            &[
+                -1.0, -1.0, 0.5, 1.0, 0.0, 0.0, 1.0, -1.0, 0.5, 0.0, 1.0, 0.0, -1.0, 1.0, 0.5, 0.0,
+                0.0, 1.0,
+            ],
+        );
+        ctx.run(|cb| {
+            let color_att = [vk::RenderingAttachmentInfo::default()
+                .image_view(color.view)
+                .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::STORE)];
+            d.cmd_begin_rendering(
+                cb,
+                &vk::RenderingInfo::default()
+                    .render_area(vk::Rect2D {
+                        offset: vk::Offset2D::default(),
+                        extent: vk::Extent2D {
+                            width: SIZE,
+                            height: SIZE,
+                        },
+                    })
+                    .layer_count(1)
+                    .color_attachments(&color_att),
+            );
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipeline);
+            d.cmd_bind_descriptor_sets(cb, vk::PipelineBindPoint::GRAPHICS, layout, 0, &[set], &[]);
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_draw(cb, 3, 1, 0, 0);
+            d.cmd_end_rendering(cb);
+        });
+    }
+    // Covered: pixel centres with x + y + 1 < 64 (see render_pass_triangle_with_load_clear).
+    let (mut n, mut sx) = (0u32, 0u32);
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            if x + y + 1 < SIZE {
+                n += 1;
+                sx += x;
+            }
+        }
+    }
+    let b = counter.bytes();
+    let word = |i: usize| u32::from_le_bytes(b[i * 4..i * 4 + 4].try_into().unwrap());
+    assert_eq!((word(0), word(1)), (n, sx));
+    let px = read_pixels(&ctx, color.image);
+    assert_eq!(px[0], [255, 255, 255, 255]);
+}

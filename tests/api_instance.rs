@@ -322,7 +322,7 @@ fn create_device_refuses_what_is_not_there() {
     assert_eq!(r.err(), Some(vk::Result::ERROR_FEATURE_NOT_PRESENT));
 
     let mut f2 = vk::PhysicalDeviceFeatures2::default();
-    f2.features.robust_buffer_access = vk::TRUE;
+    f2.features.sampler_anisotropy = vk::TRUE;
     let r = create(
         &vk::DeviceCreateInfo::default()
             .queue_create_infos(&queues)
