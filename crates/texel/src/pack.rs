@@ -190,6 +190,17 @@ fn snorm_max(bits: u16) -> f64 {
     ((1u64 << (bits - 1)) - 1) as f64
 }
 
+/// The byte of R, G, B and A in the two formats nearly every colour attachment uses. They take
+/// a direct path through `decode`/`encode` (the same arithmetic as the generic path, without
+/// the walk over the component table): the rasterizer converts every blended fragment.
+fn rgba8_order(format: Format) -> Option<[usize; 4]> {
+    match format {
+        Format::R8G8B8A8_UNORM => Some([0, 1, 2, 3]),
+        Format::B8G8R8A8_UNORM => Some([2, 1, 0, 3]),
+        _ => None,
+    }
+}
+
 fn decode_unorm(raw: u32, bits: u16) -> f32 {
     (raw as f64 / unorm_max(bits)) as f32
 }
@@ -377,6 +388,9 @@ fn encode_component(c: &Component, v: Scalar) -> u32 {
 /// buffers that are too short. Combined depth/stencil formats decode as
 /// `Float([depth, stencil as f32, 0, 1])`.
 pub fn decode(format: Format, bytes: &[u8]) -> Option<Texel> {
+    if let (Some(order), Some(b)) = (rgba8_order(format), bytes.get(..4)) {
+        return Some(Texel::Float(order.map(|i| decode_unorm(b[i] as u32, 8))));
+    }
     let info = supported(format)?;
     let word = read_word(bytes, info.block_bytes as usize)?;
     if info.shared_exponent {
@@ -406,6 +420,13 @@ pub fn decode(format: Format, bytes: &[u8]) -> Option<Texel> {
 /// 64-bit formats) and for buffers that are too short, leaving `out` untouched. Padding bits
 /// are written as 0.
 pub fn encode(format: Format, value: Texel, out: &mut [u8]) -> bool {
+    if let (Some(order), Texel::Float(v), Some(o)) = (rgba8_order(format), value, out.get_mut(..4))
+    {
+        for (c, &i) in order.iter().enumerate() {
+            o[i] = encode_unorm(v[c], 8) as u8;
+        }
+        return true;
+    }
     let Some(info) = supported(format) else {
         return false;
     };
