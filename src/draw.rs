@@ -581,14 +581,17 @@ pub fn draw(draw: &DrawCommand, device: &DeviceShared) -> Result<(), &'static st
             };
             let fragment =
                 ShaderFragment::new(g.fragment.as_ref(), &res, &shaded.varyings, &device.lost);
-            pumice_raster::draw(
-                &targets,
-                &state,
-                &shaded.data,
-                shaded.stride,
-                topology,
-                &fragment,
-            )
+            // Tiles are rasterized on the driver's one worker pool (PUMICE_THREADS).
+            pumice_shader::pool::install(|| {
+                pumice_raster::draw(
+                    &targets,
+                    &state,
+                    &shaded.data,
+                    shaded.stride,
+                    topology,
+                    &fragment,
+                )
+            })
             .map_err(|_| "the draw's attachments cannot be rendered to")?;
             if fragment.failed.load(std::sync::atomic::Ordering::Relaxed) {
                 device.mark_lost("a fragment shader was stopped");

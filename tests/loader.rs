@@ -220,6 +220,29 @@ fn pumice_demo_renders_the_scene() {
 }
 
 #[test]
+fn the_demo_image_is_the_same_for_any_thread_count() {
+    // Tiles own their pixels and take their primitives in submission order, so the picture may
+    // not depend on how many workers rasterize it.
+    let tmp = TempDir::new("demo-threads");
+    let one = tmp.join("one.png");
+    let all = tmp.join("all.png");
+    let out = run(pumice(&tmp)
+        .env("PUMICE_THREADS", "1")
+        .arg("demo")
+        .arg(&one));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let out = run(pumice(&tmp)
+        .env("PUMICE_THREADS", "4")
+        .arg("demo")
+        .arg(&all));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        std::fs::read(&one).unwrap() == std::fs::read(&all).unwrap(),
+        "1 and 4 threads rendered different images"
+    );
+}
+
+#[test]
 fn pumice_run_shows_pumice_alone() {
     let tmp = TempDir::new("run");
     // Whatever other drivers are installed system-wide (lavapipe, at least, in CI).

@@ -16,6 +16,6 @@ pub mod ir;
 pub mod legalize;
 mod lower;
 mod opt;
-mod pool;
+pub mod pool;
 
 pub use front::{parse, ParseError};

@@ -391,6 +391,15 @@ pub fn decode(format: Format, bytes: &[u8]) -> Option<Texel> {
     if let (Some(order), Some(b)) = (rgba8_order(format), bytes.get(..4)) {
         return Some(Texel::Float(order.map(|i| decode_unorm(b[i] as u32, 8))));
     }
+    // The depth format of most depth buffers: the depth test reads one per fragment.
+    if let (Format::D32_SFLOAT, Some(b)) = (format, bytes.get(..4)) {
+        return Some(Texel::Float([
+            f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+            0.0,
+            0.0,
+            1.0,
+        ]));
+    }
     let info = supported(format)?;
     let word = read_word(bytes, info.block_bytes as usize)?;
     if info.shared_exponent {
@@ -425,6 +434,10 @@ pub fn encode(format: Format, value: Texel, out: &mut [u8]) -> bool {
         for (c, &i) in order.iter().enumerate() {
             o[i] = encode_unorm(v[c], 8) as u8;
         }
+        return true;
+    }
+    if let (Format::D32_SFLOAT, Texel::Float(v), Some(o)) = (format, value, out.get_mut(..4)) {
+        o.copy_from_slice(&v[0].to_le_bytes());
         return true;
     }
     let Some(info) = supported(format) else {
