@@ -374,7 +374,13 @@ impl<'a> ShaderFragment<'a> {
 impl pumice_raster::FragmentStage for ShaderFragment<'_> {
     fn shade(&self, batch: &pumice_raster::FragmentBatch, out: &mut pumice_raster::FragmentOutput) {
         let Some(program) = self.program else { return };
-        let Ok(mut runner) = StageRunner::new(program, self.resources) else {
+        // The tile worker's register file from its previous batch, if it was for this program.
+        let cached = out
+            .scratch
+            .take()
+            .and_then(|b| b.downcast::<pumice_shader::graphics::StageBatch>().ok())
+            .map(|b| *b);
+        let Ok(mut runner) = StageRunner::with_batch(program, self.resources, cached) else {
             self.failed
                 .store(true, std::sync::atomic::Ordering::Relaxed);
             return;
@@ -421,6 +427,7 @@ impl pumice_raster::FragmentStage for ShaderFragment<'_> {
                 return;
             }
         }
+        out.scratch = Some(Box::new(runner.into_batch()));
         for (o, values) in self.outputs.iter().zip(&outputs) {
             match *o {
                 FragOutput::Color {

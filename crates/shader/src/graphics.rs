@@ -106,6 +106,12 @@ impl StageProgram {
     }
 }
 
+/// A register file kept between runners, tagged with the program it was made for.
+pub struct StageBatch {
+    program: usize,
+    batch: Batch,
+}
+
 /// Runs one stage program over batches; one per worker thread.
 pub struct StageRunner<'a> {
     program: &'a StageProgram,
@@ -118,15 +124,38 @@ impl<'a> StageRunner<'a> {
         program: &'a StageProgram,
         resources: &'a DispatchResources<'a>,
     ) -> Result<StageRunner<'a>, ExecError> {
+        StageRunner::with_batch(program, resources, None)
+    }
+
+    /// A runner that reuses `batch` (from `into_batch`) when it was made for this program: the
+    /// rasterizer keeps one per tile worker instead of allocating a register file per batch.
+    pub fn with_batch(
+        program: &'a StageProgram,
+        resources: &'a DispatchResources<'a>,
+        batch: Option<StageBatch>,
+    ) -> Result<StageRunner<'a>, ExecError> {
         let slots = resolve_slots(&program.program, resources)?;
+        let key = program as *const StageProgram as usize;
+        let batch = match batch {
+            Some(b) if b.program == key => b.batch,
+            _ => Batch::new(&program.program),
+        };
         Ok(StageRunner {
             program,
-            batch: Batch::new(&program.program),
+            batch,
             res: Resources {
                 slots,
                 push_constants: &resources.push_constants,
             },
         })
+    }
+
+    /// The runner's register file, to hand to `with_batch` next time.
+    pub fn into_batch(self) -> StageBatch {
+        StageBatch {
+            program: self.program as *const StageProgram as usize,
+            batch: self.batch,
+        }
     }
 
     /// Runs the `active` lanes (of which `helpers` only help derivatives) with `inputs` (one
