@@ -40,7 +40,6 @@ void main() {
 
 struct Scene {
     pipeline: vk::Pipeline,
-    layout: vk::PipelineLayout,
 }
 
 fn pipeline(gpu: &Gpu, frag: &str, blend: bool, depth: bool) -> Scene {
@@ -150,7 +149,7 @@ fn pipeline(gpu: &Gpu, frag: &str, blend: bool, depth: bool) -> Scene {
         let pipeline = d
             .create_graphics_pipelines(vk::PipelineCache::null(), &[info], None)
             .unwrap()[0];
-        Scene { pipeline, layout }
+        Scene { pipeline }
     }
 }
 

@@ -749,13 +749,6 @@ impl<'a> Lexer<'a> {
         self.toks.pop_front()
     }
 
-    pub fn peek(&mut self) -> Option<&str> {
-        if !self.load() {
-            return None;
-        }
-        self.toks.front().map(String::as_str)
-    }
-
     /// The next token only if it is on the current line.
     pub fn next_on_line(&mut self) -> Option<String> {
         self.toks.pop_front()
@@ -763,10 +756,6 @@ impl<'a> Lexer<'a> {
 
     pub fn peek_on_line(&self) -> Option<&str> {
         self.toks.front().map(String::as_str)
-    }
-
-    pub fn rest_of_line(&mut self) -> Vec<String> {
-        self.toks.drain(..).collect()
     }
 
     /// Raw lines up to (not including) a line that is `END` (trailing comment allowed).

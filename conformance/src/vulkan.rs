@@ -93,6 +93,8 @@ fn vkerr(what: &'static str) -> impl Fn(vk::Result) -> String {
 #[derive(Clone, Copy)]
 struct GpuBuffer {
     buffer: vk::Buffer,
+    /// Owned with the buffer (freed with the device at the end of the script).
+    #[allow(dead_code)]
     memory: vk::DeviceMemory,
     size: u64,
     ptr: *mut u8,
