@@ -9,53 +9,7 @@ mod common;
 use std::ffi::c_void;
 
 use ash::vk::{self, Handle};
-use common::{Ctx, TestBuffer};
-
-/// Compute pipelines work: a failure to build one is a test failure.
-fn expect_compute() -> bool {
-    true
-}
-
-/// Compiles a GLSL compute shader to SPIR-V words; `None` (with a note) when glslangValidator
-/// is not installed and compute is not expected.
-fn compile_glsl(name: &str, source: &str) -> Option<Vec<u32>> {
-    let dir = std::env::temp_dir().join(format!("pumice-api-compute-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    // Unique per call: tests run on several threads and may compile the same shader at once.
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let src = dir.join(format!("{name}-{n}.comp"));
-    let out = dir.join(format!("{name}-{n}.spv"));
-    std::fs::write(&src, source).unwrap();
-    let status = std::process::Command::new("glslangValidator")
-        .arg("-V")
-        .arg(&src)
-        .arg("-o")
-        .arg(&out)
-        .output();
-    match status {
-        Ok(o) if o.status.success() => {}
-        Ok(o) => panic!(
-            "glslangValidator failed on {name}: {}",
-            String::from_utf8_lossy(&o.stdout)
-        ),
-        Err(e) => {
-            assert!(
-                !expect_compute(),
-                "glslangValidator is needed (glslang-tools): {e}"
-            );
-            eprintln!("note: glslangValidator not found ({e}); skipping");
-            return None;
-        }
-    }
-    let bytes = std::fs::read(&out).unwrap();
-    Some(
-        bytes
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
-    )
-}
+use common::{glsl, Ctx, TestBuffer};
 
 /// The smallest valid compute module, assembled by hand: `void main() {}` with a 1×1×1
 /// workgroup.
@@ -581,11 +535,10 @@ struct Saxpy {
 }
 
 impl Saxpy {
-    /// The SAXPY pipeline with plain or dynamic storage buffers; `None` (with a note) while
-    /// the interpreter is missing.
-    fn new(ctx: &Ctx, ty: vk::DescriptorType) -> Option<Saxpy> {
+    /// The SAXPY pipeline with plain or dynamic storage buffers.
+    fn new(ctx: &Ctx, ty: vk::DescriptorType) -> Saxpy {
         let d = &ctx.device;
-        let words = compile_glsl("saxpy", SAXPY)?;
+        let words = glsl("comp", SAXPY);
         let module = unsafe {
             d.create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
         }
@@ -615,29 +568,13 @@ impl Saxpy {
             .layout(layout);
         let created =
             unsafe { d.create_compute_pipelines(vk::PipelineCache::null(), &[info], None) };
-        let pipeline = match created {
-            Ok(p) => p[0],
-            Err((p, vk::Result::ERROR_INITIALIZATION_FAILED)) if !expect_compute() => {
-                assert_eq!(p, [vk::Pipeline::null()]);
-                eprintln!(
-                    "note: compute pipeline creation failed (the shader interpreter is not \
-                     built yet); set PUMICE_EXPECT_COMPUTE=1 to make this an error"
-                );
-                unsafe {
-                    d.destroy_pipeline_layout(layout, None);
-                    d.destroy_descriptor_set_layout(set_layout, None);
-                    d.destroy_shader_module(module, None);
-                }
-                return None;
-            }
-            Err((_, e)) => panic!("compute pipeline creation: {e:?}"),
-        };
-        Some(Saxpy {
+        let pipeline = created.expect("the SAXPY pipeline builds")[0];
+        Saxpy {
             set_layout,
             layout,
             pipeline,
             module,
-        })
+        }
     }
 
     fn destroy(self, ctx: &Ctx) {
@@ -711,9 +648,7 @@ fn saxpy_dispatch_matches_the_cpu() {
     let ctx = Ctx::new();
     let d = &ctx.device;
     let ty = vk::DescriptorType::STORAGE_BUFFER;
-    let Some(saxpy) = Saxpy::new(&ctx, ty) else {
-        return;
-    };
+    let saxpy = Saxpy::new(&ctx, ty);
     let (x, y) = inputs();
     let xb = ctx.buffer(4 * N as u64);
     let yb = ctx.buffer(4 * N as u64);
@@ -769,9 +704,7 @@ fn saxpy_with_dynamic_offsets_and_a_template() {
     let ctx = Ctx::new();
     let d = &ctx.device;
     let ty = vk::DescriptorType::STORAGE_BUFFER_DYNAMIC;
-    let Some(saxpy) = Saxpy::new(&ctx, ty) else {
-        return;
-    };
+    let saxpy = Saxpy::new(&ctx, ty);
     let (x, y) = inputs();
     // X at 0 + dynamic 512; Y at 64 + dynamic 128, in buffers with room around.
     let (x_at, y_at) = (512usize, 64 + 128usize);
@@ -854,9 +787,7 @@ fn dispatch_indirect_base_and_empty_dispatches() {
     let ctx = Ctx::new();
     let d = &ctx.device;
     let ty = vk::DescriptorType::STORAGE_BUFFER;
-    let Some(saxpy) = Saxpy::new(&ctx, ty) else {
-        return;
-    };
+    let saxpy = Saxpy::new(&ctx, ty);
     let (x, y) = inputs();
     let xb = ctx.buffer(4 * N as u64);
     let yb = ctx.buffer(4 * N as u64);
@@ -921,9 +852,7 @@ fn dispatch_indirect_base_and_empty_dispatches() {
 fn compute_pipeline_failures_write_null_handles() {
     let ctx = Ctx::new();
     let d = &ctx.device;
-    let Some(words) = compile_glsl("saxpy-mismatch", SAXPY) else {
-        return;
-    };
+    let words = glsl("comp", SAXPY);
     let module = unsafe {
         d.create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
     }

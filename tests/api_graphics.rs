@@ -4,31 +4,7 @@
 mod common;
 
 use ash::vk;
-use common::Ctx;
-
-fn glsl(stage: &str, source: &str) -> Vec<u32> {
-    let dir = std::env::temp_dir().join(format!("pumice-api-graphics-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    // Unique per call: tests run on several threads.
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let src = dir.join(format!("s{n}.{stage}"));
-    let out = dir.join(format!("s{n}.{stage}.spv"));
-    std::fs::write(&src, source).unwrap();
-    let o = std::process::Command::new("glslangValidator")
-        .arg("-V")
-        .arg("-o")
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
-    let bytes = std::fs::read(&out).unwrap();
-    bytes
-        .chunks(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
-}
+use common::{glsl, Ctx};
 
 const VERT: &str = r"#version 450
 layout(location = 0) in vec3 pos;

@@ -6,7 +6,7 @@
 mod common;
 
 use ash::vk;
-use common::Ctx;
+use common::{glsl, Ctx};
 
 const CHILD: &str = "PUMICE_MDWE_CHILD";
 const PR_SET_MDWE: libc::c_int = 65;
@@ -23,26 +23,6 @@ void main() {
     if (i < n) y[i] = a * x[i] + y[i];
 }
 ";
-
-fn compile_glsl(source: &str) -> Vec<u32> {
-    let dir = std::env::temp_dir().join(format!("pumice-mdwe-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (src, out) = (dir.join("saxpy.comp"), dir.join("saxpy.spv"));
-    std::fs::write(&src, source).unwrap();
-    let o = std::process::Command::new("glslangValidator")
-        .arg("-V")
-        .arg(&src)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .expect("glslangValidator (glslang-tools) is needed");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
-    std::fs::read(&out)
-        .unwrap()
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
-}
 
 /// SAXPY through the API on `n` elements; returns y.
 fn saxpy(ctx: &Ctx, words: &[u32], a: f32, x: &[f32], y: &[f32]) -> Vec<f32> {
@@ -174,7 +154,7 @@ fn child() {
         1,
         "MDWE is on"
     );
-    let words = compile_glsl(SAXPY);
+    let words = glsl("comp", SAXPY);
     let ctx = Ctx::new();
     let n = 1000;
     let x: Vec<f32> = (0..n).map(|i| i as f32 * 0.25).collect();

@@ -8,7 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use ash::vk;
-use common::Ctx;
+use common::{glsl, Ctx};
 
 const FOREVER: &str = r"#version 450
 layout(local_size_x = 64) in;
@@ -22,30 +22,10 @@ void main() {
 }
 ";
 
-fn compile_glsl(source: &str) -> Vec<u32> {
-    let dir = std::env::temp_dir().join(format!("pumice-watchdog-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (src, out) = (dir.join("forever.comp"), dir.join("forever.spv"));
-    std::fs::write(&src, source).unwrap();
-    let o = std::process::Command::new("glslangValidator")
-        .arg("-V")
-        .arg(&src)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .expect("glslangValidator (glslang-tools) is needed");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
-    std::fs::read(&out)
-        .unwrap()
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
-}
-
 /// Submits the endless dispatch and returns what the fence wait said, and how long it took.
 fn run_forever(ctx: &Ctx) -> (Result<(), vk::Result>, Duration) {
     let d = &ctx.device;
-    let words = compile_glsl(FOREVER);
+    let words = glsl("comp", FOREVER);
     let buf = ctx.buffer(4096);
     buf.bytes().fill(0);
     unsafe {

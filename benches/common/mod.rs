@@ -236,27 +236,9 @@ impl Gpu {
     }
 }
 
-/// Compiles GLSL with glslangValidator.
-pub fn glsl(stage: &str, source: &str) -> Vec<u32> {
-    let dir = std::env::temp_dir().join(format!("pumice-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let src = dir.join(format!("shader.{stage}"));
-    let out = dir.join("shader.spv");
-    std::fs::write(&src, source).unwrap();
-    let o = std::process::Command::new("glslangValidator")
-        .arg("-V")
-        .arg("-o")
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
-    let bytes = std::fs::read(&out).unwrap();
-    bytes
-        .chunks(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
-}
+#[path = "../../tests/common/glsl.rs"]
+mod glsl;
+pub use glsl::glsl;
 
 /// Prints a row: the figure on each driver and Pumice's ratio (higher is better for Pumice when
 /// `higher_is_better`).

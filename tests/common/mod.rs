@@ -4,6 +4,10 @@
 
 use ash::vk;
 
+mod glsl;
+#[allow(unused_imports)] // Not every test binary compiles shaders.
+pub use glsl::glsl;
+
 pub fn entry() -> ash::Entry {
     // SAFETY: `vk_icdGetInstanceProcAddr` has the signature of `vkGetInstanceProcAddr` and
     // answers global commands for a null instance.
