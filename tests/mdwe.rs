@@ -5,8 +5,7 @@
 
 mod common;
 
-use ash::vk;
-use common::{glsl, Ctx};
+use common::{glsl, Ctx, StorageCompute};
 
 const CHILD: &str = "PUMICE_MDWE_CHILD";
 const PR_SET_MDWE: libc::c_int = 65;
@@ -34,105 +33,25 @@ fn saxpy(ctx: &Ctx, words: &[u32], a: f32, x: &[f32], y: &[f32]) -> Vec<f32> {
             b.bytes()[4 * i..4 * i + 4].copy_from_slice(&f.to_le_bytes());
         }
     }
-    unsafe {
-        let module = d
-            .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(words), None)
-            .unwrap();
-        let bindings = [0, 1].map(|b| {
-            vk::DescriptorSetLayoutBinding::default()
-                .binding(b)
-                .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
-                .descriptor_count(1)
-                .stage_flags(vk::ShaderStageFlags::COMPUTE)
-        });
-        let set_layout = d
-            .create_descriptor_set_layout(
-                &vk::DescriptorSetLayoutCreateInfo::default().bindings(&bindings),
-                None,
-            )
-            .unwrap();
-        let set_layouts = [set_layout];
-        let ranges = [vk::PushConstantRange {
-            stage_flags: vk::ShaderStageFlags::COMPUTE,
-            offset: 0,
-            size: 8,
-        }];
-        let layout = d
-            .create_pipeline_layout(
-                &vk::PipelineLayoutCreateInfo::default()
-                    .set_layouts(&set_layouts)
-                    .push_constant_ranges(&ranges),
-                None,
-            )
-            .unwrap();
-        let stage = vk::PipelineShaderStageCreateInfo::default()
-            .stage(vk::ShaderStageFlags::COMPUTE)
-            .module(module)
-            .name(c"main");
-        let pipeline = d
-            .create_compute_pipelines(
-                vk::PipelineCache::null(),
-                &[vk::ComputePipelineCreateInfo::default()
-                    .stage(stage)
-                    .layout(layout)],
-                None,
-            )
-            .expect("SAXPY compiles")[0];
-        let sizes = [vk::DescriptorPoolSize {
-            ty: vk::DescriptorType::STORAGE_BUFFER,
-            descriptor_count: 2,
-        }];
-        let pool = d
-            .create_descriptor_pool(
-                &vk::DescriptorPoolCreateInfo::default()
-                    .max_sets(1)
-                    .pool_sizes(&sizes),
-                None,
-            )
-            .unwrap();
-        let set = d
-            .allocate_descriptor_sets(
-                &vk::DescriptorSetAllocateInfo::default()
-                    .descriptor_pool(pool)
-                    .set_layouts(&set_layouts),
-            )
-            .unwrap()[0];
-        let infos = [xb.buffer, yb.buffer].map(|buffer| vk::DescriptorBufferInfo {
-            buffer,
-            offset: 0,
-            range: vk::WHOLE_SIZE,
-        });
-        d.update_descriptor_sets(
-            &[vk::WriteDescriptorSet::default()
-                .dst_set(set)
-                .dst_binding(0)
-                .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
-                .buffer_info(&infos)],
-            &[],
-        );
-        let mut push = a.to_le_bytes().to_vec();
-        push.extend((n as u32).to_le_bytes());
-        ctx.run(|cb| {
-            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, pipeline);
-            d.cmd_bind_descriptor_sets(cb, vk::PipelineBindPoint::COMPUTE, layout, 0, &[set], &[]);
-            d.cmd_push_constants(cb, layout, vk::ShaderStageFlags::COMPUTE, 0, &push);
-            d.cmd_dispatch(cb, n.div_ceil(64) as u32, 1, 1);
-        });
-        let out = yb.bytes()[..4 * n]
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
-            .collect();
-        d.destroy_descriptor_pool(pool, None);
-        d.destroy_pipeline(pipeline, None);
-        d.destroy_pipeline_layout(layout, None);
-        d.destroy_descriptor_set_layout(set_layout, None);
-        d.destroy_shader_module(module, None);
-        for b in [xb, yb] {
+    let job = StorageCompute::new(ctx, words, &[xb.buffer, yb.buffer], 8);
+    let mut push = a.to_le_bytes().to_vec();
+    push.extend((n as u32).to_le_bytes());
+    ctx.run(|cb| {
+        job.bind(ctx, cb, &push);
+        unsafe { d.cmd_dispatch(cb, n.div_ceil(64) as u32, 1, 1) };
+    });
+    let out = yb.bytes()[..4 * n]
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    job.destroy(ctx);
+    for b in [xb, yb] {
+        unsafe {
             d.destroy_buffer(b.buffer, None);
             d.free_memory(b.memory, None);
         }
-        out
     }
+    out
 }
 
 /// In the child: MDWE on, then a device and a dispatch.

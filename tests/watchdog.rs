@@ -8,7 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use ash::vk;
-use common::{glsl, Ctx};
+use common::{glsl, Ctx, StorageCompute};
 
 const FOREVER: &str = r"#version 450
 layout(local_size_x = 64) in;
@@ -28,78 +28,12 @@ fn run_forever(ctx: &Ctx) -> (Result<(), vk::Result>, Duration) {
     let words = glsl("comp", FOREVER);
     let buf = ctx.buffer(4096);
     buf.bytes().fill(0);
+    let job = StorageCompute::new(ctx, &words, &[buf.buffer], 0);
     unsafe {
-        let module = d
-            .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
-            .unwrap();
-        let bindings = [vk::DescriptorSetLayoutBinding::default()
-            .binding(0)
-            .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
-            .descriptor_count(1)
-            .stage_flags(vk::ShaderStageFlags::COMPUTE)];
-        let set_layout = d
-            .create_descriptor_set_layout(
-                &vk::DescriptorSetLayoutCreateInfo::default().bindings(&bindings),
-                None,
-            )
-            .unwrap();
-        let set_layouts = [set_layout];
-        let layout = d
-            .create_pipeline_layout(
-                &vk::PipelineLayoutCreateInfo::default().set_layouts(&set_layouts),
-                None,
-            )
-            .unwrap();
-        let stage = vk::PipelineShaderStageCreateInfo::default()
-            .stage(vk::ShaderStageFlags::COMPUTE)
-            .module(module)
-            .name(c"main");
-        let pipeline = d
-            .create_compute_pipelines(
-                vk::PipelineCache::null(),
-                &[vk::ComputePipelineCreateInfo::default()
-                    .stage(stage)
-                    .layout(layout)],
-                None,
-            )
-            .expect("the endless shader compiles")[0];
-        let sizes = [vk::DescriptorPoolSize {
-            ty: vk::DescriptorType::STORAGE_BUFFER,
-            descriptor_count: 1,
-        }];
-        let pool = d
-            .create_descriptor_pool(
-                &vk::DescriptorPoolCreateInfo::default()
-                    .max_sets(1)
-                    .pool_sizes(&sizes),
-                None,
-            )
-            .unwrap();
-        let set = d
-            .allocate_descriptor_sets(
-                &vk::DescriptorSetAllocateInfo::default()
-                    .descriptor_pool(pool)
-                    .set_layouts(&set_layouts),
-            )
-            .unwrap()[0];
-        let info = [vk::DescriptorBufferInfo {
-            buffer: buf.buffer,
-            offset: 0,
-            range: vk::WHOLE_SIZE,
-        }];
-        d.update_descriptor_sets(
-            &[vk::WriteDescriptorSet::default()
-                .dst_set(set)
-                .dst_binding(0)
-                .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
-                .buffer_info(&info)],
-            &[],
-        );
         let cb = ctx.command_buffer();
         d.begin_command_buffer(cb, &vk::CommandBufferBeginInfo::default())
             .unwrap();
-        d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, pipeline);
-        d.cmd_bind_descriptor_sets(cb, vk::PipelineBindPoint::COMPUTE, layout, 0, &[set], &[]);
+        job.bind(ctx, cb, &[]);
         d.cmd_dispatch(cb, 4, 1, 1);
         d.end_command_buffer(cb).unwrap();
         let fence = d
@@ -117,11 +51,7 @@ fn run_forever(ctx: &Ctx) -> (Result<(), vk::Result>, Duration) {
         // Every object can still be destroyed on a lost device.
         d.destroy_fence(fence, None);
         d.free_command_buffers(ctx.pool, &cbs);
-        d.destroy_descriptor_pool(pool, None);
-        d.destroy_pipeline(pipeline, None);
-        d.destroy_pipeline_layout(layout, None);
-        d.destroy_descriptor_set_layout(set_layout, None);
-        d.destroy_shader_module(module, None);
+        job.destroy(ctx);
         d.destroy_buffer(buf.buffer, None);
         d.free_memory(buf.memory, None);
         (waited, took)

@@ -213,6 +213,143 @@ impl Drop for Ctx {
     }
 }
 
+/// A compute pipeline whose set 0 holds storage buffers at bindings 0, 1, …, with a push-constant
+/// range of `push_bytes`, and one descriptor set already written: the setup the dispatch tests
+/// outside `api_compute` share.
+pub struct StorageCompute {
+    pub module: vk::ShaderModule,
+    pub set_layout: vk::DescriptorSetLayout,
+    pub layout: vk::PipelineLayout,
+    pub pipeline: vk::Pipeline,
+    pub pool: vk::DescriptorPool,
+    pub set: vk::DescriptorSet,
+}
+
+impl StorageCompute {
+    pub fn new(ctx: &Ctx, spirv: &[u32], buffers: &[vk::Buffer], push_bytes: u32) -> Self {
+        let d = &ctx.device;
+        let count = buffers.len() as u32;
+        unsafe {
+            let module = d
+                .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(spirv), None)
+                .unwrap();
+            let bindings: Vec<_> = (0..count)
+                .map(|b| {
+                    vk::DescriptorSetLayoutBinding::default()
+                        .binding(b)
+                        .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
+                        .descriptor_count(1)
+                        .stage_flags(vk::ShaderStageFlags::COMPUTE)
+                })
+                .collect();
+            let set_layout = d
+                .create_descriptor_set_layout(
+                    &vk::DescriptorSetLayoutCreateInfo::default().bindings(&bindings),
+                    None,
+                )
+                .unwrap();
+            let set_layouts = [set_layout];
+            let ranges = [vk::PushConstantRange {
+                stage_flags: vk::ShaderStageFlags::COMPUTE,
+                offset: 0,
+                size: push_bytes,
+            }];
+            let mut layout_info = vk::PipelineLayoutCreateInfo::default().set_layouts(&set_layouts);
+            if push_bytes > 0 {
+                layout_info = layout_info.push_constant_ranges(&ranges);
+            }
+            let layout = d.create_pipeline_layout(&layout_info, None).unwrap();
+            let stage = vk::PipelineShaderStageCreateInfo::default()
+                .stage(vk::ShaderStageFlags::COMPUTE)
+                .module(module)
+                .name(c"main");
+            let pipeline = d
+                .create_compute_pipelines(
+                    vk::PipelineCache::null(),
+                    &[vk::ComputePipelineCreateInfo::default()
+                        .stage(stage)
+                        .layout(layout)],
+                    None,
+                )
+                .expect("the compute pipeline builds")[0];
+            let sizes = [vk::DescriptorPoolSize {
+                ty: vk::DescriptorType::STORAGE_BUFFER,
+                descriptor_count: count,
+            }];
+            let pool = d
+                .create_descriptor_pool(
+                    &vk::DescriptorPoolCreateInfo::default()
+                        .max_sets(1)
+                        .pool_sizes(&sizes),
+                    None,
+                )
+                .unwrap();
+            let set = d
+                .allocate_descriptor_sets(
+                    &vk::DescriptorSetAllocateInfo::default()
+                        .descriptor_pool(pool)
+                        .set_layouts(&set_layouts),
+                )
+                .unwrap()[0];
+            let infos: Vec<_> = buffers
+                .iter()
+                .map(|&buffer| vk::DescriptorBufferInfo {
+                    buffer,
+                    offset: 0,
+                    range: vk::WHOLE_SIZE,
+                })
+                .collect();
+            d.update_descriptor_sets(
+                &[vk::WriteDescriptorSet::default()
+                    .dst_set(set)
+                    .dst_binding(0)
+                    .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
+                    .buffer_info(&infos)],
+                &[],
+            );
+            StorageCompute {
+                module,
+                set_layout,
+                layout,
+                pipeline,
+                pool,
+                set,
+            }
+        }
+    }
+
+    /// Binds the pipeline and the set, and pushes `push` (if any), into `cb`.
+    pub fn bind(&self, ctx: &Ctx, cb: vk::CommandBuffer, push: &[u8]) {
+        let d = &ctx.device;
+        unsafe {
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, self.pipeline);
+            let sets = [self.set];
+            d.cmd_bind_descriptor_sets(
+                cb,
+                vk::PipelineBindPoint::COMPUTE,
+                self.layout,
+                0,
+                &sets,
+                &[],
+            );
+            if !push.is_empty() {
+                d.cmd_push_constants(cb, self.layout, vk::ShaderStageFlags::COMPUTE, 0, push);
+            }
+        }
+    }
+
+    pub fn destroy(self, ctx: &Ctx) {
+        let d = &ctx.device;
+        unsafe {
+            d.destroy_descriptor_pool(self.pool, None);
+            d.destroy_pipeline(self.pipeline, None);
+            d.destroy_pipeline_layout(self.layout, None);
+            d.destroy_descriptor_set_layout(self.set_layout, None);
+            d.destroy_shader_module(self.module, None);
+        }
+    }
+}
+
 pub struct TestBuffer {
     pub buffer: vk::Buffer,
     pub memory: vk::DeviceMemory,
