@@ -71,7 +71,34 @@ struct Pipe {
     pipeline: vk::Pipeline,
 }
 
+/// The test pipeline: `FRAG` with a 4-byte fragment push constant (its alpha).
 fn pipeline(ctx: &Ctx, render_pass: vk::RenderPass, depth: bool, blend: bool) -> Pipe {
+    let ranges = [vk::PushConstantRange {
+        stage_flags: vk::ShaderStageFlags::FRAGMENT,
+        offset: 0,
+        size: 4,
+    }];
+    let layout = unsafe {
+        ctx.device.create_pipeline_layout(
+            &vk::PipelineLayoutCreateInfo::default().push_constant_ranges(&ranges),
+            None,
+        )
+    }
+    .unwrap();
+    let pipeline = pipeline_with(ctx, FRAG, layout, render_pass, depth, blend);
+    Pipe { layout, pipeline }
+}
+
+/// `VERT` and `frag` over 64×64 RGBA8 (and D32 when `depth`), in `render_pass` or, when it is
+/// null, for dynamic rendering; `blend` is source-alpha blending.
+fn pipeline_with(
+    ctx: &Ctx,
+    frag: &str,
+    layout: vk::PipelineLayout,
+    render_pass: vk::RenderPass,
+    depth: bool,
+    blend: bool,
+) -> vk::Pipeline {
     let d = &ctx.device;
     unsafe {
         let vs = d
@@ -82,7 +109,7 @@ fn pipeline(ctx: &Ctx, render_pass: vk::RenderPass, depth: bool, blend: bool) ->
             .unwrap();
         let fs = d
             .create_shader_module(
-                &vk::ShaderModuleCreateInfo::default().code(&glsl("frag", FRAG)),
+                &vk::ShaderModuleCreateInfo::default().code(&glsl("frag", frag)),
                 None,
             )
             .unwrap();
@@ -157,17 +184,6 @@ fn pipeline(ctx: &Ctx, render_pass: vk::RenderPass, depth: bool, blend: bool) ->
             .alpha_blend_op(vk::BlendOp::ADD)
             .color_write_mask(vk::ColorComponentFlags::RGBA)];
         let cb = vk::PipelineColorBlendStateCreateInfo::default().attachments(&attachments);
-        let ranges = [vk::PushConstantRange {
-            stage_flags: vk::ShaderStageFlags::FRAGMENT,
-            offset: 0,
-            size: 4,
-        }];
-        let layout = d
-            .create_pipeline_layout(
-                &vk::PipelineLayoutCreateInfo::default().push_constant_ranges(&ranges),
-                None,
-            )
-            .unwrap();
         let formats = [vk::Format::R8G8B8A8_UNORM];
         let mut rendering = vk::PipelineRenderingCreateInfo::default()
             .color_attachment_formats(&formats)
@@ -195,7 +211,7 @@ fn pipeline(ctx: &Ctx, render_pass: vk::RenderPass, depth: bool, blend: bool) ->
             .unwrap()[0];
         d.destroy_shader_module(vs, None);
         d.destroy_shader_module(fs, None);
-        Pipe { layout, pipeline }
+        pipeline
     }
 }
 
@@ -517,94 +533,7 @@ fn fragment_shaders_write_storage_buffers_once_per_covered_pixel() {
                 None,
             )
             .unwrap();
-        let vs = d
-            .create_shader_module(
-                &vk::ShaderModuleCreateInfo::default().code(&glsl("vert", VERT)),
-                None,
-            )
-            .unwrap();
-        let fs = d
-            .create_shader_module(
-                &vk::ShaderModuleCreateInfo::default().code(&glsl("frag", frag)),
-                None,
-            )
-            .unwrap();
-        let stages = [
-            vk::PipelineShaderStageCreateInfo::default()
-                .stage(vk::ShaderStageFlags::VERTEX)
-                .module(vs)
-                .name(c"main"),
-            vk::PipelineShaderStageCreateInfo::default()
-                .stage(vk::ShaderStageFlags::FRAGMENT)
-                .module(fs)
-                .name(c"main"),
-        ];
-        let bindings = [vk::VertexInputBindingDescription {
-            binding: 0,
-            stride: 24,
-            input_rate: vk::VertexInputRate::VERTEX,
-        }];
-        let attributes = [
-            vk::VertexInputAttributeDescription {
-                location: 0,
-                binding: 0,
-                format: vk::Format::R32G32B32_SFLOAT,
-                offset: 0,
-            },
-            vk::VertexInputAttributeDescription {
-                location: 1,
-                binding: 0,
-                format: vk::Format::R32G32B32_SFLOAT,
-                offset: 12,
-            },
-        ];
-        let vi = vk::PipelineVertexInputStateCreateInfo::default()
-            .vertex_binding_descriptions(&bindings)
-            .vertex_attribute_descriptions(&attributes);
-        let ia = vk::PipelineInputAssemblyStateCreateInfo::default()
-            .topology(vk::PrimitiveTopology::TRIANGLE_LIST);
-        let viewports = [vk::Viewport {
-            x: 0.0,
-            y: 0.0,
-            width: SIZE as f32,
-            height: SIZE as f32,
-            min_depth: 0.0,
-            max_depth: 1.0,
-        }];
-        let scissors = [vk::Rect2D {
-            offset: vk::Offset2D::default(),
-            extent: vk::Extent2D {
-                width: SIZE,
-                height: SIZE,
-            },
-        }];
-        let vp = vk::PipelineViewportStateCreateInfo::default()
-            .viewports(&viewports)
-            .scissors(&scissors);
-        let rs = vk::PipelineRasterizationStateCreateInfo::default()
-            .polygon_mode(vk::PolygonMode::FILL)
-            .line_width(1.0);
-        let ms = vk::PipelineMultisampleStateCreateInfo::default()
-            .rasterization_samples(vk::SampleCountFlags::TYPE_1);
-        let att = [vk::PipelineColorBlendAttachmentState::default()
-            .color_write_mask(vk::ColorComponentFlags::RGBA)];
-        let cb = vk::PipelineColorBlendStateCreateInfo::default().attachments(&att);
-        let formats = [vk::Format::R8G8B8A8_UNORM];
-        let mut rendering =
-            vk::PipelineRenderingCreateInfo::default().color_attachment_formats(&formats);
-        let info = vk::GraphicsPipelineCreateInfo::default()
-            .stages(&stages)
-            .vertex_input_state(&vi)
-            .input_assembly_state(&ia)
-            .viewport_state(&vp)
-            .rasterization_state(&rs)
-            .multisample_state(&ms)
-            .color_blend_state(&cb)
-            .layout(layout)
-            .push_next(&mut rendering);
-        let pipeline = d
-            .create_graphics_pipelines(vk::PipelineCache::null(), &[info], None)
-            .unwrap()[0];
+        let pipeline = pipeline_with(&ctx, frag, layout, vk::RenderPass::null(), false, false);
         let sizes = [vk::DescriptorPoolSize {
             ty: vk::DescriptorType::STORAGE_BUFFER,
             descriptor_count: 1,
