@@ -112,11 +112,24 @@ pub fn parse_unlegalized(
     let info = std::panic::catch_unwind(|| {
         Validator::new(ValidationFlags::all(), Capabilities::all())
             .validate(flattened.as_ref().unwrap_or(&module))
-            .map_err(|e| e.into_inner().to_string())
+            .map_err(|e| error_chain(&e.into_inner()))
     })
     .map_err(|_| ParseError::Validation("the validator panicked".into()))?
     .map_err(ParseError::Validation)?;
     Ok((module, info))
+}
+
+/// An error and its sources, outermost first: naga's validation errors say where ("Function
+/// [1] 'main' is invalid") at the top and why only in their sources.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 /// A copy of the module with every multi-dimensional compute workgroup size flattened to

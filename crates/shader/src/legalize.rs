@@ -20,12 +20,15 @@ mod find_loop_break_in_switch;
 mod lower_elect;
 mod lower_terminate_invocation;
 mod specialize;
+mod split_combined_samplers;
 mod strip_extensions;
 
 pub(crate) use find_loop_break_in_switch::has_loop_break_in_switch;
 pub(crate) use lower_elect::lower_elect;
 pub(crate) use lower_terminate_invocation::lower_terminate_invocation;
 pub(crate) use specialize::specialize;
+pub(crate) use split_combined_samplers::split_combined_samplers;
+pub use split_combined_samplers::COMBINED_SAMPLER_BIT;
 pub(crate) use strip_extensions::strip_extensions;
 
 pub(crate) const MAGIC: u32 = 0x0723_0203;
@@ -184,6 +187,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     strip_extensions(&mut m);
     lower_terminate_invocation(&mut m);
     lower_elect(&mut m);
+    split_combined_samplers(&mut m);
     Some(m.write())
 }
 
