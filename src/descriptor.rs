@@ -24,6 +24,9 @@ use ash::vk;
 use crate::buffer::{Buffer, BufferView};
 use crate::handle::{self, HandleObject, Ref};
 use crate::image::ImageView;
+
+/// A sampler's state, as descriptors keep it.
+pub type SamplerState = pumice_texel::sample::Sampler;
 use crate::sync::lock;
 
 /// `VkPhysicalDeviceVulkan11Properties::maxPerSetDescriptors`.
@@ -77,8 +80,8 @@ pub struct LayoutBinding {
     pub count: u32,
     pub stages: vk::ShaderStageFlags,
     pub flags: vk::DescriptorBindingFlags,
-    /// Raw `VkSampler` handles, one per element, when the application gave immutable samplers.
-    pub immutable_samplers: Vec<u64>,
+    /// The immutable samplers' states, one per element, when the application gave them.
+    pub immutable_samplers: Vec<SamplerState>,
     /// For dynamic buffers: the index of this binding's first element among the set's dynamic
     /// offsets (bindings in increasing order, elements in order).
     pub dynamic_base: u32,
@@ -206,10 +209,10 @@ pub enum Descriptor {
     Image {
         view: Option<Ref<ImageView>>,
         layout: vk::ImageLayout,
-        /// A raw `VkSampler` for combined image-samplers (0 otherwise).
-        sampler: u64,
+        /// The sampler of a combined image-sampler (`None` otherwise).
+        sampler: Option<SamplerState>,
     },
-    Sampler(u64),
+    Sampler(SamplerState),
     TexelBuffer(Ref<BufferView>),
 }
 
@@ -372,7 +375,7 @@ impl DescriptorSet {
                         self.layout.bindings[i].immutable_samplers.get(e as usize),
                         &mut d,
                     ) {
-                        *sampler = s;
+                        *sampler = Some(s);
                     }
                     slots[i].descriptors[e as usize] = d;
                 }
@@ -590,13 +593,23 @@ mod tests {
         }
     }
 
+    /// Samplers told apart by their LOD bias.
     fn samplers(first: u64, n: u64) -> WriteData {
-        WriteData::Descriptors((first..first + n).map(Descriptor::Sampler).collect())
+        WriteData::Descriptors(
+            (first..first + n)
+                .map(|i| {
+                    Descriptor::Sampler(SamplerState {
+                        mip_lod_bias: i as f32,
+                        ..SamplerState::default()
+                    })
+                })
+                .collect(),
+        )
     }
 
     fn sampler_at(set: &DescriptorSet, binding: u32, element: u32) -> Option<u64> {
         match set.descriptor(binding, element)?.0 {
-            Descriptor::Sampler(s) => Some(s),
+            Descriptor::Sampler(s) => Some(s.mip_lod_bias as u64),
             _ => None,
         }
     }

@@ -1,8 +1,8 @@
 //! Which operations each format supports, and the image shapes that follow from that.
 //!
 //! A feature bit is set only when the operation behind it is implemented for the format:
-//! transfers and blits now (through `pumice_texel::pack`); sampling, attachments, storage and
-//! vertex buffers are switched on by the work that implements them.
+//! transfers, blits, attachments, sampled and storage images and vertex buffers, all through
+//! `pumice_texel::pack` (and `pumice_texel::sample` for sampling).
 
 use ash::vk;
 use pumice_texel::{Format, Numeric, NumericClass};
@@ -29,8 +29,15 @@ pub fn tiling_features(format: Format) -> (vk::FormatFeatureFlags, vk::FormatFea
         } else {
             F::DEPTH_STENCIL_ATTACHMENT
         };
+        // Sampled: shaders read either aspect through `pumice_texel::sample`, depth filtered
+        // linearly too.
+        let sampled = if format.aspects().depth {
+            F::SAMPLED_IMAGE | F::SAMPLED_IMAGE_FILTER_LINEAR
+        } else {
+            F::SAMPLED_IMAGE
+        };
         return (
-            transfer | F::BLIT_SRC | F::BLIT_DST | attachment,
+            transfer | F::BLIT_SRC | F::BLIT_DST | attachment | sampled,
             F::empty(),
         );
     }
@@ -42,9 +49,13 @@ pub fn tiling_features(format: Format) -> (vk::FormatFeatureFlags, vk::FormatFea
         .components()
         .iter()
         .any(|c| matches!(c.numeric, Numeric::Uscaled | Numeric::Sscaled));
-    let mut all = transfer | F::BLIT_SRC | F::BLIT_DST;
+    // Sampling and storage images go through the same packer.
+    let mut all = transfer | F::BLIT_SRC | F::BLIT_DST | F::SAMPLED_IMAGE;
     if !scaled && !format.info().shared_exponent {
         all |= F::COLOR_ATTACHMENT;
+        if !format.is_srgb() {
+            all |= F::STORAGE_IMAGE;
+        }
     }
     if format.numeric_class() == NumericClass::Float {
         // Blits may filter linearly (VUID-vkCmdBlitImage-filter-02001 needs this bit with

@@ -26,6 +26,7 @@ pub mod pipeline;
 pub mod query;
 pub mod queue;
 pub mod render_pass;
+pub mod sampler;
 pub mod shader_module;
 pub mod sync;
 

@@ -174,7 +174,7 @@ impl PhysicalDevice {
             mipmap_precision_bits: 4,
             max_draw_indexed_index_value: u32::MAX,
             max_draw_indirect_count: 1,
-            max_sampler_lod_bias: 2.0,
+            max_sampler_lod_bias: 15.0,
             max_sampler_anisotropy: 1.0,
             max_viewports: 1,
             max_viewport_dimensions: [4096, 4096],

@@ -202,6 +202,15 @@ fn check_layout(program: &ComputeProgram, layout: &PipelineLayout) -> Result<(),
                 b.ty == vk::DescriptorType::STORAGE_BUFFER
                     || b.ty == vk::DescriptorType::STORAGE_BUFFER_DYNAMIC
             }
+            ResourceKind::SampledImage => {
+                b.ty == vk::DescriptorType::SAMPLED_IMAGE
+                    || b.ty == vk::DescriptorType::COMBINED_IMAGE_SAMPLER
+            }
+            ResourceKind::StorageImage => b.ty == vk::DescriptorType::STORAGE_IMAGE,
+            ResourceKind::Sampler => {
+                b.ty == vk::DescriptorType::SAMPLER
+                    || b.ty == vk::DescriptorType::COMBINED_IMAGE_SAMPLER
+            }
         };
         if !compatible || !b.stages.contains(vk::ShaderStageFlags::COMPUTE) || r.count > b.count {
             return Err(bad);

@@ -406,15 +406,25 @@ fn dispatch(
     }
 }
 
-/// A buffer descriptor a shader uses: (set, binding, element), the buffer, offset and size.
-pub(crate) type FoundBuffer = ((u32, u32, u32), Ref<crate::buffer::Buffer>, u64, u64);
+/// A descriptor a shader uses, keyed by (set, binding, element).
+pub(crate) enum Found {
+    /// The buffer, offset and size (dynamic offset applied).
+    Buffer((u32, u32, u32), Ref<crate::buffer::Buffer>, u64, u64),
+    /// An image view and/or a sampler state (sampled, storage and combined descriptors).
+    Image(
+        (u32, u32, u32),
+        Option<Ref<crate::image::ImageView>>,
+        Option<crate::descriptor::SamplerState>,
+    ),
+}
 
 /// Copies the descriptors a program uses out of the bound sets (each set's lock is held only
 /// while reading), applying dynamic offsets.
 pub(crate) fn find_descriptors(
     uses: &[pumice_shader::compute::ResourceUse],
     sets: &[Option<crate::command_buffer::BoundSet>],
-) -> Result<Vec<FoundBuffer>, &'static str> {
+) -> Result<Vec<Found>, &'static str> {
+    use crate::descriptor::Descriptor;
     let mut found = Vec::new();
     for r in uses {
         let Some(Some((set, dynamic))) = sets.get(r.set as usize) else {
@@ -424,39 +434,133 @@ pub(crate) fn find_descriptors(
             let Some((descriptor, dyn_index)) = set.descriptor(r.binding, element) else {
                 continue;
             };
+            let key = (r.set, r.binding, element);
             let dynamic = match dyn_index {
                 Some(i) => *dynamic.get(i as usize).ok_or("missing dynamic offset")? as u64,
                 None => 0,
             };
-            if let Some((buffer, offset, size)) = descriptor.buffer_range(dynamic) {
-                found.push(((r.set, r.binding, element), buffer.clone(), offset, size));
+            match descriptor {
+                Descriptor::Image { view, sampler, .. } => {
+                    found.push(Found::Image(key, view, sampler))
+                }
+                Descriptor::Sampler(s) => found.push(Found::Image(key, None, Some(s))),
+                d => {
+                    if let Some((buffer, offset, size)) = d.buffer_range(dynamic) {
+                        found.push(Found::Buffer(key, buffer.clone(), offset, size));
+                    }
+                }
             }
         }
     }
     Ok(found)
 }
 
-/// The shader engine's view of found descriptors: slices of the buffers' memory.
+/// What the shader engine sees of an image view: its memory and the part of the image shown.
+fn image_binding(
+    view: &crate::image::ImageView,
+) -> Result<pumice_shader::compute::ImageBinding<'_>, &'static str> {
+    use pumice_texel::sample::{Swizzle, ViewDim};
+    let image = &view.image;
+    let Some(r) = image.as_ref() else {
+        return Err(unbound());
+    };
+    let format = image.format;
+    let view_format = pumice_texel::Format::from_vk(view.format.as_raw()).unwrap_or(format);
+    let aspect = if view.range.aspect_mask.contains(vk::ImageAspectFlags::DEPTH) {
+        pumice_texel::Aspect::Depth
+    } else if view.range.aspect_mask.contains(vk::ImageAspectFlags::STENCIL) {
+        pumice_texel::Aspect::Stencil
+    } else {
+        pumice_texel::Aspect::Color
+    };
+    let dim = match view.view_type {
+        vk::ImageViewType::TYPE_1D | vk::ImageViewType::TYPE_1D_ARRAY => ViewDim::D1,
+        vk::ImageViewType::TYPE_3D => ViewDim::D3,
+        vk::ImageViewType::CUBE | vk::ImageViewType::CUBE_ARRAY => ViewDim::Cube,
+        _ => ViewDim::D2,
+    };
+    let swizzle_of = |c: vk::ComponentSwizzle, identity: Swizzle| match c {
+        vk::ComponentSwizzle::ZERO => Swizzle::Zero,
+        vk::ComponentSwizzle::ONE => Swizzle::One,
+        vk::ComponentSwizzle::R => Swizzle::R,
+        vk::ComponentSwizzle::G => Swizzle::G,
+        vk::ComponentSwizzle::B => Swizzle::B,
+        vk::ComponentSwizzle::A => Swizzle::A,
+        _ => identity,
+    };
+    let c = view.components;
+    // Depth/stencil views ignore the mapping's effect on the one component they have
+    // only in that they read it as red; the mapping still applies.
+    let swizzle = [
+        swizzle_of(c.r, Swizzle::R),
+        swizzle_of(c.g, Swizzle::G),
+        swizzle_of(c.b, Swizzle::B),
+        swizzle_of(c.a, Swizzle::A),
+    ];
+    let layers = if dim == ViewDim::D3 {
+        1
+    } else {
+        view.range.layer_count
+    };
+    Ok(pumice_shader::compute::ImageBinding {
+        memory: r.memory,
+        offset: r.offset,
+        layout: r.layout,
+        format: if aspect == pumice_texel::Aspect::Color {
+            view_format
+        } else {
+            format
+        },
+        aspect,
+        dim,
+        base_level: view.range.base_mip_level,
+        levels: view.range.level_count,
+        base_layer: view.range.base_array_layer,
+        layers,
+        swizzle,
+    })
+}
+
+/// The shader engine's view of found descriptors: slices of the buffers' memory, and image
+/// views with their samplers.
 pub(crate) fn dispatch_resources<'a>(
-    found: &'a [FoundBuffer],
+    found: &'a [Found],
     push_constants: &[u8],
 ) -> Result<pumice_shader::compute::DispatchResources<'a>, &'static str> {
     let mut resources = pumice_shader::compute::DispatchResources {
         buffers: Vec::with_capacity(found.len()),
+        images: Vec::new(),
         push_constants: push_constants.to_vec(),
     };
-    for (key, buffer, offset, size) in found {
-        let Some((memory, bound)) = buffer.binding() else {
-            return Err(unbound());
-        };
-        resources.buffers.push((
-            *key,
-            pumice_shader::compute::BufferSlice {
-                memory: &memory.memory,
-                offset: bound + offset,
-                size: *size,
-            },
-        ));
+    for f in found {
+        match f {
+            Found::Buffer(key, buffer, offset, size) => {
+                let Some((memory, bound)) = buffer.binding() else {
+                    return Err(unbound());
+                };
+                resources.buffers.push((
+                    *key,
+                    pumice_shader::compute::BufferSlice {
+                        memory: &memory.memory,
+                        offset: bound + offset,
+                        size: *size,
+                    },
+                ));
+            }
+            Found::Image(key, view, sampler) => {
+                let view = match view {
+                    Some(v) => Some(image_binding(v)?),
+                    None => None,
+                };
+                resources.images.push((
+                    *key,
+                    pumice_shader::compute::ImageDescriptor {
+                        view,
+                        sampler: *sampler,
+                    },
+                ));
+            }
+        }
     }
     Ok(resources)
 }

@@ -11,6 +11,7 @@ use crate::descriptor::{
 use crate::entry::device::device_ref;
 use crate::entry::entry_points;
 use crate::handle;
+use crate::sampler::Sampler;
 
 /// A layout from its create info.
 ///
@@ -37,14 +38,15 @@ unsafe fn layout(
                 let samplers = b.descriptor_type == vk::DescriptorType::SAMPLER
                     || b.descriptor_type == vk::DescriptorType::COMBINED_IMAGE_SAMPLER;
                 let immutable_samplers = if samplers {
-                    handle::slice(b.p_immutable_samplers, b.descriptor_count)
-                        .iter()
-                        .map(|s| s.as_raw())
-                        .collect()
+                    let mut states = Vec::new();
+                    for &s in handle::slice(b.p_immutable_samplers, b.descriptor_count) {
+                        states.push(handle::get::<_, Sampler>(s)?.state);
+                    }
+                    states
                 } else {
                     Vec::new()
                 };
-                LayoutBinding {
+                Ok(LayoutBinding {
                     binding: b.binding,
                     ty: b.descriptor_type,
                     count: b.descriptor_count,
@@ -52,9 +54,9 @@ unsafe fn layout(
                     flags: flags.get(i).copied().unwrap_or_default(),
                     immutable_samplers,
                     dynamic_base: 0,
-                }
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>, vk::Result>>()?;
         DescriptorSetLayout::new(info.flags, bindings)
     }
 }
@@ -71,18 +73,21 @@ unsafe fn read_descriptor(
     ptr: *const u8,
 ) -> Result<Descriptor, vk::Result> {
     // SAFETY: forwarded contract. Only the handles the type uses are turned into objects: a
-    // sampler write's image view (and every sampler) may be anything, and stays a raw value.
+    // sampler write's image view may be anything. Samplers are copied as their state.
     unsafe {
         Ok(match class {
             DescriptorClass::Image => {
                 let info = (ptr as *const vk::DescriptorImageInfo).read_unaligned();
                 if ty == vk::DescriptorType::SAMPLER {
-                    Descriptor::Sampler(info.sampler.as_raw())
+                    match handle::get_optional::<_, Sampler>(info.sampler)? {
+                        Some(s) => Descriptor::Sampler(s.state),
+                        None => Descriptor::Empty,
+                    }
                 } else {
                     let sampler = if ty == vk::DescriptorType::COMBINED_IMAGE_SAMPLER {
-                        info.sampler.as_raw()
+                        handle::get_optional::<_, Sampler>(info.sampler)?.map(|s| s.state)
                     } else {
-                        0
+                        None
                     };
                     Descriptor::Image {
                         view: handle::get_optional(info.image_view)?,

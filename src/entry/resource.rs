@@ -8,6 +8,7 @@ use crate::buffer::{requirements_for_size, Buffer, BufferView};
 use crate::entry::device::device_ref;
 use crate::entry::entry_points;
 use crate::handle;
+use crate::sampler::Sampler;
 use crate::image::{Image, ImageInfo, ImageView};
 
 fn image_info(info: &vk::ImageCreateInfo) -> ImageInfo {
@@ -247,5 +248,27 @@ entry_points! {
     Device fn vkDestroyImageView(_device: vk::Device, view: vk::ImageView, _p_allocator: *const vk::AllocationCallbacks) {
         // SAFETY: valid usage: a live view (or null), not used afterwards.
         unsafe { handle::destroy::<_, ImageView>(view) };
+    }
+
+    Device fn vkCreateSampler(
+        _device: vk::Device,
+        p_create_info: *const vk::SamplerCreateInfo,
+        _p_allocator: *const vk::AllocationCallbacks,
+        p_sampler: *mut vk::Sampler,
+    ) -> Result {
+        // SAFETY: valid usage: a valid create info (and chain) and a writable pointer.
+        unsafe {
+            let info = handle::req(p_create_info)?;
+            let ycbcr = handle::find::<vk::SamplerYcbcrConversionInfo>(info.p_next).is_some();
+            let reduction = handle::find::<vk::SamplerReductionModeCreateInfo>(info.p_next)
+                .is_some_and(|r| r.reduction_mode != vk::SamplerReductionMode::WEIGHTED_AVERAGE);
+            let sampler = Sampler::new(info, ycbcr || reduction)?;
+            handle::write(p_sampler, handle::new_handle(sampler))
+        }
+    }
+
+    Device fn vkDestroySampler(_device: vk::Device, sampler: vk::Sampler, _p_allocator: *const vk::AllocationCallbacks) {
+        // SAFETY: valid usage: a live sampler (or null), not used afterwards.
+        unsafe { handle::destroy::<_, Sampler>(sampler) };
     }
 }

@@ -21,6 +21,7 @@ fn main() {
         DeviceMemory::new(bytes).unwrap(),
     );
     let res = DispatchResources {
+        images: Vec::new(),
         buffers: vec![
             (
                 (0, 0, 0),

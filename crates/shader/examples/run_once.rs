@@ -14,6 +14,7 @@ fn main() {
     }
     let m = DeviceMemory::new(4096).unwrap();
     let res = DispatchResources {
+        images: Vec::new(),
         buffers: vec![(
             (0, 0, 0),
             BufferSlice {

@@ -19,6 +19,7 @@ fn main() {
     let mut push = 2.0f32.to_le_bytes().to_vec();
     push.extend(n.to_le_bytes());
     let res = DispatchResources {
+        images: Vec::new(),
         buffers: vec![
             (
                 (0, 0, 0),

@@ -23,10 +23,41 @@ pub struct BufferSlice<'a> {
     pub size: u64,
 }
 
+/// An image view bound to a shader: the image's memory and layout, and the part of it the
+/// view shows.
+#[derive(Clone, Copy, Debug)]
+pub struct ImageBinding<'a> {
+    pub memory: &'a DeviceMemory,
+    /// Where the image's bytes start in `memory`.
+    pub offset: u64,
+    pub layout: &'a pumice_texel::ImageLayout,
+    /// The view's format (for depth/stencil images, the image's format; `aspect` picks the
+    /// plane).
+    pub format: pumice_texel::Format,
+    pub aspect: pumice_texel::Aspect,
+    pub dim: pumice_texel::sample::ViewDim,
+    pub base_level: u32,
+    pub levels: u32,
+    pub base_layer: u32,
+    pub layers: u32,
+    pub swizzle: [pumice_texel::sample::Swizzle; 4],
+}
+
+/// What an image, sampler or combined image-sampler descriptor gives a shader.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ImageDescriptor<'a> {
+    pub view: Option<ImageBinding<'a>>,
+    pub sampler: Option<pumice_texel::sample::Sampler>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ResourceKind {
     UniformBuffer,
     StorageBuffer,
+    /// A sampled image (alone or the image of a combined image-sampler).
+    SampledImage,
+    StorageImage,
+    Sampler,
 }
 
 /// A descriptor the shader uses: `layout(set = S, binding = B)`, `count` elements.
@@ -73,6 +104,8 @@ pub enum ExecError {
 pub struct DispatchResources<'a> {
     /// (set, binding, array element) → buffer.
     pub buffers: Vec<((u32, u32, u32), BufferSlice<'a>)>,
+    /// (set, binding, array element) → image view and/or sampler.
+    pub images: Vec<((u32, u32, u32), ImageDescriptor<'a>)>,
     /// The push constant bytes (up to the pipeline layout's range).
     pub push_constants: Vec<u8>,
 }
@@ -83,6 +116,13 @@ impl<'a> DispatchResources<'a> {
             .iter()
             .find(|(k, _)| *k == (set, binding, element))
             .map(|(_, b)| *b)
+    }
+
+    pub fn image(&self, set: u32, binding: u32, element: u32) -> Option<ImageDescriptor<'a>> {
+        self.images
+            .iter()
+            .find(|(k, _)| *k == (set, binding, element))
+            .map(|(_, d)| *d)
     }
 }
 
@@ -177,23 +217,33 @@ impl ComputeProgram {
     }
 }
 
-/// The buffers of a program's slots, from the dispatch's (or draw's) resources.
+/// The resources of a program's slots, from the dispatch's (or draw's) resources: a buffer or
+/// an image descriptor per slot.
 pub(crate) fn resolve_slots<'a>(
     p: &Program,
     resources: &DispatchResources<'a>,
-) -> Result<Vec<Option<BufferSlice<'a>>>, ExecError> {
-    p.slots
-        .iter()
-        .map(|s| {
-            resources
-                .buffer(s.set, s.binding, s.element)
-                .map(Some)
-                .ok_or(ExecError::MissingResource {
-                    set: s.set,
-                    binding: s.binding,
-                })
-        })
-        .collect()
+) -> Result<Resources<'a>, ExecError> {
+    let mut slots = Vec::with_capacity(p.slots.len());
+    let mut images = Vec::with_capacity(p.slots.len());
+    for s in &p.slots {
+        if let Some(b) = resources.buffer(s.set, s.binding, s.element) {
+            slots.push(Some(b));
+            images.push(None);
+        } else if let Some(d) = resources.image(s.set, s.binding, s.element) {
+            slots.push(None);
+            images.push(Some(d));
+        } else {
+            return Err(ExecError::MissingResource {
+                set: s.set,
+                binding: s.binding,
+            });
+        }
+    }
+    Ok(Resources {
+        slots,
+        images,
+        push_constants: &[],
+    })
 }
 
 /// The resource uses of a compiled program, grouped by binding.
@@ -233,11 +283,8 @@ pub fn dispatch(
     cancel: &AtomicBool,
 ) -> Result<(), ExecError> {
     let p = &program.program;
-    let slots = resolve_slots(p, resources)?;
-    let res = Resources {
-        slots,
-        push_constants: &resources.push_constants,
-    };
+    let mut res = resolve_slots(p, resources)?;
+    res.push_constants = &resources.push_constants;
     let total = count[0] as u64 * count[1] as u64 * count[2] as u64;
     if total == 0 {
         return Ok(());

@@ -45,6 +45,20 @@ pub fn disassemble(p: &Program) -> String {
             Inst::Un { op, dst, a } => format!("r{dst} = {op:?} r{a}"),
             Inst::Bin { op, dst, a, b } => format!("r{dst} = {op:?} r{a}, r{b}"),
             Inst::Tern { op, dst, a, b, c } => format!("r{dst} = {op:?} r{a}, r{b}, r{c}"),
+            Inst::ImageArg { index, src } => format!("image.arg{index} = r{src}"),
+            Inst::Image { op, dst, count } => match p.image_ops.get(*op as usize) {
+                Some(o) => format!(
+                    "r{dst}..r{} = image slot{} {:?} {:?}{} coords {:?} layer {:?}",
+                    dst + u32::from(*count),
+                    o.image,
+                    o.shape,
+                    o.kind,
+                    if o.arrayed { " array" } else { "" },
+                    o.coords,
+                    o.array_index
+                ),
+                None => format!("{inst:?}"),
+            },
             other => format!("{other:?}"),
         };
         let _ = writeln!(out, "{pc:5}  {}{text}", "  ".repeat(depth));

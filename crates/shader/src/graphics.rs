@@ -134,7 +134,8 @@ impl<'a> StageRunner<'a> {
         resources: &'a DispatchResources<'a>,
         batch: Option<StageBatch>,
     ) -> Result<StageRunner<'a>, ExecError> {
-        let slots = resolve_slots(&program.program, resources)?;
+        let mut res = resolve_slots(&program.program, resources)?;
+        res.push_constants = &resources.push_constants;
         let key = program as *const StageProgram as usize;
         let batch = match batch {
             Some(b) if b.program == key => b.batch,
@@ -143,10 +144,7 @@ impl<'a> StageRunner<'a> {
         Ok(StageRunner {
             program,
             batch,
-            res: Resources {
-                slots,
-                push_constants: &resources.push_constants,
-            },
+            res,
         })
     }
 

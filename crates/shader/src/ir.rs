@@ -375,6 +375,75 @@ pub enum Inst {
     Kill,
     /// Workgroup execution barrier: a batch suspends here until all of its workgroup arrive.
     Barrier,
+    /// Names the register of operand `index` of the next [`Inst::Image`]. Image operations have
+    /// more operands than an instruction holds; passing them this way keeps every register an
+    /// instruction reads visible to the passes (which may rename it).
+    ImageArg {
+        index: u8,
+        src: Reg,
+    },
+    /// Image operation `op` of [`Program::image_ops`], writing `count` consecutive fresh
+    /// registers from `dst`.
+    Image {
+        op: u32,
+        dst: Reg,
+        count: u8,
+    },
+}
+
+/// The shape of an image as a shader declares it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ImageShape {
+    D1,
+    D2,
+    D3,
+    Cube,
+}
+
+/// How a sample picks its level of detail; the registers are operand indices (see
+/// [`Inst::ImageArg`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SampleLevel {
+    /// From the coordinates' screen-space derivatives (fragment quads); level 0 elsewhere.
+    Auto,
+    Zero,
+    Exact(u8),
+    Bias(u8),
+    Gradient { x: Vec<u8>, y: Vec<u8> },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ImageOpKind {
+    Sample {
+        /// The slot of the sampler (a combined image-sampler's slot is the image's own).
+        sampler: u16,
+        level: SampleLevel,
+        depth_ref: Option<u8>,
+        gather: Option<u8>,
+        offset: [i32; 3],
+    },
+    /// `OpImageFetch`/`OpImageRead`: integer coordinates.
+    Load { level: Option<u8>, sample: Option<u8> },
+    /// Masked.
+    Store { value: [u8; 4] },
+    Size { level: Option<u8> },
+    Levels,
+    Layers,
+    Samples,
+}
+
+/// One image operation: its image's slot, its shape and its operands, as indices of the
+/// operands passed by the [`Inst::ImageArg`]s before it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ImageOp {
+    pub kind: ImageOpKind,
+    pub image: u16,
+    pub shape: ImageShape,
+    pub arrayed: bool,
+    /// Whether the image is read as depth (the result is one float).
+    pub depth: bool,
+    pub coords: Vec<u8>,
+    pub array_index: Option<u8>,
 }
 
 /// A stage input or output, one 32-bit component of it.
@@ -450,6 +519,8 @@ pub struct Program {
     pub scratch_size: u32,
     /// Bytes of workgroup memory.
     pub workgroup_size_bytes: u32,
+    /// The operands of the program's [`Inst::Image`]s.
+    pub image_ops: Vec<ImageOp>,
 }
 
 #[cfg(test)]

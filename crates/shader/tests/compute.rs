@@ -54,6 +54,7 @@ fn f32s(v: &[u32]) -> Vec<f32> {
 fn run(source: &str, buffers: &[&DeviceMemory], push: &[u8], groups: [u32; 3]) {
     let program = ComputeProgram::new(&glsl(source), "main", &[]).unwrap_or_else(|e| panic!("{e}"));
     let res = DispatchResources {
+        images: Vec::new(),
         buffers: buffers
             .iter()
             .enumerate()
@@ -277,6 +278,7 @@ fn out_of_bounds_reads_zero_and_writes_nothing() {
     )
     .unwrap();
     let res = DispatchResources {
+        images: Vec::new(),
         buffers: vec![(
             (0, 0, 0),
             BufferSlice {
@@ -309,6 +311,7 @@ fn infinite_loop_is_stopped_by_the_cancel_flag() {
     .unwrap();
     let mem = buffer_from_u32(&[0, 0]);
     let res = DispatchResources {
+        images: Vec::new(),
         buffers: vec![(
             (0, 0, 0),
             BufferSlice {

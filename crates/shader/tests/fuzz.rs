@@ -115,6 +115,7 @@ fn run_guarded(program: &ComputeProgram) -> Result<(), String> {
         }
     }
     let res = DispatchResources {
+        images: Vec::new(),
         buffers: memories
             .iter()
             .map(|(key, m)| {

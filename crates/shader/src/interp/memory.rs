@@ -14,6 +14,8 @@ use crate::ir::{Addr, AtomicOp, Reg, Space, W};
 #[derive(Debug, Default)]
 pub struct Resources<'a> {
     pub slots: Vec<Option<BufferSlice<'a>>>,
+    /// Image views and samplers, by slot (`None` for buffer slots).
+    pub images: Vec<Option<crate::compute::ImageDescriptor<'a>>>,
     pub push_constants: &'a [u8],
 }
 

@@ -8,6 +8,7 @@
 //! [`memory`] (loads, stores, atomics); control flow is here.
 
 mod arith;
+mod image;
 mod memory;
 mod subgroup;
 #[cfg(test)]
@@ -172,6 +173,8 @@ pub struct Batch {
     /// Lanes whose stores and atomics are dropped (fragment helper invocations).
     pub(crate) no_write: Mask,
     backedges: u32,
+    /// Registers named by the `ImageArg`s of the next image operation.
+    image_args: [crate::ir::Reg; 16],
 }
 
 /// The lanes where a register is non-zero. Written as bytes first so the comparison
@@ -207,6 +210,7 @@ impl Batch {
             killed: 0,
             no_write: 0,
             backedges: 0,
+            image_args: [0; 16],
         }
     }
 
@@ -569,6 +573,12 @@ impl Batch {
                     self.exec = 0;
                 }
                 Inst::Barrier => return Ok(Status::Barrier),
+                Inst::ImageArg { index, src } => self.image_args[index as usize & 15] = src,
+                Inst::Image { op, dst, count } => {
+                    if let Some(op) = program.image_ops.get(op as usize) {
+                        image::run(self, res, op, dst, count);
+                    }
+                }
             }
         }
         // Structured code leaves the mask stack as it found it; tests run with this checked.

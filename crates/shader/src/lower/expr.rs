@@ -72,11 +72,11 @@ fn class_of(inner: &TypeInner) -> Result<Class, CompileError> {
 }
 
 impl<'m> Lowering<'m> {
-    fn type_of(&self, ctx: &FnCtx<'m>, e: Handle<Expression>) -> TypeInner {
+    pub(crate) fn type_of(&self, ctx: &FnCtx<'m>, e: Handle<Expression>) -> TypeInner {
         ctx.info[e].ty.inner_with(&self.module.types).clone()
     }
 
-    fn un(&mut self, op: Un, a: Reg) -> Reg {
+    pub(crate) fn un(&mut self, op: Un, a: Reg) -> Reg {
         let dst = self.reg();
         self.emit(Inst::Un { op, dst, a });
         dst
@@ -182,6 +182,18 @@ impl<'m> Lowering<'m> {
                 )
             }
             Expression::FunctionArgument(i) => self.argument(ctx, *i),
+            Expression::GlobalVariable(g)
+                if self.module.global_variables[*g].space == naga::AddressSpace::Handle =>
+            {
+                let var = &self.module.global_variables[*g];
+                Ok(match self.ty(var.ty) {
+                    TypeInner::BindingArray { .. } => Value::HandleArray { global: *g },
+                    _ => Value::Handle {
+                        global: *g,
+                        element: 0,
+                    },
+                })
+            }
             Expression::GlobalVariable(_) | Expression::LocalVariable(_) => {
                 match self.variable_pointer(ctx, expr)? {
                     Some(p) => Ok(Value::Ptr(p)),
@@ -301,7 +313,7 @@ impl<'m> Lowering<'m> {
             }
             Expression::ImageSample { .. }
             | Expression::ImageLoad { .. }
-            | Expression::ImageQuery { .. } => unsupported("image operations"),
+            | Expression::ImageQuery { .. } => self.image_expression(ctx, e),
             Expression::Derivative {
                 axis,
                 ctrl,
@@ -354,6 +366,11 @@ impl<'m> Lowering<'m> {
         index: u32,
     ) -> Result<Value, CompileError> {
         match self.expression_value(ctx, base)? {
+            Value::HandleArray { global } => Ok(Value::Handle {
+                global,
+                element: index,
+            }),
+            Value::Handle { .. } => unsupported("an index into an image or sampler"),
             Value::Regs(v) => {
                 let ty = self.type_of(ctx, base);
                 let (elem, first, _) = element(self.module, &ty, index)?;
@@ -424,6 +441,9 @@ impl<'m> Lowering<'m> {
         }
         let idx = self.value_regs(ctx, index)?[0];
         match self.expression_value(ctx, base)? {
+            Value::Handle { .. } | Value::HandleArray { .. } => {
+                unsupported("a dynamic index into a binding array of images or samplers")
+            }
             Value::Regs(v) => {
                 // A dynamic index into a value: a chain of selects over the elements.
                 let ty = self.type_of(ctx, base);

@@ -14,6 +14,7 @@
 //! refused with `CompileError::Unsupported` for now: a refused shader is never a wrong one.
 
 mod expr;
+mod image;
 mod types;
 
 use std::collections::{HashMap, HashSet};
@@ -66,6 +67,13 @@ pub(crate) struct Ptr {
 pub(crate) enum Value {
     Regs(Vec<Reg>),
     Ptr(Ptr),
+    /// An image or sampler: a handle global, or element `element` of a binding array of them.
+    Handle {
+        global: Handle<naga::GlobalVariable>,
+        element: u32,
+    },
+    /// A binding array of images or samplers, not yet indexed.
+    HandleArray { global: Handle<naga::GlobalVariable> },
 }
 
 /// Where a variable lives.
@@ -106,6 +114,9 @@ pub(crate) struct Lowering<'m> {
     scratch_size: u32,
     workgroup_bytes: u32,
     pub uses_barrier: bool,
+    image_ops: Vec<crate::ir::ImageOp>,
+    /// The entry point's stage (implicit levels of detail exist only for fragments).
+    stage: Option<naga::ShaderStage>,
 }
 
 impl<'m> Lowering<'m> {
@@ -127,6 +138,8 @@ impl<'m> Lowering<'m> {
             scratch_size: 0,
             workgroup_bytes: 0,
             uses_barrier: false,
+            image_ops: Vec::new(),
+            stage: None,
         }
     }
 
@@ -167,6 +180,7 @@ impl<'m> Lowering<'m> {
     pub fn entry_point(mut self, index: usize) -> Result<Program, CompileError> {
         let module = self.module;
         let ep = &module.entry_points[index];
+        self.stage = Some(ep.stage);
         self.analyse_globals()?;
         let fun_info = self.info.get_entry_point(index);
         let mut args = Vec::new();
@@ -192,6 +206,7 @@ impl<'m> Lowering<'m> {
             slots: self.slots.iter().map(|(s, _)| *s).collect(),
             scratch_size: self.scratch_size,
             workgroup_size_bytes: self.workgroup_bytes,
+            image_ops: self.image_ops,
         })
     }
 
@@ -684,9 +699,13 @@ impl<'m> Lowering<'m> {
                     ctx.values.insert(*r, Value::Regs(regs));
                 }
             }
-            Statement::ImageStore { .. } | Statement::ImageAtomic { .. } => {
-                return unsupported("image stores")
-            }
+            Statement::ImageStore {
+                image,
+                coordinate,
+                array_index,
+                value,
+            } => self.image_store(ctx, *image, *coordinate, *array_index, *value)?,
+            Statement::ImageAtomic { .. } => return unsupported("image atomics"),
             Statement::SubgroupBallot { result, predicate } => {
                 let cond = match predicate {
                     Some(p) => self.value_regs(ctx, *p)?[0],
@@ -850,6 +869,9 @@ impl<'m> Lowering<'m> {
         match self.expression_value(ctx, e)? {
             Value::Regs(r) => Ok(r),
             Value::Ptr(_) => unsupported("a pointer used as a value"),
+            Value::Handle { .. } | Value::HandleArray { .. } => {
+                unsupported("an image or sampler used as a value")
+            }
         }
     }
 
@@ -860,7 +882,7 @@ impl<'m> Lowering<'m> {
     ) -> Result<Ptr, CompileError> {
         match self.expression_value(ctx, e)? {
             Value::Ptr(p) => Ok(p),
-            Value::Regs(_) => unsupported("a value used as a pointer"),
+            _ => unsupported("a value used as a pointer"),
         }
     }
 
@@ -1125,7 +1147,12 @@ pub(crate) fn slot_kinds(
                         .is_some_and(|b| b.group == s.set && b.binding == s.binding)
                 })
                 .map_or(crate::compute::ResourceKind::StorageBuffer, |(_, g)| {
-                    buffer_kind(g.space)
+                    if g.space == AddressSpace::Handle {
+                        image::handle_kind(module, g.ty)
+                            .unwrap_or(crate::compute::ResourceKind::SampledImage)
+                    } else {
+                        buffer_kind(g.space)
+                    }
                 });
             (*s, kind)
         })

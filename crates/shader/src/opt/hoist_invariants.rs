@@ -63,6 +63,11 @@ fn hoist_once(program: &mut Program) -> bool {
                     written[*d as usize] = true;
                 }
             }
+            if let Inst::Image { dst, count, .. } = inst {
+                for d in *dst..*dst + u32::from(*count) {
+                    written[d as usize] = true;
+                }
+            }
         }
         let mut hoisted = Vec::new();
         for pc in begin + 1..end {

@@ -50,6 +50,7 @@ pub(crate) fn reads(inst: &Inst) -> Vec<Reg> {
         Inst::Ballot { cond, .. } => vec![*cond],
         Inst::GroupReduce { src, .. } | Inst::Derivative { src, .. } => vec![*src],
         Inst::GroupGather { src, index, .. } => vec![*src, *index],
+        Inst::ImageArg { src, .. } => vec![*src],
         _ => Vec::new(),
     }
 }
@@ -68,7 +69,7 @@ pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
         | Inst::GroupReduce { dst, .. }
         | Inst::Derivative { dst, .. }
         | Inst::GroupGather { dst, .. } => Some(*dst),
-        // `Ballot` writes four fresh registers, which no pass rewrites.
+        // `Ballot` and `Image` write fresh registers, which no pass rewrites.
         _ => None,
     }
 }
@@ -122,6 +123,7 @@ pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
         Inst::If { cond, .. } | Inst::BreakIf { cond, .. } | Inst::Case { cond, .. } => {
             *cond = f(*cond)
         }
+        Inst::ImageArg { src, .. } => *src = f(*src),
         _ => {}
     }
 }
@@ -141,6 +143,8 @@ pub(crate) fn is_control(inst: &Inst) -> bool {
             | Inst::Store { .. }
             | Inst::Atomic { .. }
             | Inst::ArrayLength { .. }
+            // Only names a register for the `Image` right after it, which is control.
+            | Inst::ImageArg { .. }
     )
 }
 
