@@ -65,13 +65,23 @@ pub fn tiling_features(format: Format) -> (vk::FormatFeatureFlags, vk::FormatFea
     (all, all)
 }
 
-/// Vertex buffer formats: any format the packer decodes.
+/// Buffer formats: vertex buffers and uniform texel buffers for any format the packer decodes;
+/// storage texel buffers for those it also encodes (not sRGB, scaled or shared-exponent ones).
 fn buffer_features(format: Format) -> vk::FormatFeatureFlags {
-    if packable(format) && !format.is_depth_stencil() {
-        vk::FormatFeatureFlags::VERTEX_BUFFER
-    } else {
-        vk::FormatFeatureFlags::empty()
+    use vk::FormatFeatureFlags as F;
+    if !packable(format) || format.is_depth_stencil() {
+        return F::empty();
     }
+    let mut f = F::VERTEX_BUFFER | F::UNIFORM_TEXEL_BUFFER;
+    let scaled = format
+        .info()
+        .components()
+        .iter()
+        .any(|c| matches!(c.numeric, Numeric::Uscaled | Numeric::Sscaled));
+    if !scaled && !format.is_srgb() && !format.info().shared_exponent {
+        f |= F::STORAGE_TEXEL_BUFFER;
+    }
+    f
 }
 
 pub fn format_properties(format: vk::Format) -> vk::FormatProperties {

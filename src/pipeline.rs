@@ -202,11 +202,16 @@ fn check_layout(program: &ComputeProgram, layout: &PipelineLayout) -> Result<(),
                 b.ty == vk::DescriptorType::STORAGE_BUFFER
                     || b.ty == vk::DescriptorType::STORAGE_BUFFER_DYNAMIC
             }
+            // Texel buffers reach the shader as 1-D images (legalize::texel_buffers_as_1d).
             ResourceKind::SampledImage => {
                 b.ty == vk::DescriptorType::SAMPLED_IMAGE
                     || b.ty == vk::DescriptorType::COMBINED_IMAGE_SAMPLER
+                    || b.ty == vk::DescriptorType::UNIFORM_TEXEL_BUFFER
             }
-            ResourceKind::StorageImage => b.ty == vk::DescriptorType::STORAGE_IMAGE,
+            ResourceKind::StorageImage => {
+                b.ty == vk::DescriptorType::STORAGE_IMAGE
+                    || b.ty == vk::DescriptorType::STORAGE_TEXEL_BUFFER
+            }
             ResourceKind::Sampler => {
                 b.ty == vk::DescriptorType::SAMPLER
                     || b.ty == vk::DescriptorType::COMBINED_IMAGE_SAMPLER

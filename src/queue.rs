@@ -416,6 +416,12 @@ pub(crate) enum Found {
         Option<Ref<crate::image::ImageView>>,
         Option<crate::descriptor::SamplerState>,
     ),
+    /// A texel buffer, read as a 1-D image: the view and the layout of that image.
+    TexelBuffer(
+        (u32, u32, u32),
+        Ref<crate::buffer::BufferView>,
+        pumice_texel::ImageLayout,
+    ),
 }
 
 /// Copies the descriptors a program uses out of the bound sets (each set's lock is held only
@@ -444,6 +450,30 @@ pub(crate) fn find_descriptors(
                     found.push(Found::Image(key, view, sampler))
                 }
                 Descriptor::Sampler(s) => found.push(Found::Image(key, None, Some(s))),
+                Descriptor::TexelBuffer(view) => {
+                    let format = pumice_texel::Format::from_vk(view.format.as_raw())
+                        .ok_or("a texel buffer view of an unknown format")?;
+                    let texel = u64::from(format.info().block_bytes.max(1));
+                    // maxTexelBufferElements bounds the texels a view may show.
+                    let texels = (view.range / texel).min(u64::from(u32::MAX)) as u32;
+                    let layout = (texels > 0)
+                        .then(|| {
+                            pumice_texel::ImageLayout::new(pumice_texel::ImageDesc {
+                                dim: pumice_texel::ImageDim::D1,
+                                format,
+                                extent: [texels, 1, 1],
+                                mip_levels: 1,
+                                array_layers: 1,
+                                samples: 1,
+                            })
+                        })
+                        .flatten();
+                    if let Some(layout) = layout {
+                        found.push(Found::TexelBuffer(key, view, layout));
+                    } else {
+                        found.push(Found::Image(key, None, None));
+                    }
+                }
                 d => {
                     if let Some((buffer, offset, size)) = d.buffer_range(dynamic) {
                         found.push(Found::Buffer(key, buffer.clone(), offset, size));
@@ -468,7 +498,11 @@ fn image_binding(
     let view_format = pumice_texel::Format::from_vk(view.format.as_raw()).unwrap_or(format);
     let aspect = if view.range.aspect_mask.contains(vk::ImageAspectFlags::DEPTH) {
         pumice_texel::Aspect::Depth
-    } else if view.range.aspect_mask.contains(vk::ImageAspectFlags::STENCIL) {
+    } else if view
+        .range
+        .aspect_mask
+        .contains(vk::ImageAspectFlags::STENCIL)
+    {
         pumice_texel::Aspect::Stencil
     } else {
         pumice_texel::Aspect::Color
@@ -544,6 +578,31 @@ pub(crate) fn dispatch_resources<'a>(
                         memory: &memory.memory,
                         offset: bound + offset,
                         size: *size,
+                    },
+                ));
+            }
+            Found::TexelBuffer(key, view, layout) => {
+                let Some((memory, bound)) = view.buffer.binding() else {
+                    return Err(unbound());
+                };
+                let format = layout.desc.format;
+                resources.images.push((
+                    *key,
+                    pumice_shader::compute::ImageDescriptor {
+                        view: Some(pumice_shader::compute::ImageBinding {
+                            memory: &memory.memory,
+                            offset: bound + view.offset,
+                            layout,
+                            format,
+                            aspect: pumice_texel::Aspect::Color,
+                            dim: pumice_texel::sample::ViewDim::D1,
+                            base_level: 0,
+                            levels: 1,
+                            base_layer: 0,
+                            layers: 1,
+                            swizzle: pumice_texel::sample::Swizzle::IDENTITY,
+                        }),
+                        sampler: None,
                     },
                 ));
             }

@@ -8,8 +8,8 @@ use crate::buffer::{requirements_for_size, Buffer, BufferView};
 use crate::entry::device::device_ref;
 use crate::entry::entry_points;
 use crate::handle;
-use crate::sampler::Sampler;
 use crate::image::{Image, ImageInfo, ImageView};
+use crate::sampler::Sampler;
 
 fn image_info(info: &vk::ImageCreateInfo) -> ImageInfo {
     ImageInfo {

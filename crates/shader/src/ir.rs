@@ -409,7 +409,10 @@ pub enum SampleLevel {
     Zero,
     Exact(u8),
     Bias(u8),
-    Gradient { x: Vec<u8>, y: Vec<u8> },
+    Gradient {
+        x: Vec<u8>,
+        y: Vec<u8>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -423,10 +426,17 @@ pub enum ImageOpKind {
         offset: [i32; 3],
     },
     /// `OpImageFetch`/`OpImageRead`: integer coordinates.
-    Load { level: Option<u8>, sample: Option<u8> },
+    Load {
+        level: Option<u8>,
+        sample: Option<u8>,
+    },
     /// Masked.
-    Store { value: [u8; 4] },
-    Size { level: Option<u8> },
+    Store {
+        value: [u8; 4],
+    },
+    Size {
+        level: Option<u8>,
+    },
     Levels,
     Layers,
     Samples,

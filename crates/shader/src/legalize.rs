@@ -22,6 +22,7 @@ mod lower_terminate_invocation;
 mod specialize;
 mod split_combined_samplers;
 mod strip_extensions;
+mod texel_buffers_as_1d;
 
 pub(crate) use find_loop_break_in_switch::has_loop_break_in_switch;
 pub(crate) use lower_elect::lower_elect;
@@ -30,6 +31,7 @@ pub(crate) use specialize::specialize;
 pub(crate) use split_combined_samplers::split_combined_samplers;
 pub use split_combined_samplers::COMBINED_SAMPLER_BIT;
 pub(crate) use strip_extensions::strip_extensions;
+pub(crate) use texel_buffers_as_1d::texel_buffers_as_1d;
 
 pub(crate) const MAGIC: u32 = 0x0723_0203;
 
@@ -187,6 +189,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     strip_extensions(&mut m);
     lower_terminate_invocation(&mut m);
     lower_elect(&mut m);
+    texel_buffers_as_1d(&mut m);
     split_combined_samplers(&mut m);
     Some(m.write())
 }

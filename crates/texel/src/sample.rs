@@ -318,10 +318,13 @@ pub fn sample(src: &dyn TexelSource, sampler: &Sampler, args: &SampleArgs) -> [u
     };
     let filter = if integer { Filter::Nearest } else { filter };
     let q = (levels - 1) as f32;
-    let d = if lambda.is_nan() { 0.0 } else { lambda.clamp(0.0, q) };
-    let one_level = |level: u32| -> [f32; 4] {
-        filter_level(src, sampler, args, class, level, layer, filter)
+    let d = if lambda.is_nan() {
+        0.0
+    } else {
+        lambda.clamp(0.0, q)
     };
+    let one_level =
+        |level: u32| -> [f32; 4] { filter_level(src, sampler, args, class, level, layer, filter) };
     // Gathers read level 0's footprint (or the explicit level) and never blend levels.
     if let Some(c) = args.gather {
         let level = match args.lod {
@@ -360,13 +363,7 @@ pub fn sample(src: &dyn TexelSource, sampler: &Sampler, args: &SampleArgs) -> [u
 }
 
 /// The texel coordinate of one axis: the integer part, the fraction (linear) and the size.
-fn axis(
-    coord: f32,
-    size: u32,
-    unnormalized: bool,
-    filter: Filter,
-    offset: i32,
-) -> (i32, f32) {
+fn axis(coord: f32, size: u32, unnormalized: bool, filter: Filter, offset: i32) -> (i32, f32) {
     let u = if unnormalized {
         coord
     } else {
@@ -583,11 +580,15 @@ mod tests {
         use AddressMode::*;
         let got: Vec<_> = (-5..9).map(|i| wrap(Repeat, i, 4).unwrap()).collect();
         assert_eq!(got, [3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0]);
-        let got: Vec<_> = (-5..9).map(|i| wrap(MirroredRepeat, i, 4).unwrap()).collect();
+        let got: Vec<_> = (-5..9)
+            .map(|i| wrap(MirroredRepeat, i, 4).unwrap())
+            .collect();
         assert_eq!(got, [3, 3, 2, 1, 0, 0, 1, 2, 3, 3, 2, 1, 0, 0]);
         let got: Vec<_> = (-3..7).map(|i| wrap(ClampToEdge, i, 4).unwrap()).collect();
         assert_eq!(got, [0, 0, 0, 0, 1, 2, 3, 3, 3, 3]);
-        let got: Vec<_> = (-3..7).map(|i| wrap(MirrorClampToEdge, i, 4).unwrap()).collect();
+        let got: Vec<_> = (-3..7)
+            .map(|i| wrap(MirrorClampToEdge, i, 4).unwrap())
+            .collect();
         assert_eq!(got, [2, 1, 0, 0, 1, 2, 3, 3, 3, 3]);
         assert_eq!(wrap(ClampToBorder, -1, 4), None);
         assert_eq!(wrap(ClampToBorder, 4, 4), None);
@@ -628,7 +629,10 @@ mod tests {
             ..s
         };
         assert_eq!(at(0.25, &lin), 25.0);
-        let clamped = Sampler { max_lod: 1.0, ..lin };
+        let clamped = Sampler {
+            max_lod: 1.0,
+            ..lin
+        };
         assert_eq!(at(5.0, &clamped), 100.0);
         // λ from gradients: one texel per pixel at level 0 is λ = 0; two is λ = 1.
         let l = lod_from_gradients([4, 4, 1], 2, [0.5, 0.0, 0.0], [0.0, 0.5, 0.0]);

@@ -26,9 +26,11 @@ impl ImageBinding<'_> {
     }
 
     fn texel_address(&self, level: u32, layer: u32, xyz: [u32; 3]) -> Option<(u64, Format)> {
-        let sub = self
-            .layout
-            .subresource(self.aspect, self.base_level + level, self.base_layer + layer)?;
+        let sub = self.layout.subresource(
+            self.aspect,
+            self.base_level + level,
+            self.base_layer + layer,
+        )?;
         let format = self.texel_format();
         let bytes = u64::from(format.info().block_bytes);
         let at = sub.offset
@@ -221,7 +223,9 @@ pub fn run(batch: &mut Batch, res: &Resources, op: &ImageOp, dst: Reg, count: u8
                 .flatten()
                 .and_then(|d| d.sampler);
             if let (Some(v), Some(smp)) = (view, smp) {
-                sample_lanes(batch, op, &args, &v, &smp, level, *depth_ref, *gather, *offset, &mut out);
+                sample_lanes(
+                    batch, op, &args, &v, &smp, level, *depth_ref, *gather, *offset, &mut out,
+                );
             }
         }
     }
@@ -316,7 +320,10 @@ fn sample_lanes(
                     for (k, &a) in op.coords.iter().enumerate().take(3) {
                         d[k] = f(batch, reg(a), lane);
                     }
-                    let ma = d.iter().fold(0f32, |m, v| m.max(v.abs())).max(f32::MIN_POSITIVE);
+                    let ma = d
+                        .iter()
+                        .fold(0f32, |m, v| m.max(v.abs()))
+                        .max(f32::MIN_POSITIVE);
                     dx = dx.map(|v| v * 0.5 / ma);
                     dy = dy.map(|v| v * 0.5 / ma);
                 }

@@ -73,7 +73,9 @@ pub(crate) enum Value {
         element: u32,
     },
     /// A binding array of images or samplers, not yet indexed.
-    HandleArray { global: Handle<naga::GlobalVariable> },
+    HandleArray {
+        global: Handle<naga::GlobalVariable>,
+    },
 }
 
 /// Where a variable lives.
