@@ -22,15 +22,10 @@ pub fn tiling_features(format: Format) -> (vk::FormatFeatureFlags, vk::FormatFea
     let transfer = F::TRANSFER_SRC | F::TRANSFER_DST;
     if format.is_depth_stencil() {
         // Depth/stencil images: copies and clears, and same-format nearest blits; optimal tiling
-        // only, as on most drivers. Depth-only formats are depth attachments (the rasterizer
-        // tests and writes depth; stencil is not implemented, so combined formats are not).
-        let attachment = if format.aspects().stencil {
-            F::empty()
-        } else {
-            F::DEPTH_STENCIL_ATTACHMENT
-        };
+        // only, as on most drivers. Every depth, stencil and combined format is a depth/stencil
+        // attachment (the rasterizer tests and writes both planes).
         return (
-            transfer | F::BLIT_SRC | F::BLIT_DST | attachment,
+            transfer | F::BLIT_SRC | F::BLIT_DST | F::DEPTH_STENCIL_ATTACHMENT,
             F::empty(),
         );
     }
