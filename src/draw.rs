@@ -492,12 +492,13 @@ fn raster_state(
     use crate::conv;
     let s = &g.state;
     let d = &draw.dynamic;
-    let vp = d
-        .viewport
+    use vk::DynamicState as D;
+    let vp = dynamic_value(g, D::VIEWPORT, d.viewport)
+        .or_else(|| dynamic_value(g, D::VIEWPORT_WITH_COUNT, d.viewport))
         .or_else(|| s.viewports.first().copied())
         .ok_or("no viewport")?;
-    let sc = d
-        .scissor
+    let sc = dynamic_value(g, D::SCISSOR, d.scissor)
+        .or_else(|| dynamic_value(g, D::SCISSOR_WITH_COUNT, d.scissor))
         .or_else(|| s.scissors.first().copied())
         .ok_or("no scissor")?;
     let mut blend = Vec::new();
@@ -515,7 +516,6 @@ fn raster_state(
     }
     // State the pipeline declares dynamic comes from the command buffer; other state from the
     // pipeline, whatever was set before it was bound.
-    use vk::DynamicState as D;
     let stencil_face = |face: &crate::graphics_pipeline::StencilFace,
                         i: usize|
      -> Result<pumice_raster::StencilFace, &'static str> {
@@ -577,21 +577,30 @@ fn raster_state(
             sc.extent.width,
             sc.extent.height,
         ),
-        cull_mode: conv::cull_mode(d.cull_mode.unwrap_or(s.cull_mode)),
-        front_face: conv::front_face(d.front_face.unwrap_or(s.front_face)),
+        cull_mode: conv::cull_mode(
+            dynamic_value(g, D::CULL_MODE, d.cull_mode).unwrap_or(s.cull_mode),
+        ),
+        front_face: conv::front_face(
+            dynamic_value(g, D::FRONT_FACE, d.front_face).unwrap_or(s.front_face),
+        ),
         depth_clamp: s.depth_clamp,
         varyings: varyings.iter().map(interpolation).collect(),
         depth: pumice_raster::DepthState {
-            test_enable: d.depth_test.unwrap_or(s.depth_test),
-            write_enable: d.depth_write.unwrap_or(s.depth_write),
-            compare_op: conv::compare_op(d.depth_compare.unwrap_or(s.depth_compare))
-                .ok_or("compare op")?,
+            test_enable: dynamic_value(g, D::DEPTH_TEST_ENABLE, d.depth_test)
+                .unwrap_or(s.depth_test),
+            write_enable: dynamic_value(g, D::DEPTH_WRITE_ENABLE, d.depth_write)
+                .unwrap_or(s.depth_write),
+            compare_op: conv::compare_op(
+                dynamic_value(g, D::DEPTH_COMPARE_OP, d.depth_compare).unwrap_or(s.depth_compare),
+            )
+            .ok_or("compare op")?,
         },
         depth_bias,
         depth_bounds,
         stencil,
         blend,
-        blend_constants: d.blend_constants.unwrap_or(s.blend_constants),
+        blend_constants: dynamic_value(g, D::BLEND_CONSTANTS, d.blend_constants)
+            .unwrap_or(s.blend_constants),
     })
 }
 
@@ -599,10 +608,21 @@ const VERTEX_STOPPED: &str = "the vertex shader was stopped by the watchdog";
 
 pub fn draw(draw: &DrawCommand, device: &DeviceShared) -> Result<(), &'static str> {
     let g = draw.pipeline.graphics().ok_or("not a graphics pipeline")?;
-    let restart = draw
-        .dynamic
-        .primitive_restart
-        .unwrap_or(g.state.primitive_restart);
+    use vk::DynamicState as D;
+    let restart = dynamic_value(
+        g,
+        D::PRIMITIVE_RESTART_ENABLE,
+        draw.dynamic.primitive_restart,
+    )
+    .unwrap_or(g.state.primitive_restart);
+    // `rasterizerDiscardEnable`: primitives are discarded before rasterization; the vertex
+    // stage still runs (its stores are visible).
+    let discard = dynamic_value(
+        g,
+        D::RASTERIZER_DISCARD_ENABLE,
+        draw.dynamic.rasterizer_discard,
+    )
+    .unwrap_or(g.state.rasterizer_discard);
     let ids = vertex_ids(draw, restart)?;
     let mut uses = g.vertex.resources().to_vec();
     if let Some(fs) = &g.fragment {
@@ -625,9 +645,13 @@ pub fn draw(draw: &DrawCommand, device: &DeviceShared) -> Result<(), &'static st
                 }
                 other => other?,
             };
+            if discard {
+                continue;
+            }
             let state = raster_state(draw, g, g.fragment.as_ref(), &shaded.varyings)?;
-            let topology = crate::conv::topology(draw.dynamic.topology.unwrap_or(g.state.topology))
-                .ok_or("topology")?;
+            let topology = dynamic_value(g, D::PRIMITIVE_TOPOLOGY, draw.dynamic.topology)
+                .unwrap_or(g.state.topology);
+            let topology = crate::conv::topology(topology).ok_or("topology")?;
             let targets = pumice_raster::RenderTargets {
                 colors: draw
                     .targets

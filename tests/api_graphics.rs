@@ -1072,3 +1072,196 @@ fn dynamic_rendering_depth_bias_and_depth_bounds() {
         d.destroy_pipeline_layout(layout, None);
     }
 }
+
+#[test]
+fn dynamic_stencil_state_with_a_separate_stencil_attachment() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let ds_format = vk::Format::D32_SFLOAT_S8_UINT;
+    let color = target(
+        &ctx,
+        vk::Format::R8G8B8A8_UNORM,
+        vk::ImageUsageFlags::COLOR_ATTACHMENT,
+        vk::ImageAspectFlags::COLOR,
+    );
+    let ds = target(
+        &ctx,
+        ds_format,
+        vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT | vk::ImageUsageFlags::TRANSFER_DST,
+        vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL,
+    );
+    unsafe {
+        let ranges = [vk::PushConstantRange {
+            stage_flags: vk::ShaderStageFlags::FRAGMENT,
+            offset: 0,
+            size: 4,
+        }];
+        let layout = d
+            .create_pipeline_layout(
+                &vk::PipelineLayoutCreateInfo::default().push_constant_ranges(&ranges),
+                None,
+            )
+            .unwrap();
+        // Static state: stencil off, ops that would zero everything. All of it is dynamic.
+        let zero = stencil_face(vk::CompareOp::NEVER, vk::StencilOp::ZERO, 0);
+        let fixed = Fixed {
+            depth_format: ds_format,
+            stencil_format: ds_format,
+            ds: vk::PipelineDepthStencilStateCreateInfo::default()
+                .front(zero)
+                .back(zero),
+            dynamic: vec![
+                vk::DynamicState::STENCIL_TEST_ENABLE,
+                vk::DynamicState::STENCIL_OP,
+                vk::DynamicState::STENCIL_COMPARE_MASK,
+                vk::DynamicState::STENCIL_WRITE_MASK,
+                vk::DynamicState::STENCIL_REFERENCE,
+                vk::DynamicState::RASTERIZER_DISCARD_ENABLE,
+            ],
+            ..Fixed::new()
+        };
+        let pipeline = pipeline_fixed(&ctx, FRAG, layout, vk::RenderPass::null(), &fixed);
+        // A dynamic state nothing sets or reads is refused, not ignored.
+        let refused = Fixed {
+            dynamic: vec![vk::DynamicState::VERTEX_INPUT_BINDING_STRIDE],
+            ..Fixed::new()
+        };
+        let vs = d
+            .create_shader_module(
+                &vk::ShaderModuleCreateInfo::default().code(&glsl("vert", VERT)),
+                None,
+            )
+            .unwrap();
+        let stage = [vk::PipelineShaderStageCreateInfo::default()
+            .stage(vk::ShaderStageFlags::VERTEX)
+            .module(vs)
+            .name(c"main")];
+        let dynamic =
+            vk::PipelineDynamicStateCreateInfo::default().dynamic_states(&refused.dynamic);
+        let mut rendering = vk::PipelineRenderingCreateInfo::default();
+        let info = vk::GraphicsPipelineCreateInfo::default()
+            .stages(&stage)
+            .dynamic_state(&dynamic)
+            .layout(layout)
+            .push_next(&mut rendering);
+        let err = d
+            .create_graphics_pipelines(vk::PipelineCache::null(), &[info], None)
+            .unwrap_err();
+        assert_eq!(err.1, vk::Result::ERROR_FEATURE_NOT_PRESENT);
+        d.destroy_shader_module(vs, None);
+
+        // Left half: x in [-1, 0]; whole screen.
+        let mut data = quad_vertices(-1.0, 0.0, 0.5, [1.0, 0.0, 0.0]);
+        data.extend(quad_vertices(-1.0, 1.0, 0.5, [0.0, 1.0, 0.0]));
+        let vb = vertices(&ctx, &data);
+        ctx.run(|cb| {
+            // Stencil 0x30 everywhere, by a transfer clear before the pass (load op LOAD).
+            d.cmd_clear_depth_stencil_image(
+                cb,
+                ds.image,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                &vk::ClearDepthStencilValue {
+                    depth: 1.0,
+                    stencil: 0x30,
+                },
+                &[vk::ImageSubresourceRange {
+                    aspect_mask: vk::ImageAspectFlags::STENCIL,
+                    base_mip_level: 0,
+                    level_count: 1,
+                    base_array_layer: 0,
+                    layer_count: 1,
+                }],
+            );
+            let color_att = [vk::RenderingAttachmentInfo::default()
+                .image_view(color.view)
+                .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::STORE)];
+            let stencil_att = vk::RenderingAttachmentInfo::default()
+                .image_view(ds.view)
+                .image_layout(vk::ImageLayout::STENCIL_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::LOAD)
+                .store_op(vk::AttachmentStoreOp::STORE);
+            d.cmd_begin_rendering(
+                cb,
+                &vk::RenderingInfo::default()
+                    .render_area(vk::Rect2D {
+                        offset: vk::Offset2D::default(),
+                        extent: vk::Extent2D {
+                            width: SIZE,
+                            height: SIZE,
+                        },
+                    })
+                    .layer_count(1)
+                    .color_attachments(&color_att)
+                    .stencil_attachment(&stencil_att),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipeline);
+            let both = vk::StencilFaceFlags::FRONT_AND_BACK;
+            d.cmd_set_stencil_test_enable(cb, true);
+            d.cmd_set_stencil_compare_mask(cb, both, 0xff);
+            d.cmd_set_stencil_write_mask(cb, both, 0x0f);
+            d.cmd_set_stencil_reference(cb, both, 0x35);
+            d.cmd_set_rasterizer_discard_enable(cb, false);
+            // Left half: replace through the write mask 0x0f: 0x30 → 0x35.
+            d.cmd_set_stencil_op(
+                cb,
+                both,
+                vk::StencilOp::KEEP,
+                vk::StencilOp::REPLACE,
+                vk::StencilOp::KEEP,
+                vk::CompareOp::ALWAYS,
+            );
+            d.cmd_draw(cb, 6, 1, 0, 0);
+            // Whole screen where stencil == 0x35 under the compare mask 0x0f (ref 0x05):
+            // the left half; the right half fails and is inverted under the write mask.
+            d.cmd_set_stencil_compare_mask(cb, both, 0x0f);
+            d.cmd_set_stencil_reference(cb, both, 0x05);
+            d.cmd_set_stencil_op(
+                cb,
+                both,
+                vk::StencilOp::INVERT,
+                vk::StencilOp::KEEP,
+                vk::StencilOp::KEEP,
+                vk::CompareOp::EQUAL,
+            );
+            d.cmd_draw(cb, 6, 1, 6, 0);
+            // With rasterizer discard nothing at all happens.
+            d.cmd_set_stencil_op(
+                cb,
+                both,
+                vk::StencilOp::ZERO,
+                vk::StencilOp::ZERO,
+                vk::StencilOp::ZERO,
+                vk::CompareOp::ALWAYS,
+            );
+            d.cmd_set_rasterizer_discard_enable(cb, true);
+            d.cmd_draw(cb, 6, 1, 6, 0);
+            d.cmd_end_rendering(cb);
+        });
+        let px = read_pixels(&ctx, color.image);
+        let stencil = read_plane(&ctx, ds.image, vk::ImageAspectFlags::STENCIL, 1);
+        for y in 0..SIZE {
+            for x in 0..SIZE {
+                let i = (y * SIZE + x) as usize;
+                if x < SIZE / 2 {
+                    assert_eq!(px[i], [0, 255, 0, 255], "({x},{y})");
+                    assert_eq!(stencil[i], 0x35, "({x},{y})");
+                } else {
+                    assert_eq!(px[i], [0, 0, 0, 0], "({x},{y})");
+                    assert_eq!(stencil[i], 0x3f, "({x},{y}): 0x30 inverted under 0x0f");
+                }
+            }
+        }
+        d.destroy_pipeline(pipeline, None);
+        d.destroy_pipeline_layout(layout, None);
+    }
+}

@@ -341,6 +341,73 @@ entry_points! {
         unsafe { with_state(command_buffer, |s| { set_faces(&mut s.draw.dynamic.stencil_op, face_mask, ops); Ok(None) }) };
     }
 
+    Device fn vkCmdSetViewportWithCount(command_buffer: vk::CommandBuffer, count: u32, p_viewports: *const vk::Viewport) {
+        // SAFETY: valid usage: `count` viewports.
+        unsafe {
+            // One viewport (multiViewport is not advertised).
+            let v = handle::slice(p_viewports, count).first().copied();
+            with_state(command_buffer, |s| { s.draw.dynamic.viewport = v; Ok(None) });
+        }
+    }
+
+    Device fn vkCmdSetScissorWithCount(command_buffer: vk::CommandBuffer, count: u32, p_scissors: *const vk::Rect2D) {
+        // SAFETY: valid usage: `count` rectangles.
+        unsafe {
+            let r = handle::slice(p_scissors, count).first().copied();
+            with_state(command_buffer, |s| { s.draw.dynamic.scissor = r; Ok(None) });
+        }
+    }
+
+    Device fn vkCmdSetCullMode(command_buffer: vk::CommandBuffer, cull_mode: vk::CullModeFlags) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.cull_mode = Some(cull_mode); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetFrontFace(command_buffer: vk::CommandBuffer, front_face: vk::FrontFace) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.front_face = Some(front_face); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetPrimitiveTopology(command_buffer: vk::CommandBuffer, topology: vk::PrimitiveTopology) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.topology = Some(topology); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetPrimitiveRestartEnable(command_buffer: vk::CommandBuffer, enable: vk::Bool32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.primitive_restart = Some(enable != 0); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetRasterizerDiscardEnable(command_buffer: vk::CommandBuffer, enable: vk::Bool32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.rasterizer_discard = Some(enable != 0); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetDepthTestEnable(command_buffer: vk::CommandBuffer, enable: vk::Bool32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.depth_test = Some(enable != 0); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetDepthWriteEnable(command_buffer: vk::CommandBuffer, enable: vk::Bool32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.depth_write = Some(enable != 0); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetDepthCompareOp(command_buffer: vk::CommandBuffer, op: vk::CompareOp) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.depth_compare = Some(op); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetDepthBoundsTestEnable(command_buffer: vk::CommandBuffer, enable: vk::Bool32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.depth_bounds_test = Some(enable != 0); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetDepthBiasEnable(command_buffer: vk::CommandBuffer, enable: vk::Bool32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.depth_bias_enable = Some(enable != 0); Ok(None) }) };
+    }
+
     Device fn vkCmdSetDepthBias(command_buffer: vk::CommandBuffer, constant_factor: f32, clamp: f32, slope_factor: f32) {
         // SAFETY: valid usage: a live command buffer.
         unsafe { with_state(command_buffer, |s| { s.draw.dynamic.depth_bias = Some([constant_factor, clamp, slope_factor]); Ok(None) }) };

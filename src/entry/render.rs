@@ -39,6 +39,11 @@ unsafe fn graphics_pipeline(info: &vk::GraphicsPipelineCreateInfo) -> Result<Pip
             .map(|d| handle::slice(d.p_dynamic_states, d.dynamic_state_count).to_vec())
             .unwrap_or_default();
         let is_dynamic = |s| dynamic.contains(&s);
+        // State made dynamic must be settable and honoured at draw time (`draw.rs`); any other
+        // dynamic state would silently keep a stale value, so such pipelines are refused.
+        if dynamic.iter().any(|&s| !supported_dynamic_state(s)) {
+            return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+        }
 
         let mut state = FixedState {
             bindings: Vec::new(),
@@ -219,6 +224,37 @@ unsafe fn graphics_pipeline(info: &vk::GraphicsPipelineCreateInfo) -> Result<Pip
             kind: PipelineKind::Graphics(Box::new(pipeline)),
         })
     }
+}
+
+/// The dynamic states `vkCmdSet*` commands set and draws read.
+fn supported_dynamic_state(s: vk::DynamicState) -> bool {
+    use vk::DynamicState as D;
+    matches!(
+        s,
+        D::VIEWPORT
+            | D::SCISSOR
+            | D::VIEWPORT_WITH_COUNT
+            | D::SCISSOR_WITH_COUNT
+            | D::LINE_WIDTH
+            | D::DEPTH_BIAS
+            | D::BLEND_CONSTANTS
+            | D::DEPTH_BOUNDS
+            | D::STENCIL_COMPARE_MASK
+            | D::STENCIL_WRITE_MASK
+            | D::STENCIL_REFERENCE
+            | D::CULL_MODE
+            | D::FRONT_FACE
+            | D::PRIMITIVE_TOPOLOGY
+            | D::DEPTH_TEST_ENABLE
+            | D::DEPTH_WRITE_ENABLE
+            | D::DEPTH_COMPARE_OP
+            | D::DEPTH_BOUNDS_TEST_ENABLE
+            | D::STENCIL_TEST_ENABLE
+            | D::STENCIL_OP
+            | D::RASTERIZER_DISCARD_ENABLE
+            | D::DEPTH_BIAS_ENABLE
+            | D::PRIMITIVE_RESTART_ENABLE
+    )
 }
 
 fn attachment(a: &vk::AttachmentDescription) -> AttachmentDesc {
