@@ -1196,7 +1196,7 @@ fn dynamic_stencil_state_with_a_separate_stencil_attachment() {
                     .color_attachments(&color_att)
                     .stencil_attachment(&stencil_att),
             );
-            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_bind_vertex_buffers2(cb, 0, &[vb.buffer], &[0], Some(&[vk::WHOLE_SIZE]), None);
             d.cmd_push_constants(
                 cb,
                 layout,

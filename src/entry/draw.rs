@@ -257,6 +257,27 @@ entry_points! {
         }
     }
 
+    Device fn vkCmdBindVertexBuffers2(
+        command_buffer: vk::CommandBuffer,
+        first: u32,
+        count: u32,
+        p_buffers: *const vk::Buffer,
+        p_offsets: *const u64,
+        _p_sizes: *const u64,
+        p_strides: *const u64,
+    ) {
+        // Sizes only narrow what a draw may read: robust buffer access already allows reading
+        // anywhere in the buffer. Strides need VK_DYNAMIC_STATE_VERTEX_INPUT_BINDING_STRIDE,
+        // which no pipeline can have (it is refused), so they are never valid here.
+        if !p_strides.is_null() {
+            // SAFETY: valid usage: a live command buffer.
+            unsafe { with_state(command_buffer, |_| Err(vk::Result::ERROR_FEATURE_NOT_PRESENT)) };
+            return;
+        }
+        // SAFETY: valid usage: `count` live buffers and offsets.
+        unsafe { vkCmdBindVertexBuffers(command_buffer, first, count, p_buffers, p_offsets) };
+    }
+
     Device fn vkCmdBindIndexBuffer(command_buffer: vk::CommandBuffer, buffer: vk::Buffer, offset: u64, index_type: vk::IndexType) {
         // SAFETY: valid usage: a live buffer.
         unsafe {
