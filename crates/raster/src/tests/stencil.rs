@@ -538,3 +538,56 @@ fn depth_clamp_keeps_geometry_beyond_the_far_plane() {
         );
     }
 }
+
+/// Fill rate with the stencil (replace) and depth tests on a D24S8 attachment, to compare with
+/// `fill_rate_depth`. `cargo test --release -p pumice-raster fill_rate_stencil -- --ignored
+/// --nocapture`.
+#[test]
+#[ignore]
+fn fill_rate_stencil() {
+    let (w, h) = (1920u32, 1080u32);
+    let img = Image::new(w, h, Format::R8G8B8A8_UNORM);
+    let ds = Image::new(w, h, Format::D24_UNORM_S8_UINT);
+    let mut state = RasterState::new(w, h, 4);
+    state.depth = DepthState {
+        test_enable: true,
+        write_enable: true,
+        compare_op: CompareOp::LessOrEqual,
+    };
+    state.stencil.test_enable = true;
+    state.stencil.front.pass_op = StencilOp::IncrementAndWrap;
+    state.stencil.back = state.stencil.front;
+    let mut verts = Vec::new();
+    for (x, y) in [(0.0, 0.0), (1920.0, 0.0), (0.0, 1080.0), (1920.0, 1080.0)] {
+        verts.extend(vtx(&state, x, y, 0.5, 1.0, &[0.2, 0.4, 0.6, 1.0]));
+    }
+    let t = RenderTargets {
+        colors: vec![Some(img.attachment())],
+        depth: Some(ds.attachment()),
+        stencil: Some(ds.attachment()),
+        render_area: crate::Rect::new(0, 0, w, h),
+    };
+    let frames = 10;
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        ds.fill(Texel::Float([1.0, 0.0, 0.0, 1.0]));
+        let start = std::time::Instant::now();
+        for _ in 0..frames {
+            draw(
+                &t,
+                &state,
+                &verts,
+                8,
+                Topology::TriangleStrip,
+                &VaryingsAsColor::default(),
+            )
+            .unwrap();
+        }
+        best = best.min(start.elapsed().as_secs_f64() / f64::from(frames));
+    }
+    println!(
+        "1080p stencil- and depth-tested quad: {:.2} ms/frame, {:.0} Mpixel/s",
+        best * 1e3,
+        f64::from(w * h) / best / 1e6
+    );
+}
