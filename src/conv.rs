@@ -114,6 +114,20 @@ pub fn compare_op(op: vk::CompareOp) -> Option<r::CompareOp> {
     })
 }
 
+pub fn stencil_op(op: vk::StencilOp) -> Option<r::StencilOp> {
+    Some(match op {
+        vk::StencilOp::KEEP => r::StencilOp::Keep,
+        vk::StencilOp::ZERO => r::StencilOp::Zero,
+        vk::StencilOp::REPLACE => r::StencilOp::Replace,
+        vk::StencilOp::INCREMENT_AND_CLAMP => r::StencilOp::IncrementAndClamp,
+        vk::StencilOp::DECREMENT_AND_CLAMP => r::StencilOp::DecrementAndClamp,
+        vk::StencilOp::INVERT => r::StencilOp::Invert,
+        vk::StencilOp::INCREMENT_AND_WRAP => r::StencilOp::IncrementAndWrap,
+        vk::StencilOp::DECREMENT_AND_WRAP => r::StencilOp::DecrementAndWrap,
+        _ => return None,
+    })
+}
+
 pub fn blend_factor(f: vk::BlendFactor) -> Option<r::BlendFactor> {
     use r::BlendFactor as B;
     Some(match f {

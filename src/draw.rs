@@ -101,6 +101,13 @@ pub fn begin_rendering(targets: &RenderTargets, clears: &[LoadClear]) -> Result<
                 }
                 fill_area(&p, targets.area, &bytes)?;
             }
+            LoadClear::Stencil { value } => {
+                let Some(view) = &targets.stencil else {
+                    continue;
+                };
+                let p = plane(view, Aspect::Stencil).ok_or("stencil attachment without memory")?;
+                fill_area(&p, targets.area, &[value as u8])?;
+            }
         }
     }
     Ok(())
@@ -470,6 +477,11 @@ fn attachment(view: &ImageView) -> Option<pumice_raster::Attachment<'_>> {
     })
 }
 
+/// A `vkCmdSet*` value, when the pipeline declares `state` dynamic.
+fn dynamic_value<T>(g: &GraphicsPipeline, state: vk::DynamicState, value: Option<T>) -> Option<T> {
+    value.filter(|_| g.is_dynamic(state))
+}
+
 /// The rasterizer's state for a draw: the pipeline's, with dynamic state applied.
 fn raster_state(
     draw: &DrawCommand,
@@ -480,12 +492,13 @@ fn raster_state(
     use crate::conv;
     let s = &g.state;
     let d = &draw.dynamic;
-    let vp = d
-        .viewport
+    use vk::DynamicState as D;
+    let vp = dynamic_value(g, D::VIEWPORT, d.viewport)
+        .or_else(|| dynamic_value(g, D::VIEWPORT_WITH_COUNT, d.viewport))
         .or_else(|| s.viewports.first().copied())
         .ok_or("no viewport")?;
-    let sc = d
-        .scissor
+    let sc = dynamic_value(g, D::SCISSOR, d.scissor)
+        .or_else(|| dynamic_value(g, D::SCISSOR_WITH_COUNT, d.scissor))
         .or_else(|| s.scissors.first().copied())
         .ok_or("no scissor")?;
     let mut blend = Vec::new();
@@ -501,6 +514,47 @@ fn raster_state(
             write_mask: b.write_mask.as_raw() as u8,
         });
     }
+    // State the pipeline declares dynamic comes from the command buffer; other state from the
+    // pipeline, whatever was set before it was bound.
+    let stencil_face = |face: &crate::graphics_pipeline::StencilFace,
+                        i: usize|
+     -> Result<pumice_raster::StencilFace, &'static str> {
+        let ops = dynamic_value(g, D::STENCIL_OP, d.stencil_op[i]);
+        Ok(pumice_raster::StencilFace {
+            fail_op: conv::stencil_op(ops.map_or(face.fail, |o| o.fail)).ok_or("stencil op")?,
+            pass_op: conv::stencil_op(ops.map_or(face.pass, |o| o.pass)).ok_or("stencil op")?,
+            depth_fail_op: conv::stencil_op(ops.map_or(face.depth_fail, |o| o.depth_fail))
+                .ok_or("stencil op")?,
+            compare_op: conv::compare_op(ops.map_or(face.compare, |o| o.compare))
+                .ok_or("compare op")?,
+            compare_mask: dynamic_value(g, D::STENCIL_COMPARE_MASK, d.stencil_compare_mask[i])
+                .unwrap_or(face.compare_mask),
+            write_mask: dynamic_value(g, D::STENCIL_WRITE_MASK, d.stencil_write_mask[i])
+                .unwrap_or(face.write_mask),
+            reference: dynamic_value(g, D::STENCIL_REFERENCE, d.stencil_reference[i])
+                .unwrap_or(face.reference),
+        })
+    };
+    let stencil = pumice_raster::StencilState {
+        test_enable: dynamic_value(g, D::STENCIL_TEST_ENABLE, d.stencil_test)
+            .unwrap_or(s.stencil_test),
+        front: stencil_face(&s.stencil_front, 0)?,
+        back: stencil_face(&s.stencil_back, 1)?,
+    };
+    let depth_bias = dynamic_value(g, D::DEPTH_BIAS_ENABLE, d.depth_bias_enable)
+        .unwrap_or(s.depth_bias_enable)
+        .then(|| {
+            let [constant_factor, clamp, slope_factor] =
+                dynamic_value(g, D::DEPTH_BIAS, d.depth_bias).unwrap_or(s.depth_bias);
+            pumice_raster::DepthBias {
+                constant_factor,
+                slope_factor,
+                clamp,
+            }
+        });
+    let depth_bounds = dynamic_value(g, D::DEPTH_BOUNDS_TEST_ENABLE, d.depth_bounds_test)
+        .unwrap_or(s.depth_bounds_test)
+        .then(|| dynamic_value(g, D::DEPTH_BOUNDS, d.depth_bounds).unwrap_or(s.depth_bounds));
     let interpolation = |slot: &IoSlot| match fragment.map(|f| f.interpolation(*slot)) {
         Some(pumice_shader::ir::Interp::Flat) => pumice_raster::Interpolation::Flat,
         Some(pumice_shader::ir::Interp::NoPerspective) => {
@@ -523,18 +577,30 @@ fn raster_state(
             sc.extent.width,
             sc.extent.height,
         ),
-        cull_mode: conv::cull_mode(d.cull_mode.unwrap_or(s.cull_mode)),
-        front_face: conv::front_face(d.front_face.unwrap_or(s.front_face)),
+        cull_mode: conv::cull_mode(
+            dynamic_value(g, D::CULL_MODE, d.cull_mode).unwrap_or(s.cull_mode),
+        ),
+        front_face: conv::front_face(
+            dynamic_value(g, D::FRONT_FACE, d.front_face).unwrap_or(s.front_face),
+        ),
         depth_clamp: s.depth_clamp,
         varyings: varyings.iter().map(interpolation).collect(),
         depth: pumice_raster::DepthState {
-            test_enable: d.depth_test.unwrap_or(s.depth_test),
-            write_enable: d.depth_write.unwrap_or(s.depth_write),
-            compare_op: conv::compare_op(d.depth_compare.unwrap_or(s.depth_compare))
-                .ok_or("compare op")?,
+            test_enable: dynamic_value(g, D::DEPTH_TEST_ENABLE, d.depth_test)
+                .unwrap_or(s.depth_test),
+            write_enable: dynamic_value(g, D::DEPTH_WRITE_ENABLE, d.depth_write)
+                .unwrap_or(s.depth_write),
+            compare_op: conv::compare_op(
+                dynamic_value(g, D::DEPTH_COMPARE_OP, d.depth_compare).unwrap_or(s.depth_compare),
+            )
+            .ok_or("compare op")?,
         },
+        depth_bias,
+        depth_bounds,
+        stencil,
         blend,
-        blend_constants: d.blend_constants.unwrap_or(s.blend_constants),
+        blend_constants: dynamic_value(g, D::BLEND_CONSTANTS, d.blend_constants)
+            .unwrap_or(s.blend_constants),
     })
 }
 
@@ -542,10 +608,21 @@ const VERTEX_STOPPED: &str = "the vertex shader was stopped by the watchdog";
 
 pub fn draw(draw: &DrawCommand, device: &DeviceShared) -> Result<(), &'static str> {
     let g = draw.pipeline.graphics().ok_or("not a graphics pipeline")?;
-    let restart = draw
-        .dynamic
-        .primitive_restart
-        .unwrap_or(g.state.primitive_restart);
+    use vk::DynamicState as D;
+    let restart = dynamic_value(
+        g,
+        D::PRIMITIVE_RESTART_ENABLE,
+        draw.dynamic.primitive_restart,
+    )
+    .unwrap_or(g.state.primitive_restart);
+    // `rasterizerDiscardEnable`: primitives are discarded before rasterization; the vertex
+    // stage still runs (its stores are visible).
+    let discard = dynamic_value(
+        g,
+        D::RASTERIZER_DISCARD_ENABLE,
+        draw.dynamic.rasterizer_discard,
+    )
+    .unwrap_or(g.state.rasterizer_discard);
     let ids = vertex_ids(draw, restart)?;
     let mut uses = g.vertex.resources().to_vec();
     if let Some(fs) = &g.fragment {
@@ -568,9 +645,13 @@ pub fn draw(draw: &DrawCommand, device: &DeviceShared) -> Result<(), &'static st
                 }
                 other => other?,
             };
+            if discard {
+                continue;
+            }
             let state = raster_state(draw, g, g.fragment.as_ref(), &shaded.varyings)?;
-            let topology = crate::conv::topology(draw.dynamic.topology.unwrap_or(g.state.topology))
-                .ok_or("topology")?;
+            let topology = dynamic_value(g, D::PRIMITIVE_TOPOLOGY, draw.dynamic.topology)
+                .unwrap_or(g.state.topology);
+            let topology = crate::conv::topology(topology).ok_or("topology")?;
             let targets = pumice_raster::RenderTargets {
                 colors: draw
                     .targets
@@ -579,6 +660,7 @@ pub fn draw(draw: &DrawCommand, device: &DeviceShared) -> Result<(), &'static st
                     .map(|c| c.as_ref().and_then(|v| attachment(v)))
                     .collect(),
                 depth: draw.targets.depth.as_ref().and_then(|v| attachment(v)),
+                stencil: draw.targets.stencil.as_ref().and_then(|v| attachment(v)),
                 render_area: pumice_raster::Rect::new(
                     draw.targets.area.offset.x,
                     draw.targets.area.offset.y,

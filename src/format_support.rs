@@ -22,13 +22,8 @@ pub fn tiling_features(format: Format) -> (vk::FormatFeatureFlags, vk::FormatFea
     let transfer = F::TRANSFER_SRC | F::TRANSFER_DST;
     if format.is_depth_stencil() {
         // Depth/stencil images: copies and clears, and same-format nearest blits; optimal tiling
-        // only, as on most drivers. Depth-only formats are depth attachments (the rasterizer
-        // tests and writes depth; stencil is not implemented, so combined formats are not).
-        let attachment = if format.aspects().stencil {
-            F::empty()
-        } else {
-            F::DEPTH_STENCIL_ATTACHMENT
-        };
+        // only, as on most drivers. Every depth, stencil and combined format is a depth/stencil
+        // attachment (the rasterizer tests and writes both planes).
         // Sampled: shaders read either aspect through `pumice_texel::sample`, depth filtered
         // linearly too.
         let sampled = if format.aspects().depth {
@@ -37,7 +32,7 @@ pub fn tiling_features(format: Format) -> (vk::FormatFeatureFlags, vk::FormatFea
             F::SAMPLED_IMAGE
         };
         return (
-            transfer | F::BLIT_SRC | F::BLIT_DST | attachment | sampled,
+            transfer | F::BLIT_SRC | F::BLIT_DST | F::DEPTH_STENCIL_ATTACHMENT | sampled,
             F::empty(),
         );
     }

@@ -34,7 +34,7 @@ pub struct BlendAttachment {
     pub write_mask: vk::ColorComponentFlags,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct StencilFace {
     pub fail: vk::StencilOp,
     pub pass: vk::StencilOp,
@@ -73,15 +73,18 @@ pub struct FixedState {
     pub polygon_mode: vk::PolygonMode,
     pub cull_mode: vk::CullModeFlags,
     pub front_face: vk::FrontFace,
-    pub depth_bias: Option<(f32, f32, f32)>,
+    pub depth_bias_enable: bool,
+    /// `[constant, clamp, slope]` factors (the order of `vkCmdSetDepthBias`).
+    pub depth_bias: [f32; 3],
     pub line_width: f32,
     pub depth_test: bool,
     pub depth_write: bool,
     pub depth_compare: vk::CompareOp,
-    pub depth_bounds: Option<(f32, f32)>,
+    pub depth_bounds_test: bool,
+    pub depth_bounds: (f32, f32),
     pub stencil_test: bool,
-    pub stencil_front: Option<StencilFace>,
-    pub stencil_back: Option<StencilFace>,
+    pub stencil_front: StencilFace,
+    pub stencil_back: StencilFace,
     pub blend: Vec<BlendAttachment>,
     pub blend_constants: [f32; 4],
     pub logic_op: Option<vk::LogicOp>,
@@ -90,6 +93,7 @@ pub struct FixedState {
     /// `VkPipelineRenderingCreateInfo`).
     pub color_formats: Vec<vk::Format>,
     pub depth_format: vk::Format,
+    pub stencil_format: vk::Format,
 }
 
 #[derive(Debug)]

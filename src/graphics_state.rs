@@ -16,7 +16,10 @@ use crate::pipeline::Pipeline;
 #[derive(Debug)]
 pub struct RenderTargets {
     pub color: Vec<Option<Ref<ImageView>>>,
+    /// The depth aspect's attachment (a depth or combined depth/stencil view).
     pub depth: Option<Ref<ImageView>>,
+    /// The stencil aspect's attachment (an `S8_UINT` or combined view; usually the depth view).
+    pub stencil: Option<Ref<ImageView>>,
     pub area: vk::Rect2D,
 }
 
@@ -31,9 +34,26 @@ pub enum LoadClear {
     Depth {
         value: f32,
     },
+    /// The stencil aspect (`stencilLoadOp`); only the low 8 bits are stored.
+    Stencil {
+        value: u32,
+    },
+}
+
+/// `vkCmdSetStencilOp`'s values for one face: fail, pass, depth-fail ops and the compare op.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StencilOps {
+    pub fail: vk::StencilOp,
+    pub pass: vk::StencilOp,
+    pub depth_fail: vk::StencilOp,
+    pub compare: vk::CompareOp,
 }
 
 /// Dynamic state set by `vkCmdSet*`; `None` means "the pipeline's value".
+///
+/// The stencil, depth bias and depth bounds values are used only when the bound pipeline lists
+/// the state as dynamic (otherwise the pipeline's static value applies, as the specification
+/// says of state that is not dynamic); per-face values are `[front, back]`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DynamicValues {
     pub viewport: Option<vk::Viewport>,
@@ -47,6 +67,16 @@ pub struct DynamicValues {
     pub depth_compare: Option<vk::CompareOp>,
     pub primitive_restart: Option<bool>,
     pub rasterizer_discard: Option<bool>,
+    pub stencil_compare_mask: [Option<u32>; 2],
+    pub stencil_write_mask: [Option<u32>; 2],
+    pub stencil_reference: [Option<u32>; 2],
+    pub stencil_test: Option<bool>,
+    pub stencil_op: [Option<StencilOps>; 2],
+    /// `[constant, clamp, slope]`, in `vkCmdSetDepthBias`'s argument order.
+    pub depth_bias: Option<[f32; 3]>,
+    pub depth_bias_enable: Option<bool>,
+    pub depth_bounds: Option<(f32, f32)>,
+    pub depth_bounds_test: Option<bool>,
 }
 
 /// The graphics part of a recording's state.

@@ -251,6 +251,10 @@ impl PhysicalDevice {
             independent_blend: vk::TRUE,
             // The rasterizer clamps depth instead of clipping when asked.
             depth_clamp: vk::TRUE,
+            // Depth bias is applied per polygon, with its clamp (raster `setup`).
+            depth_bias_clamp: vk::TRUE,
+            // The depth bounds test runs before the stencil test (raster `output`).
+            depth_bounds: vk::TRUE,
             // Fragment and vertex shaders may write storage buffers and use atomics (helper
             // lanes never write).
             fragment_stores_and_atomics: vk::TRUE,

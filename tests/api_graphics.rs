@@ -99,6 +99,58 @@ fn pipeline_with(
     depth: bool,
     blend: bool,
 ) -> vk::Pipeline {
+    let fixed = Fixed {
+        depth_format: if depth {
+            vk::Format::D32_SFLOAT
+        } else {
+            vk::Format::UNDEFINED
+        },
+        ds: vk::PipelineDepthStencilStateCreateInfo::default()
+            .depth_test_enable(depth)
+            .depth_write_enable(depth)
+            .depth_compare_op(vk::CompareOp::LESS),
+        blend,
+        ..Fixed::new()
+    };
+    pipeline_fixed(ctx, frag, layout, render_pass, &fixed)
+}
+
+/// The fixed-function choices of a test pipeline.
+struct Fixed {
+    depth_format: vk::Format,
+    stencil_format: vk::Format,
+    ds: vk::PipelineDepthStencilStateCreateInfo<'static>,
+    /// `(constant, clamp, slope)` of an enabled depth bias.
+    depth_bias: Option<(f32, f32, f32)>,
+    blend: bool,
+    color_write_mask: vk::ColorComponentFlags,
+    dynamic: Vec<vk::DynamicState>,
+}
+
+impl Fixed {
+    /// No depth or stencil, no blending, all colour components written.
+    fn new() -> Fixed {
+        Fixed {
+            depth_format: vk::Format::UNDEFINED,
+            stencil_format: vk::Format::UNDEFINED,
+            ds: vk::PipelineDepthStencilStateCreateInfo::default(),
+            depth_bias: None,
+            blend: false,
+            color_write_mask: vk::ColorComponentFlags::RGBA,
+            dynamic: Vec::new(),
+        }
+    }
+}
+
+/// `VERT` and `frag` with the fixed-function state `fixed`.
+fn pipeline_fixed(
+    ctx: &Ctx,
+    frag: &str,
+    layout: vk::PipelineLayout,
+    render_pass: vk::RenderPass,
+    fixed: &Fixed,
+) -> vk::Pipeline {
+    let blend = fixed.blend;
     let d = &ctx.device;
     unsafe {
         let vs = d
@@ -165,15 +217,19 @@ fn pipeline_with(
         let vp = vk::PipelineViewportStateCreateInfo::default()
             .viewports(&viewports)
             .scissors(&scissors);
-        let rs = vk::PipelineRasterizationStateCreateInfo::default()
+        let mut rs = vk::PipelineRasterizationStateCreateInfo::default()
             .polygon_mode(vk::PolygonMode::FILL)
             .line_width(1.0);
+        if let Some((constant, clamp, slope)) = fixed.depth_bias {
+            rs = rs
+                .depth_bias_enable(true)
+                .depth_bias_constant_factor(constant)
+                .depth_bias_clamp(clamp)
+                .depth_bias_slope_factor(slope);
+        }
         let ms = vk::PipelineMultisampleStateCreateInfo::default()
             .rasterization_samples(vk::SampleCountFlags::TYPE_1);
-        let ds = vk::PipelineDepthStencilStateCreateInfo::default()
-            .depth_test_enable(depth)
-            .depth_write_enable(depth)
-            .depth_compare_op(vk::CompareOp::LESS);
+        let ds = fixed.ds;
         let attachments = [vk::PipelineColorBlendAttachmentState::default()
             .blend_enable(blend)
             .src_color_blend_factor(vk::BlendFactor::SRC_ALPHA)
@@ -182,16 +238,14 @@ fn pipeline_with(
             .src_alpha_blend_factor(vk::BlendFactor::ONE)
             .dst_alpha_blend_factor(vk::BlendFactor::ZERO)
             .alpha_blend_op(vk::BlendOp::ADD)
-            .color_write_mask(vk::ColorComponentFlags::RGBA)];
+            .color_write_mask(fixed.color_write_mask)];
         let cb = vk::PipelineColorBlendStateCreateInfo::default().attachments(&attachments);
         let formats = [vk::Format::R8G8B8A8_UNORM];
         let mut rendering = vk::PipelineRenderingCreateInfo::default()
             .color_attachment_formats(&formats)
-            .depth_attachment_format(if depth {
-                vk::Format::D32_SFLOAT
-            } else {
-                vk::Format::UNDEFINED
-            });
+            .depth_attachment_format(fixed.depth_format)
+            .stencil_attachment_format(fixed.stencil_format);
+        let dynamic = vk::PipelineDynamicStateCreateInfo::default().dynamic_states(&fixed.dynamic);
         let mut info = vk::GraphicsPipelineCreateInfo::default()
             .stages(&stages)
             .vertex_input_state(&vi)
@@ -201,6 +255,7 @@ fn pipeline_with(
             .multisample_state(&ms)
             .depth_stencil_state(&ds)
             .color_blend_state(&cb)
+            .dynamic_state(&dynamic)
             .layout(layout)
             .render_pass(render_pass);
         if render_pass == vk::RenderPass::null() {
@@ -614,4 +669,599 @@ fn fragment_shaders_write_storage_buffers_once_per_covered_pixel() {
     assert_eq!((word(0), word(1)), (n, sx));
     let px = read_pixels(&ctx, color.image);
     assert_eq!(px[0], [255, 255, 255, 255]);
+}
+
+/// The `aspect` plane of a 64×64 image, `bytes` per texel, as copied to a buffer.
+fn read_plane(ctx: &Ctx, image: vk::Image, aspect: vk::ImageAspectFlags, bytes: u32) -> Vec<u8> {
+    let out = ctx.buffer((SIZE * SIZE * bytes) as u64);
+    ctx.run(|cb| unsafe {
+        ctx.device.cmd_copy_image_to_buffer(
+            cb,
+            image,
+            vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
+            out.buffer,
+            &[vk::BufferImageCopy {
+                buffer_offset: 0,
+                buffer_row_length: 0,
+                buffer_image_height: 0,
+                image_subresource: vk::ImageSubresourceLayers {
+                    aspect_mask: aspect,
+                    mip_level: 0,
+                    base_array_layer: 0,
+                    layer_count: 1,
+                },
+                image_offset: vk::Offset3D::default(),
+                image_extent: vk::Extent3D {
+                    width: SIZE,
+                    height: SIZE,
+                    depth: 1,
+                },
+            }],
+        );
+    });
+    out.bytes()[..(SIZE * SIZE * bytes) as usize].to_vec()
+}
+
+/// A full-screen quad (two triangles) at depth `z` over clip x in [x0, x1], coloured `c`.
+fn quad_vertices(x0: f32, x1: f32, z: f32, c: [f32; 3]) -> Vec<f32> {
+    let mut v = Vec::new();
+    for (x, y) in [
+        (x0, -1.0),
+        (x1, -1.0),
+        (x1, 1.0),
+        (x1, 1.0),
+        (x0, 1.0),
+        (x0, -1.0),
+    ] {
+        v.extend([x, y, z]);
+        v.extend(c);
+    }
+    v
+}
+
+fn stencil_face(compare: vk::CompareOp, pass: vk::StencilOp, reference: u32) -> vk::StencilOpState {
+    vk::StencilOpState {
+        fail_op: vk::StencilOp::KEEP,
+        pass_op: pass,
+        depth_fail_op: vk::StencilOp::KEEP,
+        compare_op: compare,
+        compare_mask: 0xff,
+        write_mask: 0xff,
+        reference,
+    }
+}
+
+#[test]
+fn render_pass_stencil_mask_then_draw_where_equal() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let ds_format = vk::Format::D24_UNORM_S8_UINT;
+    let color = target(
+        &ctx,
+        vk::Format::R8G8B8A8_UNORM,
+        vk::ImageUsageFlags::COLOR_ATTACHMENT,
+        vk::ImageAspectFlags::COLOR,
+    );
+    let ds = target(
+        &ctx,
+        ds_format,
+        vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT,
+        vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL,
+    );
+    unsafe {
+        let attachments = [
+            vk::AttachmentDescription::default()
+                .format(vk::Format::R8G8B8A8_UNORM)
+                .samples(vk::SampleCountFlags::TYPE_1)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::STORE)
+                .final_layout(vk::ImageLayout::TRANSFER_SRC_OPTIMAL),
+            vk::AttachmentDescription::default()
+                .format(ds_format)
+                .samples(vk::SampleCountFlags::TYPE_1)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::STORE)
+                .stencil_load_op(vk::AttachmentLoadOp::CLEAR)
+                .stencil_store_op(vk::AttachmentStoreOp::STORE)
+                .final_layout(vk::ImageLayout::TRANSFER_SRC_OPTIMAL),
+        ];
+        let color_refs = [vk::AttachmentReference {
+            attachment: 0,
+            layout: vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL,
+        }];
+        let ds_ref = vk::AttachmentReference {
+            attachment: 1,
+            layout: vk::ImageLayout::DEPTH_STENCIL_ATTACHMENT_OPTIMAL,
+        };
+        let subpasses = [vk::SubpassDescription::default()
+            .color_attachments(&color_refs)
+            .depth_stencil_attachment(&ds_ref)];
+        let rp = d
+            .create_render_pass(
+                &vk::RenderPassCreateInfo::default()
+                    .attachments(&attachments)
+                    .subpasses(&subpasses),
+                None,
+            )
+            .unwrap();
+        let views = [color.view, ds.view];
+        let fb = d
+            .create_framebuffer(
+                &vk::FramebufferCreateInfo::default()
+                    .render_pass(rp)
+                    .attachments(&views)
+                    .width(SIZE)
+                    .height(SIZE)
+                    .layers(1),
+                None,
+            )
+            .unwrap();
+        let ranges = [vk::PushConstantRange {
+            stage_flags: vk::ShaderStageFlags::FRAGMENT,
+            offset: 0,
+            size: 4,
+        }];
+        let layout = d
+            .create_pipeline_layout(
+                &vk::PipelineLayoutCreateInfo::default().push_constant_ranges(&ranges),
+                None,
+            )
+            .unwrap();
+        // Pass 1: stencil := 1 under the triangle, no colour writes.
+        let write = stencil_face(vk::CompareOp::ALWAYS, vk::StencilOp::REPLACE, 1);
+        let mask = pipeline_fixed(
+            &ctx,
+            FRAG,
+            layout,
+            rp,
+            &Fixed {
+                ds: vk::PipelineDepthStencilStateCreateInfo::default()
+                    .stencil_test_enable(true)
+                    .front(write)
+                    .back(write),
+                color_write_mask: vk::ColorComponentFlags::empty(),
+                ..Fixed::new()
+            },
+        );
+        // Pass 2: everywhere the stencil equals the (dynamic) reference 1, then increment it.
+        // The pipeline's own reference (7) must not be used.
+        let equal = stencil_face(vk::CompareOp::EQUAL, vk::StencilOp::INCREMENT_AND_CLAMP, 7);
+        let draw = pipeline_fixed(
+            &ctx,
+            FRAG,
+            layout,
+            rp,
+            &Fixed {
+                ds: vk::PipelineDepthStencilStateCreateInfo::default()
+                    .stencil_test_enable(true)
+                    .front(equal)
+                    .back(equal),
+                dynamic: vec![vk::DynamicState::STENCIL_REFERENCE],
+                ..Fixed::new()
+            },
+        );
+        let mut data = vec![
+            -1.0, -1.0, 0.5, 1.0, 1.0, 1.0, 1.0, -1.0, 0.5, 1.0, 1.0, 1.0, -1.0, 1.0, 0.5, 1.0,
+            1.0, 1.0,
+        ];
+        data.extend(quad_vertices(-1.0, 1.0, 0.5, [1.0, 0.0, 0.0]));
+        let vb = vertices(&ctx, &data);
+        ctx.run(|cb| {
+            let clear = [
+                vk::ClearValue {
+                    color: vk::ClearColorValue {
+                        float32: [0.0, 0.0, 1.0, 1.0],
+                    },
+                },
+                vk::ClearValue {
+                    depth_stencil: vk::ClearDepthStencilValue {
+                        depth: 1.0,
+                        stencil: 5,
+                    },
+                },
+            ];
+            d.cmd_begin_render_pass(
+                cb,
+                &vk::RenderPassBeginInfo::default()
+                    .render_pass(rp)
+                    .framebuffer(fb)
+                    .render_area(vk::Rect2D {
+                        offset: vk::Offset2D::default(),
+                        extent: vk::Extent2D {
+                            width: SIZE,
+                            height: SIZE,
+                        },
+                    })
+                    .clear_values(&clear),
+                vk::SubpassContents::INLINE,
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, mask);
+            d.cmd_draw(cb, 3, 1, 0, 0);
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, draw);
+            d.cmd_set_stencil_reference(cb, vk::StencilFaceFlags::FRONT_AND_BACK, 1);
+            d.cmd_draw(cb, 6, 1, 3, 0);
+            d.cmd_end_render_pass(cb);
+        });
+        let px = read_pixels(&ctx, color.image);
+        let stencil = read_plane(&ctx, ds.image, vk::ImageAspectFlags::STENCIL, 1);
+        let depth = read_plane(&ctx, ds.image, vk::ImageAspectFlags::DEPTH, 4);
+        for y in 0..SIZE {
+            for x in 0..SIZE {
+                let i = (y * SIZE + x) as usize;
+                let (p, s) = (px[i], stencil[i]);
+                if x + y + 1 < SIZE {
+                    assert_eq!(p, [255, 0, 0, 255], "({x},{y}) inside the mask");
+                    assert_eq!(s, 2, "({x},{y}): replaced by 1, then incremented");
+                } else if x + y + 1 > SIZE {
+                    assert_eq!(p, [0, 0, 255, 255], "({x},{y}) outside the mask");
+                    assert_eq!(s, 5, "({x},{y}): the load-op clear value");
+                }
+                // The depth aspect was cleared to 1.0 (D24: 0xffffff) and never written.
+                let word = u32::from_le_bytes(depth[i * 4..i * 4 + 4].try_into().unwrap());
+                assert_eq!(word & 0xff_ffff, 0xff_ffff);
+            }
+        }
+        d.destroy_pipeline(mask, None);
+        d.destroy_pipeline(draw, None);
+        d.destroy_pipeline_layout(layout, None);
+        d.destroy_framebuffer(fb, None);
+        d.destroy_render_pass(rp, None);
+    }
+}
+
+#[test]
+fn dynamic_rendering_depth_bias_and_depth_bounds() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let color = target(
+        &ctx,
+        vk::Format::R8G8B8A8_UNORM,
+        vk::ImageUsageFlags::COLOR_ATTACHMENT,
+        vk::ImageAspectFlags::COLOR,
+    );
+    let depth = target(
+        &ctx,
+        vk::Format::D32_SFLOAT,
+        vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT,
+        vk::ImageAspectFlags::DEPTH,
+    );
+    unsafe {
+        let ranges = [vk::PushConstantRange {
+            stage_flags: vk::ShaderStageFlags::FRAGMENT,
+            offset: 0,
+            size: 4,
+        }];
+        let layout = d
+            .create_pipeline_layout(
+                &vk::PipelineLayoutCreateInfo::default().push_constant_ranges(&ranges),
+                None,
+            )
+            .unwrap();
+        let less = vk::PipelineDepthStencilStateCreateInfo::default()
+            .depth_test_enable(true)
+            .depth_write_enable(true)
+            .depth_compare_op(vk::CompareOp::LESS);
+        let plain = pipeline_fixed(
+            &ctx,
+            FRAG,
+            layout,
+            vk::RenderPass::null(),
+            &Fixed {
+                depth_format: vk::Format::D32_SFLOAT,
+                ds: less,
+                ..Fixed::new()
+            },
+        );
+        // Static factors (1000, …) that the dynamic state must replace.
+        let biased = pipeline_fixed(
+            &ctx,
+            FRAG,
+            layout,
+            vk::RenderPass::null(),
+            &Fixed {
+                depth_format: vk::Format::D32_SFLOAT,
+                ds: less,
+                depth_bias: Some((1000.0, 0.0, 1000.0)),
+                dynamic: vec![vk::DynamicState::DEPTH_BIAS],
+                ..Fixed::new()
+            },
+        );
+        // Depth bounds on the stored depth, no depth test.
+        let bounded = pipeline_fixed(
+            &ctx,
+            FRAG,
+            layout,
+            vk::RenderPass::null(),
+            &Fixed {
+                depth_format: vk::Format::D32_SFLOAT,
+                ds: vk::PipelineDepthStencilStateCreateInfo::default()
+                    .depth_bounds_test_enable(true)
+                    .min_depth_bounds(0.9)
+                    .max_depth_bounds(1.0),
+                dynamic: vec![vk::DynamicState::DEPTH_BOUNDS],
+                ..Fixed::new()
+            },
+        );
+        let mut data = quad_vertices(-1.0, 1.0, 0.5, [0.0, 1.0, 0.0]);
+        data.extend(quad_vertices(-1.0, 0.0, 0.5, [1.0, 0.0, 0.0]));
+        data.extend(quad_vertices(0.0, 1.0, 0.5, [1.0, 0.0, 0.0]));
+        data.extend(quad_vertices(-1.0, 1.0, 0.0, [1.0, 1.0, 1.0]));
+        let vb = vertices(&ctx, &data);
+        ctx.run(|cb| {
+            let color_att = [vk::RenderingAttachmentInfo::default()
+                .image_view(color.view)
+                .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::STORE)];
+            let depth_att = vk::RenderingAttachmentInfo::default()
+                .image_view(depth.view)
+                .image_layout(vk::ImageLayout::DEPTH_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::STORE)
+                .clear_value(vk::ClearValue {
+                    depth_stencil: vk::ClearDepthStencilValue {
+                        depth: 1.0,
+                        stencil: 0,
+                    },
+                });
+            d.cmd_begin_rendering(
+                cb,
+                &vk::RenderingInfo::default()
+                    .render_area(vk::Rect2D {
+                        offset: vk::Offset2D::default(),
+                        extent: vk::Extent2D {
+                            width: SIZE,
+                            height: SIZE,
+                        },
+                    })
+                    .layer_count(1)
+                    .color_attachments(&color_att)
+                    .depth_attachment(&depth_att),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            // Green everywhere at depth 0.5.
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, plain);
+            d.cmd_draw(cb, 6, 1, 0, 0);
+            // Red at the same depth: biased towards the viewer on the left (passes LESS),
+            // away from it on the right (fails). D32 at 0.5: r = 2^-24.
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, biased);
+            d.cmd_set_depth_bias(cb, -8.0, 0.0, 0.0);
+            d.cmd_draw(cb, 6, 1, 6, 0);
+            d.cmd_set_depth_bias(cb, 8.0, 0.0, 0.0);
+            d.cmd_draw(cb, 6, 1, 12, 0);
+            // White wherever the stored depth is in [0.25, 0.4999999]: the left half only.
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, bounded);
+            d.cmd_set_depth_bounds(cb, 0.25, 0.499_999_9);
+            d.cmd_draw(cb, 6, 1, 18, 0);
+            d.cmd_end_rendering(cb);
+        });
+        let px = read_pixels(&ctx, color.image);
+        let z = read_plane(&ctx, depth.image, vk::ImageAspectFlags::DEPTH, 4);
+        let biased_z = 0.5 - 8.0 * (-24f32).exp2();
+        for y in 0..SIZE {
+            for x in 0..SIZE {
+                let i = (y * SIZE + x) as usize;
+                let zi = f32::from_le_bytes(z[i * 4..i * 4 + 4].try_into().unwrap());
+                if x < SIZE / 2 {
+                    assert_eq!(px[i], [255, 255, 255, 255], "({x},{y})");
+                    assert_eq!(zi, biased_z, "({x},{y})");
+                } else {
+                    assert_eq!(px[i], [0, 255, 0, 255], "({x},{y})");
+                    assert_eq!(zi, 0.5, "({x},{y})");
+                }
+            }
+        }
+        for p in [plain, biased, bounded] {
+            d.destroy_pipeline(p, None);
+        }
+        d.destroy_pipeline_layout(layout, None);
+    }
+}
+
+#[test]
+fn dynamic_stencil_state_with_a_separate_stencil_attachment() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let ds_format = vk::Format::D32_SFLOAT_S8_UINT;
+    let color = target(
+        &ctx,
+        vk::Format::R8G8B8A8_UNORM,
+        vk::ImageUsageFlags::COLOR_ATTACHMENT,
+        vk::ImageAspectFlags::COLOR,
+    );
+    let ds = target(
+        &ctx,
+        ds_format,
+        vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT | vk::ImageUsageFlags::TRANSFER_DST,
+        vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL,
+    );
+    unsafe {
+        let ranges = [vk::PushConstantRange {
+            stage_flags: vk::ShaderStageFlags::FRAGMENT,
+            offset: 0,
+            size: 4,
+        }];
+        let layout = d
+            .create_pipeline_layout(
+                &vk::PipelineLayoutCreateInfo::default().push_constant_ranges(&ranges),
+                None,
+            )
+            .unwrap();
+        // Static state: stencil off, ops that would zero everything. All of it is dynamic.
+        let zero = stencil_face(vk::CompareOp::NEVER, vk::StencilOp::ZERO, 0);
+        let fixed = Fixed {
+            depth_format: ds_format,
+            stencil_format: ds_format,
+            ds: vk::PipelineDepthStencilStateCreateInfo::default()
+                .front(zero)
+                .back(zero),
+            dynamic: vec![
+                vk::DynamicState::STENCIL_TEST_ENABLE,
+                vk::DynamicState::STENCIL_OP,
+                vk::DynamicState::STENCIL_COMPARE_MASK,
+                vk::DynamicState::STENCIL_WRITE_MASK,
+                vk::DynamicState::STENCIL_REFERENCE,
+                vk::DynamicState::RASTERIZER_DISCARD_ENABLE,
+            ],
+            ..Fixed::new()
+        };
+        let pipeline = pipeline_fixed(&ctx, FRAG, layout, vk::RenderPass::null(), &fixed);
+        // A dynamic state nothing sets or reads is refused, not ignored.
+        let refused = Fixed {
+            dynamic: vec![vk::DynamicState::VERTEX_INPUT_BINDING_STRIDE],
+            ..Fixed::new()
+        };
+        let vs = d
+            .create_shader_module(
+                &vk::ShaderModuleCreateInfo::default().code(&glsl("vert", VERT)),
+                None,
+            )
+            .unwrap();
+        let stage = [vk::PipelineShaderStageCreateInfo::default()
+            .stage(vk::ShaderStageFlags::VERTEX)
+            .module(vs)
+            .name(c"main")];
+        let dynamic =
+            vk::PipelineDynamicStateCreateInfo::default().dynamic_states(&refused.dynamic);
+        let mut rendering = vk::PipelineRenderingCreateInfo::default();
+        let info = vk::GraphicsPipelineCreateInfo::default()
+            .stages(&stage)
+            .dynamic_state(&dynamic)
+            .layout(layout)
+            .push_next(&mut rendering);
+        let err = d
+            .create_graphics_pipelines(vk::PipelineCache::null(), &[info], None)
+            .unwrap_err();
+        assert_eq!(err.1, vk::Result::ERROR_FEATURE_NOT_PRESENT);
+        d.destroy_shader_module(vs, None);
+
+        // Left half: x in [-1, 0]; whole screen.
+        let mut data = quad_vertices(-1.0, 0.0, 0.5, [1.0, 0.0, 0.0]);
+        data.extend(quad_vertices(-1.0, 1.0, 0.5, [0.0, 1.0, 0.0]));
+        let vb = vertices(&ctx, &data);
+        ctx.run(|cb| {
+            // Stencil 0x30 everywhere, by a transfer clear before the pass (load op LOAD).
+            d.cmd_clear_depth_stencil_image(
+                cb,
+                ds.image,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                &vk::ClearDepthStencilValue {
+                    depth: 1.0,
+                    stencil: 0x30,
+                },
+                &[vk::ImageSubresourceRange {
+                    aspect_mask: vk::ImageAspectFlags::STENCIL,
+                    base_mip_level: 0,
+                    level_count: 1,
+                    base_array_layer: 0,
+                    layer_count: 1,
+                }],
+            );
+            let color_att = [vk::RenderingAttachmentInfo::default()
+                .image_view(color.view)
+                .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::STORE)];
+            let stencil_att = vk::RenderingAttachmentInfo::default()
+                .image_view(ds.view)
+                .image_layout(vk::ImageLayout::STENCIL_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::LOAD)
+                .store_op(vk::AttachmentStoreOp::STORE);
+            d.cmd_begin_rendering(
+                cb,
+                &vk::RenderingInfo::default()
+                    .render_area(vk::Rect2D {
+                        offset: vk::Offset2D::default(),
+                        extent: vk::Extent2D {
+                            width: SIZE,
+                            height: SIZE,
+                        },
+                    })
+                    .layer_count(1)
+                    .color_attachments(&color_att)
+                    .stencil_attachment(&stencil_att),
+            );
+            d.cmd_bind_vertex_buffers2(cb, 0, &[vb.buffer], &[0], Some(&[vk::WHOLE_SIZE]), None);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipeline);
+            let both = vk::StencilFaceFlags::FRONT_AND_BACK;
+            d.cmd_set_stencil_test_enable(cb, true);
+            d.cmd_set_stencil_compare_mask(cb, both, 0xff);
+            d.cmd_set_stencil_write_mask(cb, both, 0x0f);
+            d.cmd_set_stencil_reference(cb, both, 0x35);
+            d.cmd_set_rasterizer_discard_enable(cb, false);
+            // Left half: replace through the write mask 0x0f: 0x30 → 0x35.
+            d.cmd_set_stencil_op(
+                cb,
+                both,
+                vk::StencilOp::KEEP,
+                vk::StencilOp::REPLACE,
+                vk::StencilOp::KEEP,
+                vk::CompareOp::ALWAYS,
+            );
+            d.cmd_draw(cb, 6, 1, 0, 0);
+            // Whole screen where stencil == 0x35 under the compare mask 0x0f (ref 0x05):
+            // the left half; the right half fails and is inverted under the write mask.
+            d.cmd_set_stencil_compare_mask(cb, both, 0x0f);
+            d.cmd_set_stencil_reference(cb, both, 0x05);
+            d.cmd_set_stencil_op(
+                cb,
+                both,
+                vk::StencilOp::INVERT,
+                vk::StencilOp::KEEP,
+                vk::StencilOp::KEEP,
+                vk::CompareOp::EQUAL,
+            );
+            d.cmd_draw(cb, 6, 1, 6, 0);
+            // With rasterizer discard nothing at all happens.
+            d.cmd_set_stencil_op(
+                cb,
+                both,
+                vk::StencilOp::ZERO,
+                vk::StencilOp::ZERO,
+                vk::StencilOp::ZERO,
+                vk::CompareOp::ALWAYS,
+            );
+            d.cmd_set_rasterizer_discard_enable(cb, true);
+            d.cmd_draw(cb, 6, 1, 6, 0);
+            d.cmd_end_rendering(cb);
+        });
+        let px = read_pixels(&ctx, color.image);
+        let stencil = read_plane(&ctx, ds.image, vk::ImageAspectFlags::STENCIL, 1);
+        for y in 0..SIZE {
+            for x in 0..SIZE {
+                let i = (y * SIZE + x) as usize;
+                if x < SIZE / 2 {
+                    assert_eq!(px[i], [0, 255, 0, 255], "({x},{y})");
+                    assert_eq!(stencil[i], 0x35, "({x},{y})");
+                } else {
+                    assert_eq!(px[i], [0, 0, 0, 0], "({x},{y})");
+                    assert_eq!(stencil[i], 0x3f, "({x},{y}): 0x30 inverted under 0x0f");
+                }
+            }
+        }
+        d.destroy_pipeline(pipeline, None);
+        d.destroy_pipeline_layout(layout, None);
+    }
 }

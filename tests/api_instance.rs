@@ -234,9 +234,16 @@ fn format_support_is_truthful() {
         .optimal_tiling_features
         .contains(vk::FormatFeatureFlags::COLOR_ATTACHMENT));
     assert_eq!(rgba.buffer_features, vk::FormatFeatureFlags::VERTEX_BUFFER);
-    assert!(!fp(vk::Format::D24_UNORM_S8_UINT)
-        .optimal_tiling_features
-        .contains(vk::FormatFeatureFlags::DEPTH_STENCIL_ATTACHMENT));
+    for ds in [
+        vk::Format::S8_UINT,
+        vk::Format::D16_UNORM_S8_UINT,
+        vk::Format::D24_UNORM_S8_UINT,
+        vk::Format::D32_SFLOAT_S8_UINT,
+    ] {
+        assert!(fp(ds)
+            .optimal_tiling_features
+            .contains(vk::FormatFeatureFlags::DEPTH_STENCIL_ATTACHMENT));
+    }
     assert!(fp(vk::Format::D32_SFLOAT)
         .optimal_tiling_features
         .contains(vk::FormatFeatureFlags::DEPTH_STENCIL_ATTACHMENT));

@@ -7,10 +7,20 @@ use ash::vk::{self, Handle};
 use crate::buffer::Buffer;
 use crate::entry::compute::with_state;
 use crate::entry::entry_points;
-use crate::graphics_state::{DrawKind, LoadClear, RenderTargets};
+use crate::graphics_state::{DrawKind, LoadClear, RenderTargets, StencilOps};
 use crate::handle::{self, Ref};
 use crate::image::ImageView;
 use crate::render_pass::{Framebuffer, RenderPass};
+
+/// Sets the `[front, back]` entries selected by `faces`.
+fn set_faces<T: Copy>(slots: &mut [Option<T>; 2], faces: vk::StencilFaceFlags, value: T) {
+    if faces.contains(vk::StencilFaceFlags::FRONT) {
+        slots[0] = Some(value);
+    }
+    if faces.contains(vk::StencilFaceFlags::BACK) {
+        slots[1] = Some(value);
+    }
+}
 
 /// The targets and load clears of subpass 0 of a render pass begin.
 ///
@@ -60,20 +70,34 @@ unsafe fn render_pass_targets(
                 })
             })
             .collect();
-        let depth = sub.depth_stencil.map(|i| {
-            if rp.attachments[i as usize].load_op == vk::AttachmentLoadOp::CLEAR {
-                if let Some(v) = clear_values.get(i as usize) {
-                    clears.push(LoadClear::Depth {
-                        value: v.depth_stencil.depth,
-                    });
+        // One depth/stencil attachment serves as the depth attachment when its format has
+        // depth, and as the stencil attachment when it has stencil; `loadOp` applies to the
+        // depth aspect, `stencilLoadOp` to the stencil aspect.
+        let (mut depth, mut stencil) = (None, None);
+        if let Some(i) = sub.depth_stencil {
+            let a = &rp.attachments[i as usize];
+            let aspects = pumice_texel::Format::from_vk(a.format.as_raw())
+                .map(|f| f.aspects())
+                .unwrap_or_default();
+            let value = clear_values.get(i as usize).map(|v| v.depth_stencil);
+            if aspects.depth {
+                if let (vk::AttachmentLoadOp::CLEAR, Some(v)) = (a.load_op, value) {
+                    clears.push(LoadClear::Depth { value: v.depth });
                 }
+                depth = Some(views[i as usize].clone());
             }
-            views[i as usize].clone()
-        });
+            if aspects.stencil {
+                if let (vk::AttachmentLoadOp::CLEAR, Some(v)) = (a.stencil_load_op, value) {
+                    clears.push(LoadClear::Stencil { value: v.stencil });
+                }
+                stencil = Some(views[i as usize].clone());
+            }
+        }
         Ok((
             Arc::new(RenderTargets {
                 color,
                 depth,
+                stencil,
                 area: info.render_area,
             }),
             clears,
@@ -90,9 +114,7 @@ unsafe fn rendering_targets(
 ) -> Result<(Arc<RenderTargets>, Vec<LoadClear>), vk::Result> {
     // SAFETY: forwarded contract.
     unsafe {
-        if info.view_mask != 0
-            || !handle::opt_ref(info.p_stencil_attachment).map_or(true, |s| s.image_view.is_null())
-        {
+        if info.view_mask != 0 {
             return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
         }
         let mut clears = Vec::new();
@@ -125,10 +147,33 @@ unsafe fn rendering_targets(
             }
             None => None,
         };
+        let stencil = match handle::opt_ref(info.p_stencil_attachment) {
+            Some(a) => {
+                let view = handle::get_optional::<_, ImageView>(a.image_view)?;
+                if view.is_some() && a.load_op == vk::AttachmentLoadOp::CLEAR {
+                    clears.push(LoadClear::Stencil {
+                        value: a.clear_value.depth_stencil.stencil,
+                    });
+                }
+                view
+            }
+            None => None,
+        };
+        // Depth/stencil resolves need multisampling, which is not supported.
+        let resolves = [info.p_depth_attachment, info.p_stencil_attachment]
+            .into_iter()
+            .filter_map(|a| handle::opt_ref(a))
+            .any(|a| {
+                a.resolve_mode != vk::ResolveModeFlags::NONE && !a.resolve_image_view.is_null()
+            });
+        if resolves {
+            return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+        }
         Ok((
             Arc::new(RenderTargets {
                 color,
                 depth,
+                stencil,
                 area: info.render_area,
             }),
             clears,
@@ -212,6 +257,27 @@ entry_points! {
         }
     }
 
+    Device fn vkCmdBindVertexBuffers2(
+        command_buffer: vk::CommandBuffer,
+        first: u32,
+        count: u32,
+        p_buffers: *const vk::Buffer,
+        p_offsets: *const u64,
+        _p_sizes: *const u64,
+        p_strides: *const u64,
+    ) {
+        // Sizes only narrow what a draw may read: robust buffer access already allows reading
+        // anywhere in the buffer. Strides need VK_DYNAMIC_STATE_VERTEX_INPUT_BINDING_STRIDE,
+        // which no pipeline can have (it is refused), so they are never valid here.
+        if !p_strides.is_null() {
+            // SAFETY: valid usage: a live command buffer.
+            unsafe { with_state(command_buffer, |_| Err(vk::Result::ERROR_FEATURE_NOT_PRESENT)) };
+            return;
+        }
+        // SAFETY: valid usage: `count` live buffers and offsets.
+        unsafe { vkCmdBindVertexBuffers(command_buffer, first, count, p_buffers, p_offsets) };
+    }
+
     Device fn vkCmdBindIndexBuffer(command_buffer: vk::CommandBuffer, buffer: vk::Buffer, offset: u64, index_type: vk::IndexType) {
         // SAFETY: valid usage: a live buffer.
         unsafe {
@@ -261,6 +327,116 @@ entry_points! {
                 Ok(None)
             });
         }
+    }
+
+    Device fn vkCmdSetStencilCompareMask(command_buffer: vk::CommandBuffer, face_mask: vk::StencilFaceFlags, compare_mask: u32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { set_faces(&mut s.draw.dynamic.stencil_compare_mask, face_mask, compare_mask); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetStencilWriteMask(command_buffer: vk::CommandBuffer, face_mask: vk::StencilFaceFlags, write_mask: u32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { set_faces(&mut s.draw.dynamic.stencil_write_mask, face_mask, write_mask); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetStencilReference(command_buffer: vk::CommandBuffer, face_mask: vk::StencilFaceFlags, reference: u32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { set_faces(&mut s.draw.dynamic.stencil_reference, face_mask, reference); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetStencilTestEnable(command_buffer: vk::CommandBuffer, enable: vk::Bool32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.stencil_test = Some(enable != 0); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetStencilOp(
+        command_buffer: vk::CommandBuffer,
+        face_mask: vk::StencilFaceFlags,
+        fail_op: vk::StencilOp,
+        pass_op: vk::StencilOp,
+        depth_fail_op: vk::StencilOp,
+        compare_op: vk::CompareOp,
+    ) {
+        let ops = StencilOps { fail: fail_op, pass: pass_op, depth_fail: depth_fail_op, compare: compare_op };
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { set_faces(&mut s.draw.dynamic.stencil_op, face_mask, ops); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetViewportWithCount(command_buffer: vk::CommandBuffer, count: u32, p_viewports: *const vk::Viewport) {
+        // SAFETY: valid usage: `count` viewports.
+        unsafe {
+            // One viewport (multiViewport is not advertised).
+            let v = handle::slice(p_viewports, count).first().copied();
+            with_state(command_buffer, |s| { s.draw.dynamic.viewport = v; Ok(None) });
+        }
+    }
+
+    Device fn vkCmdSetScissorWithCount(command_buffer: vk::CommandBuffer, count: u32, p_scissors: *const vk::Rect2D) {
+        // SAFETY: valid usage: `count` rectangles.
+        unsafe {
+            let r = handle::slice(p_scissors, count).first().copied();
+            with_state(command_buffer, |s| { s.draw.dynamic.scissor = r; Ok(None) });
+        }
+    }
+
+    Device fn vkCmdSetCullMode(command_buffer: vk::CommandBuffer, cull_mode: vk::CullModeFlags) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.cull_mode = Some(cull_mode); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetFrontFace(command_buffer: vk::CommandBuffer, front_face: vk::FrontFace) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.front_face = Some(front_face); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetPrimitiveTopology(command_buffer: vk::CommandBuffer, topology: vk::PrimitiveTopology) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.topology = Some(topology); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetPrimitiveRestartEnable(command_buffer: vk::CommandBuffer, enable: vk::Bool32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.primitive_restart = Some(enable != 0); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetRasterizerDiscardEnable(command_buffer: vk::CommandBuffer, enable: vk::Bool32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.rasterizer_discard = Some(enable != 0); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetDepthTestEnable(command_buffer: vk::CommandBuffer, enable: vk::Bool32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.depth_test = Some(enable != 0); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetDepthWriteEnable(command_buffer: vk::CommandBuffer, enable: vk::Bool32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.depth_write = Some(enable != 0); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetDepthCompareOp(command_buffer: vk::CommandBuffer, op: vk::CompareOp) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.depth_compare = Some(op); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetDepthBoundsTestEnable(command_buffer: vk::CommandBuffer, enable: vk::Bool32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.depth_bounds_test = Some(enable != 0); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetDepthBiasEnable(command_buffer: vk::CommandBuffer, enable: vk::Bool32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.depth_bias_enable = Some(enable != 0); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetDepthBias(command_buffer: vk::CommandBuffer, constant_factor: f32, clamp: f32, slope_factor: f32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.depth_bias = Some([constant_factor, clamp, slope_factor]); Ok(None) }) };
+    }
+
+    Device fn vkCmdSetDepthBounds(command_buffer: vk::CommandBuffer, min: f32, max: f32) {
+        // SAFETY: valid usage: a live command buffer.
+        unsafe { with_state(command_buffer, |s| { s.draw.dynamic.depth_bounds = Some((min, max)); Ok(None) }) };
     }
 
     Device fn vkCmdSetLineWidth(_command_buffer: vk::CommandBuffer, _width: f32) {

@@ -39,6 +39,11 @@ unsafe fn graphics_pipeline(info: &vk::GraphicsPipelineCreateInfo) -> Result<Pip
             .map(|d| handle::slice(d.p_dynamic_states, d.dynamic_state_count).to_vec())
             .unwrap_or_default();
         let is_dynamic = |s| dynamic.contains(&s);
+        // State made dynamic must be settable and honoured at draw time (`draw.rs`); any other
+        // dynamic state would silently keep a stale value, so such pipelines are refused.
+        if dynamic.iter().any(|&s| !supported_dynamic_state(s)) {
+            return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+        }
 
         let mut state = FixedState {
             bindings: Vec::new(),
@@ -52,21 +57,24 @@ unsafe fn graphics_pipeline(info: &vk::GraphicsPipelineCreateInfo) -> Result<Pip
             polygon_mode: vk::PolygonMode::FILL,
             cull_mode: vk::CullModeFlags::NONE,
             front_face: vk::FrontFace::COUNTER_CLOCKWISE,
-            depth_bias: None,
+            depth_bias_enable: false,
+            depth_bias: [0.0; 3],
             line_width: 1.0,
             depth_test: false,
             depth_write: false,
             depth_compare: vk::CompareOp::ALWAYS,
-            depth_bounds: None,
+            depth_bounds_test: false,
+            depth_bounds: (0.0, 1.0),
             stencil_test: false,
-            stencil_front: None,
-            stencil_back: None,
+            stencil_front: StencilFace::default(),
+            stencil_back: StencilFace::default(),
             blend: Vec::new(),
             blend_constants: [0.0; 4],
             logic_op: None,
             dynamic: dynamic.clone(),
             color_formats: Vec::new(),
             depth_format: vk::Format::UNDEFINED,
+            stencil_format: vk::Format::UNDEFINED,
         };
         if !is_dynamic(vk::DynamicState::VERTEX_INPUT_EXT) {
             if let Some(vi) = handle::opt_ref(info.p_vertex_input_state) {
@@ -122,13 +130,12 @@ unsafe fn graphics_pipeline(info: &vk::GraphicsPipelineCreateInfo) -> Result<Pip
             state.polygon_mode = rs.polygon_mode;
             state.cull_mode = rs.cull_mode;
             state.front_face = rs.front_face;
-            if rs.depth_bias_enable != 0 {
-                state.depth_bias = Some((
-                    rs.depth_bias_constant_factor,
-                    rs.depth_bias_slope_factor,
-                    rs.depth_bias_clamp,
-                ));
-            }
+            state.depth_bias_enable = rs.depth_bias_enable != 0;
+            state.depth_bias = [
+                rs.depth_bias_constant_factor,
+                rs.depth_bias_clamp,
+                rs.depth_bias_slope_factor,
+            ];
             state.line_width = rs.line_width;
             for (s_type, _) in handle::chain(rs.p_next) {
                 // Conservative rasterization, line modes, provoking-vertex changes: not
@@ -152,15 +159,11 @@ unsafe fn graphics_pipeline(info: &vk::GraphicsPipelineCreateInfo) -> Result<Pip
             state.depth_test = ds.depth_test_enable != 0;
             state.depth_write = ds.depth_write_enable != 0;
             state.depth_compare = ds.depth_compare_op;
-            if ds.depth_bounds_test_enable != 0 {
-                state.depth_bounds = Some((ds.min_depth_bounds, ds.max_depth_bounds));
-            }
+            state.depth_bounds_test = ds.depth_bounds_test_enable != 0;
+            state.depth_bounds = (ds.min_depth_bounds, ds.max_depth_bounds);
             state.stencil_test = ds.stencil_test_enable != 0;
-            state.stencil_front = Some(StencilFace::from(ds.front));
-            state.stencil_back = Some(StencilFace::from(ds.back));
-            if state.stencil_test || state.depth_bounds.is_some() {
-                return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
-            }
+            state.stencil_front = StencilFace::from(ds.front);
+            state.stencil_back = StencilFace::from(ds.back);
         }
         if let Some(cb) = handle::opt_ref(info.p_color_blend_state) {
             if cb.logic_op_enable != 0 {
@@ -189,9 +192,11 @@ unsafe fn graphics_pipeline(info: &vk::GraphicsPipelineCreateInfo) -> Result<Pip
                     .iter()
                     .map(|a| a.map_or(vk::Format::UNDEFINED, |i| rp.attachments[i as usize].format))
                     .collect();
-                state.depth_format = sub
+                let ds_format = sub
                     .depth_stencil
                     .map_or(vk::Format::UNDEFINED, |i| rp.attachments[i as usize].format);
+                state.depth_format = ds_format;
+                state.stencil_format = ds_format;
             }
             None => {
                 if let Some(r) = handle::find::<vk::PipelineRenderingCreateInfo>(info.p_next) {
@@ -199,6 +204,7 @@ unsafe fn graphics_pipeline(info: &vk::GraphicsPipelineCreateInfo) -> Result<Pip
                         handle::slice(r.p_color_attachment_formats, r.color_attachment_count)
                             .to_vec();
                     state.depth_format = r.depth_attachment_format;
+                    state.stencil_format = r.stencil_attachment_format;
                     if r.view_mask != 0 {
                         return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
                     }
@@ -218,6 +224,37 @@ unsafe fn graphics_pipeline(info: &vk::GraphicsPipelineCreateInfo) -> Result<Pip
             kind: PipelineKind::Graphics(Box::new(pipeline)),
         })
     }
+}
+
+/// The dynamic states `vkCmdSet*` commands set and draws read.
+fn supported_dynamic_state(s: vk::DynamicState) -> bool {
+    use vk::DynamicState as D;
+    matches!(
+        s,
+        D::VIEWPORT
+            | D::SCISSOR
+            | D::VIEWPORT_WITH_COUNT
+            | D::SCISSOR_WITH_COUNT
+            | D::LINE_WIDTH
+            | D::DEPTH_BIAS
+            | D::BLEND_CONSTANTS
+            | D::DEPTH_BOUNDS
+            | D::STENCIL_COMPARE_MASK
+            | D::STENCIL_WRITE_MASK
+            | D::STENCIL_REFERENCE
+            | D::CULL_MODE
+            | D::FRONT_FACE
+            | D::PRIMITIVE_TOPOLOGY
+            | D::DEPTH_TEST_ENABLE
+            | D::DEPTH_WRITE_ENABLE
+            | D::DEPTH_COMPARE_OP
+            | D::DEPTH_BOUNDS_TEST_ENABLE
+            | D::STENCIL_TEST_ENABLE
+            | D::STENCIL_OP
+            | D::RASTERIZER_DISCARD_ENABLE
+            | D::DEPTH_BIAS_ENABLE
+            | D::PRIMITIVE_RESTART_ENABLE
+    )
 }
 
 fn attachment(a: &vk::AttachmentDescription) -> AttachmentDesc {

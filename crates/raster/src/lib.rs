@@ -12,14 +12,14 @@
 //! 3. [`bin`]: 64×64 tiles, each with its triangles in submission order.
 //! 4. `tile`: per tile, 8×8 blocks with trivial accept/reject, 2×2 quads, batches of 16 quads
 //!    (64 lanes) handed to the [`FragmentStage`].
-//! 5. `output`: depth test, blending, write masks, on tile-local copies of the attachments.
+//! 5. `output`: depth bounds, stencil and depth tests, blending, write masks, on tile-local
+//!    copies of the attachments.
 //!
 //! This crate knows nothing of Vulkan handles or of the shader engine: the fragment shader plugs
 //! in through [`FragmentStage`], the vertex stage's results arrive as clip-space vertices
 //! ([`VertexInput`]), and attachments are [`transfer::ImageRef`]s.
 //!
-//! Not yet: points and lines, multisampling, stencil, depth bounds and depth bias, logic ops,
-//! tile-level load/store ops (clears are done by `transfer` before the pass).
+//! Not yet: points and lines, multisampling, logic ops, tile-level load/store ops (clears are done by `transfer` before the pass).
 #![forbid(unsafe_code)]
 
 pub mod bin;
@@ -41,8 +41,8 @@ pub use fragment::{
 };
 pub use pass::{draw, Attachment, Pass, RenderTargets, VertexInput};
 pub use state::{
-    BlendFactor, BlendOp, ColorBlend, CompareOp, CullMode, DepthState, FrontFace, Interpolation,
-    RasterState, Rect, Topology, Viewport,
+    BlendFactor, BlendOp, ColorBlend, CompareOp, CullMode, DepthBias, DepthState, FrontFace,
+    Interpolation, RasterState, Rect, StencilFace, StencilOp, StencilState, Topology, Viewport,
 };
 
 /// Why a pass or a draw cannot be rendered. Everything else (degenerate or non-finite

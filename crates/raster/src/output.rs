@@ -1,5 +1,5 @@
-//! Per-fragment operations after (or, for depth, possibly before) shading: the depth test and
-//! depth writes, blending, write masks and the colour writes, all on a tile-local copy of the
+//! Per-fragment operations after (or, for the fragment tests, possibly before) shading: the
+//! depth bounds, stencil and depth tests with their writes, blending, write masks and the colour writes, all on a tile-local copy of the
 //! attachments.
 //!
 //! **Tile buffers.** When a tile starts, the rectangle of every attachment it covers is copied
@@ -20,6 +20,14 @@
 //!   converted to the format of the depth attachment"). Without a depth attachment, or with the
 //!   test disabled, fragments pass and nothing is written ("if depthTestEnable is false … the depth
 //!   write is disabled").
+//! - Order: depth bounds test (on the *stored* depth), stencil test, depth test — the
+//!   specification's order. The stencil test picks the front or back face by the triangle's
+//!   facing, updates the stencil with the fail, depth-fail or pass op through the write mask, and
+//!   only fragments that reach it (shaded and not discarded, or tested early) update anything.
+//!   Without a stencil attachment the stencil test passes; without a depth attachment the depth
+//!   bounds test passes.
+//! - Cost: draws without stencil and depth bounds take the plain depth path, chosen once per
+//!   batch (a const-generic copy of the lane loop), not per fragment.
 //! - Blending applies only to float and normalized attachments; for UNORM (and sRGB) attachments
 //!   source colours and the blend constants are clamped to [0, 1], for SNORM to [−1, 1], before
 //!   blending. `Min`/`Max` ignore the factors. Integer attachments take the raw output values.
@@ -27,7 +35,9 @@
 //!   not a decode/encode round trip).
 
 use crate::fragment::{FragmentBatch, FragmentOutput, LANES, MAX_COLOR_ATTACHMENTS};
-use crate::state::{BlendFactor, BlendOp, ColorBlend, DepthState, PixelRect};
+use crate::state::{
+    BlendFactor, BlendOp, ColorBlend, CompareOp, DepthState, PixelRect, StencilFace, StencilOp,
+};
 use crate::RasterError;
 use pumice_memory::DeviceMemory;
 use pumice_texel::format::{Channel, Numeric};
@@ -150,12 +160,56 @@ impl ColorOp {
     }
 }
 
+/// One facing's stencil state, reduced to the 8 bits of the stencil attachment: "the least
+/// significant s bits" of the masks count, and the reference takes part masked like the stored
+/// value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct StencilFaceOps {
+    pub compare_op: CompareOp,
+    pub compare_mask: u8,
+    /// `reference & compareMask`, the left operand of the comparison.
+    pub masked_reference: u8,
+    /// The value `Replace` writes.
+    pub reference: u8,
+    pub write_mask: u8,
+    pub fail_op: StencilOp,
+    pub pass_op: StencilOp,
+    pub depth_fail_op: StencilOp,
+}
+
+impl StencilFaceOps {
+    pub fn new(f: &StencilFace) -> StencilFaceOps {
+        let compare_mask = f.compare_mask as u8;
+        StencilFaceOps {
+            compare_op: f.compare_op,
+            compare_mask,
+            masked_reference: f.reference as u8 & compare_mask,
+            reference: f.reference as u8,
+            write_mask: f.write_mask as u8,
+            fail_op: f.fail_op,
+            pass_op: f.pass_op,
+            depth_fail_op: f.depth_fail_op,
+        }
+    }
+
+    /// The stored value after `op`, through the write mask.
+    #[inline]
+    pub fn update(&self, op: StencilOp, stored: u8) -> u8 {
+        let new = op.apply(stored, self.reference);
+        (stored & !self.write_mask) | (new & self.write_mask)
+    }
+}
+
 /// The per-fragment constants of one draw.
 #[derive(Clone, Debug)]
 pub(crate) struct DrawOps {
     pub depth: DepthState,
     /// Depth clamp range (`depthClampEnable`): [min(n, f), max(n, f)].
     pub depth_clamp: Option<(f32, f32)>,
+    /// `[front, back]` when the stencil test is enabled and the pass has a stencil attachment.
+    pub stencil: Option<[StencilFaceOps; 2]>,
+    /// `[min, max]` when the depth bounds test is enabled and the pass has a depth attachment.
+    pub depth_bounds: Option<(f32, f32)>,
     /// Per colour attachment; `None` where the attachment is absent or not written.
     pub colors: Vec<Option<ColorOp>>,
     pub constants: [f32; 4],
@@ -177,6 +231,9 @@ pub(crate) struct TileBuffer {
     colors: Vec<TilePlane>,
     depth: TilePlane,
     has_depth: bool,
+    /// The `S8_UINT` plane of the stencil attachment: one byte per pixel.
+    stencil: TilePlane,
+    has_stencil: bool,
 }
 
 fn load_plane(plane: &mut TilePlane, t: &Target, rect: PixelRect) {
@@ -210,7 +267,13 @@ fn store_plane(plane: &TilePlane, t: &Target, rect: PixelRect) {
 
 impl TileBuffer {
     /// Loads the rectangle `rect` (inside every target) of all attachments.
-    pub fn load(&mut self, colors: &[Option<Target>], depth: Option<&Target>, rect: PixelRect) {
+    pub fn load(
+        &mut self,
+        colors: &[Option<Target>],
+        depth: Option<&Target>,
+        stencil: Option<&Target>,
+        rect: PixelRect,
+    ) {
         self.rect = rect;
         self.colors.resize_with(colors.len(), TilePlane::default);
         for (plane, t) in self.colors.iter_mut().zip(colors) {
@@ -227,10 +290,19 @@ impl TileBuffer {
         if let Some(t) = depth {
             load_plane(&mut self.depth, t, rect);
         }
+        self.has_stencil = stencil.is_some();
+        if let Some(t) = stencil {
+            load_plane(&mut self.stencil, t, rect);
+        }
     }
 
     /// Writes back what was modified.
-    pub fn store(&self, colors: &[Option<Target>], depth: Option<&Target>) {
+    pub fn store(
+        &self,
+        colors: &[Option<Target>],
+        depth: Option<&Target>,
+        stencil: Option<&Target>,
+    ) {
         for (plane, t) in self.colors.iter().zip(colors) {
             if let Some(t) = t {
                 store_plane(plane, t, self.rect);
@@ -239,6 +311,11 @@ impl TileBuffer {
         if let Some(t) = depth {
             if self.has_depth {
                 store_plane(&self.depth, t, self.rect);
+            }
+        }
+        if let Some(t) = stencil {
+            if self.has_stencil {
+                store_plane(&self.stencil, t, self.rect);
             }
         }
     }
@@ -288,22 +365,119 @@ impl TileBuffer {
         true
     }
 
-    /// Early depth testing of the lanes in `live`, in lane order; returns the survivors.
+    /// The depth bounds, stencil and depth tests of one fragment, in the specification's order,
+    /// with the stencil updates they cause; `front` picks the stencil face.
+    ///
+    /// Spec ("Depth Bounds Test"): the value *stored* in the depth attachment is compared with
+    /// the range, and a fragment outside it is discarded before the stencil test. ("Stencil
+    /// Test"): `(reference & compareMask) OP (stored & compareMask)`; on failure the fail op
+    /// updates the stencil and the fragment is discarded; otherwise the depth test runs, and
+    /// the pass or depth-fail op updates the stencil. Updates go through the write mask.
+    #[inline]
+    fn stencil_depth_test(&mut self, ops: &DrawOps, x: u32, y: u32, z: f32, front: bool) -> bool {
+        if let Some((lo, hi)) = ops.depth_bounds {
+            if let (true, Some(format)) = (self.has_depth, self.depth.format) {
+                let bpp = self.depth.bpp;
+                let Some(i) = self.index(x, y, bpp) else {
+                    return false;
+                };
+                let stored = depth_value(format, &self.depth.bytes[i..i + bpp]);
+                // NaN bounds or values fail (`lo <= stored <= hi` is false).
+                if !(lo <= stored && stored <= hi) {
+                    return false;
+                }
+            }
+        }
+        let Some(faces) = &ops.stencil else {
+            return self.depth_test(ops, x, y, z);
+        };
+        if !self.has_stencil {
+            return self.depth_test(ops, x, y, z);
+        }
+        let Some(i) = self.index(x, y, 1) else {
+            return false;
+        };
+        let face = &faces[usize::from(!front)];
+        let stored = self.stencil.bytes[i];
+        let (op, passed) = if !face
+            .compare_op
+            .test_u8(face.masked_reference, stored & face.compare_mask)
+        {
+            (face.fail_op, false)
+        } else if self.depth_test(ops, x, y, z) {
+            (face.pass_op, true)
+        } else {
+            (face.depth_fail_op, false)
+        };
+        let new = face.update(op, stored);
+        if new != stored {
+            self.stencil.bytes[i] = new;
+            self.stencil.dirty = true;
+        }
+        passed
+    }
+
+    /// Whether this draw needs [`Self::stencil_depth_test`] rather than the plain depth test:
+    /// decided once per batch, so that draws without stencil or depth bounds keep the plain
+    /// depth test's per-fragment cost.
+    #[inline]
+    fn needs_stencil_path(ops: &DrawOps) -> bool {
+        ops.stencil.is_some() || ops.depth_bounds.is_some()
+    }
+
+    /// Early fragment tests (depth bounds, stencil, depth) of the lanes in `live`, in lane
+    /// order; returns the survivors.
     pub fn early_depth(&mut self, ops: &DrawOps, batch: &FragmentBatch, live: u64) -> u64 {
+        if Self::needs_stencil_path(ops) {
+            self.early_tests::<true>(ops, batch, live)
+        } else {
+            self.early_tests::<false>(ops, batch, live)
+        }
+    }
+
+    fn early_tests<const STENCIL: bool>(
+        &mut self,
+        ops: &DrawOps,
+        batch: &FragmentBatch,
+        live: u64,
+    ) -> u64 {
         let mut out = live;
         for lane in 0..batch.lanes() {
-            if live & (1 << lane) != 0
-                && !self.depth_test(ops, batch.x[lane], batch.y[lane], batch.z[lane])
-            {
+            if live & (1 << lane) == 0 {
+                continue;
+            }
+            let (x, y, z) = (batch.x[lane], batch.y[lane], batch.z[lane]);
+            let pass = if STENCIL {
+                let front = batch.front_facing & (1 << lane) != 0;
+                self.stencil_depth_test(ops, x, y, z, front)
+            } else {
+                self.depth_test(ops, x, y, z)
+            };
+            if !pass {
                 out &= !(1 << lane);
             }
         }
         out
     }
 
-    /// Late operations on the lanes in `live`, in lane order: the depth test unless it ran
-    /// early, then the colour writes.
+    /// Late operations on the lanes in `live` (the survivors of the shader's discards), in
+    /// lane order: the fragment tests unless they ran early, then the colour writes.
     pub fn late(
+        &mut self,
+        ops: &DrawOps,
+        batch: &FragmentBatch,
+        out: &FragmentOutput,
+        live: u64,
+        depth_done: bool,
+    ) {
+        if !depth_done && Self::needs_stencil_path(ops) {
+            self.late_ops::<true>(ops, batch, out, live, depth_done)
+        } else {
+            self.late_ops::<false>(ops, batch, out, live, depth_done)
+        }
+    }
+
+    fn late_ops<const STENCIL: bool>(
         &mut self,
         ops: &DrawOps,
         batch: &FragmentBatch,
@@ -322,7 +496,13 @@ impl TileBuffer {
                 } else {
                     batch.z[lane]
                 };
-                if !self.depth_test(ops, x, y, z) {
+                let pass = if STENCIL {
+                    let front = batch.front_facing & (1 << lane) != 0;
+                    self.stencil_depth_test(ops, x, y, z, front)
+                } else {
+                    self.depth_test(ops, x, y, z)
+                };
+                if !pass {
                     continue;
                 }
             }

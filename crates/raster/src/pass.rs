@@ -14,8 +14,8 @@
 use crate::bin::TileGrid;
 use crate::clip::{ClipPlanes, Clipper};
 use crate::fragment::{FragmentStage, MAX_COLOR_ATTACHMENTS};
-use crate::output::{ColorOp, DrawOps, Target};
-use crate::setup::{setup_polygon, SetupParams, Triangle};
+use crate::output::{ColorOp, DrawOps, StencilFaceOps, Target};
+use crate::setup::{setup_polygon, BiasParams, SetupParams, Triangle};
 use crate::state::{Interpolation, PixelRect, RasterState, Rect, Topology};
 use crate::tile::{DrawRecord, PassData, Worker};
 use crate::transfer::ImageRef;
@@ -36,8 +36,11 @@ pub struct Attachment<'a> {
 pub struct RenderTargets<'a> {
     /// Colour attachments by location (`None`: `VK_ATTACHMENT_UNUSED`).
     pub colors: Vec<Option<Attachment<'a>>>,
-    /// The depth attachment (its depth aspect; stencil is not implemented yet).
+    /// The depth attachment (its depth aspect).
     pub depth: Option<Attachment<'a>>,
+    /// The stencil attachment (its stencil aspect: `S8_UINT` or a combined depth/stencil image,
+    /// usually the same image as `depth`).
+    pub stencil: Option<Attachment<'a>>,
     /// `renderArea`: nothing outside it is read or written.
     pub render_area: Rect,
 }
@@ -62,6 +65,7 @@ pub struct VertexInput<'v> {
 pub struct Pass<'a> {
     colors: Vec<Option<Target<'a>>>,
     depth: Option<Target<'a>>,
+    stencil: Option<Target<'a>>,
     area: PixelRect,
     grid: TileGrid,
     draws: Vec<DrawRecord<'a>>,
@@ -133,7 +137,16 @@ impl<'a> Pass<'a> {
             Some(a) => Some(Target::resolve(a, Aspect::Depth)?),
             None => None,
         };
-        for t in colors.iter().flatten().chain(depth.iter()) {
+        let stencil = match &targets.stencil {
+            Some(a) => Some(Target::resolve(a, Aspect::Stencil)?),
+            None => None,
+        };
+        for t in colors
+            .iter()
+            .flatten()
+            .chain(depth.iter())
+            .chain(stencil.iter())
+        {
             let extent = PixelRect {
                 x0: 0,
                 y0: 0,
@@ -146,6 +159,7 @@ impl<'a> Pass<'a> {
         Ok(Pass {
             colors,
             depth,
+            stencil,
             area,
             bins: vec![Vec::new(); grid.len()],
             grid,
@@ -175,13 +189,18 @@ impl<'a> Pass<'a> {
         }
         let draw = u32::try_from(self.draws.len()).map_err(|_| RasterError::TooManyPrimitives)?;
         let v = &state.viewport;
-        let params = SetupParams::new(
+        let mut params = SetupParams::new(
             v,
             PixelRect::from_rect(state.scissor),
             self.area,
             state.cull_mode,
             state.front_face,
         );
+        // Depth bias only matters where there is a depth to offset.
+        params.bias = match (state.depth_bias, &self.depth) {
+            (Some(b), Some(t)) => Some(BiasParams::new(b, t.format)),
+            _ => None,
+        };
         if params.clip_rect.is_empty() {
             return Ok(());
         }
@@ -273,11 +292,19 @@ impl<'a> Pass<'a> {
                 Some(ColorOp::new(blend, t.format))
             })
             .collect();
+        let stencil = (state.stencil.test_enable && self.stencil.is_some()).then(|| {
+            [
+                StencilFaceOps::new(&state.stencil.front),
+                StencilFaceOps::new(&state.stencil.back),
+            ]
+        });
         DrawOps {
             depth: state.depth,
             depth_clamp: state
                 .depth_clamp
                 .then(|| (v.min_depth.min(v.max_depth), v.min_depth.max(v.max_depth))),
+            stencil,
+            depth_bounds: state.depth_bounds.filter(|_| self.depth.is_some()),
             colors,
             constants: state.blend_constants,
         }
@@ -294,6 +321,7 @@ impl<'a> Pass<'a> {
                 attrs: &self.attrs,
                 colors: &self.colors,
                 depth: self.depth.as_ref(),
+                stencil: self.stencil.as_ref(),
             };
             let grid = &self.grid;
             self.bins

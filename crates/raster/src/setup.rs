@@ -21,9 +21,21 @@
 //! A lane then computes λ, the perspective-correct weights μᵢ = λᵢ/wᵢ / Σλⱼ/wⱼ, and each varying
 //! as v₀ + μ₁·Δ₁ + μ₂·Δ₂ (λ instead of μ for `NoPerspective`; `Flat` components have Δ = 0 and
 //! read v₀, which holds the provoking vertex's value). Depth is linear in screen space.
+//!
+//! **Depth bias** (specification, "Depth Bias") is one offset per polygon, added to the depth of
+//! every vertex of the (clipped) polygon before the depth planes are stored:
+//! `o = dbclamp(m · depthBiasSlopeFactor + r · depthBiasConstantFactor)`, where
+//! `m = √((∂z/∂x)² + (∂z/∂y)²)` is the polygon's depth slope in framebuffer pixels (computed in
+//! f64 from the snapped positions of its largest fan triangle, so every triangle of a clipped
+//! polygon gets the same offset) and `r` the minimum resolvable difference of the depth
+//! attachment: `2⁻ⁿ` for an n-bit UNORM format, `2^(e − 23)` for `D32_SFLOAT` where `e` is the
+//! exponent of the polygon's largest |z|. `dbclamp` leaves `o` alone for a clamp of 0 (or NaN),
+//! takes `min(o, clamp)` for a positive clamp and `max(o, clamp)` for a negative one.
 
 use crate::clip::GUARD_BAND;
-use crate::state::{CullMode, FrontFace, Interpolation, PixelRect, Viewport};
+use crate::state::{CullMode, DepthBias, FrontFace, Interpolation, PixelRect, Viewport};
+use pumice_texel::format::{Channel, Numeric};
+use pumice_texel::Format;
 
 /// Sub-pixel bits of the fixed-point positions.
 pub const SUBPIXEL_BITS: u32 = 8;
@@ -84,6 +96,53 @@ pub(crate) fn attr_record_len(n: usize) -> usize {
     6 + 3 * n
 }
 
+/// A draw's depth bias, with the depth attachment's minimum resolvable difference.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct BiasParams {
+    pub bias: DepthBias,
+    /// `r = 2⁻ⁿ` for an n-bit UNORM depth format; `None` for a float one, whose `r` depends on
+    /// each polygon's depth.
+    pub unorm_r: Option<f64>,
+}
+
+impl BiasParams {
+    /// The bias of a draw into a depth plane of `format` (`D16_UNORM`, `X8_D24_UNORM_PACK32`,
+    /// `D32_SFLOAT`).
+    pub fn new(bias: DepthBias, format: Format) -> BiasParams {
+        let depth = format
+            .info()
+            .components()
+            .iter()
+            .find(|c| c.channel == Channel::Depth)
+            .copied();
+        let unorm_r = match depth {
+            Some(c) if c.numeric == Numeric::Unorm => Some((-f64::from(c.bits)).exp2()),
+            _ => None,
+        };
+        BiasParams { bias, unorm_r }
+    }
+
+    /// The offset `o` for a polygon of depth slope `m` whose largest |z| is `max_z`.
+    pub fn offset(&self, m: f64, max_z: f32) -> f32 {
+        let r = self.unorm_r.unwrap_or_else(|| {
+            // e: the exponent of max_z (max_z = 1.f · 2^e); zero and denormals use the smallest
+            // normal exponent.
+            let e = ((max_z.abs().to_bits() >> 23) & 0xff).max(1) as i32 - 127;
+            f64::from(e - 23).exp2()
+        });
+        let b = &self.bias;
+        let o = (m * f64::from(b.slope_factor) + r * f64::from(b.constant_factor)) as f32;
+        let c = b.clamp;
+        if c > 0.0 {
+            o.min(c)
+        } else if c < 0.0 {
+            o.max(c)
+        } else {
+            o
+        }
+    }
+}
+
 /// The per-draw constants of setup.
 #[derive(Clone, Debug)]
 pub(crate) struct SetupParams {
@@ -96,6 +155,8 @@ pub(crate) struct SetupParams {
     pub clip_rect: PixelRect,
     pub cull_mode: CullMode,
     pub front_face: FrontFace,
+    /// Depth bias, when enabled and there is a depth attachment.
+    pub bias: Option<BiasParams>,
 }
 
 impl SetupParams {
@@ -135,6 +196,7 @@ impl SetupParams {
             clip_rect: vp_rect.intersect(scissor).intersect(area),
             cull_mode,
             front_face,
+            bias: None,
         }
     }
 }
@@ -211,6 +273,12 @@ pub(crate) fn setup_polygon(
     if culled {
         return;
     }
+    if let Some(bias) = &params.bias {
+        let o = bias.offset(depth_slope(&fx, &fy, &z, count), max_abs(&z[..count]));
+        for zi in &mut z[..count] {
+            *zi += o;
+        }
+    }
     for i in 1..count - 1 {
         let area = cross(0, i, i + 1);
         if area == 0 || (area > 0) != (total > 0) {
@@ -255,6 +323,34 @@ pub(crate) fn setup_polygon(
             out.push(tri);
         }
     }
+}
+
+/// The largest |z|.
+fn max_abs(z: &[f32]) -> f32 {
+    z.iter().fold(0.0f32, |m, v| m.max(v.abs()))
+}
+
+/// `m = √((∂z/∂x)² + (∂z/∂y)²)` of the planar polygon of `count` vertices, in depth units per
+/// pixel, from its fan triangle of largest area (the best-conditioned one).
+fn depth_slope(fx: &[i64], fy: &[i64], z: &[f32], count: usize) -> f64 {
+    let s = 1.0 / ONE as f64;
+    let mut best = (0i64, 0.0f64);
+    for i in 1..count - 1 {
+        let (b, c) = (i, i + 1);
+        let (dxb, dyb) = (fx[b] - fx[0], fy[b] - fy[0]);
+        let (dxc, dyc) = (fx[c] - fx[0], fy[c] - fy[0]);
+        let det = dxb * dyc - dxc * dyb;
+        if det.abs() <= best.0 {
+            continue;
+        }
+        // The plane z = z₀ + p·Δx + q·Δy through the three vertices (Cramer's rule).
+        let (dzb, dzc) = (f64::from(z[b] - z[0]), f64::from(z[c] - z[0]));
+        let det_f = det as f64 * s * s;
+        let p = (dzb * dyc as f64 - dzc * dyb as f64) * s / det_f;
+        let q = (dzc * dxb as f64 - dzb * dxc as f64) * s / det_f;
+        best = (det.abs(), p.hypot(q));
+    }
+    best.1
 }
 
 /// Edge functions, bounding box and λ planes of one triangle with positive doubled area `area`.

@@ -161,8 +161,104 @@ impl CompareOp {
     }
 }
 
-/// Depth test state (`VkPipelineDepthStencilStateCreateInfo`, depth part). Stencil and the depth
-/// bounds test are not implemented yet.
+impl CompareOp {
+    /// `reference OP stored` on (masked) unsigned stencil values, as the stencil test reads it.
+    #[inline]
+    pub fn test_u8(self, reference: u8, stored: u8) -> bool {
+        match self {
+            CompareOp::Never => false,
+            CompareOp::Less => reference < stored,
+            CompareOp::Equal => reference == stored,
+            CompareOp::LessOrEqual => reference <= stored,
+            CompareOp::Greater => reference > stored,
+            CompareOp::NotEqual => reference != stored,
+            CompareOp::GreaterOrEqual => reference >= stored,
+            CompareOp::Always => true,
+        }
+    }
+}
+
+/// `VkStencilOp`. The stencil attachment is 8 bits (`S8_UINT` planes), so "the maximum
+/// representable unsigned value" is 255.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StencilOp {
+    Keep,
+    Zero,
+    Replace,
+    IncrementAndClamp,
+    DecrementAndClamp,
+    Invert,
+    IncrementAndWrap,
+    DecrementAndWrap,
+}
+
+impl StencilOp {
+    /// The new stencil value before the write mask is applied.
+    #[inline]
+    pub fn apply(self, stored: u8, reference: u8) -> u8 {
+        match self {
+            StencilOp::Keep => stored,
+            StencilOp::Zero => 0,
+            StencilOp::Replace => reference,
+            StencilOp::IncrementAndClamp => stored.saturating_add(1),
+            StencilOp::DecrementAndClamp => stored.saturating_sub(1),
+            StencilOp::Invert => !stored,
+            StencilOp::IncrementAndWrap => stored.wrapping_add(1),
+            StencilOp::DecrementAndWrap => stored.wrapping_sub(1),
+        }
+    }
+}
+
+/// `VkStencilOpState`: the stencil test and updates of one facing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StencilFace {
+    /// Applied when the stencil test fails.
+    pub fail_op: StencilOp,
+    /// Applied when the stencil and depth tests pass.
+    pub pass_op: StencilOp,
+    /// Applied when the stencil test passes and the depth test fails.
+    pub depth_fail_op: StencilOp,
+    pub compare_op: CompareOp,
+    pub compare_mask: u32,
+    pub write_mask: u32,
+    pub reference: u32,
+}
+
+impl Default for StencilFace {
+    /// Always passes, keeps everything.
+    fn default() -> Self {
+        StencilFace {
+            fail_op: StencilOp::Keep,
+            pass_op: StencilOp::Keep,
+            depth_fail_op: StencilOp::Keep,
+            compare_op: CompareOp::Always,
+            compare_mask: 0xff,
+            write_mask: 0xff,
+            reference: 0,
+        }
+    }
+}
+
+/// Stencil test state (`VkPipelineDepthStencilStateCreateInfo`, stencil part, with dynamic
+/// state applied). Fragments of front-facing triangles use `front`, the others `back`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct StencilState {
+    pub test_enable: bool,
+    pub front: StencilFace,
+    pub back: StencilFace,
+}
+
+/// `depthBiasConstantFactor`, `depthBiasSlopeFactor` and `depthBiasClamp` of an enabled depth
+/// bias (see `setup` for the formula).
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct DepthBias {
+    pub constant_factor: f32,
+    pub slope_factor: f32,
+    /// 0 (or NaN): no clamp; > 0: the largest bias; < 0: the smallest.
+    pub clamp: f32,
+}
+
+/// Depth test state (`VkPipelineDepthStencilStateCreateInfo`, depth part).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DepthState {
     pub test_enable: bool,
@@ -295,6 +391,11 @@ pub struct RasterState {
     /// interpolated; its length is the number of varying components `N`.
     pub varyings: Vec<Interpolation>,
     pub depth: DepthState,
+    /// `depthBiasEnable` and its factors; `None` when disabled.
+    pub depth_bias: Option<DepthBias>,
+    /// `depthBoundsTestEnable` with `[minDepthBounds, maxDepthBounds]`; `None` when disabled.
+    pub depth_bounds: Option<(f32, f32)>,
+    pub stencil: StencilState,
     /// Per colour attachment (by location); attachments beyond the list are not written.
     pub blend: Vec<ColorBlend>,
     pub blend_constants: [f32; 4],
@@ -302,7 +403,7 @@ pub struct RasterState {
 
 impl RasterState {
     /// A state for a `width`×`height` target: full viewport and scissor, no culling,
-    /// counter-clockwise front faces, no depth test, `varyings` smooth components, blending
+    /// counter-clockwise front faces, no depth or stencil test, no depth bias, `varyings` smooth components, blending
     /// disabled on up to 8 attachments.
     pub fn new(width: u32, height: u32, varyings: usize) -> RasterState {
         RasterState {
@@ -313,6 +414,9 @@ impl RasterState {
             depth_clamp: false,
             varyings: vec![Interpolation::Smooth; varyings],
             depth: DepthState::default(),
+            depth_bias: None,
+            depth_bounds: None,
+            stencil: StencilState::default(),
             blend: vec![ColorBlend::default(); crate::MAX_COLOR_ATTACHMENTS],
             blend_constants: [0.0; 4],
         }

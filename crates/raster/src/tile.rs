@@ -11,8 +11,8 @@
 //!
 //! **Batches.** Quads with any covered pixel are appended to the current batch with their
 //! interpolated inputs; at 16 quads — or when the draw changes, or the tile ends — the batch is
-//! shaded and its fragments go through the per-fragment operations in lane order. Early depth
-//! testing (when the shader allows it) runs before shading and drops failing lanes, skipping the
+//! shaded and its fragments go through the per-fragment operations in lane order. Early fragment
+//! tests (depth bounds, stencil, depth; when the shader allows it) run before shading and drops failing lanes, skipping the
 //! shader entirely for batches with nothing left.
 
 use crate::fragment::{FragmentBatch, FragmentInfo, FragmentOutput, FragmentStage, LANES, QUADS};
@@ -35,6 +35,7 @@ pub(crate) struct PassData<'p, 'a> {
     pub attrs: &'p [f32],
     pub colors: &'p [Option<Target<'a>>],
     pub depth: Option<&'p Target<'a>>,
+    pub stencil: Option<&'p Target<'a>>,
 }
 
 /// The memory of one tile worker, reused for every tile it takes.
@@ -59,7 +60,7 @@ impl Worker {
         if rect.is_empty() || bin.is_empty() {
             return;
         }
-        self.tile.load(data.colors, data.depth, rect);
+        self.tile.load(data.colors, data.depth, data.stencil, rect);
         let mut current: Option<&DrawRecord> = None;
         for &t in bin {
             let Some(tri) = data.tris.get(t as usize) else {
@@ -85,7 +86,7 @@ impl Worker {
         if let Some(prev) = current {
             self.flush(prev);
         }
-        self.tile.store(data.colors, data.depth);
+        self.tile.store(data.colors, data.depth, data.stencil);
     }
 
     fn raster_triangle(&mut self, draw: &DrawRecord, tri: &Triangle, rec: &[f32], rect: PixelRect) {

@@ -3,9 +3,11 @@
 //!
 //! - `coverage`: the fill rule (fans without seams, exact pixel sets), culling, clipping.
 //! - `ops`: depth test, blending, write masks, interpolation, flat shading, determinism.
+//! - `stencil`: stencil ops and masks on both faces, depth bounds, depth bias, depth clamp.
 
 mod coverage;
 mod ops;
+mod stencil;
 
 use crate::transfer::ImageRef;
 use crate::{Attachment, RasterState, RenderTargets};
@@ -48,15 +50,22 @@ impl Image {
     }
 
     fn aspect(&self) -> Aspect {
-        if self.layout.desc.format.aspects().color {
+        let a = self.layout.desc.format.aspects();
+        if a.color {
             Aspect::Color
-        } else {
+        } else if a.depth {
             Aspect::Depth
+        } else {
+            Aspect::Stencil
         }
     }
 
     fn texel_offset(&self, x: u32, y: u32) -> (u64, Format, usize) {
-        let sub = self.layout.subresource(self.aspect(), 0, 0).unwrap();
+        self.plane_offset(self.aspect(), x, y)
+    }
+
+    fn plane_offset(&self, aspect: Aspect, x: u32, y: u32) -> (u64, Format, usize) {
+        let sub = self.layout.subresource(aspect, 0, 0).unwrap();
         let bpp = sub.format.info().block_bytes as usize;
         (
             sub.offset + u64::from(y) * sub.row_pitch + u64::from(x) * bpp as u64,
@@ -97,6 +106,35 @@ impl Image {
         }
     }
 
+    /// The stencil value at (x, y) (of an `S8_UINT` or combined image).
+    pub fn stencil(&self, x: u32, y: u32) -> u8 {
+        let (off, _, _) = self.plane_offset(Aspect::Stencil, x, y);
+        let mut b = [0u8];
+        self.mem.read(off, &mut b).unwrap();
+        b[0]
+    }
+
+    pub fn fill_stencil(&self, value: u8) {
+        for y in 0..self.h {
+            for x in 0..self.w {
+                let (off, _, _) = self.plane_offset(Aspect::Stencil, x, y);
+                self.mem.write(off, &[value]).unwrap();
+            }
+        }
+    }
+
+    /// Writes the depth `z` at (x, y).
+    pub fn set_depth(&self, x: u32, y: u32, z: f32) {
+        let (off, format, bpp) = self.plane_offset(Aspect::Depth, x, y);
+        let mut b = vec![0u8; bpp];
+        assert!(pack::encode(
+            format,
+            Texel::Float([z, 0.0, 0.0, 1.0]),
+            &mut b
+        ));
+        self.mem.write(off, &b).unwrap();
+    }
+
     pub fn bytes(&self) -> Vec<u8> {
         let mut b = vec![0u8; self.layout.size() as usize];
         self.mem.read(0, &mut b).unwrap();
@@ -113,6 +151,7 @@ pub(super) fn targets<'a>(colors: &[&'a Image], depth: Option<&'a Image>) -> Ren
     RenderTargets {
         colors: colors.iter().map(|i| Some(i.attachment())).collect(),
         depth: depth.map(|d| d.attachment()),
+        stencil: None,
         render_area: crate::Rect::new(0, 0, w, h),
     }
 }

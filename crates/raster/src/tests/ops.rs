@@ -455,3 +455,48 @@ fn fill_rate() {
         f64::from(w * h) / per / 1e6
     );
 }
+
+/// Fill rate with the depth test (D32, `Less`, writes) on: the per-fragment path every
+/// depth-tested draw without stencil takes. `cargo test --release -p pumice-raster
+/// fill_rate_depth -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn fill_rate_depth() {
+    let (w, h) = (1920u32, 1080u32);
+    let img = Image::new(w, h, Format::R8G8B8A8_UNORM);
+    let depth = Image::new(w, h, Format::D32_SFLOAT);
+    let mut state = RasterState::new(w, h, 4);
+    state.depth = DepthState {
+        test_enable: true,
+        write_enable: true,
+        compare_op: CompareOp::LessOrEqual,
+    };
+    let mut verts = Vec::new();
+    for (x, y) in [(0.0, 0.0), (1920.0, 0.0), (0.0, 1080.0), (1920.0, 1080.0)] {
+        verts.extend(vtx(&state, x, y, 0.5, 1.0, &[0.2, 0.4, 0.6, 1.0]));
+    }
+    let t = targets(&[&img], Some(&depth));
+    let frames = 10;
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        depth.fill(Texel::Float([1.0, 0.0, 0.0, 1.0]));
+        let start = std::time::Instant::now();
+        for _ in 0..frames {
+            draw(
+                &t,
+                &state,
+                &verts,
+                8,
+                Topology::TriangleStrip,
+                &VaryingsAsColor::default(),
+            )
+            .unwrap();
+        }
+        best = best.min(start.elapsed().as_secs_f64() / f64::from(frames));
+    }
+    println!(
+        "1080p depth-tested quad: {:.2} ms/frame, {:.0} Mpixel/s",
+        best * 1e3,
+        f64::from(w * h) / best / 1e6
+    );
+}
