@@ -307,8 +307,9 @@ fn descriptor_set_layouts_and_their_support() {
         )
     }
     .is_err());
-    // Every core type is accepted into a layout, immutable samplers kept as handles.
-    let samplers = [vk::Sampler::from_raw(0x1234), vk::Sampler::from_raw(0x5678)];
+    // Every core type is accepted into a layout, with immutable samplers.
+    let sampler = unsafe { d.create_sampler(&vk::SamplerCreateInfo::default(), None) }.unwrap();
+    let samplers = [sampler, sampler];
     let all = [
         binding(0, vk::DescriptorType::SAMPLER, 2).immutable_samplers(&samplers),
         binding(1, vk::DescriptorType::COMBINED_IMAGE_SAMPLER, 1),
@@ -359,7 +360,7 @@ fn descriptor_set_layouts_and_their_support() {
         },
     ];
     let image_infos = [vk::DescriptorImageInfo {
-        sampler: vk::Sampler::from_raw(0x9999),
+        sampler,
         image_view: vk::ImageView::null(),
         image_layout: vk::ImageLayout::GENERAL,
     }];
@@ -413,6 +414,7 @@ fn descriptor_set_layouts_and_their_support() {
         d.destroy_descriptor_set_layout(layout, None);
         d.destroy_buffer(buf.buffer, None);
         d.free_memory(buf.memory, None);
+        d.destroy_sampler(sampler, None);
     }
 }
 
