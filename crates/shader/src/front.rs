@@ -112,7 +112,7 @@ pub fn parse_unlegalized(
     let info = std::panic::catch_unwind(|| {
         Validator::new(ValidationFlags::all(), Capabilities::all())
             .validate(flattened.as_ref().unwrap_or(&module))
-            .map_err(|e| e.into_inner().to_string())
+            .map_err(|e| error_chain(&e.into_inner()))
     })
     .map_err(|_| ParseError::Validation("the validator panicked".into()))?
     .map_err(ParseError::Validation)?;
@@ -140,6 +140,19 @@ fn flatten_workgroup_sizes(module: &naga::Module) -> Option<naga::Module> {
         }
     }
     Some(copy)
+}
+
+/// An error and its sources, outermost first, joined by `": "`: naga's validation errors name
+/// only the function or entry point at the top and the reason further down.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
 }
 
 fn bytemuck_words(words: &[u32]) -> Vec<u8> {
