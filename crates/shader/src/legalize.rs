@@ -19,6 +19,7 @@
 mod decorate_flat_outputs;
 mod find_loop_break_in_switch;
 mod lower_elect;
+mod lower_modf_frexp;
 mod lower_terminate_invocation;
 mod specialize;
 mod split_io_arrays;
@@ -27,6 +28,7 @@ mod strip_extensions;
 pub(crate) use decorate_flat_outputs::decorate_flat_outputs;
 pub(crate) use find_loop_break_in_switch::has_loop_break_in_switch;
 pub(crate) use lower_elect::lower_elect;
+pub(crate) use lower_modf_frexp::lower_modf_frexp;
 pub(crate) use lower_terminate_invocation::lower_terminate_invocation;
 pub(crate) use specialize::specialize;
 pub(crate) use split_io_arrays::split_io_arrays;
@@ -517,6 +519,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_elect(&mut m);
     split_io_arrays(&mut m);
     decorate_flat_outputs(&mut m);
+    lower_modf_frexp(&mut m);
     m.sort_globals();
     Some(m.write())
 }

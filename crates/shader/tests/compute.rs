@@ -386,3 +386,186 @@ fn subgroup_operations() {
         }
     }
 }
+
+/// Significand and exponent as C's frexp, exactly (f64 arithmetic on an f32 value is exact).
+fn frexp_ref(x: f32) -> (f32, i32) {
+    if x == 0.0 || !x.is_finite() {
+        return (x, 0);
+    }
+    let (mut m, mut e) = (f64::from(x).abs(), 0);
+    while m >= 1.0 {
+        m /= 2.0;
+        e += 1;
+    }
+    while m < 0.5 {
+        m *= 2.0;
+        e -= 1;
+    }
+    ((m as f32).copysign(x), e)
+}
+
+/// `modf` and `frexp` with their out parameters (GLSL.std.450 `Modf`/`Frexp`, legalized to the
+/// struct forms), scalar and vector, over zeros, denormals, integers, huge values and infinities.
+#[test]
+fn modf_and_frexp_through_pointers() {
+    let xs: Vec<f32> = vec![
+        0.0,
+        -0.0,
+        1.5,
+        -2.75,
+        1e-40,
+        -1.4e-45,
+        f32::MIN_POSITIVE,
+        3.4e38,
+        -1.0,
+        8.0,
+        0.3,
+        -123456.79,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        0.999_999_94,
+        16777215.0,
+    ];
+    let n = xs.len();
+    let input = buffer_from_u32(&xs.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+    let out = buffer_from_u32(&vec![0; n * 8]);
+    run(
+        r"#version 450
+        layout(local_size_x = 16) in;
+        layout(set = 0, binding = 0) buffer I { float x[]; };
+        layout(set = 0, binding = 1) buffer O { uint o[]; };
+        void main() {
+            uint i = gl_GlobalInvocationID.x;
+            float whole;
+            float fr = modf(x[i], whole);
+            int e;
+            float m = frexp(x[i], e);
+            vec2 wholes;
+            vec2 frs = modf(vec2(x[i], -x[i]), wholes);
+            ivec2 es;
+            vec2 ms = frexp(vec2(-x[i], x[i]), es);
+            o[i * 8u + 0u] = floatBitsToUint(fr);
+            o[i * 8u + 1u] = floatBitsToUint(whole);
+            o[i * 8u + 2u] = floatBitsToUint(m);
+            o[i * 8u + 3u] = uint(e);
+            o[i * 8u + 4u] = floatBitsToUint(frs.y);
+            o[i * 8u + 5u] = floatBitsToUint(wholes.y);
+            o[i * 8u + 6u] = floatBitsToUint(ms.x);
+            o[i * 8u + 7u] = uint(es.x);
+        }",
+        &[&input, &out],
+        &[],
+        [1, 1, 1],
+    );
+    let got = read_u32(&out);
+    for (i, &x) in xs.iter().enumerate() {
+        let g = &got[i * 8..i * 8 + 8];
+        for (k, x) in [(0, x), (4, -x)] {
+            let whole = x.trunc();
+            let fract = if x == whole {
+                0.0f32.copysign(x)
+            } else {
+                x - whole
+            };
+            assert_eq!(
+                g[k],
+                fract.to_bits(),
+                "modf({x}) fract: {}",
+                f32::from_bits(g[k])
+            );
+            assert_eq!(g[k + 1], whole.to_bits(), "modf({x}) whole");
+        }
+        if x.is_finite() {
+            for (k, x) in [(2, x), (6, -x)] {
+                let (m, e) = frexp_ref(x);
+                assert_eq!(
+                    g[k],
+                    m.to_bits(),
+                    "frexp({x}) significand {}",
+                    f32::from_bits(g[k])
+                );
+                assert_eq!(g[k + 1] as i32, e, "frexp({x}) exponent");
+            }
+        }
+    }
+}
+
+/// `inverse` of 2×2, 3×3 and 4×4 matrices against the same adjugate formula in f64.
+#[test]
+fn matrix_inverse() {
+    // Column-major: a 4×4 with columns c0..c3, the 3×3 and 2×2 its top-left corners.
+    let a: [f32; 16] = [
+        4.0, -2.0, 1.0, 0.5, //
+        3.0, 6.0, -4.0, 2.0, //
+        2.0, 1.0, 8.0, -1.0, //
+        -1.0, 0.25, 2.0, 5.0,
+    ];
+    let input = buffer_from_u32(&a.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+    let out = buffer_from_u32(&[0; 4 + 9 + 16]);
+    run(
+        r"#version 450
+        layout(local_size_x = 1) in;
+        layout(set = 0, binding = 0) buffer I { mat4 a; };
+        layout(set = 0, binding = 1) buffer O { float o[]; };
+        void main() {
+            mat2 i2 = inverse(mat2(a));
+            mat3 i3 = inverse(mat3(a));
+            mat4 i4 = inverse(a);
+            for (int c = 0; c < 2; c++) for (int r = 0; r < 2; r++) o[c * 2 + r] = i2[c][r];
+            for (int c = 0; c < 3; c++) for (int r = 0; r < 3; r++) o[4 + c * 3 + r] = i3[c][r];
+            for (int c = 0; c < 4; c++) for (int r = 0; r < 4; r++) o[13 + c * 4 + r] = i4[c][r];
+        }",
+        &[&input, &out],
+        &[],
+        [1, 1, 1],
+    );
+    let got = f32s(&read_u32(&out));
+    let mut base = 0;
+    for n in 2..=4usize {
+        // m[c][r] = a[c * 4 + r]; check m · inverse = identity and against Gauss-Jordan in f64.
+        let m = |r: usize, c: usize| f64::from(a[c * 4 + r]);
+        let mut aug: Vec<Vec<f64>> = (0..n)
+            .map(|r| {
+                (0..2 * n)
+                    .map(|c| {
+                        if c < n {
+                            m(r, c)
+                        } else {
+                            (c - n == r) as u8 as f64
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        for col in 0..n {
+            let piv = (col..n)
+                .max_by(|&x, &y| aug[x][col].abs().total_cmp(&aug[y][col].abs()))
+                .unwrap();
+            aug.swap(col, piv);
+            let p = aug[col][col];
+            for v in aug[col].iter_mut() {
+                *v /= p;
+            }
+            for r in 0..n {
+                if r != col {
+                    let f = aug[r][col];
+                    let row = aug[col].clone();
+                    for (v, w) in aug[r].iter_mut().zip(row) {
+                        *v -= f * w;
+                    }
+                }
+            }
+        }
+        for c in 0..n {
+            for r in 0..n {
+                let want = aug[r][n + c];
+                let g = f64::from(got[base + c * n + r]);
+                assert!(
+                    (g - want).abs() <= 1e-5 * want.abs().max(1.0),
+                    "{n}x{n} [{c}][{r}]: {g} vs {want}"
+                );
+            }
+        }
+        base += n * n;
+    }
+}
