@@ -18,7 +18,10 @@
 
 mod decorate_flat_outputs;
 mod find_loop_break_in_switch;
+mod lower_all_equal;
+mod lower_copy_logical;
 mod lower_elect;
+mod lower_extended_arithmetic;
 mod lower_modf_frexp;
 mod lower_terminate_invocation;
 mod specialize;
@@ -27,7 +30,10 @@ mod strip_extensions;
 
 pub(crate) use decorate_flat_outputs::decorate_flat_outputs;
 pub(crate) use find_loop_break_in_switch::has_loop_break_in_switch;
+pub(crate) use lower_all_equal::lower_all_equal;
+pub(crate) use lower_copy_logical::lower_copy_logical;
 pub(crate) use lower_elect::lower_elect;
+pub(crate) use lower_extended_arithmetic::lower_extended_arithmetic;
 pub(crate) use lower_modf_frexp::lower_modf_frexp;
 pub(crate) use lower_terminate_invocation::lower_terminate_invocation;
 pub(crate) use specialize::specialize;
@@ -288,6 +294,28 @@ impl Module {
         Some(id)
     }
 
+    /// A constant of `ty` (a scalar, or a vector of `scalar_ty` with `n` components) with `v`
+    /// in every component.
+    pub fn splat(&mut self, ty: u32, scalar_ty: u32, n: u32, v: u32) -> Option<u32> {
+        let c = self.constant32(scalar_ty, v)?;
+        if n == 1 {
+            return Some(c);
+        }
+        let parts = vec![c; n as usize];
+        if let Some(i) = self.find(op::CONSTANT_COMPOSITE, |o| {
+            o.len() == 2 + parts.len() && o[0] == ty && o[2..] == parts[..]
+        }) {
+            return Some(self.insts[i].operands()[1]);
+        }
+        let id = self.fresh_id()?;
+        let mut words = vec![ty, id];
+        words.extend(parts);
+        let at = self.globals_end();
+        self.insts
+            .insert(at, Inst::new(op::CONSTANT_COMPOSITE, &words));
+        Some(id)
+    }
+
     /// Puts the types, constants and global variables in an order where each comes after
     /// what it refers to. Rewrites declare new globals at the end of the section; this moves
     /// them (and nothing else, in a module that was in order) to where they are valid. Left
@@ -520,6 +548,9 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     split_io_arrays(&mut m);
     decorate_flat_outputs(&mut m);
     lower_modf_frexp(&mut m);
+    lower_copy_logical(&mut m);
+    lower_extended_arithmetic(&mut m);
+    lower_all_equal(&mut m);
     m.sort_globals();
     Some(m.write())
 }

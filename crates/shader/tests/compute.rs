@@ -51,8 +51,37 @@ fn f32s(v: &[u32]) -> Vec<f32> {
     v.iter().map(|&x| f32::from_bits(x)).collect()
 }
 
+/// SPIR-V assembly (SPIR-V 1.4, for Vulkan 1.2) to words, with `spirv-as`.
+fn spirv_asm(text: &str) -> Vec<u32> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("spirv-as")
+        .args(["--target-env", "spv1.4", "-o", "-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spirv-as (Debian's spirv-tools) is needed by these tests");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    pumice_shader::front::words(&out.stdout).unwrap()
+}
+
 fn run(source: &str, buffers: &[&DeviceMemory], push: &[u8], groups: [u32; 3]) {
-    let program = ComputeProgram::new(&glsl(source), "main", &[]).unwrap_or_else(|e| panic!("{e}"));
+    run_words(&glsl(source), buffers, push, groups);
+}
+
+fn run_words(words: &[u32], buffers: &[&DeviceMemory], push: &[u8], groups: [u32; 3]) {
+    let program = ComputeProgram::new(words, "main", &[]).unwrap_or_else(|e| panic!("{e}"));
     let res = DispatchResources {
         buffers: buffers
             .iter()
@@ -568,4 +597,219 @@ fn matrix_inverse() {
         }
         base += n * n;
     }
+}
+
+/// `uaddCarry`, `usubBorrow`, `umulExtended` and `imulExtended` (legalized into 32-bit
+/// arithmetic) over every pair of extreme values, scalar and vector, against 64-bit Rust.
+#[test]
+fn extended_arithmetic() {
+    let vals: [u32; 14] = [
+        0,
+        1,
+        2,
+        0xffff,
+        0x1_0000,
+        0x1_0001,
+        0x7fff_ffff,
+        0x8000_0000,
+        0x8000_0001,
+        0xffff_fffe,
+        0xffff_ffff,
+        0x1234_5678,
+        0xdead_beef,
+        0x0001_ffff,
+    ];
+    let n = vals.len();
+    let input = buffer_from_u32(&vals);
+    let out = buffer_from_u32(&vec![0; n * n * 12]);
+    run(
+        r"#version 450
+        layout(local_size_x = 14, local_size_y = 14) in;
+        layout(set = 0, binding = 0) buffer I { uint v[]; };
+        layout(set = 0, binding = 1) buffer O { uint o[]; };
+        void main() {
+            uint a = v[gl_LocalInvocationID.x], b = v[gl_LocalInvocationID.y];
+            uint base = gl_LocalInvocationIndex * 12u;
+            uint carry, borrow, hi, lo;
+            o[base + 0u] = uaddCarry(a, b, carry);
+            o[base + 1u] = carry;
+            o[base + 2u] = usubBorrow(a, b, borrow);
+            o[base + 3u] = borrow;
+            umulExtended(a, b, hi, lo);
+            o[base + 4u] = hi;
+            o[base + 5u] = lo;
+            int shi, slo;
+            imulExtended(int(a), int(b), shi, slo);
+            o[base + 6u] = uint(shi);
+            o[base + 7u] = uint(slo);
+            // Vectors: the second component swaps the operands.
+            uvec2 vhi, vlo;
+            umulExtended(uvec2(a, b), uvec2(b, a), vhi, vlo);
+            o[base + 8u] = vhi.y;
+            ivec2 svhi, svlo;
+            imulExtended(ivec2(a, b), ivec2(b, a), svhi, svlo);
+            o[base + 9u] = uint(svhi.y);
+            uvec2 vcarry;
+            uvec2 vsum = uaddCarry(uvec2(a, b), uvec2(b, b), vcarry);
+            o[base + 10u] = vsum.x ^ vcarry.x;
+            uvec2 vborrow;
+            usubBorrow(uvec2(a, b), uvec2(b, a), vborrow);
+            o[base + 11u] = vborrow.y;
+        }",
+        &[&input, &out],
+        &[],
+        [1, 1, 1],
+    );
+    let got = read_u32(&out);
+    for (y, &b) in vals.iter().enumerate() {
+        for (x, &a) in vals.iter().enumerate() {
+            let g = &got[(y * n + x) * 12..(y * n + x + 1) * 12];
+            let what = format!("a = {a:#x}, b = {b:#x}");
+            let sum = u64::from(a) + u64::from(b);
+            assert_eq!((g[0], g[1]), (sum as u32, (sum >> 32) as u32), "add {what}");
+            assert_eq!(
+                (g[2], g[3]),
+                (a.wrapping_sub(b), u32::from(a < b)),
+                "sub {what}"
+            );
+            let p = u64::from(a) * u64::from(b);
+            assert_eq!((g[4], g[5]), ((p >> 32) as u32, p as u32), "umul {what}");
+            let sp = i64::from(a as i32) * i64::from(b as i32);
+            assert_eq!((g[6], g[7]), ((sp >> 32) as u32, sp as u32), "smul {what}");
+            assert_eq!(g[8], (p >> 32) as u32, "umul vector {what}");
+            assert_eq!(g[9], (sp >> 32) as u32, "smul vector {what}");
+            assert_eq!(
+                g[10],
+                (sum as u32) ^ ((sum >> 32) as u32),
+                "add vector {what}"
+            );
+            assert_eq!(g[11], u32::from(b < a), "sub vector {what}");
+        }
+    }
+}
+
+/// `subgroupAllEqual` on integers, floats (where -0 equals +0 and NaN equals nothing),
+/// vectors and booleans, in subgroups of 64, with all or part of the subgroup active.
+#[test]
+fn subgroup_all_equal() {
+    let out = buffer_from_u32(&vec![0; 128 * 6]);
+    run(
+        r"#version 450
+        #extension GL_KHR_shader_subgroup_vote : require
+        layout(local_size_x = 128) in;
+        layout(set = 0, binding = 0) buffer O { uint o[]; };
+        void main() {
+            uint i = gl_LocalInvocationIndex;
+            uint base = i * 6u;
+            // The first subgroup: equal values; the second: one lane differs.
+            uint v = i < 64u ? 7u : (i == 100u ? 8u : 7u);
+            o[base + 0u] = subgroupAllEqual(v) ? 1u : 0u;
+            float z = (i & 1u) == 0u ? 0.0 : -0.0;
+            o[base + 1u] = subgroupAllEqual(z) ? 1u : 0u;
+            float nan = uintBitsToFloat(0x7fc00000u);
+            o[base + 2u] = subgroupAllEqual(nan) ? 1u : 0u;
+            o[base + 3u] = subgroupAllEqual(uvec2(3u, i / 64u)) ? 1u : 0u;
+            o[base + 4u] = subgroupAllEqual(v == 7u) ? 1u : 0u;
+            if (i % 64u >= 32u) {
+                // Only the upper half of each subgroup, where lane 100's 8 still is.
+                o[base + 5u] = subgroupAllEqual(v) ? 1u : 2u;
+            }
+        }",
+        &[&out],
+        &[],
+        [1, 1, 1],
+    );
+    let got = read_u32(&out);
+    for i in 0..128usize {
+        let g = &got[i * 6..i * 6 + 6];
+        let first = i < 64;
+        assert_eq!(g[0], u32::from(first), "{i} uint");
+        assert_eq!(g[1], 1, "{i} zeros");
+        assert_eq!(g[2], 0, "{i} NaN");
+        assert_eq!(g[3], 1, "{i} uvec2");
+        assert_eq!(g[4], u32::from(first), "{i} bool");
+        let want = if i % 64 < 32 {
+            0
+        } else if first {
+            1
+        } else {
+            2
+        };
+        assert_eq!(g[5], want, "{i} partial");
+    }
+}
+
+/// `OpCopyLogical` (legalized into member-wise extracts and constructs) between a struct with
+/// an array of stride 16 and one of the same shape with stride 8, read from and written to
+/// buffers so that the strides show.
+#[test]
+fn copy_logical_between_layouts() {
+    let words = spirv_asm(
+        r#"
+               OpCapability Shader
+               OpMemoryModel Logical GLSL450
+               OpEntryPoint GLCompute %main "main" %in %out
+               OpExecutionMode %main LocalSize 1 1 1
+               OpDecorate %arr16 ArrayStride 16
+               OpDecorate %arr8 ArrayStride 8
+               OpMemberDecorate %S16 0 Offset 0
+               OpMemberDecorate %S16 1 Offset 16
+               OpMemberDecorate %S8 0 Offset 0
+               OpMemberDecorate %S8 1 Offset 8
+               OpMemberDecorate %B16 0 Offset 0
+               OpDecorate %B16 Block
+               OpMemberDecorate %B8 0 Offset 0
+               OpDecorate %B8 Block
+               OpDecorate %in DescriptorSet 0
+               OpDecorate %in Binding 0
+               OpDecorate %out DescriptorSet 0
+               OpDecorate %out Binding 1
+       %void = OpTypeVoid
+         %fn = OpTypeFunction %void
+      %float = OpTypeFloat 32
+         %v2 = OpTypeVector %float 2
+       %uint = OpTypeInt 32 0
+         %u0 = OpConstant %uint 0
+         %u3 = OpConstant %uint 3
+      %arr16 = OpTypeArray %v2 %u3
+       %arr8 = OpTypeArray %v2 %u3
+        %S16 = OpTypeStruct %float %arr16
+         %S8 = OpTypeStruct %float %arr8
+        %B16 = OpTypeStruct %S16
+         %B8 = OpTypeStruct %S8
+       %pB16 = OpTypePointer StorageBuffer %B16
+        %pB8 = OpTypePointer StorageBuffer %B8
+       %pS16 = OpTypePointer StorageBuffer %S16
+        %pS8 = OpTypePointer StorageBuffer %S8
+         %in = OpVariable %pB16 StorageBuffer
+        %out = OpVariable %pB8 StorageBuffer
+       %main = OpFunction %void None %fn
+      %entry = OpLabel
+          %p = OpAccessChain %pS16 %in %u0
+          %v = OpLoad %S16 %p
+          %c = OpCopyLogical %S8 %v
+          %q = OpAccessChain %pS8 %out %u0
+               OpStore %q %c
+               OpReturn
+               OpFunctionEnd
+"#,
+    );
+    // In: a at 0, arr[k] at 16 + 16k. Out: a at 0, arr[k] at 8 + 8k.
+    let mut input = vec![0u32; 16];
+    input[0] = 1.5f32.to_bits();
+    for k in 0..3 {
+        input[4 + 4 * k] = (10.0 + k as f32).to_bits();
+        input[5 + 4 * k] = (20.0 + k as f32).to_bits();
+        input[6 + 4 * k] = 0xdead; // padding: not copied
+    }
+    let inb = buffer_from_u32(&input);
+    let outb = buffer_from_u32(&[0xffff_ffff; 8]);
+    run_words(&words, &[&inb, &outb], &[], [1, 1, 1]);
+    let got = read_u32(&outb);
+    let mut want = vec![1.5f32.to_bits(), 0xffff_ffff];
+    for k in 0..3 {
+        want.push((10.0 + k as f32).to_bits());
+        want.push((20.0 + k as f32).to_bits());
+    }
+    assert_eq!(got, want);
 }
