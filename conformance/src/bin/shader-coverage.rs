@@ -149,7 +149,7 @@ fn main() {
     }
     println!("  total: {ok}/{all} accepted ({:.1}%); {tool_failures} shaders the tools could not compile", 100.0 * ok as f64 / all.max(1) as f64);
     let mut top: Vec<_> = reasons.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1));
+    top.sort_by_key(|e| std::cmp::Reverse(e.1));
     println!("Top reasons for refusal:");
     for (why, n) in top.iter().take(60) {
         println!("  {n:5}  {why}");

@@ -85,8 +85,6 @@ pub(crate) mod op {
     pub const VARIABLE: u16 = 59;
     pub const LOAD: u16 = 61;
     pub const STORE: u16 = 62;
-    pub const COPY_MEMORY: u16 = 63;
-    pub const COPY_MEMORY_SIZED: u16 = 64;
     pub const ACCESS_CHAIN: u16 = 65;
     pub const IN_BOUNDS_ACCESS_CHAIN: u16 = 66;
     pub const PTR_ACCESS_CHAIN: u16 = 67;
@@ -110,12 +108,9 @@ pub(crate) mod op {
     pub const S_MUL_EXTENDED: u16 = 152;
     pub const ANY: u16 = 154;
     pub const ALL: u16 = 155;
-    pub const LOGICAL_AND: u16 = 167;
     pub const SELECT: u16 = 169;
     pub const U_LESS_THAN: u16 = 176;
     pub const SHIFT_RIGHT_LOGICAL: u16 = 194;
-    pub const SHIFT_RIGHT_ARITHMETIC: u16 = 195;
-    pub const SHIFT_LEFT_LOGICAL: u16 = 196;
     pub const BITWISE_AND: u16 = 199;
     pub const BIT_COUNT: u16 = 205;
     pub const PHI: u16 = 245;
@@ -124,10 +119,7 @@ pub(crate) mod op {
     pub const LABEL: u16 = 248;
     pub const SWITCH: u16 = 251;
     pub const RETURN: u16 = 253;
-    pub const RETURN_VALUE: u16 = 254;
     pub const COPY_LOGICAL: u16 = 400;
-    pub const PTR_EQUAL: u16 = 401;
-    pub const PTR_NOT_EQUAL: u16 = 402;
     pub const PTR_DIFF: u16 = 403;
     pub const DECORATE: u16 = 71;
     pub const MEMBER_DECORATE: u16 = 72;

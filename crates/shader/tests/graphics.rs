@@ -313,7 +313,7 @@ fn vertex_stage_array_io_and_integer_outputs() {
             })
             .unwrap_or_else(|| panic!("no output at {location}.{component}: {outputs:?}"))
     };
-    for lane in 0..W {
+    for (lane, _) in values[0].iter().enumerate() {
         for i in 0..3u32 {
             let want = (c(2 - i, lane) * (i + 1) as f32, c(i, lane));
             assert_eq!(f(out[at(2 + i, 0)][lane]), want.0, "lane {lane} o[{i}].x");
