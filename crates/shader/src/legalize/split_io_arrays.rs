@@ -218,8 +218,18 @@ fn split(m: &mut Module, var: u32) -> Option<()> {
     };
     {
         let e = &mut m.insts[entry_index];
+        // Only the interface words, after the name: a literal may equal the id.
+        let (_, used) = literal_string(e.operands().get(2..)?);
+        let interface_start = 3 + used;
         if m.header[1] < 0x0001_0400 {
-            e.0.retain(|&w| w != var);
+            let mut k = interface_start;
+            while k < e.0.len() {
+                if e.0[k] == var {
+                    e.0.remove(k);
+                } else {
+                    k += 1;
+                }
+            }
         }
         e.0.extend(elems.iter().map(|&(id, _)| id));
         e.fix_count();
