@@ -1,7 +1,12 @@
 //! Runs every vertex, fragment and compute shader of the Amber corpus through Pumice's shader
 //! front end (and compute shaders on to bytecode) and prints the acceptance rate and the most common reasons for refusal.
 //!
-//! Usage: `cargo run -p pumice-conformance --bin shader-coverage [--list-failures]`
+//! Usage: `cargo run -p pumice-conformance --bin shader-coverage [--list-failures]
+//! [--show SUBSTRING] [--dump DIR]`
+//!
+//! `--list-failures` prints every refused shader with its script and reason; `--show SUBSTRING`
+//! prints only those whose reason contains SUBSTRING; `--dump DIR` writes the SPIR-V of each
+//! printed shader to `DIR/N.spv` (N counting from 0, in the printed order, which is also shown).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -23,11 +28,21 @@ fn normalise(reason: &str) -> String {
             last_digit = false;
         }
     }
-    out.chars().take(110).collect()
+    out.chars().take(160).collect()
 }
 
 fn main() {
-    let list_failures = std::env::args().any(|a| a == "--list-failures");
+    let args: Vec<String> = std::env::args().collect();
+    let value_of = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let show = value_of("--show");
+    let dump = value_of("--dump").map(std::path::PathBuf::from);
+    let list_failures = show.is_some() || args.iter().any(|a| a == "--list-failures");
+    let mut dumped = 0;
     let dir = corpus::corpus_dir();
     let scripts = corpus::scripts(&dir);
     if scripts.is_empty() {
@@ -78,15 +93,17 @@ fn main() {
                 results
                     .lock()
                     .unwrap()
-                    .push((path.clone(), shader.stage, outcome));
+                    .push((path.clone(), shader.clone(), outcome));
             });
         }
     });
-    let results = results.into_inner().unwrap();
+    let mut results = results.into_inner().unwrap();
+    results.sort_by(|a, b| a.0.cmp(&b.0));
     let mut per_stage: BTreeMap<corpus::Stage, (usize, usize)> = BTreeMap::new();
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     let mut tool_failures = 0;
-    for (path, stage, outcome) in &results {
+    for (path, shader, outcome) in &results {
+        let stage = &shader.stage;
         match outcome {
             Err((kind, _)) if kind == "tool" => tool_failures += 1,
             Ok(()) => {
@@ -97,8 +114,21 @@ fn main() {
             Err((_, why)) => {
                 per_stage.entry(*stage).or_default().1 += 1;
                 *reasons.entry(normalise(why)).or_default() += 1;
-                if list_failures {
-                    println!("FAIL {path} {stage:?}: {why}");
+                if list_failures && show.as_ref().is_none_or(|s| why.contains(s.as_str())) {
+                    match &dump {
+                        Some(dir) => {
+                            let file = dir.join(format!("{dumped}.spv"));
+                            dumped += 1;
+                            if let Ok(words) = compile::compile(shader) {
+                                let bytes: Vec<u8> =
+                                    words.iter().flat_map(|w| w.to_le_bytes()).collect();
+                                let _ = std::fs::create_dir_all(dir);
+                                let _ = std::fs::write(&file, bytes);
+                            }
+                            println!("FAIL {path} {stage:?} [{}]: {why}", file.display());
+                        }
+                        None => println!("FAIL {path} {stage:?}: {why}"),
+                    }
                 }
             }
         }
@@ -119,9 +149,9 @@ fn main() {
     }
     println!("  total: {ok}/{all} accepted ({:.1}%); {tool_failures} shaders the tools could not compile", 100.0 * ok as f64 / all.max(1) as f64);
     let mut top: Vec<_> = reasons.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1));
+    top.sort_by_key(|e| std::cmp::Reverse(e.1));
     println!("Top reasons for refusal:");
-    for (why, n) in top.iter().take(20) {
+    for (why, n) in top.iter().take(60) {
         println!("  {n:5}  {why}");
     }
 }

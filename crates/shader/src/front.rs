@@ -104,6 +104,8 @@ pub fn parse_unlegalized(
     })
     .map_err(|_| ParseError::Frontend("the SPIR-V reader panicked".into()))?
     .map_err(|e| ParseError::Frontend(e.to_string()))?;
+    let mut module = module;
+    register_modf_frexp_results(&mut module);
     // naga refuses subgroup built-ins in a workgroup of more than one dimension (a WGSL rule
     // Vulkan does not have). The check looks only at the entry point's size, which nothing
     // else in validation depends on: validate a copy whose compute sizes are flattened to
@@ -119,17 +121,83 @@ pub fn parse_unlegalized(
     Ok((module, info))
 }
 
-/// An error and its sources, outermost first: naga's validation errors say where ("Function
-/// [1] 'main' is invalid") at the top and why only in their sources.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
+/// naga's SPIR-V reader turns `ModfStruct`/`FrexpStruct` into `Math` expressions whose type
+/// is a predeclared struct, but does not declare it, so the validator fails ("Special type is
+/// not registered within the module"). The SPIR-V module declares the result struct itself,
+/// and stores it whole into variables of that type, so that struct (as naga read it) becomes
+/// the predeclared type: `{ T, T }` for modf and `{ T, i32-of-T's-shape }` for frexp, for each
+/// f32 scalar and vector shape. A shape the module has no struct for gets naga's own; one it
+/// has two distinct structs for gets none, and validation refuses the module if it uses it.
+fn register_modf_frexp_results(module: &mut naga::Module) {
+    use naga::{Expression, MathFunction, PredeclaredType, Scalar, TypeInner, VectorSize};
+    let uses = |f: &naga::Function| {
+        f.expressions.iter().any(|(_, e)| {
+            matches!(
+                e,
+                Expression::Math {
+                    fun: MathFunction::Modf | MathFunction::Frexp,
+                    ..
+                }
+            )
+        })
+    };
+    if !module.functions.iter().any(|(_, f)| uses(f))
+        && !module.entry_points.iter().any(|e| uses(&e.function))
+    {
+        return;
     }
-    text
+    let shape = |size: Option<VectorSize>, scalar: Scalar| match size {
+        None => TypeInner::Scalar(scalar),
+        Some(size) => TypeInner::Vector { size, scalar },
+    };
+    for size in [
+        None,
+        Some(VectorSize::Bi),
+        Some(VectorSize::Tri),
+        Some(VectorSize::Quad),
+    ] {
+        let float = shape(size, Scalar::F32);
+        let int = shape(size, Scalar::I32);
+        for (key, second) in [
+            (
+                PredeclaredType::ModfResult {
+                    size,
+                    scalar: Scalar::F32,
+                },
+                &float,
+            ),
+            (
+                PredeclaredType::FrexpResult {
+                    size,
+                    scalar: Scalar::F32,
+                },
+                &int,
+            ),
+        ] {
+            let candidates: Vec<_> = module
+                .types
+                .iter()
+                .filter(|(_, t)| match &t.inner {
+                    TypeInner::Struct { members, .. } => {
+                        members.len() == 2
+                            && module.types[members[0].ty].inner == float
+                            && module.types[members[1].ty].inner == *second
+                    }
+                    _ => false,
+                })
+                .map(|(h, _)| h)
+                .collect();
+            match candidates[..] {
+                [] => {
+                    module.generate_predeclared_type(key);
+                }
+                [one] => {
+                    module.special_types.predeclared_types.insert(key, one);
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// A copy of the module with every multi-dimensional compute workgroup size flattened to
@@ -153,6 +221,19 @@ fn flatten_workgroup_sizes(module: &naga::Module) -> Option<naga::Module> {
         }
     }
     Some(copy)
+}
+
+/// An error and its sources, outermost first, joined by `": "`: naga's validation errors name
+/// only the function or entry point at the top and the reason further down.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
 }
 
 fn bytemuck_words(words: &[u32]) -> Vec<u8> {

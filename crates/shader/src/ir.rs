@@ -52,6 +52,11 @@ pub enum Un {
     FRadians,
     FDegrees,
     FQuantize16,
+    /// frexp's significand: `x = m · 2^e` with `0.5 <= |m| < 1`; ±0, infinities and NaN
+    /// give `x` back.
+    FFrexpMant,
+    /// frexp's exponent `e` (a signed integer); 0 for ±0, infinities and NaN.
+    FFrexpExp,
     INeg,
     IAbs,
     ISign,

@@ -15,21 +15,45 @@
 //!    `SPV_KHR_terminate_invocation`.
 //! 3. `lower_elect`: `OpGroupNonUniformElect` → `BroadcastFirst(SubgroupLocalInvocationId) ==
 //!    SubgroupLocalInvocationId`.
+//! 4. `texel_buffers_as_1d`: texel buffers → 1-D images (fetches get `Lod 0`).
+//! 5. `split_combined_samplers`: combined image-sampler variables (and arrays and function
+//!    parameters of them) → an image and a sampler joined by `OpSampledImage` at each load.
+//! 6. `split_io_arrays`: array inputs/outputs → one variable per location.
+//! 7. `decorate_flat_outputs`: integer vertex outputs get `Flat`.
+//! 8. `lower_modf_frexp`: pointer forms of `Modf`/`Frexp` → the struct forms.
+//! 9. `lower_copy_logical`: `OpCopyLogical` → member-wise extract and construct.
+//! 10. `lower_extended_arithmetic`: `IAddCarry`, `ISubBorrow`, `U/SMulExtended` → 32-bit
+//!     arithmetic.
+//! 11. `lower_all_equal`: `GroupNonUniformAllEqual` → broadcast-first, compare, `All`.
+//!
+//! Then declarations are sorted so each follows what it refers to.
 
+mod decorate_flat_outputs;
 mod find_loop_break_in_switch;
+mod lower_all_equal;
+mod lower_copy_logical;
 mod lower_elect;
+mod lower_extended_arithmetic;
+mod lower_modf_frexp;
 mod lower_terminate_invocation;
 mod specialize;
 mod split_combined_samplers;
+mod split_io_arrays;
 mod strip_extensions;
 mod texel_buffers_as_1d;
 
+pub(crate) use decorate_flat_outputs::decorate_flat_outputs;
 pub(crate) use find_loop_break_in_switch::has_loop_break_in_switch;
+pub(crate) use lower_all_equal::lower_all_equal;
+pub(crate) use lower_copy_logical::lower_copy_logical;
 pub(crate) use lower_elect::lower_elect;
+pub(crate) use lower_extended_arithmetic::lower_extended_arithmetic;
+pub(crate) use lower_modf_frexp::lower_modf_frexp;
 pub(crate) use lower_terminate_invocation::lower_terminate_invocation;
 pub(crate) use specialize::specialize;
 pub(crate) use split_combined_samplers::split_combined_samplers;
 pub use split_combined_samplers::COMBINED_SAMPLER_BIT;
+pub(crate) use split_io_arrays::split_io_arrays;
 pub(crate) use strip_extensions::strip_extensions;
 pub(crate) use texel_buffers_as_1d::texel_buffers_as_1d;
 
@@ -50,11 +74,70 @@ pub(crate) mod op {
     pub const ENTRY_POINT: u16 = 15;
     pub const EXECUTION_MODE: u16 = 16;
     pub const CAPABILITY: u16 = 17;
+    pub const UNDEF: u16 = 1;
+    pub const EXT_INST: u16 = 12;
+    pub const TYPE_VOID: u16 = 19;
+    pub const TYPE_BOOL: u16 = 20;
     pub const TYPE_INT: u16 = 21;
+    pub const TYPE_FLOAT: u16 = 22;
+    pub const TYPE_VECTOR: u16 = 23;
+    pub const TYPE_MATRIX: u16 = 24;
+    pub const TYPE_ARRAY: u16 = 28;
+    pub const TYPE_RUNTIME_ARRAY: u16 = 29;
+    pub const TYPE_STRUCT: u16 = 30;
+    pub const TYPE_IMAGE: u16 = 25;
+    pub const TYPE_SAMPLED_IMAGE: u16 = 27;
     pub const TYPE_POINTER: u16 = 32;
+    pub const TYPE_FUNCTION: u16 = 33;
+    pub const TYPE_FORWARD_POINTER: u16 = 39;
+    pub const CONSTANT_TRUE: u16 = 41;
+    pub const CONSTANT: u16 = 43;
+    pub const CONSTANT_COMPOSITE: u16 = 44;
+    pub const SPEC_CONSTANT_COMPOSITE: u16 = 51;
+    pub const SPEC_CONSTANT_OP: u16 = 52;
     pub const FUNCTION: u16 = 54;
+    pub const FUNCTION_PARAMETER: u16 = 55;
+    pub const FUNCTION_END: u16 = 56;
+    pub const FUNCTION_CALL: u16 = 57;
     pub const VARIABLE: u16 = 59;
     pub const LOAD: u16 = 61;
+    pub const STORE: u16 = 62;
+    pub const ACCESS_CHAIN: u16 = 65;
+    pub const IN_BOUNDS_ACCESS_CHAIN: u16 = 66;
+    pub const PTR_ACCESS_CHAIN: u16 = 67;
+    pub const IN_BOUNDS_PTR_ACCESS_CHAIN: u16 = 70;
+    pub const VECTOR_EXTRACT_DYNAMIC: u16 = 77;
+    pub const VECTOR_SHUFFLE: u16 = 79;
+    pub const COMPOSITE_CONSTRUCT: u16 = 80;
+    pub const COMPOSITE_EXTRACT: u16 = 81;
+    pub const COMPOSITE_INSERT: u16 = 82;
+    pub const COPY_OBJECT: u16 = 83;
+    pub const CONVERT_F_TO_U: u16 = 109;
+    pub const BITCAST: u16 = 124;
+    pub const S_NEGATE: u16 = 126;
+    pub const I_ADD: u16 = 128;
+    pub const I_SUB: u16 = 130;
+    pub const I_MUL: u16 = 132;
+    pub const VECTOR_TIMES_SCALAR: u16 = 142;
+    pub const I_ADD_CARRY: u16 = 149;
+    pub const I_SUB_BORROW: u16 = 150;
+    pub const U_MUL_EXTENDED: u16 = 151;
+    pub const S_MUL_EXTENDED: u16 = 152;
+    pub const ANY: u16 = 154;
+    pub const ALL: u16 = 155;
+    pub const SELECT: u16 = 169;
+    pub const U_LESS_THAN: u16 = 176;
+    pub const SHIFT_RIGHT_LOGICAL: u16 = 194;
+    pub const BITWISE_AND: u16 = 199;
+    pub const BIT_COUNT: u16 = 205;
+    pub const PHI: u16 = 245;
+    pub const LOOP_MERGE: u16 = 246;
+    pub const SELECTION_MERGE: u16 = 247;
+    pub const LABEL: u16 = 248;
+    pub const SWITCH: u16 = 251;
+    pub const RETURN: u16 = 253;
+    pub const COPY_LOGICAL: u16 = 400;
+    pub const PTR_DIFF: u16 = 403;
     pub const DECORATE: u16 = 71;
     pub const MEMBER_DECORATE: u16 = 72;
     pub const DECORATION_GROUP: u16 = 73;
@@ -67,7 +150,10 @@ pub(crate) mod op {
     pub const EXECUTION_MODE_ID: u16 = 331;
     pub const DECORATE_ID: u16 = 332;
     pub const GROUP_NON_UNIFORM_ELECT: u16 = 333;
+    pub const GROUP_NON_UNIFORM_ALL: u16 = 334;
+    pub const GROUP_NON_UNIFORM_ALL_EQUAL: u16 = 336;
     pub const GROUP_NON_UNIFORM_BROADCAST_FIRST: u16 = 338;
+    pub const GROUP_NON_UNIFORM_QUAD_SWAP: u16 = 366;
     pub const TERMINATE_INVOCATION: u16 = 4416;
     pub const DECORATE_STRING: u16 = 5632;
     pub const MEMBER_DECORATE_STRING: u16 = 5633;
@@ -146,6 +232,166 @@ impl Module {
         Some(id)
     }
 
+    /// Index of the first `OpFunction`, where new globals go; the end when there is none.
+    pub fn globals_end(&self) -> usize {
+        self.insts
+            .iter()
+            .position(|i| i.opcode() == op::FUNCTION)
+            .unwrap_or(self.insts.len())
+    }
+
+    /// Index of the first instruction with `opcode` whose operands satisfy `pred`.
+    pub fn find(&self, opcode: u16, pred: impl Fn(&[u32]) -> bool) -> Option<usize> {
+        self.insts
+            .iter()
+            .position(|i| i.opcode() == opcode && pred(i.operands()))
+    }
+
+    /// The definition of type `id` (`OpType*`: the result id is the first operand).
+    pub fn type_def(&self, id: u32) -> Option<&Inst> {
+        self.insts.iter().find(|i| {
+            (op::TYPE_VOID..=op::TYPE_FORWARD_POINTER).contains(&i.opcode())
+                && i.operand(0) == Some(id)
+        })
+    }
+
+    /// The instruction with result type and result `id` (operands 0 and 1), as a global or in
+    /// a function body; [`None`] for types and for ids not defined that way.
+    pub fn value_def(&self, id: u32) -> Option<&Inst> {
+        self.insts.iter().find(|i| {
+            !(op::TYPE_VOID..=op::TYPE_FORWARD_POINTER).contains(&i.opcode())
+                && has_result_type(i.opcode())
+                && i.operand(1) == Some(id)
+        })
+    }
+
+    /// Finds the type instruction `opcode` with `operands` after its result id, or declares it
+    /// at the end of the globals. Only for non-aggregate types, which SPIR-V declares once.
+    pub fn intern_type(&mut self, opcode: u16, operands: &[u32]) -> Option<u32> {
+        if let Some(i) = self.find(opcode, |o| {
+            o.len() == operands.len() + 1 && &o[1..] == operands
+        }) {
+            return Some(self.insts[i].operands()[0]);
+        }
+        let id = self.fresh_id()?;
+        let mut words = vec![id];
+        words.extend_from_slice(operands);
+        let at = self.globals_end();
+        self.insts.insert(at, Inst::new(opcode, &words));
+        Some(id)
+    }
+
+    /// A new type (e.g. a struct) declared at the end of the globals.
+    pub fn add_type(&mut self, opcode: u16, operands: &[u32]) -> Option<u32> {
+        let id = self.fresh_id()?;
+        let mut words = vec![id];
+        words.extend_from_slice(operands);
+        let at = self.globals_end();
+        self.insts.insert(at, Inst::new(opcode, &words));
+        Some(id)
+    }
+
+    /// An `OpConstant` of the 32-bit scalar type `ty` with `value`, found or declared.
+    pub fn constant32(&mut self, ty: u32, value: u32) -> Option<u32> {
+        if let Some(i) = self.find(op::CONSTANT, |o| o == [ty, o[1], value]) {
+            return Some(self.insts[i].operands()[1]);
+        }
+        let id = self.fresh_id()?;
+        let at = self.globals_end();
+        self.insts
+            .insert(at, Inst::new(op::CONSTANT, &[ty, id, value]));
+        Some(id)
+    }
+
+    /// A constant of `ty` (a scalar, or a vector of `scalar_ty` with `n` components) with `v`
+    /// in every component.
+    pub fn splat(&mut self, ty: u32, scalar_ty: u32, n: u32, v: u32) -> Option<u32> {
+        let c = self.constant32(scalar_ty, v)?;
+        if n == 1 {
+            return Some(c);
+        }
+        let parts = vec![c; n as usize];
+        if let Some(i) = self.find(op::CONSTANT_COMPOSITE, |o| {
+            o.len() == 2 + parts.len() && o[0] == ty && o[2..] == parts[..]
+        }) {
+            return Some(self.insts[i].operands()[1]);
+        }
+        let id = self.fresh_id()?;
+        let mut words = vec![ty, id];
+        words.extend(parts);
+        let at = self.globals_end();
+        self.insts
+            .insert(at, Inst::new(op::CONSTANT_COMPOSITE, &words));
+        Some(id)
+    }
+
+    /// Puts the types, constants and global variables in an order where each comes after
+    /// what it refers to. Rewrites declare new globals at the end of the section; this moves
+    /// them (and nothing else, in a module that was in order) to where they are valid. Left
+    /// alone when the module has forward pointers.
+    pub fn sort_globals(&mut self) {
+        let Some(start) = self
+            .insts
+            .iter()
+            .position(|i| (op::TYPE_VOID..=op::TYPE_FORWARD_POINTER).contains(&i.opcode()))
+        else {
+            return;
+        };
+        let end = self.globals_end();
+        if start >= end
+            || self.insts[start..end]
+                .iter()
+                .any(|i| i.opcode() == op::TYPE_FORWARD_POINTER)
+        {
+            return;
+        }
+        let section: Vec<Inst> = self.insts[start..end].to_vec();
+        let result = |i: &Inst| {
+            if (op::TYPE_VOID..=op::TYPE_FORWARD_POINTER).contains(&i.opcode()) {
+                i.operand(0)
+            } else if has_result_type(i.opcode()) {
+                i.operand(1)
+            } else {
+                None
+            }
+        };
+        let defined: std::collections::HashMap<u32, usize> = section
+            .iter()
+            .enumerate()
+            .filter_map(|(k, i)| result(i).map(|r| (r, k)))
+            .collect();
+        // 0: not yet, 1: in progress, 2: emitted.
+        let mut state = vec![0u8; section.len()];
+        let mut order = Vec::with_capacity(section.len());
+        for k in 0..section.len() {
+            let mut stack = vec![(k, 0usize)];
+            while let Some(&mut (n, ref mut next)) = stack.last_mut() {
+                if *next == 0 {
+                    if state[n] != 0 {
+                        stack.pop();
+                        continue;
+                    }
+                    state[n] = 1;
+                }
+                let deps = global_refs(&section[n]);
+                if let Some(&d) = deps.get(*next) {
+                    *next += 1;
+                    if let Some(&dk) = defined.get(&d) {
+                        if state[dk] == 0 {
+                            stack.push((dk, 0));
+                        }
+                    }
+                    continue;
+                }
+                state[n] = 2;
+                order.push(n);
+                stack.pop();
+            }
+        }
+        let sorted: Vec<Inst> = order.into_iter().map(|k| section[k].clone()).collect();
+        self.insts.splice(start..end, sorted);
+    }
+
     #[cfg(test)]
     pub fn has_extension(&self, name: &str) -> bool {
         self.insts
@@ -156,6 +402,125 @@ impl Module {
     pub fn remove_extension(&mut self, name: &str) {
         self.insts
             .retain(|i| !(i.opcode() == op::EXTENSION && literal_string(i.operands()).0 == name));
+    }
+}
+
+/// Does an instruction with `opcode` have a result type (operand 0) and result id (operand 1)?
+/// Only the opcodes the rewrites look through are listed; others answer `false`.
+pub(crate) fn has_result_type(opcode: u16) -> bool {
+    matches!(
+        opcode,
+        op::UNDEF
+            | op::EXT_INST
+            | op::CONSTANT_TRUE..=op::SPEC_CONSTANT_OP
+            | op::FUNCTION
+            | op::FUNCTION_PARAMETER
+            | op::FUNCTION_CALL
+            | op::VARIABLE..=op::LOAD
+            | op::ACCESS_CHAIN..=op::PTR_ACCESS_CHAIN
+            | op::IN_BOUNDS_PTR_ACCESS_CHAIN
+            | op::VECTOR_EXTRACT_DYNAMIC..=op::COPY_OBJECT
+            | op::CONVERT_F_TO_U..=op::BITCAST
+            | op::S_NEGATE..=op::VECTOR_TIMES_SCALAR
+            | op::I_ADD_CARRY..=op::S_MUL_EXTENDED
+            | op::ANY..=op::BIT_COUNT
+            | op::PHI
+            | op::COPY_LOGICAL..=op::PTR_DIFF
+            | op::GROUP_NON_UNIFORM_ELECT..=op::GROUP_NON_UNIFORM_QUAD_SWAP
+    )
+}
+
+/// The ids a type, constant or global variable refers to (not its own result id).
+fn global_refs(i: &Inst) -> Vec<u32> {
+    let o = i.operands();
+    let tail = |from: usize| o.get(from..).unwrap_or(&[]).to_vec();
+    match i.opcode() {
+        op::TYPE_INT | op::TYPE_FLOAT | op::TYPE_BOOL | op::TYPE_VOID => vec![],
+        op::TYPE_VECTOR
+        | op::TYPE_MATRIX
+        | op::TYPE_RUNTIME_ARRAY
+        | op::TYPE_IMAGE
+        | op::TYPE_SAMPLED_IMAGE => o.get(1).copied().into_iter().collect(),
+        op::TYPE_ARRAY | op::TYPE_STRUCT | op::TYPE_FUNCTION => tail(1),
+        op::TYPE_POINTER => o.get(2).copied().into_iter().collect(),
+        op::CONSTANT_TRUE..=op::SPEC_CONSTANT_OP | op::UNDEF => match i.opcode() {
+            op::CONSTANT_COMPOSITE | op::SPEC_CONSTANT_COMPOSITE => {
+                let mut v = vec![o.first().copied().unwrap_or(0)];
+                v.extend(tail(2));
+                v
+            }
+            op::SPEC_CONSTANT_OP => {
+                let mut v = vec![o.first().copied().unwrap_or(0)];
+                v.extend(tail(3));
+                v
+            }
+            _ => o.first().copied().into_iter().collect(),
+        },
+        op::VARIABLE => {
+            let mut v = vec![o.first().copied().unwrap_or(0)];
+            v.extend(tail(3));
+            v
+        }
+        _ if has_result_type(i.opcode()) => {
+            let mut v = vec![o.first().copied().unwrap_or(0)];
+            v.extend(tail(2));
+            v
+        }
+        _ => tail(1),
+    }
+}
+
+/// May `inst` use `id` as an operand? Conservative: literal operands are skipped only for the
+/// instructions listed; elsewhere any word equal to `id` counts, so a literal that happens to
+/// equal the id makes a rewrite refuse, never miss a use. The instruction's own result id
+/// does not count.
+pub(crate) fn uses_id(inst: &Inst, id: u32) -> bool {
+    let o = inst.operands();
+    let opc = inst.opcode();
+    let any = |ws: &[u32]| ws.contains(&id);
+    match opc {
+        op::TYPE_VOID..=op::TYPE_FORWARD_POINTER | op::CONSTANT_TRUE..=op::SPEC_CONSTANT_OP
+            if opc != op::SPEC_CONSTANT_OP =>
+        {
+            // Types and constants refer only to types and constants, never to variables.
+            false
+        }
+        op::SOURCE_CONTINUED
+        | op::SOURCE
+        | op::SOURCE_EXTENSION
+        | op::STRING
+        | op::LINE
+        | op::NO_LINE
+        | op::EXTENSION
+        | op::EXT_INST_IMPORT
+        | op::MEMORY_MODEL
+        | op::CAPABILITY
+        | op::MODULE_PROCESSED
+        | op::LABEL => false,
+        op::NAME
+        | op::MEMBER_NAME
+        | op::DECORATE
+        | op::MEMBER_DECORATE
+        | op::DECORATE_STRING
+        | op::MEMBER_DECORATE_STRING
+        | op::EXECUTION_MODE => o.first() == Some(&id),
+        op::ENTRY_POINT => {
+            o.get(1) == Some(&id)
+                || o.len() > 2 && {
+                    let (_, used) = literal_string(&o[2..]);
+                    o.get(2 + used..).is_some_and(any)
+                }
+        }
+        op::LOAD => o.get(2) == Some(&id),
+        op::STORE => o.get(..2).is_some_and(any),
+        op::COMPOSITE_EXTRACT => o.get(2) == Some(&id),
+        op::COMPOSITE_INSERT | op::VECTOR_SHUFFLE => o.get(2..4).is_some_and(any),
+        op::EXT_INST => o.get(2) == Some(&id) || o.get(4..).is_some_and(any),
+        op::LOOP_MERGE => o.get(..2).is_some_and(any),
+        op::SELECTION_MERGE => o.first() == Some(&id),
+        op::SWITCH => o.get(..2).is_some_and(any) || o.iter().skip(3).step_by(2).any(|&w| w == id),
+        _ if has_result_type(opc) => o.get(2..).is_some_and(any) || o.first() == Some(&id),
+        _ => any(o),
     }
 }
 
@@ -191,6 +556,13 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_elect(&mut m);
     texel_buffers_as_1d(&mut m);
     split_combined_samplers(&mut m);
+    split_io_arrays(&mut m);
+    decorate_flat_outputs(&mut m);
+    lower_modf_frexp(&mut m);
+    lower_copy_logical(&mut m);
+    lower_extended_arithmetic(&mut m);
+    lower_all_equal(&mut m);
+    m.sort_globals();
     Some(m.write())
 }
 

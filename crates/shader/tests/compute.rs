@@ -51,8 +51,37 @@ fn f32s(v: &[u32]) -> Vec<f32> {
     v.iter().map(|&x| f32::from_bits(x)).collect()
 }
 
+/// SPIR-V assembly (SPIR-V 1.4, for Vulkan 1.2) to words, with `spirv-as`.
+fn spirv_asm(text: &str) -> Vec<u32> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("spirv-as")
+        .args(["--target-env", "spv1.4", "-o", "-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spirv-as (Debian's spirv-tools) is needed by these tests");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    pumice_shader::front::words(&out.stdout).unwrap()
+}
+
 fn run(source: &str, buffers: &[&DeviceMemory], push: &[u8], groups: [u32; 3]) {
-    let program = ComputeProgram::new(&glsl(source), "main", &[]).unwrap_or_else(|e| panic!("{e}"));
+    run_words(&glsl(source), buffers, push, groups);
+}
+
+fn run_words(words: &[u32], buffers: &[&DeviceMemory], push: &[u8], groups: [u32; 3]) {
+    let program = ComputeProgram::new(words, "main", &[]).unwrap_or_else(|e| panic!("{e}"));
     let res = DispatchResources {
         images: Vec::new(),
         buffers: buffers
@@ -388,4 +417,402 @@ fn subgroup_operations() {
             assert_eq!(g[7], 0);
         }
     }
+}
+
+/// Significand and exponent as C's frexp, exactly (f64 arithmetic on an f32 value is exact).
+fn frexp_ref(x: f32) -> (f32, i32) {
+    if x == 0.0 || !x.is_finite() {
+        return (x, 0);
+    }
+    let (mut m, mut e) = (f64::from(x).abs(), 0);
+    while m >= 1.0 {
+        m /= 2.0;
+        e += 1;
+    }
+    while m < 0.5 {
+        m *= 2.0;
+        e -= 1;
+    }
+    ((m as f32).copysign(x), e)
+}
+
+/// `modf` and `frexp` with their out parameters (GLSL.std.450 `Modf`/`Frexp`, legalized to the
+/// struct forms), scalar and vector, over zeros, denormals, integers, huge values and infinities.
+#[test]
+fn modf_and_frexp_through_pointers() {
+    let xs: Vec<f32> = vec![
+        0.0,
+        -0.0,
+        1.5,
+        -2.75,
+        1e-40,
+        -1.4e-45,
+        f32::MIN_POSITIVE,
+        3.4e38,
+        -1.0,
+        8.0,
+        0.3,
+        -123456.79,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        0.999_999_94,
+        16777215.0,
+    ];
+    let n = xs.len();
+    let input = buffer_from_u32(&xs.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+    let out = buffer_from_u32(&vec![0; n * 8]);
+    run(
+        r"#version 450
+        layout(local_size_x = 16) in;
+        layout(set = 0, binding = 0) buffer I { float x[]; };
+        layout(set = 0, binding = 1) buffer O { uint o[]; };
+        void main() {
+            uint i = gl_GlobalInvocationID.x;
+            float whole;
+            float fr = modf(x[i], whole);
+            int e;
+            float m = frexp(x[i], e);
+            vec2 wholes;
+            vec2 frs = modf(vec2(x[i], -x[i]), wholes);
+            ivec2 es;
+            vec2 ms = frexp(vec2(-x[i], x[i]), es);
+            o[i * 8u + 0u] = floatBitsToUint(fr);
+            o[i * 8u + 1u] = floatBitsToUint(whole);
+            o[i * 8u + 2u] = floatBitsToUint(m);
+            o[i * 8u + 3u] = uint(e);
+            o[i * 8u + 4u] = floatBitsToUint(frs.y);
+            o[i * 8u + 5u] = floatBitsToUint(wholes.y);
+            o[i * 8u + 6u] = floatBitsToUint(ms.x);
+            o[i * 8u + 7u] = uint(es.x);
+        }",
+        &[&input, &out],
+        &[],
+        [1, 1, 1],
+    );
+    let got = read_u32(&out);
+    for (i, &x) in xs.iter().enumerate() {
+        let g = &got[i * 8..i * 8 + 8];
+        for (k, x) in [(0, x), (4, -x)] {
+            let whole = x.trunc();
+            let fract = if x == whole {
+                0.0f32.copysign(x)
+            } else {
+                x - whole
+            };
+            assert_eq!(
+                g[k],
+                fract.to_bits(),
+                "modf({x}) fract: {}",
+                f32::from_bits(g[k])
+            );
+            assert_eq!(g[k + 1], whole.to_bits(), "modf({x}) whole");
+        }
+        if x.is_finite() {
+            for (k, x) in [(2, x), (6, -x)] {
+                let (m, e) = frexp_ref(x);
+                assert_eq!(
+                    g[k],
+                    m.to_bits(),
+                    "frexp({x}) significand {}",
+                    f32::from_bits(g[k])
+                );
+                assert_eq!(g[k + 1] as i32, e, "frexp({x}) exponent");
+            }
+        }
+    }
+}
+
+/// `inverse` of 2×2, 3×3 and 4×4 matrices against the same adjugate formula in f64.
+#[test]
+fn matrix_inverse() {
+    // Column-major: a 4×4 with columns c0..c3, the 3×3 and 2×2 its top-left corners.
+    let a: [f32; 16] = [
+        4.0, -2.0, 1.0, 0.5, //
+        3.0, 6.0, -4.0, 2.0, //
+        2.0, 1.0, 8.0, -1.0, //
+        -1.0, 0.25, 2.0, 5.0,
+    ];
+    let input = buffer_from_u32(&a.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+    let out = buffer_from_u32(&[0; 4 + 9 + 16]);
+    run(
+        r"#version 450
+        layout(local_size_x = 1) in;
+        layout(set = 0, binding = 0) buffer I { mat4 a; };
+        layout(set = 0, binding = 1) buffer O { float o[]; };
+        void main() {
+            mat2 i2 = inverse(mat2(a));
+            mat3 i3 = inverse(mat3(a));
+            mat4 i4 = inverse(a);
+            for (int c = 0; c < 2; c++) for (int r = 0; r < 2; r++) o[c * 2 + r] = i2[c][r];
+            for (int c = 0; c < 3; c++) for (int r = 0; r < 3; r++) o[4 + c * 3 + r] = i3[c][r];
+            for (int c = 0; c < 4; c++) for (int r = 0; r < 4; r++) o[13 + c * 4 + r] = i4[c][r];
+        }",
+        &[&input, &out],
+        &[],
+        [1, 1, 1],
+    );
+    let got = f32s(&read_u32(&out));
+    let mut base = 0;
+    for n in 2..=4usize {
+        // m[c][r] = a[c * 4 + r]; check m · inverse = identity and against Gauss-Jordan in f64.
+        let m = |r: usize, c: usize| f64::from(a[c * 4 + r]);
+        let mut aug: Vec<Vec<f64>> = (0..n)
+            .map(|r| {
+                (0..2 * n)
+                    .map(|c| {
+                        if c < n {
+                            m(r, c)
+                        } else {
+                            (c - n == r) as u8 as f64
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        for col in 0..n {
+            let piv = (col..n)
+                .max_by(|&x, &y| aug[x][col].abs().total_cmp(&aug[y][col].abs()))
+                .unwrap();
+            aug.swap(col, piv);
+            let p = aug[col][col];
+            for v in aug[col].iter_mut() {
+                *v /= p;
+            }
+            for r in 0..n {
+                if r != col {
+                    let f = aug[r][col];
+                    let row = aug[col].clone();
+                    for (v, w) in aug[r].iter_mut().zip(row) {
+                        *v -= f * w;
+                    }
+                }
+            }
+        }
+        for c in 0..n {
+            for r in 0..n {
+                let want = aug[r][n + c];
+                let g = f64::from(got[base + c * n + r]);
+                assert!(
+                    (g - want).abs() <= 1e-5 * want.abs().max(1.0),
+                    "{n}x{n} [{c}][{r}]: {g} vs {want}"
+                );
+            }
+        }
+        base += n * n;
+    }
+}
+
+/// `uaddCarry`, `usubBorrow`, `umulExtended` and `imulExtended` (legalized into 32-bit
+/// arithmetic) over every pair of extreme values, scalar and vector, against 64-bit Rust.
+#[test]
+fn extended_arithmetic() {
+    let vals: [u32; 14] = [
+        0,
+        1,
+        2,
+        0xffff,
+        0x1_0000,
+        0x1_0001,
+        0x7fff_ffff,
+        0x8000_0000,
+        0x8000_0001,
+        0xffff_fffe,
+        0xffff_ffff,
+        0x1234_5678,
+        0xdead_beef,
+        0x0001_ffff,
+    ];
+    let n = vals.len();
+    let input = buffer_from_u32(&vals);
+    let out = buffer_from_u32(&vec![0; n * n * 12]);
+    run(
+        r"#version 450
+        layout(local_size_x = 14, local_size_y = 14) in;
+        layout(set = 0, binding = 0) buffer I { uint v[]; };
+        layout(set = 0, binding = 1) buffer O { uint o[]; };
+        void main() {
+            uint a = v[gl_LocalInvocationID.x], b = v[gl_LocalInvocationID.y];
+            uint base = gl_LocalInvocationIndex * 12u;
+            uint carry, borrow, hi, lo;
+            o[base + 0u] = uaddCarry(a, b, carry);
+            o[base + 1u] = carry;
+            o[base + 2u] = usubBorrow(a, b, borrow);
+            o[base + 3u] = borrow;
+            umulExtended(a, b, hi, lo);
+            o[base + 4u] = hi;
+            o[base + 5u] = lo;
+            int shi, slo;
+            imulExtended(int(a), int(b), shi, slo);
+            o[base + 6u] = uint(shi);
+            o[base + 7u] = uint(slo);
+            // Vectors: the second component swaps the operands.
+            uvec2 vhi, vlo;
+            umulExtended(uvec2(a, b), uvec2(b, a), vhi, vlo);
+            o[base + 8u] = vhi.y;
+            ivec2 svhi, svlo;
+            imulExtended(ivec2(a, b), ivec2(b, a), svhi, svlo);
+            o[base + 9u] = uint(svhi.y);
+            uvec2 vcarry;
+            uvec2 vsum = uaddCarry(uvec2(a, b), uvec2(b, b), vcarry);
+            o[base + 10u] = vsum.x ^ vcarry.x;
+            uvec2 vborrow;
+            usubBorrow(uvec2(a, b), uvec2(b, a), vborrow);
+            o[base + 11u] = vborrow.y;
+        }",
+        &[&input, &out],
+        &[],
+        [1, 1, 1],
+    );
+    let got = read_u32(&out);
+    for (y, &b) in vals.iter().enumerate() {
+        for (x, &a) in vals.iter().enumerate() {
+            let g = &got[(y * n + x) * 12..(y * n + x + 1) * 12];
+            let what = format!("a = {a:#x}, b = {b:#x}");
+            let sum = u64::from(a) + u64::from(b);
+            assert_eq!((g[0], g[1]), (sum as u32, (sum >> 32) as u32), "add {what}");
+            assert_eq!(
+                (g[2], g[3]),
+                (a.wrapping_sub(b), u32::from(a < b)),
+                "sub {what}"
+            );
+            let p = u64::from(a) * u64::from(b);
+            assert_eq!((g[4], g[5]), ((p >> 32) as u32, p as u32), "umul {what}");
+            let sp = i64::from(a as i32) * i64::from(b as i32);
+            assert_eq!((g[6], g[7]), ((sp >> 32) as u32, sp as u32), "smul {what}");
+            assert_eq!(g[8], (p >> 32) as u32, "umul vector {what}");
+            assert_eq!(g[9], (sp >> 32) as u32, "smul vector {what}");
+            assert_eq!(
+                g[10],
+                (sum as u32) ^ ((sum >> 32) as u32),
+                "add vector {what}"
+            );
+            assert_eq!(g[11], u32::from(b < a), "sub vector {what}");
+        }
+    }
+}
+
+/// `subgroupAllEqual` on integers, floats (where -0 equals +0 and NaN equals nothing),
+/// vectors and booleans, in subgroups of 64, with all or part of the subgroup active.
+#[test]
+fn subgroup_all_equal() {
+    let out = buffer_from_u32(&vec![0; 128 * 6]);
+    run(
+        r"#version 450
+        #extension GL_KHR_shader_subgroup_vote : require
+        layout(local_size_x = 128) in;
+        layout(set = 0, binding = 0) buffer O { uint o[]; };
+        void main() {
+            uint i = gl_LocalInvocationIndex;
+            uint base = i * 6u;
+            // The first subgroup: equal values; the second: one lane differs.
+            uint v = i < 64u ? 7u : (i == 100u ? 8u : 7u);
+            o[base + 0u] = subgroupAllEqual(v) ? 1u : 0u;
+            float z = (i & 1u) == 0u ? 0.0 : -0.0;
+            o[base + 1u] = subgroupAllEqual(z) ? 1u : 0u;
+            float nan = uintBitsToFloat(0x7fc00000u);
+            o[base + 2u] = subgroupAllEqual(nan) ? 1u : 0u;
+            o[base + 3u] = subgroupAllEqual(uvec2(3u, i / 64u)) ? 1u : 0u;
+            o[base + 4u] = subgroupAllEqual(v == 7u) ? 1u : 0u;
+            if (i % 64u >= 32u) {
+                // Only the upper half of each subgroup, where lane 100's 8 still is.
+                o[base + 5u] = subgroupAllEqual(v) ? 1u : 2u;
+            }
+        }",
+        &[&out],
+        &[],
+        [1, 1, 1],
+    );
+    let got = read_u32(&out);
+    for i in 0..128usize {
+        let g = &got[i * 6..i * 6 + 6];
+        let first = i < 64;
+        assert_eq!(g[0], u32::from(first), "{i} uint");
+        assert_eq!(g[1], 1, "{i} zeros");
+        assert_eq!(g[2], 0, "{i} NaN");
+        assert_eq!(g[3], 1, "{i} uvec2");
+        assert_eq!(g[4], u32::from(first), "{i} bool");
+        let want = if i % 64 < 32 {
+            0
+        } else if first {
+            1
+        } else {
+            2
+        };
+        assert_eq!(g[5], want, "{i} partial");
+    }
+}
+
+/// `OpCopyLogical` (legalized into member-wise extracts and constructs) between a struct with
+/// an array of stride 16 and one of the same shape with stride 8, read from and written to
+/// buffers so that the strides show.
+#[test]
+fn copy_logical_between_layouts() {
+    let words = spirv_asm(
+        r#"
+               OpCapability Shader
+               OpMemoryModel Logical GLSL450
+               OpEntryPoint GLCompute %main "main" %in %out
+               OpExecutionMode %main LocalSize 1 1 1
+               OpDecorate %arr16 ArrayStride 16
+               OpDecorate %arr8 ArrayStride 8
+               OpMemberDecorate %S16 0 Offset 0
+               OpMemberDecorate %S16 1 Offset 16
+               OpMemberDecorate %S8 0 Offset 0
+               OpMemberDecorate %S8 1 Offset 8
+               OpMemberDecorate %B16 0 Offset 0
+               OpDecorate %B16 Block
+               OpMemberDecorate %B8 0 Offset 0
+               OpDecorate %B8 Block
+               OpDecorate %in DescriptorSet 0
+               OpDecorate %in Binding 0
+               OpDecorate %out DescriptorSet 0
+               OpDecorate %out Binding 1
+       %void = OpTypeVoid
+         %fn = OpTypeFunction %void
+      %float = OpTypeFloat 32
+         %v2 = OpTypeVector %float 2
+       %uint = OpTypeInt 32 0
+         %u0 = OpConstant %uint 0
+         %u3 = OpConstant %uint 3
+      %arr16 = OpTypeArray %v2 %u3
+       %arr8 = OpTypeArray %v2 %u3
+        %S16 = OpTypeStruct %float %arr16
+         %S8 = OpTypeStruct %float %arr8
+        %B16 = OpTypeStruct %S16
+         %B8 = OpTypeStruct %S8
+       %pB16 = OpTypePointer StorageBuffer %B16
+        %pB8 = OpTypePointer StorageBuffer %B8
+       %pS16 = OpTypePointer StorageBuffer %S16
+        %pS8 = OpTypePointer StorageBuffer %S8
+         %in = OpVariable %pB16 StorageBuffer
+        %out = OpVariable %pB8 StorageBuffer
+       %main = OpFunction %void None %fn
+      %entry = OpLabel
+          %p = OpAccessChain %pS16 %in %u0
+          %v = OpLoad %S16 %p
+          %c = OpCopyLogical %S8 %v
+          %q = OpAccessChain %pS8 %out %u0
+               OpStore %q %c
+               OpReturn
+               OpFunctionEnd
+"#,
+    );
+    // In: a at 0, arr[k] at 16 + 16k. Out: a at 0, arr[k] at 8 + 8k.
+    let mut input = vec![0u32; 16];
+    input[0] = 1.5f32.to_bits();
+    for k in 0..3 {
+        input[4 + 4 * k] = (10.0 + k as f32).to_bits();
+        input[5 + 4 * k] = (20.0 + k as f32).to_bits();
+        input[6 + 4 * k] = 0xdead; // padding: not copied
+    }
+    let inb = buffer_from_u32(&input);
+    let outb = buffer_from_u32(&[0xffff_ffff; 8]);
+    run_words(&words, &[&inb, &outb], &[], [1, 1, 1]);
+    let got = read_u32(&outb);
+    let mut want = vec![1.5f32.to_bits(), 0xffff_ffff];
+    for k in 0..3 {
+        want.push((10.0 + k as f32).to_bits());
+        want.push((20.0 + k as f32).to_bits());
+    }
+    assert_eq!(got, want);
 }

@@ -253,3 +253,74 @@ fn helper_lanes_update_their_own_variables() {
         );
     }
 }
+
+/// Arrays of inputs and outputs (split by the legalizer into one location per element) with a
+/// dynamic index, and an integer output without `flat` (which Vulkan allows on the vertex side).
+#[test]
+fn vertex_stage_array_io_and_integer_outputs() {
+    let p = StageProgram::new(
+        &glsl(
+            "vert",
+            r"#version 450
+            layout(location = 0) in vec2 pos;
+            layout(location = 1) in float c[3];
+            layout(location = 2) out vec2 o[3];
+            layout(location = 0) out int n;
+            layout(location = 1) out uvec2 u;
+            void main() {
+                gl_Position = vec4(pos, 0.0, 1.0);
+                for (int i = 0; i < 3; i++)
+                    o[i] = vec2(c[2 - i] * float(i + 1), c[i]);
+                n = -gl_VertexIndex;
+                u = uvec2(gl_VertexIndex, 7u);
+            }",
+        ),
+        "main",
+        Stage::Vertex,
+        &[],
+    )
+    .unwrap();
+    let inputs: Vec<IoSlot> = p.inputs().collect();
+    let outputs: Vec<IoSlot> = p.outputs().collect();
+    let res = DispatchResources::default();
+    let mut runner = StageRunner::new(&p, &res).unwrap();
+    let c = |k: u32, lane: usize| lane as f32 * 100.0 + k as f32;
+    let values: Vec<[u32; W]> = inputs
+        .iter()
+        .map(|s| match s {
+            IoSlot::Location {
+                location,
+                component: 0,
+            } if (1..4).contains(location) => {
+                std::array::from_fn(|lane| c(location - 1, lane).to_bits())
+            }
+            IoSlot::VertexIndex => std::array::from_fn(|lane| lane as u32 + 5),
+            _ => [0; W],
+        })
+        .collect();
+    let mut out = vec![[0u32; W]; outputs.len()];
+    runner
+        .run(u64::MAX, 0, &values, &mut out, &AtomicBool::new(false))
+        .unwrap();
+    let at = |location, component| {
+        outputs
+            .iter()
+            .position(|s| {
+                *s == IoSlot::Location {
+                    location,
+                    component,
+                }
+            })
+            .unwrap_or_else(|| panic!("no output at {location}.{component}: {outputs:?}"))
+    };
+    for (lane, _) in values[0].iter().enumerate() {
+        for i in 0..3u32 {
+            let want = (c(2 - i, lane) * (i + 1) as f32, c(i, lane));
+            assert_eq!(f(out[at(2 + i, 0)][lane]), want.0, "lane {lane} o[{i}].x");
+            assert_eq!(f(out[at(2 + i, 1)][lane]), want.1, "lane {lane} o[{i}].y");
+        }
+        assert_eq!(out[at(0, 0)][lane] as i32, -(lane as i32 + 5));
+        assert_eq!(out[at(1, 0)][lane], lane as u32 + 5);
+        assert_eq!(out[at(1, 1)][lane], 7);
+    }
+}

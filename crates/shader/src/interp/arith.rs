@@ -153,6 +153,21 @@ pub fn f16_to_f32(h: u16) -> f32 {
     f32::from_bits(bits)
 }
 
+/// frexp on the bits of an f32: the significand's bits and the exponent. Zeros, infinities
+/// and NaN come back as they are with exponent 0 (GLSL leaves the last two undefined).
+pub(crate) fn frexp(x: u32) -> (u32, i32) {
+    let exp = (x >> 23) & 0xff;
+    if x & 0x7fff_ffff == 0 || exp == 0xff {
+        return (x, 0);
+    }
+    if exp == 0 {
+        // A denormal: scale by 2^32 (exact) to make it normal.
+        let (m, e) = frexp((f32::from_bits(x) * 4_294_967_296.0).to_bits());
+        return (m, e - 32);
+    }
+    ((x & 0x807f_ffff) | (126 << 23), exp as i32 - 126)
+}
+
 fn find_msb_u(x: u32) -> u32 {
     if x == 0 {
         u32::MAX
@@ -213,6 +228,8 @@ pub fn un(regs: &mut [[u32; W]], op: Un, dst: Reg, a: Reg) {
         Un::FRadians => map1(regs, dst, a, |x| u(f(x).to_radians())),
         Un::FDegrees => map1(regs, dst, a, |x| u(f(x).to_degrees())),
         Un::FQuantize16 => map1(regs, dst, a, |x| u(quantize_f16(f(x)))),
+        Un::FFrexpMant => map1(regs, dst, a, |x| frexp(x).0),
+        Un::FFrexpExp => map1(regs, dst, a, |x| frexp(x).1 as u32),
         Un::INeg => map1(regs, dst, a, |x| x.wrapping_neg()),
         Un::IAbs => map1(regs, dst, a, |x| (x as i32).wrapping_abs() as u32),
         Un::ISign => map1(regs, dst, a, |x| (x as i32).signum() as u32),

@@ -657,6 +657,31 @@ fn un_ref(op: Un, xb: u32) -> Want {
                 }
             }
         },
+        Un::FFrexpMant | Un::FFrexpExp => {
+            // The exact decomposition, found in f64 by halving or doubling.
+            if x == 0.0 || !x.is_finite() {
+                return if op == Un::FFrexpMant {
+                    Want::F(x)
+                } else {
+                    Want::Int(0)
+                };
+            }
+            let (mut m, mut e) = (xd.abs(), 0i32);
+            while m >= 1.0 {
+                m /= 2.0;
+                e += 1;
+            }
+            while m < 0.5 {
+                m *= 2.0;
+                e -= 1;
+            }
+            assert_eq!(m * 2f64.powi(e), xd.abs());
+            if op == Un::FFrexpMant {
+                Want::F((m as f32).copysign(x))
+            } else {
+                Want::Int(e as u32)
+            }
+        }
         Un::INeg => Want::Int((!xb).wrapping_add(1)),
         Un::IAbs => Want::Int(if (xb as i32) < 0 {
             (!xb).wrapping_add(1)
@@ -930,7 +955,7 @@ fn insert_ref(base: u32, insert: u32, offset: u32, count: u32) -> Want {
 // ---------------------------------------------------------------------------------------------
 // The ops and the harness.
 
-const ALL_UN: [Un; 52] = [
+const ALL_UN: [Un; 54] = [
     Un::Mov,
     Un::FNeg,
     Un::FAbs,
@@ -961,6 +986,8 @@ const ALL_UN: [Un; 52] = [
     Un::FRadians,
     Un::FDegrees,
     Un::FQuantize16,
+    Un::FFrexpMant,
+    Un::FFrexpExp,
     Un::INeg,
     Un::IAbs,
     Un::ISign,

@@ -674,9 +674,25 @@ impl<'m> Lowering<'m> {
             MF::Fract => un(self, Un::FFract, &x),
             MF::Trunc => un(self, Un::FTrunc, &x),
             MF::Modf => {
+                // GLSL.std.450: both parts have the sign of x; an integral x (infinities
+                // included) has a fractional part of ±0.
                 let whole = self.map_un(Un::FTrunc, &x);
-                let fract = self.map_bin(Bin::FSub, &x, &whole);
+                let diff = self.map_bin(Bin::FSub, &x, &whole);
+                let integral = self.map_bin(Bin::FEq, &x, &whole);
+                let zero = self.fconst(0.0);
+                let magnitude = self.map_tern(Tern::Select, &integral, &[zero], &diff);
+                let (abs_mask, sign_mask) =
+                    (self.constant(0x7fff_ffff), self.constant(0x8000_0000));
+                let abs = self.map_bin(Bin::And, &magnitude, &[abs_mask]);
+                let sign = self.map_bin(Bin::And, &x, &[sign_mask]);
+                let fract = self.map_bin(Bin::Or, &abs, &sign);
                 Ok([fract, whole].concat())
+            }
+            MF::Frexp => {
+                // The struct { fract, exp }: its members' registers in order.
+                let mant = self.map_un(Un::FFrexpMant, &x);
+                let exp = self.map_un(Un::FFrexpExp, &x);
+                Ok([mant, exp].concat())
             }
             MF::Ldexp => {
                 let e = get(self, arg1)?;
@@ -797,6 +813,17 @@ impl<'m> Lowering<'m> {
                 let m: Vec<Vec<Reg>> = (0..n).map(|c| x[c * n..c * n + n].to_vec()).collect();
                 Ok(vec![self.determinant(&m)])
             }
+            MF::Inverse => {
+                let TypeInner::Matrix { columns, rows, .. } = ty else {
+                    return unsupported("inverse of a non-matrix");
+                };
+                let n = vector_len(columns);
+                if vector_len(rows) != n || x.len() != n * n {
+                    return unsupported("inverse of a non-square matrix");
+                }
+                let m: Vec<Vec<Reg>> = (0..n).map(|c| x[c * n..c * n + n].to_vec()).collect();
+                Ok(self.inverse(&m))
+            }
             MF::QuantizeToF16 => un(self, Un::FQuantize16, &x),
             MF::CountTrailingZeros => un(self, Un::CountTrailingZeros, &x),
             MF::CountLeadingZeros => un(self, Un::CountLeadingZeros, &x),
@@ -884,6 +911,36 @@ impl<'m> Lowering<'m> {
             });
         }
         acc.unwrap_or_else(|| self.fconst(0.0))
+    }
+
+    /// The inverse of the column-major square matrix `m` (columns of registers), as the
+    /// adjugate over the determinant: element (row r, column c) is the cofactor of
+    /// (row c, column r) divided by det(m). Undefined (infinities, NaN) when singular, as in GLSL.
+    fn inverse(&mut self, m: &[Vec<Reg>]) -> Vec<Reg> {
+        let n = m.len();
+        let det = self.determinant(m);
+        let mut out = Vec::with_capacity(n * n);
+        for c in 0..n {
+            for r in 0..n {
+                let cofactor = if n == 1 {
+                    self.fconst(1.0)
+                } else {
+                    // Drop row c and column r.
+                    let minor: Vec<Vec<Reg>> = (0..n)
+                        .filter(|&cc| cc != r)
+                        .map(|cc| (0..n).filter(|&rr| rr != c).map(|rr| m[cc][rr]).collect())
+                        .collect();
+                    let d = self.determinant(&minor);
+                    if (r + c) % 2 == 1 {
+                        self.un(Un::FNeg, d)
+                    } else {
+                        d
+                    }
+                };
+                out.push(self.bin(Bin::FDiv, cofactor, det));
+            }
+        }
+        out
     }
 
     fn pack_norm(&mut self, x: &[Reg], bits: u32, signed: bool) -> Reg {
