@@ -30,10 +30,11 @@ void main() {
     vec4 p = points[i];
     results[i * 4 + 0] = textureLod(tex, p.xy, p.z);
     results[i * 4 + 1] = textureGather(tex, p.xy, 1);
-    int level = int(i % 3u);
+    // Uniform per workgroup: lavapipe takes one level for a whole SIMD vector of size queries.
+    int level = int(gl_WorkGroupID.x % 3u);
     ivec2 size = textureSize(tex, level);
-    ivec2 xy = ivec2(i * 7u, i / 3u) % size;
-    results[i * 4 + 2] = texelFetch(tex, xy, level);
+    uvec2 xy = uvec2(i * 7u % uint(size.x), i / 3u % uint(size.y));
+    results[i * 4 + 2] = texelFetch(tex, ivec2(xy), level);
     results[i * 4 + 3] = vec4(size, textureQueryLevels(tex), 0);
 }
 "#;
@@ -109,7 +110,7 @@ fn samplers() -> Vec<(&'static str, vk::SamplerCreateInfo<'static>)> {
             base.min_filter(vk::Filter::LINEAR)
                 .mip_lod_bias(0.5)
                 .min_lod(0.25)
-                .max_lod(1.5),
+                .max_lod(1.75),
         ),
     ]
 }
@@ -118,257 +119,260 @@ struct Run {
     results: Vec<f32>,
 }
 
+/// # Safety
+/// `gpu` is a live device.
 unsafe fn run_on(gpu: &Gpu, spirv: &[u32], info: &vk::SamplerCreateInfo) -> Run {
-    let d = &gpu.device;
-    // The texture, uploaded level by level from a staging buffer.
-    let levels = texels();
-    let total: usize = levels.iter().map(Vec::len).sum();
-    let staging = gpu.buffer(total as u64, vk::BufferUsageFlags::TRANSFER_SRC);
-    let mut offsets = Vec::new();
-    let mut at = 0usize;
-    for l in &levels {
-        std::ptr::copy_nonoverlapping(l.as_ptr(), staging.ptr.add(at), l.len());
-        offsets.push(at as u64);
-        at += l.len();
-    }
-    let image = d
-        .create_image(
-            &vk::ImageCreateInfo::default()
-                .image_type(vk::ImageType::TYPE_2D)
-                .format(vk::Format::R8G8B8A8_UNORM)
-                .extent(vk::Extent3D {
-                    width: W,
-                    height: H,
-                    depth: 1,
-                })
-                .mip_levels(LEVELS)
-                .array_layers(1)
-                .samples(vk::SampleCountFlags::TYPE_1)
-                .tiling(vk::ImageTiling::OPTIMAL)
-                .usage(vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_DST),
-            None,
-        )
-        .unwrap();
-    let req = d.get_image_memory_requirements(image);
-    let memory = d
-        .allocate_memory(
-            &vk::MemoryAllocateInfo::default()
-                .allocation_size(req.size)
-                .memory_type_index(gpu.memory_type),
-            None,
-        )
-        .unwrap();
-    d.bind_image_memory(image, memory, 0).unwrap();
-    let range = vk::ImageSubresourceRange {
-        aspect_mask: vk::ImageAspectFlags::COLOR,
-        base_mip_level: 0,
-        level_count: LEVELS,
-        base_array_layer: 0,
-        layer_count: 1,
-    };
-    let view = d
-        .create_image_view(
-            &vk::ImageViewCreateInfo::default()
+    run_on_inner(gpu, spirv, info)
+}
+
+/// Runs the shader under `info`; the device must be live.
+fn run_on_inner(gpu: &Gpu, spirv: &[u32], info: &vk::SamplerCreateInfo) -> Run {
+    // SAFETY: valid Vulkan usage on a live device; copies stay inside their buffers.
+    unsafe {
+        let d = &gpu.device;
+        // The texture, uploaded level by level from a staging buffer.
+        let levels = texels();
+        let total: usize = levels.iter().map(Vec::len).sum();
+        let staging = gpu.buffer(total as u64, vk::BufferUsageFlags::TRANSFER_SRC);
+        let mut offsets = Vec::new();
+        let mut at = 0usize;
+        for l in &levels {
+            std::ptr::copy_nonoverlapping(l.as_ptr(), staging.ptr.add(at), l.len());
+            offsets.push(at as u64);
+            at += l.len();
+        }
+        let image = d
+            .create_image(
+                &vk::ImageCreateInfo::default()
+                    .image_type(vk::ImageType::TYPE_2D)
+                    .format(vk::Format::R8G8B8A8_UNORM)
+                    .extent(vk::Extent3D {
+                        width: W,
+                        height: H,
+                        depth: 1,
+                    })
+                    .mip_levels(LEVELS)
+                    .array_layers(1)
+                    .samples(vk::SampleCountFlags::TYPE_1)
+                    .tiling(vk::ImageTiling::OPTIMAL)
+                    .usage(vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_DST),
+                None,
+            )
+            .unwrap();
+        let req = d.get_image_memory_requirements(image);
+        let memory = d
+            .allocate_memory(
+                &vk::MemoryAllocateInfo::default()
+                    .allocation_size(req.size)
+                    .memory_type_index(gpu.memory_type),
+                None,
+            )
+            .unwrap();
+        d.bind_image_memory(image, memory, 0).unwrap();
+        let range = vk::ImageSubresourceRange {
+            aspect_mask: vk::ImageAspectFlags::COLOR,
+            base_mip_level: 0,
+            level_count: LEVELS,
+            base_array_layer: 0,
+            layer_count: 1,
+        };
+        let view = d
+            .create_image_view(
+                &vk::ImageViewCreateInfo::default()
+                    .image(image)
+                    .view_type(vk::ImageViewType::TYPE_2D)
+                    .format(vk::Format::R8G8B8A8_UNORM)
+                    .subresource_range(range),
+                None,
+            )
+            .unwrap();
+        let sampler = d.create_sampler(info, None).unwrap();
+        let pts = points();
+        let storage = vk::BufferUsageFlags::STORAGE_BUFFER;
+        let input = gpu.buffer((pts.len() * 4) as u64, storage);
+        gpu.write_f32(&input, &pts);
+        let output = gpu.buffer((POINTS * 16 * 4) as u64, storage);
+        // Descriptors and the pipeline.
+        let bindings = [
+            (0, vk::DescriptorType::COMBINED_IMAGE_SAMPLER),
+            (1, vk::DescriptorType::STORAGE_BUFFER),
+            (2, vk::DescriptorType::STORAGE_BUFFER),
+        ]
+        .map(|(b, ty)| {
+            vk::DescriptorSetLayoutBinding::default()
+                .binding(b)
+                .descriptor_type(ty)
+                .descriptor_count(1)
+                .stage_flags(vk::ShaderStageFlags::COMPUTE)
+        });
+        let set_layout = d
+            .create_descriptor_set_layout(
+                &vk::DescriptorSetLayoutCreateInfo::default().bindings(&bindings),
+                None,
+            )
+            .unwrap();
+        let sizes = [
+            vk::DescriptorPoolSize {
+                ty: vk::DescriptorType::COMBINED_IMAGE_SAMPLER,
+                descriptor_count: 1,
+            },
+            vk::DescriptorPoolSize {
+                ty: vk::DescriptorType::STORAGE_BUFFER,
+                descriptor_count: 2,
+            },
+        ];
+        let pool = d
+            .create_descriptor_pool(
+                &vk::DescriptorPoolCreateInfo::default()
+                    .max_sets(1)
+                    .pool_sizes(&sizes),
+                None,
+            )
+            .unwrap();
+        let set = d
+            .allocate_descriptor_sets(
+                &vk::DescriptorSetAllocateInfo::default()
+                    .descriptor_pool(pool)
+                    .set_layouts(&[set_layout]),
+            )
+            .unwrap()[0];
+        let image_info = [vk::DescriptorImageInfo {
+            sampler,
+            image_view: view,
+            image_layout: vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL,
+        }];
+        let in_info = [vk::DescriptorBufferInfo {
+            buffer: input.buffer,
+            offset: 0,
+            range: vk::WHOLE_SIZE,
+        }];
+        let out_info = [vk::DescriptorBufferInfo {
+            buffer: output.buffer,
+            offset: 0,
+            range: vk::WHOLE_SIZE,
+        }];
+        d.update_descriptor_sets(
+            &[
+                vk::WriteDescriptorSet::default()
+                    .dst_set(set)
+                    .dst_binding(0)
+                    .descriptor_type(vk::DescriptorType::COMBINED_IMAGE_SAMPLER)
+                    .image_info(&image_info),
+                vk::WriteDescriptorSet::default()
+                    .dst_set(set)
+                    .dst_binding(1)
+                    .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
+                    .buffer_info(&in_info),
+                vk::WriteDescriptorSet::default()
+                    .dst_set(set)
+                    .dst_binding(2)
+                    .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
+                    .buffer_info(&out_info),
+            ],
+            &[],
+        );
+        let layout = d
+            .create_pipeline_layout(
+                &vk::PipelineLayoutCreateInfo::default().set_layouts(&[set_layout]),
+                None,
+            )
+            .unwrap();
+        let module = d
+            .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(spirv), None)
+            .unwrap();
+        let stage = vk::PipelineShaderStageCreateInfo::default()
+            .stage(vk::ShaderStageFlags::COMPUTE)
+            .module(module)
+            .name(c"main");
+        let pipeline = d
+            .create_compute_pipelines(
+                vk::PipelineCache::null(),
+                &[vk::ComputePipelineCreateInfo::default()
+                    .stage(stage)
+                    .layout(layout)],
+                None,
+            )
+            .unwrap()[0];
+        let cb = gpu.record(|cb| {
+            let to_dst = vk::ImageMemoryBarrier::default()
                 .image(image)
-                .view_type(vk::ImageViewType::TYPE_2D)
-                .format(vk::Format::R8G8B8A8_UNORM)
-                .subresource_range(range),
-            None,
-        )
-        .unwrap();
-    let sampler = d.create_sampler(info, None).unwrap();
-    let pts = points();
-    let storage = vk::BufferUsageFlags::STORAGE_BUFFER;
-    let input = gpu.buffer((pts.len() * 4) as u64, storage);
-    gpu.write_f32(&input, &pts);
-    let output = gpu.buffer((POINTS * 16 * 4) as u64, storage);
-    // Descriptors and the pipeline.
-    let bindings = [
-        (0, vk::DescriptorType::COMBINED_IMAGE_SAMPLER),
-        (1, vk::DescriptorType::STORAGE_BUFFER),
-        (2, vk::DescriptorType::STORAGE_BUFFER),
-    ]
-    .map(|(b, ty)| {
-        vk::DescriptorSetLayoutBinding::default()
-            .binding(b)
-            .descriptor_type(ty)
-            .descriptor_count(1)
-            .stage_flags(vk::ShaderStageFlags::COMPUTE)
-    });
-    let set_layout = d
-        .create_descriptor_set_layout(
-            &vk::DescriptorSetLayoutCreateInfo::default().bindings(&bindings),
-            None,
-        )
-        .unwrap();
-    let sizes = [
-        vk::DescriptorPoolSize {
-            ty: vk::DescriptorType::COMBINED_IMAGE_SAMPLER,
-            descriptor_count: 1,
-        },
-        vk::DescriptorPoolSize {
-            ty: vk::DescriptorType::STORAGE_BUFFER,
-            descriptor_count: 2,
-        },
-    ];
-    let pool = d
-        .create_descriptor_pool(
-            &vk::DescriptorPoolCreateInfo::default()
-                .max_sets(1)
-                .pool_sizes(&sizes),
-            None,
-        )
-        .unwrap();
-    let set = d
-        .allocate_descriptor_sets(
-            &vk::DescriptorSetAllocateInfo::default()
-                .descriptor_pool(pool)
-                .set_layouts(&[set_layout]),
-        )
-        .unwrap()[0];
-    let image_info = [vk::DescriptorImageInfo {
-        sampler,
-        image_view: view,
-        image_layout: vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL,
-    }];
-    let in_info = [vk::DescriptorBufferInfo {
-        buffer: input.buffer,
-        offset: 0,
-        range: vk::WHOLE_SIZE,
-    }];
-    let out_info = [vk::DescriptorBufferInfo {
-        buffer: output.buffer,
-        offset: 0,
-        range: vk::WHOLE_SIZE,
-    }];
-    d.update_descriptor_sets(
-        &[
-            vk::WriteDescriptorSet::default()
-                .dst_set(set)
-                .dst_binding(0)
-                .descriptor_type(vk::DescriptorType::COMBINED_IMAGE_SAMPLER)
-                .image_info(&image_info),
-            vk::WriteDescriptorSet::default()
-                .dst_set(set)
-                .dst_binding(1)
-                .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
-                .buffer_info(&in_info),
-            vk::WriteDescriptorSet::default()
-                .dst_set(set)
-                .dst_binding(2)
-                .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
-                .buffer_info(&out_info),
-        ],
-        &[],
-    );
-    let layout = d
-        .create_pipeline_layout(
-            &vk::PipelineLayoutCreateInfo::default().set_layouts(&[set_layout]),
-            None,
-        )
-        .unwrap();
-    let module = d
-        .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(spirv), None)
-        .unwrap();
-    let stage = vk::PipelineShaderStageCreateInfo::default()
-        .stage(vk::ShaderStageFlags::COMPUTE)
-        .module(module)
-        .name(c"main");
-    let pipeline = d
-        .create_compute_pipelines(
-            vk::PipelineCache::null(),
-            &[vk::ComputePipelineCreateInfo::default()
-                .stage(stage)
-                .layout(layout)],
-            None,
-        )
-        .unwrap()[0];
-    let cb = gpu.record(|cb| {
-        let to_dst = vk::ImageMemoryBarrier::default()
-            .image(image)
-            .subresource_range(range)
-            .old_layout(vk::ImageLayout::UNDEFINED)
-            .new_layout(vk::ImageLayout::TRANSFER_DST_OPTIMAL)
-            .dst_access_mask(vk::AccessFlags::TRANSFER_WRITE);
-        d.cmd_pipeline_barrier(
-            cb,
-            vk::PipelineStageFlags::TOP_OF_PIPE,
-            vk::PipelineStageFlags::TRANSFER,
-            vk::DependencyFlags::empty(),
-            &[],
-            &[],
-            &[to_dst],
-        );
-        let regions: Vec<vk::BufferImageCopy> = (0..LEVELS)
-            .map(|l| vk::BufferImageCopy {
-                buffer_offset: offsets[l as usize],
-                buffer_row_length: 0,
-                buffer_image_height: 0,
-                image_subresource: vk::ImageSubresourceLayers {
-                    aspect_mask: vk::ImageAspectFlags::COLOR,
-                    mip_level: l,
-                    base_array_layer: 0,
-                    layer_count: 1,
-                },
-                image_offset: vk::Offset3D::default(),
-                image_extent: vk::Extent3D {
-                    width: W >> l,
-                    height: H >> l,
-                    depth: 1,
-                },
-            })
-            .collect();
-        d.cmd_copy_buffer_to_image(
-            cb,
-            staging.buffer,
-            image,
-            vk::ImageLayout::TRANSFER_DST_OPTIMAL,
-            &regions,
-        );
-        let to_read = vk::ImageMemoryBarrier::default()
-            .image(image)
-            .subresource_range(range)
-            .old_layout(vk::ImageLayout::TRANSFER_DST_OPTIMAL)
-            .new_layout(vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)
-            .src_access_mask(vk::AccessFlags::TRANSFER_WRITE)
-            .dst_access_mask(vk::AccessFlags::SHADER_READ);
-        d.cmd_pipeline_barrier(
-            cb,
-            vk::PipelineStageFlags::TRANSFER,
-            vk::PipelineStageFlags::COMPUTE_SHADER,
-            vk::DependencyFlags::empty(),
-            &[],
-            &[],
-            &[to_read],
-        );
-        d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, pipeline);
-        d.cmd_bind_descriptor_sets(
-            cb,
-            vk::PipelineBindPoint::COMPUTE,
-            layout,
-            0,
-            &[set],
-            &[],
-        );
-        d.cmd_dispatch(cb, (POINTS / 64) as u32, 1, 1);
-    });
-    gpu.submit_wait(cb);
-    let results = gpu.read_f32(&output, POINTS * 16);
-    d.destroy_pipeline(pipeline, None);
-    d.destroy_shader_module(module, None);
-    d.destroy_pipeline_layout(layout, None);
-    d.destroy_descriptor_pool(pool, None);
-    d.destroy_descriptor_set_layout(set_layout, None);
-    d.destroy_sampler(sampler, None);
-    d.destroy_image_view(view, None);
-    d.destroy_image(image, None);
-    d.free_memory(memory, None);
-    for b in [staging, input, output] {
-        let Buffer { buffer, memory, .. } = b;
-        d.destroy_buffer(buffer, None);
+                .subresource_range(range)
+                .old_layout(vk::ImageLayout::UNDEFINED)
+                .new_layout(vk::ImageLayout::TRANSFER_DST_OPTIMAL)
+                .dst_access_mask(vk::AccessFlags::TRANSFER_WRITE);
+            d.cmd_pipeline_barrier(
+                cb,
+                vk::PipelineStageFlags::TOP_OF_PIPE,
+                vk::PipelineStageFlags::TRANSFER,
+                vk::DependencyFlags::empty(),
+                &[],
+                &[],
+                &[to_dst],
+            );
+            let regions: Vec<vk::BufferImageCopy> = (0..LEVELS)
+                .map(|l| vk::BufferImageCopy {
+                    buffer_offset: offsets[l as usize],
+                    buffer_row_length: 0,
+                    buffer_image_height: 0,
+                    image_subresource: vk::ImageSubresourceLayers {
+                        aspect_mask: vk::ImageAspectFlags::COLOR,
+                        mip_level: l,
+                        base_array_layer: 0,
+                        layer_count: 1,
+                    },
+                    image_offset: vk::Offset3D::default(),
+                    image_extent: vk::Extent3D {
+                        width: W >> l,
+                        height: H >> l,
+                        depth: 1,
+                    },
+                })
+                .collect();
+            d.cmd_copy_buffer_to_image(
+                cb,
+                staging.buffer,
+                image,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                &regions,
+            );
+            let to_read = vk::ImageMemoryBarrier::default()
+                .image(image)
+                .subresource_range(range)
+                .old_layout(vk::ImageLayout::TRANSFER_DST_OPTIMAL)
+                .new_layout(vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)
+                .src_access_mask(vk::AccessFlags::TRANSFER_WRITE)
+                .dst_access_mask(vk::AccessFlags::SHADER_READ);
+            d.cmd_pipeline_barrier(
+                cb,
+                vk::PipelineStageFlags::TRANSFER,
+                vk::PipelineStageFlags::COMPUTE_SHADER,
+                vk::DependencyFlags::empty(),
+                &[],
+                &[],
+                &[to_read],
+            );
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, pipeline);
+            d.cmd_bind_descriptor_sets(cb, vk::PipelineBindPoint::COMPUTE, layout, 0, &[set], &[]);
+            d.cmd_dispatch(cb, (POINTS / 64) as u32, 1, 1);
+        });
+        gpu.submit_wait(cb);
+        let results = gpu.read_f32(&output, POINTS * 16);
+        d.destroy_pipeline(pipeline, None);
+        d.destroy_shader_module(module, None);
+        d.destroy_pipeline_layout(layout, None);
+        d.destroy_descriptor_pool(pool, None);
+        d.destroy_descriptor_set_layout(set_layout, None);
+        d.destroy_sampler(sampler, None);
+        d.destroy_image_view(view, None);
+        d.destroy_image(image, None);
         d.free_memory(memory, None);
+        for b in [staging, input, output] {
+            let Buffer { buffer, memory, .. } = b;
+            d.destroy_buffer(buffer, None);
+            d.free_memory(memory, None);
+        }
+        Run { results }
     }
-    Run { results }
 }
 
 #[test]
@@ -377,11 +381,21 @@ fn sampling_matches_lavapipe() {
     let (_instance, pumice, lavapipe) = gpus::devices(&entry);
     let lavapipe = lavapipe.expect("lavapipe (mesa-vulkan-drivers) is the reference");
     let spirv = gpus::glsl("comp", SHADER);
-    let what = ["textureLod", "textureGather(.g)", "texelFetch", "size/levels"];
+    let what = [
+        "textureLod",
+        "textureGather(.g)",
+        "texelFetch",
+        "size/levels",
+    ];
     let mut failures = Vec::new();
     for (name, info) in samplers() {
         // SAFETY: valid Vulkan usage on live devices; the buffers outlive their use.
-        let (p, l) = unsafe { (run_on(&pumice, &spirv, &info), run_on(&lavapipe, &spirv, &info)) };
+        let (p, l) = unsafe {
+            (
+                run_on(&pumice, &spirv, &info),
+                run_on(&lavapipe, &spirv, &info),
+            )
+        };
         let pts = points();
         for i in 0..POINTS {
             for (k, op) in what.iter().enumerate() {

@@ -1,18 +1,20 @@
-//! Compiles a vertex or fragment shader and prints its bytecode or the error:
-//! `cargo run -p pumice-shader --example compile_stage -- FILE.spv vert|frag`.
+//! Compiles a vertex, fragment or compute shader and prints its bytecode or the error:
+//! `cargo run -p pumice-shader --example compile_stage -- FILE.spv vert|frag|comp`.
+use pumice_shader::compute::ComputeProgram;
 use pumice_shader::graphics::{Stage, StageProgram};
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let path = args.next().expect("a .spv file");
-    let stage = if args.next().as_deref() == Some("frag") {
-        Stage::Fragment
-    } else {
-        Stage::Vertex
-    };
+    let stage = args.next().unwrap_or_default();
     let words = pumice_shader::front::words(&std::fs::read(path).unwrap()).unwrap();
-    match StageProgram::new(&words, "main", stage, &[]) {
-        Ok(p) => println!("{}", p.disassemble()),
+    let result = match stage.as_str() {
+        "comp" => ComputeProgram::new(&words, "main", &[]).map(|p| p.disassemble()),
+        "frag" => StageProgram::new(&words, "main", Stage::Fragment, &[]).map(|p| p.disassemble()),
+        _ => StageProgram::new(&words, "main", Stage::Vertex, &[]).map(|p| p.disassemble()),
+    };
+    match result {
+        Ok(text) => println!("{text}"),
         Err(e) => println!("error: {e}"),
     }
 }

@@ -16,6 +16,7 @@
 //! 3. `lower_elect`: `OpGroupNonUniformElect` → `BroadcastFirst(SubgroupLocalInvocationId) ==
 //!    SubgroupLocalInvocationId`.
 //! 4. `texel_buffers_as_1d`: texel buffers → 1-D images (fetches get `Lod 0`).
+//! 4b. `drop_buffer_non_readable`: `NonReadable` on buffers (`writeonly buffer`) is dropped.
 //! 5. `split_combined_samplers`: combined image-sampler variables (and arrays and function
 //!    parameters of them) → an image and a sampler joined by `OpSampledImage` at each load.
 //! 6. `split_io_arrays`: array inputs/outputs → one variable per location.
@@ -29,6 +30,7 @@
 //! Then declarations are sorted so each follows what it refers to.
 
 mod decorate_flat_outputs;
+mod drop_buffer_non_readable;
 mod find_loop_break_in_switch;
 mod lower_all_equal;
 mod lower_copy_logical;
@@ -43,6 +45,7 @@ mod strip_extensions;
 mod texel_buffers_as_1d;
 
 pub(crate) use decorate_flat_outputs::decorate_flat_outputs;
+pub(crate) use drop_buffer_non_readable::drop_buffer_non_readable;
 pub(crate) use find_loop_break_in_switch::has_loop_break_in_switch;
 pub(crate) use lower_all_equal::lower_all_equal;
 pub(crate) use lower_copy_logical::lower_copy_logical;
@@ -555,6 +558,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_terminate_invocation(&mut m);
     lower_elect(&mut m);
     texel_buffers_as_1d(&mut m);
+    drop_buffer_non_readable(&mut m);
     split_combined_samplers(&mut m);
     split_io_arrays(&mut m);
     decorate_flat_outputs(&mut m);

@@ -299,11 +299,12 @@ pub fn sample(src: &dyn TexelSource, sampler: &Sampler, args: &SampleArgs) -> [u
     } else {
         layer
     };
-    // λ: computed ones get the sampler's and the shader's bias; all are clamped to the
-    // sampler's [minLod, maxLod]. Unnormalized samplers always read level 0.
+    // λ' = λ_base + the sampler's and the shader's bias (the spec's "Level-of-Detail
+    // Operation" adds the sampler's bias to explicit levels too), clamped to the sampler's
+    // [minLod, maxLod]. Unnormalized samplers always read level 0.
     let lambda = match args.lod {
         Lod::Computed { base, bias } => base + sampler.mip_lod_bias + bias,
-        Lod::Explicit(l) => l,
+        Lod::Explicit(l) => l + sampler.mip_lod_bias,
     };
     let lambda = if sampler.unnormalized {
         0.0
