@@ -26,6 +26,8 @@
 //! 10. `lower_extended_arithmetic`: `IAddCarry`, `ISubBorrow`, `U/SMulExtended` → 32-bit
 //!     arithmetic.
 //! 11. `lower_all_equal`: `GroupNonUniformAllEqual` → broadcast-first, compare, `All`.
+//! 12. `signedness_from_opcode`: operands (and results) whose integer signedness disagrees
+//!     with the opcode (`OpSDiv` on `uint`s) are bitcast, since naga goes by the types.
 //!
 //! Then declarations are sorted so each follows what it refers to.
 
@@ -38,6 +40,7 @@ mod lower_elect;
 mod lower_extended_arithmetic;
 mod lower_modf_frexp;
 mod lower_terminate_invocation;
+mod signedness_from_opcode;
 mod specialize;
 mod split_combined_samplers;
 mod split_io_arrays;
@@ -53,6 +56,7 @@ pub(crate) use lower_elect::lower_elect;
 pub(crate) use lower_extended_arithmetic::lower_extended_arithmetic;
 pub(crate) use lower_modf_frexp::lower_modf_frexp;
 pub(crate) use lower_terminate_invocation::lower_terminate_invocation;
+pub(crate) use signedness_from_opcode::signedness_from_opcode;
 pub(crate) use specialize::specialize;
 pub(crate) use split_combined_samplers::split_combined_samplers;
 pub use split_combined_samplers::COMBINED_SAMPLER_BIT;
@@ -566,6 +570,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_copy_logical(&mut m);
     lower_extended_arithmetic(&mut m);
     lower_all_equal(&mut m);
+    signedness_from_opcode(&mut m);
     m.sort_globals();
     Some(m.write())
 }
@@ -573,6 +578,30 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// Compiles a GLSL compute shader with `glslangValidator`; [`None`] when it is not
+    /// installed.
+    pub fn glsl_comp(source: &str) -> Option<Vec<u32>> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("pumice-legalize-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let src = dir.join("s.comp");
+        let spv = dir.join("s.spv");
+        std::fs::write(&src, source).ok()?;
+        let status = std::process::Command::new("glslangValidator")
+            .args(["-V", "-o"])
+            .arg(&spv)
+            .arg(&src)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .ok()?;
+        assert!(status.success(), "glslangValidator failed");
+        let bytes = std::fs::read(&spv).ok()?;
+        let _ = std::fs::remove_dir_all(&dir);
+        crate::front::words(&bytes).ok()
+    }
 
     /// Assembles SPIR-V text with `spirv-as`; [`None`] when the tool is not installed.
     pub fn assemble(text: &str, env: &str) -> Option<Vec<u32>> {
