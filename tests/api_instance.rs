@@ -40,7 +40,8 @@ fn proc_addr_answers_implemented_commands_and_aliases_only() {
     assert_eq!(core as usize, khr as usize);
     // Not implemented: NULL.
     assert!(proc_addr(&ctx.entry, inst, c"vkCreateGraphicsPipelines").is_some());
-    assert!(proc_addr(&ctx.entry, inst, c"vkCreateSampler").is_none());
+    assert!(proc_addr(&ctx.entry, inst, c"vkCreateSampler").is_some());
+    assert!(proc_addr(&ctx.entry, inst, c"vkCreateSamplerYcbcrConversion").is_none());
     assert!(proc_addr(&ctx.entry, inst, c"vkNoSuchCommand").is_none());
     // Device-level lookup refuses instance-level commands.
     let gdpa: vk::PFN_vkGetDeviceProcAddr = unsafe {
@@ -226,14 +227,27 @@ fn format_support_is_truthful() {
             | vk::FormatFeatureFlags::BLIT_SRC
             | vk::FormatFeatureFlags::BLIT_DST
     ));
-    // Sampling is not implemented yet, so not reported; attachments and vertex buffers are.
-    assert!(!rgba
+    // Sampled and storage images, attachments, vertex and texel buffers are reported.
+    assert!(rgba.optimal_tiling_features.contains(
+        vk::FormatFeatureFlags::SAMPLED_IMAGE
+            | vk::FormatFeatureFlags::SAMPLED_IMAGE_FILTER_LINEAR
+            | vk::FormatFeatureFlags::STORAGE_IMAGE
+            | vk::FormatFeatureFlags::COLOR_ATTACHMENT
+    ));
+    assert_eq!(
+        rgba.buffer_features,
+        vk::FormatFeatureFlags::VERTEX_BUFFER
+            | vk::FormatFeatureFlags::UNIFORM_TEXEL_BUFFER
+            | vk::FormatFeatureFlags::STORAGE_TEXEL_BUFFER
+    );
+    // sRGB formats are sampled but not stored to.
+    let srgb = fp(vk::Format::R8G8B8A8_SRGB);
+    assert!(srgb
         .optimal_tiling_features
         .contains(vk::FormatFeatureFlags::SAMPLED_IMAGE));
-    assert!(rgba
+    assert!(!srgb
         .optimal_tiling_features
-        .contains(vk::FormatFeatureFlags::COLOR_ATTACHMENT));
-    assert_eq!(rgba.buffer_features, vk::FormatFeatureFlags::VERTEX_BUFFER);
+        .contains(vk::FormatFeatureFlags::STORAGE_IMAGE));
     for ds in [
         vk::Format::S8_UINT,
         vk::Format::D16_UNORM_S8_UINT,
@@ -281,10 +295,17 @@ fn format_support_is_truthful() {
     )
     .unwrap();
     assert_eq!(linear.max_mip_levels, 1);
+    assert!(ifp(
+        vk::Format::R8G8B8A8_UNORM,
+        vk::ImageUsageFlags::SAMPLED,
+        vk::ImageTiling::OPTIMAL
+    )
+    .is_ok());
+    // Storage needs a format the packer encodes: not sRGB.
     assert_eq!(
         ifp(
-            vk::Format::R8G8B8A8_UNORM,
-            vk::ImageUsageFlags::SAMPLED,
+            vk::Format::R8G8B8A8_SRGB,
+            vk::ImageUsageFlags::STORAGE,
             vk::ImageTiling::OPTIMAL
         )
         .err(),
