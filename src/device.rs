@@ -14,6 +14,7 @@ pub const DEVICE_EXTENSIONS: &[(&str, u32)] = &[
     ("VK_KHR_bind_memory2", 1),
     ("VK_KHR_copy_commands2", 1),
     ("VK_KHR_dedicated_allocation", 3),
+    ("VK_KHR_dynamic_rendering", 1),
     ("VK_KHR_format_feature_flags2", 2),
     ("VK_KHR_get_memory_requirements2", 1),
     ("VK_KHR_maintenance1", 2),
@@ -24,6 +25,7 @@ pub const DEVICE_EXTENSIONS: &[(&str, u32)] = &[
     ("VK_KHR_storage_buffer_storage_class", 1),
     ("VK_KHR_synchronization2", 1),
     ("VK_KHR_timeline_semaphore", 2),
+    ("VK_KHR_zero_initialize_workgroup_memory", 1),
     ("VK_EXT_host_query_reset", 1),
     ("VK_EXT_private_data", 1),
 ];

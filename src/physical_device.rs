@@ -279,6 +279,11 @@ impl PhysicalDevice {
         f.shader_terminate_invocation = vk::TRUE;
         f.maintenance4 = vk::TRUE;
         f.private_data = vk::TRUE;
+        // Every workgroup starts with its shared memory zeroed (`compute::dispatch`), and the
+        // null initializers are legalized away.
+        f.shader_zero_initialize_workgroup_memory = vk::TRUE;
+        // vkCmdBeginRendering/vkCmdEndRendering (tests/api_graphics.rs).
+        f.dynamic_rendering = vk::TRUE;
     }
 
     pub fn vulkan11_properties(&self, p: &mut vk::PhysicalDeviceVulkan11Properties) {

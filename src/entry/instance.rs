@@ -191,6 +191,15 @@ unsafe fn fill_features(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *mu
                 handle::cast_mut::<vk::PhysicalDevicePrivateDataFeatures>(ptr).private_data =
                     v13.private_data;
             }
+            vk::PhysicalDeviceZeroInitializeWorkgroupMemoryFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDeviceZeroInitializeWorkgroupMemoryFeatures>(ptr)
+                    .shader_zero_initialize_workgroup_memory =
+                    v13.shader_zero_initialize_workgroup_memory;
+            }
+            vk::PhysicalDeviceDynamicRenderingFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDeviceDynamicRenderingFeatures>(ptr)
+                    .dynamic_rendering = v13.dynamic_rendering;
+            }
             _ => {}
         }
     }

@@ -17,6 +17,8 @@
 //!    SubgroupLocalInvocationId`.
 //! 4. `texel_buffers_as_1d`: texel buffers → 1-D images (fetches get `Lod 0`).
 //! 4b. `drop_buffer_non_readable`: `NonReadable` on buffers (`writeonly buffer`) is dropped.
+//! 4c. `drop_zero_workgroup_initializers`: `OpConstantNull` initializers of workgroup
+//!     variables go (workgroup memory starts zeroed).
 //! 5. `split_combined_samplers`: combined image-sampler variables (and arrays and function
 //!    parameters of them) → an image and a sampler joined by `OpSampledImage` at each load.
 //! 6. `split_io_arrays`: array inputs/outputs → one variable per location.
@@ -33,6 +35,7 @@
 
 mod decorate_flat_outputs;
 mod drop_buffer_non_readable;
+mod drop_zero_workgroup_initializers;
 mod find_loop_break_in_switch;
 mod lower_all_equal;
 mod lower_copy_logical;
@@ -49,6 +52,7 @@ mod texel_buffers_as_1d;
 
 pub(crate) use decorate_flat_outputs::decorate_flat_outputs;
 pub(crate) use drop_buffer_non_readable::drop_buffer_non_readable;
+pub(crate) use drop_zero_workgroup_initializers::drop_zero_workgroup_initializers;
 pub(crate) use find_loop_break_in_switch::has_loop_break_in_switch;
 pub(crate) use lower_all_equal::lower_all_equal;
 pub(crate) use lower_copy_logical::lower_copy_logical;
@@ -563,6 +567,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_elect(&mut m);
     texel_buffers_as_1d(&mut m);
     drop_buffer_non_readable(&mut m);
+    drop_zero_workgroup_initializers(&mut m);
     split_combined_samplers(&mut m);
     split_io_arrays(&mut m);
     decorate_flat_outputs(&mut m);
