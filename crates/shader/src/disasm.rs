@@ -45,13 +45,7 @@ pub fn disassemble(p: &Program) -> String {
             Inst::Un { op, dst, a } => format!("r{dst} = {op:?} r{a}"),
             Inst::Bin { op, dst, a, b } => format!("r{dst} = {op:?} r{a}, r{b}"),
             Inst::Tern { op, dst, a, b, c } => format!("r{dst} = {op:?} r{a}, r{b}, r{c}"),
-            Inst::Wide {
-                op,
-                hi,
-                dst,
-                a,
-                b,
-            } => format!(
+            Inst::Wide { op, hi, dst, a, b } => format!(
                 "r{dst} = {op:?}.{} r{}:r{}, r{}:r{}",
                 if *hi { "hi" } else { "lo" },
                 a[0],

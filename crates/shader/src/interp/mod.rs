@@ -327,13 +327,7 @@ impl Batch {
                 Inst::Un { op, dst, a } => arith::un(&mut self.regs, op, dst, a),
                 Inst::Bin { op, dst, a, b } => arith::bin(&mut self.regs, op, dst, a, b),
                 Inst::Tern { op, dst, a, b, c } => arith::tern(&mut self.regs, op, dst, a, b, c),
-                Inst::Wide {
-                    op,
-                    hi,
-                    dst,
-                    a,
-                    b,
-                } => wide::wide(&mut self.regs, op, hi, dst, a, b),
+                Inst::Wide { op, hi, dst, a, b } => wide::wide(&mut self.regs, op, hi, dst, a, b),
                 Inst::InsertBits {
                     dst,
                     base,

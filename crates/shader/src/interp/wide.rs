@@ -91,12 +91,18 @@ fn run(op: Wide, x: &[u64; W], y: &[u64; W], out: &mut [u64; W]) {
         O::FSub => apply(x, y, out, |a, c| ud(fd(a) - fd(c))),
         O::FMul => apply(x, y, out, |a, c| ud(fd(a) * fd(c))),
         O::FDiv => apply(x, y, out, |a, c| ud(fd(a) / fd(c))),
-        O::FRem => apply(x, y, out, |a, c| {
-            ud(fd(a) - fd(c) * (fd(a) / fd(c)).trunc())
-        }),
-        O::FMod => apply(x, y, out, |a, c| {
-            ud(fd(a) - fd(c) * (fd(a) / fd(c)).floor())
-        }),
+        O::FRem => apply(
+            x,
+            y,
+            out,
+            |a, c| ud(fd(a) - fd(c) * (fd(a) / fd(c)).trunc()),
+        ),
+        O::FMod => apply(
+            x,
+            y,
+            out,
+            |a, c| ud(fd(a) - fd(c) * (fd(a) / fd(c)).floor()),
+        ),
         O::FMin => apply(x, y, out, |a, c| ud(fd(a).min(fd(c)))),
         O::FMax => apply(x, y, out, |a, c| ud(fd(a).max(fd(c)))),
         O::FStep => apply(x, y, out, |edge, v| {

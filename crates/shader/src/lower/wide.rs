@@ -72,7 +72,10 @@ impl<'m> Lowering<'m> {
 
     /// A 64-bit result.
     pub(crate) fn w(&mut self, op: Wide, a: Pair, b: Pair) -> Pair {
-        [self.wide_word(op, false, a, b), self.wide_word(op, true, a, b)]
+        [
+            self.wide_word(op, false, a, b),
+            self.wide_word(op, true, a, b),
+        ]
     }
 
     /// A 32-bit result (comparisons, conversions to 32-bit types).
@@ -183,10 +186,7 @@ impl<'m> Lowering<'m> {
         Ok(flatten(&match op {
             UnaryOperator::Negate if kind == Kind::Float => self.map_w1(Wide::FNeg, &x),
             UnaryOperator::Negate => self.map_w1(Wide::INeg, &x),
-            UnaryOperator::BitwiseNot => x
-                .iter()
-                .map(|p| p.map(|r| self.un(Un::Not, r)))
-                .collect(),
+            UnaryOperator::BitwiseNot => x.iter().map(|p| p.map(|r| self.un(Un::Not, r))).collect(),
             UnaryOperator::LogicalNot => return unsupported("logical not of a 64-bit value"),
         }))
     }
@@ -263,11 +263,13 @@ impl<'m> Lowering<'m> {
             BO::ShiftRight if signed => Wide::ShrS,
             BO::ShiftRight => Wide::ShrU,
             BO::And | BO::LogicalAnd => return Ok(flatten(&self.per_word(Bin::And, &x, &y))),
-            BO::InclusiveOr | BO::LogicalOr => {
-                return Ok(flatten(&self.per_word(Bin::Or, &x, &y)))
-            }
+            BO::InclusiveOr | BO::LogicalOr => return Ok(flatten(&self.per_word(Bin::Or, &x, &y))),
             BO::ExclusiveOr => return Ok(flatten(&self.per_word(Bin::Xor, &x, &y))),
-            BO::Equal | BO::NotEqual | BO::Less | BO::LessEqual | BO::Greater
+            BO::Equal
+            | BO::NotEqual
+            | BO::Less
+            | BO::LessEqual
+            | BO::Greater
             | BO::GreaterEqual => {
                 let cmp = match op {
                     BO::Equal => pick(Wide::FEq, Wide::IEq, Wide::IEq),
