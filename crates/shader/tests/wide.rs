@@ -556,13 +556,173 @@ fn float64_operations_match_the_reference() {
     );
 }
 
+const COMPOSITE_SHADER: &str = r"#version 450
+#extension GL_ARB_gpu_shader_int64 : require
+layout(local_size_x = 64) in;
+layout(std140, set = 0, binding = 0) uniform U { dmat3 m; dvec3 v; double s; int64_t k; };
+layout(std430, set = 0, binding = 1) buffer O { double o[]; };
+shared double tile[64];
+void main() {
+    uint i = gl_LocalInvocationID.x;
+    double t = double(i) * 0.5 - 7.0;
+    dvec3 a = v + dvec3(t, -t, 1.0);
+    dvec3 b = m * a;
+    uint q = i * 40u;
+    o[q + 0] = b.x; o[q + 1] = b.y; o[q + 2] = b.z;
+    dvec3 c = cross(a, v);
+    o[q + 3] = c.x; o[q + 4] = c.y; o[q + 5] = c.z;
+    o[q + 6] = dot(a, v);
+    o[q + 7] = length(a);
+    o[q + 8] = distance(a, v);
+    dvec3 n = normalize(a);
+    o[q + 9] = n.x; o[q + 10] = n.y; o[q + 11] = n.z;
+    o[q + 12] = determinant(m);
+    dmat3 inv = inverse(m);
+    o[q + 13] = inv[0][0]; o[q + 14] = inv[1][2]; o[q + 15] = inv[2][1];
+    dvec3 r = reflect(a, n);
+    o[q + 16] = r.x; o[q + 17] = r.y; o[q + 18] = r.z;
+    // Dynamic indexing into a value, a local array (scratch) and shared memory.
+    o[q + 19] = a[i % 3u];
+    double arr[5] = double[5](1.0, t, s, -t, 5.0);
+    arr[(i + 1u) % 5u] += 0.25;
+    o[q + 20] = arr[i % 5u];
+    tile[i] = t * s;
+    barrier();
+    o[q + 21] = tile[63u - i];
+    // Swizzles, splats, selects and matrix * scalar.
+    dvec4 sw = a.zyxz * 2.0;
+    o[q + 22] = sw.x; o[q + 23] = sw.w;
+    dmat3 ms = m * s;
+    o[q + 24] = ms[1][1];
+    o[q + 25] = double(k * int64_t(i) - 3l);
+    o[q + 26] = smoothstep(-5.0lf, 5.0lf, t);
+    o[q + 27] = faceforward(a, v, dvec3(1.0)).x;
+    double e = double(gl_SubgroupInvocationID_placeholder);
+    o[q + 28] = e;
+    dvec2 rf = refract(dvec2(0.6, -0.8), dvec2(0.0, 1.0), 0.5lf);
+    o[q + 29] = rf.x; o[q + 30] = rf.y;
+    dmat3 tm = transpose(m);
+    o[q + 31] = tm[0][1];
+    o[q + 32] = (a * m).y;
+    o[q + 33] = (m * m)[2][0];
+    o[q + 34] = fma(t, s, 0.5lf);
+    o[q + 35] = clamp(t, -2.0lf, 3.0lf);
+}
+";
+
 #[test]
-#[ignore]
-fn scratch_compile() {
-    let src = std::fs::read_to_string(std::env::var("GLSL").unwrap()).unwrap();
-    let words = support::glsl(&src);
-    match ComputeProgram::new(&words, "main", &[]) {
-        Ok(_) => println!("OK"),
-        Err(e) => println!("ERR {e}"),
+fn float64_composites_memory_layouts_and_indexing() {
+    // std140: dmat3 columns are 32 bytes apart (a dvec3 aligns as a dvec4); v follows at 96.
+    let m = [[2.0, 0.5, -1.0], [0.25, 3.0, 0.0], [1.0, -2.0, 4.0f64]];
+    let v = [1.5, -0.25, 2.0f64];
+    let (s, k) = (1.0 / 3.0f64, 5_000_000_000i64);
+    let mut ubo = vec![0u64; 16];
+    for c in 0..3 {
+        for r in 0..3 {
+            ubo[c * 4 + r] = m[c][r].to_bits();
+        }
     }
+    for r in 0..3 {
+        ubo[12 + r] = v[r].to_bits();
+    }
+    ubo[15] = s.to_bits();
+    ubo.push(k as u64);
+    ubo.push(0);
+    let u = buffer(&ubo);
+    let o = buffer(&vec![0; 64 * 40]);
+    let src = COMPOSITE_SHADER.replace("double(gl_SubgroupInvocationID_placeholder)", "0.0");
+    run(&src, &[&u, &o], 64);
+    let out: Vec<f64> = read(&o).into_iter().map(f64::from_bits).collect();
+    let mul = |m: &[[f64; 3]; 3], a: [f64; 3]| -> [f64; 3] {
+        std::array::from_fn(|r| m[0][r] * a[0] + m[1][r] * a[1] + m[2][r] * a[2])
+    };
+    let dot = |a: [f64; 3], b: [f64; 3]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+    let det = m[0][0] * (m[1][1] * m[2][2] - m[2][1] * m[1][2])
+        - m[0][1] * (m[1][0] * m[2][2] - m[2][0] * m[1][2])
+        + m[0][2] * (m[1][0] * m[2][1] - m[2][0] * m[1][1]);
+    for i in 0..64usize {
+        let t = i as f64 * 0.5 - 7.0;
+        let a = [v[0] + t, v[1] - t, v[2] + 1.0];
+        let b = mul(&m, a);
+        let c = [
+            a[1] * v[2] - a[2] * v[1],
+            a[2] * v[0] - a[0] * v[2],
+            a[0] * v[1] - a[1] * v[0],
+        ];
+        let len = dot(a, a).sqrt();
+        let n = [a[0] / len, a[1] / len, a[2] / len];
+        let dn = dot(n, a);
+        let d = [a[0] - v[0], a[1] - v[1], a[2] - v[2]];
+        let mut arr = [1.0, t, s, -t, 5.0];
+        arr[(i + 1) % 5] += 0.25;
+        let t_other = (63 - i) as f64 * 0.5 - 7.0;
+        let x = ((t + 5.0) / 10.0).clamp(0.0, 1.0);
+        let at = [dot(a, m[0]), dot(a, m[1]), dot(a, m[2])];
+        let mm20 = m[0][0] * m[2][0] + m[1][0] * m[2][1] + m[2][0] * m[2][2];
+        let ff = if dot(v, [1.0; 3]) < 0.0 { a[0] } else { -a[0] };
+        // refract([0.6, -0.8], [0, 1], 0.5): d = -0.8, k = 1 - 0.25 (1 - 0.64).
+        let (dd, eta) = (-0.8f64, 0.5f64);
+        let kk = 1.0 - eta * eta * (1.0 - dd * dd);
+        let coef = eta * dd + kk.sqrt();
+        let want: Vec<(usize, f64)> = vec![
+            (0, b[0]),
+            (1, b[1]),
+            (2, b[2]),
+            (3, c[0]),
+            (4, c[1]),
+            (5, c[2]),
+            (6, dot(a, v)),
+            (7, len),
+            (8, dot(d, d).sqrt()),
+            (9, n[0]),
+            (10, n[1]),
+            (11, n[2]),
+            (12, det),
+            (13, (m[1][1] * m[2][2] - m[2][1] * m[1][2]) / det),
+            (14, -(m[0][0] * m[1][2] - m[1][0] * m[0][2]) / det),
+            (15, -(m[0][0] * m[2][1] - m[2][0] * m[0][1]) / det),
+            (16, a[0] - 2.0 * dn * n[0]),
+            (17, a[1] - 2.0 * dn * n[1]),
+            (18, a[2] - 2.0 * dn * n[2]),
+            (19, a[i % 3]),
+            (20, arr[i % 5]),
+            (21, t_other * s),
+            (22, a[2] * 2.0),
+            (23, a[2] * 2.0),
+            (24, m[1][1] * s),
+            (25, (k * i as i64 - 3) as f64),
+            (26, x * x * (3.0 - 2.0 * x)),
+            (27, ff),
+            (28, 0.0),
+            (29, eta * 0.6 - coef * 0.0),
+            (30, eta * -0.8 - coef * 1.0),
+            (31, m[1][0]),
+            (32, at[1]),
+            (33, mm20),
+            (34, t * s + 0.5),
+            (35, t.clamp(-2.0, 3.0)),
+        ];
+        for (k, w) in want {
+            let got = out[i * 40 + k];
+            let tol = 1e-12 * w.abs().max(1.0);
+            assert!(
+                (got - w).abs() <= tol,
+                "lane {i} output {k}: want {w}, got {got}"
+            );
+        }
+    }
+}
+
+#[test]
+fn refused_not_wrong() {
+    // 64-bit atomics are not implemented: the shader is refused, not run wrongly.
+    let words = support::glsl(
+        r"#version 450
+        #extension GL_ARB_gpu_shader_int64 : require
+        #extension GL_EXT_shader_atomic_int64 : require
+        layout(local_size_x = 64) in;
+        layout(set = 0, binding = 0) buffer O { uint64_t o; };
+        void main() { atomicAdd(o, 1ul); }",
+    );
+    assert!(ComputeProgram::new(&words, "main", &[]).is_err());
 }
