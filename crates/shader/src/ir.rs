@@ -1,7 +1,8 @@
 //! The bytecode: a flat list of instructions over lane registers.
 //!
 //! Every value is scalarised: a `vec4` is four registers, a struct its members' registers in
-//! order. Every register holds one 32-bit word per lane ([`W`] lanes, SoA). An instruction is
+//! order. Every register holds one 32-bit word per lane ([`W`] lanes, SoA); a 64-bit scalar is
+//! two registers, low word first, operated on by [`Inst::Wide`]. An instruction is
 //! one `match` dispatch followed by a loop over the lanes that the compiler vectorises, so the
 //! dispatch cost is paid once per W lanes.
 //!

@@ -103,7 +103,7 @@ fn f64_specials() -> Vec<f64> {
         f64::MIN_POSITIVE,
         5e-324,
         -5e-324,
-        2.2250738585072009e-308, // largest denormal
+        f64::from_bits(0x000f_ffff_ffff_ffff), // largest denormal
         std::f64::consts::PI,
         4503599627370496.5, // not representable: 2^52 + 0.5 rounds
         4503599627370495.5,
@@ -483,7 +483,7 @@ fn float_ref(op: usize, x: f64, y: f64) -> Option<u64> {
         34 => {
             // 2 ULP.
             let want = 1.0 / x.sqrt();
-            return Some(want.to_bits()).filter(|_| !want.is_finite() || want == 0.0);
+            Some(want.to_bits()).filter(|_| !want.is_finite() || want == 0.0)
         }
         35 => None,
         _ => unreachable!(),

@@ -5,7 +5,7 @@
 //!   "flat order" (struct members, array elements, matrix columns, vector components).
 //! - Variables that are never indexed dynamically live in registers ("promoted": a store is a
 //!   masked move); the others live in per-lane scratch memory (function and private variables)
-//!   or workgroup memory, laid out in flat order, 4 bytes a scalar.
+//!   or workgroup memory, laid out in flat order, 4 bytes a register (8 for a 64-bit scalar).
 //! - Buffers and push constants use the module's explicit layout (offsets, strides).
 //! - Expressions are lowered at their `Emit`, so a load emitted before a store reads the old
 //!   value; constants, arguments and variables are lowered on first use.
