@@ -342,7 +342,14 @@ unsafe fn run_on(gpu: &Gpu, spirv: &[u32], info: &vk::SamplerCreateInfo) -> Run 
             &[to_read],
         );
         d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, pipeline);
-        d.cmd_bind_descriptor_sets(cb, vk::PipelineBindPoint::COMPUTE, layout, 0, &[set], &[]);
+        d.cmd_bind_descriptor_sets(
+            cb,
+            vk::PipelineBindPoint::COMPUTE,
+            layout,
+            0,
+            &[set],
+            &[],
+        );
         d.cmd_dispatch(cb, (POINTS / 64) as u32, 1, 1);
     });
     gpu.submit_wait(cb);
@@ -370,21 +377,11 @@ fn sampling_matches_lavapipe() {
     let (_instance, pumice, lavapipe) = gpus::devices(&entry);
     let lavapipe = lavapipe.expect("lavapipe (mesa-vulkan-drivers) is the reference");
     let spirv = gpus::glsl("comp", SHADER);
-    let what = [
-        "textureLod",
-        "textureGather(.g)",
-        "texelFetch",
-        "size/levels",
-    ];
+    let what = ["textureLod", "textureGather(.g)", "texelFetch", "size/levels"];
     let mut failures = Vec::new();
     for (name, info) in samplers() {
         // SAFETY: valid Vulkan usage on live devices; the buffers outlive their use.
-        let (p, l) = unsafe {
-            (
-                run_on(&pumice, &spirv, &info),
-                run_on(&lavapipe, &spirv, &info),
-            )
-        };
+        let (p, l) = unsafe { (run_on(&pumice, &spirv, &info), run_on(&lavapipe, &spirv, &info)) };
         let pts = points();
         for i in 0..POINTS {
             for (k, op) in what.iter().enumerate() {
