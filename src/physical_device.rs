@@ -259,6 +259,11 @@ impl PhysicalDevice {
             // lanes never write).
             fragment_stores_and_atomics: vk::TRUE,
             vertex_pipeline_stores_and_atomics: vk::TRUE,
+            // 64-bit integers and doubles are register pairs in the shader interpreter
+            // (`pumice_shader::lower::wide`); doubles are IEEE binary64. (64-bit atomics, and
+            // 64-bit stage inputs and outputs, are refused at pipeline creation.)
+            shader_int64: vk::TRUE,
+            shader_float64: vk::TRUE,
             ..Default::default()
         }
     }

@@ -45,6 +45,14 @@ pub fn disassemble(p: &Program) -> String {
             Inst::Un { op, dst, a } => format!("r{dst} = {op:?} r{a}"),
             Inst::Bin { op, dst, a, b } => format!("r{dst} = {op:?} r{a}, r{b}"),
             Inst::Tern { op, dst, a, b, c } => format!("r{dst} = {op:?} r{a}, r{b}, r{c}"),
+            Inst::Wide { op, hi, dst, a, b } => format!(
+                "r{dst} = {op:?}.{} r{}:r{}, r{}:r{}",
+                if *hi { "hi" } else { "lo" },
+                a[0],
+                a[1],
+                b[0],
+                b[1]
+            ),
             Inst::ImageArg { index, src } => format!("image.arg{index} = r{src}"),
             Inst::Image { op, dst, count } => match p.image_ops.get(*op as usize) {
                 Some(o) => format!(

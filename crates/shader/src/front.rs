@@ -132,7 +132,7 @@ pub fn parse_unlegalized(
 /// not registered within the module"). The SPIR-V module declares the result struct itself,
 /// and stores it whole into variables of that type, so that struct (as naga read it) becomes
 /// the predeclared type: `{ T, T }` for modf and `{ T, i32-of-T's-shape }` for frexp, for each
-/// f32 scalar and vector shape. A shape the module has no struct for gets naga's own; one it
+/// f32 and f64 scalar and vector shape. A shape the module has no struct for gets naga's own; one it
 /// has two distinct structs for gets none, and validation refuses the module if it uses it.
 fn register_modf_frexp_results(module: &mut naga::Module) {
     use naga::{Expression, MathFunction, PredeclaredType, Scalar, TypeInner, VectorSize};
@@ -156,26 +156,29 @@ fn register_modf_frexp_results(module: &mut naga::Module) {
         None => TypeInner::Scalar(scalar),
         Some(size) => TypeInner::Vector { size, scalar },
     };
-    for size in [
+    for (size, fscalar) in [
         None,
         Some(VectorSize::Bi),
         Some(VectorSize::Tri),
         Some(VectorSize::Quad),
-    ] {
-        let float = shape(size, Scalar::F32);
+    ]
+    .into_iter()
+    .flat_map(|size| [(size, Scalar::F32), (size, Scalar::F64)])
+    {
+        let float = shape(size, fscalar);
         let int = shape(size, Scalar::I32);
         for (key, second) in [
             (
                 PredeclaredType::ModfResult {
                     size,
-                    scalar: Scalar::F32,
+                    scalar: fscalar,
                 },
                 &float,
             ),
             (
                 PredeclaredType::FrexpResult {
                     size,
-                    scalar: Scalar::F32,
+                    scalar: fscalar,
                 },
                 &int,
             ),

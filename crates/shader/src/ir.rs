@@ -1,7 +1,8 @@
 //! The bytecode: a flat list of instructions over lane registers.
 //!
 //! Every value is scalarised: a `vec4` is four registers, a struct its members' registers in
-//! order. Every register holds one 32-bit word per lane ([`W`] lanes, SoA). An instruction is
+//! order. Every register holds one 32-bit word per lane ([`W`] lanes, SoA); a 64-bit scalar is
+//! two registers, low word first, operated on by [`Inst::Wide`]. An instruction is
 //! one `match` dispatch followed by a loop over the lanes that the compiler vectorises, so the
 //! dispatch cost is paid once per W lanes.
 //!
@@ -158,6 +159,113 @@ pub enum Tern {
     ExtractBitsS,
 }
 
+/// 64-bit operations ([`Inst::Wide`]). A 64-bit operand is a register pair, low word first;
+/// an operand marked 32-bit here reads only the pair's first register (the lowering names the
+/// one register twice). Results marked 32-bit (comparisons, conversions to 32-bit types) are
+/// in the low word; the lowering never asks for their high word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Wide {
+    // Doubles (IEEE binary64: +, -, *, / and sqrt are correctly rounded).
+    FAdd,
+    FSub,
+    FMul,
+    FDiv,
+    /// `a - b * trunc(a / b)`.
+    FRem,
+    /// GLSL mod: `a - b * floor(a / b)`.
+    FMod,
+    FMin,
+    FMax,
+    /// `b < a ? 0.0 : 1.0` (GLSL step(edge = a, x = b)).
+    FStep,
+    /// `a · 2^b`, b a 32-bit signed integer.
+    FLdexp,
+    /// Comparisons: a 32-bit bool.
+    FEq,
+    FNe,
+    FLt,
+    FLe,
+    FGt,
+    FGe,
+    FNeg,
+    FAbs,
+    FSign,
+    FFloor,
+    FCeil,
+    FRoundEven,
+    FTrunc,
+    FFract,
+    FSqrt,
+    FInvSqrt,
+    /// frexp's significand (see [`Un::FFrexpMant`]).
+    FFrexpMant,
+    /// frexp's exponent: a 32-bit signed integer.
+    FFrexpExp,
+    // 64-bit integers (wrapping; division by zero gives 0).
+    IAdd,
+    ISub,
+    IMul,
+    UDiv,
+    SDiv,
+    URem,
+    SRem,
+    /// Shifts by `b`'s low word, modulo 64.
+    Shl,
+    ShrU,
+    ShrS,
+    UMin,
+    UMax,
+    SMin,
+    SMax,
+    /// Comparisons: a 32-bit bool.
+    IEq,
+    INe,
+    ULt,
+    ULe,
+    UGt,
+    UGe,
+    SLt,
+    SLe,
+    SGt,
+    SGe,
+    INeg,
+    IAbs,
+    ISign,
+    // Conversions. `F` is f64, `S`/`U` i64/u64; a `32` names the 32-bit side.
+    FToS,
+    FToU,
+    SToF,
+    UToF,
+    /// f64 → f32 (32-bit result), rounded to nearest even.
+    FToF32,
+    /// f32 (32-bit operand) → f64, exact.
+    F32ToF,
+    FToS32,
+    FToU32,
+    S32ToF,
+    U32ToF,
+    /// i64 → f32 (32-bit result).
+    SToF32,
+    UToF32,
+    /// f32 (32-bit operand) → i64 / u64.
+    F32ToS,
+    F32ToU,
+}
+
+impl Wide {
+    /// How many operands the operation reads (1 or 2).
+    pub fn arity(self) -> usize {
+        use Wide::*;
+        match self {
+            FNeg | FAbs | FSign | FFloor | FCeil | FRoundEven | FTrunc | FFract | FSqrt
+            | FInvSqrt | FFrexpMant | FFrexpExp | INeg | IAbs | ISign | FToS | FToU | SToF
+            | UToF | FToF32 | F32ToF | FToS32 | FToU32 | S32ToF | U32ToF | SToF32 | UToF32
+            | F32ToS | F32ToU => 1,
+            _ => 2,
+        }
+    }
+}
+
 /// Where a load, store or atomic goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Space {
@@ -271,6 +379,16 @@ pub enum Inst {
         a: Reg,
         b: Reg,
         c: Reg,
+    },
+    /// A 64-bit operation on register pairs (`[low, high]`); computes word `hi as usize` of
+    /// the result into `dst`. A 64-bit result takes two of these, one per word: every
+    /// instruction still writes exactly one register, so the passes need no notion of pairs.
+    Wide {
+        op: Wide,
+        hi: bool,
+        dst: Reg,
+        a: [Reg; 2],
+        b: [Reg; 2],
     },
     InsertBits {
         dst: Reg,

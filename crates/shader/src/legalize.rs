@@ -30,6 +30,8 @@
 //! 11. `lower_all_equal`: `GroupNonUniformAllEqual` → broadcast-first, compare, `All`.
 //! 12. `signedness_from_opcode`: operands (and results) whose integer signedness disagrees
 //!     with the opcode (`OpSDiv` on `uint`s) are bitcast, since naga goes by the types.
+//! 13. `lower_wide_bitcasts`: bitcasts between a 64-bit scalar and a 32-bit 2-vector (and
+//!     `PackDouble2x32`/`UnpackDouble2x32`) → 64-bit shifts and conversions.
 //!
 //! Then declarations are sorted so each follows what it refers to.
 
@@ -43,6 +45,7 @@ mod lower_elect;
 mod lower_extended_arithmetic;
 mod lower_modf_frexp;
 mod lower_terminate_invocation;
+mod lower_wide_bitcasts;
 mod signedness_from_opcode;
 mod specialize;
 mod split_combined_samplers;
@@ -60,6 +63,7 @@ pub(crate) use lower_elect::lower_elect;
 pub(crate) use lower_extended_arithmetic::lower_extended_arithmetic;
 pub(crate) use lower_modf_frexp::lower_modf_frexp;
 pub(crate) use lower_terminate_invocation::lower_terminate_invocation;
+pub(crate) use lower_wide_bitcasts::lower_wide_bitcasts;
 pub(crate) use signedness_from_opcode::signedness_from_opcode;
 pub(crate) use specialize::specialize;
 pub(crate) use split_combined_samplers::split_combined_samplers;
@@ -576,6 +580,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_extended_arithmetic(&mut m);
     lower_all_equal(&mut m);
     signedness_from_opcode(&mut m);
+    lower_wide_bitcasts(&mut m);
     m.sort_globals();
     Some(m.write())
 }

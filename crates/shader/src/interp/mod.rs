@@ -5,7 +5,8 @@
 //! than W runs as several batches that meet at each barrier.
 //!
 //! Split by instruction family: [`arith`] (arithmetic, conversions, bit operations) and
-//! [`memory`] (loads, stores, atomics); control flow is here.
+//! [`memory`] (loads, stores, atomics), [`wide`] (64-bit integers and doubles); control flow is
+//! here.
 
 mod arith;
 mod image;
@@ -13,6 +14,7 @@ mod memory;
 mod subgroup;
 #[cfg(test)]
 mod tests;
+pub(crate) mod wide;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -325,6 +327,7 @@ impl Batch {
                 Inst::Un { op, dst, a } => arith::un(&mut self.regs, op, dst, a),
                 Inst::Bin { op, dst, a, b } => arith::bin(&mut self.regs, op, dst, a, b),
                 Inst::Tern { op, dst, a, b, c } => arith::tern(&mut self.regs, op, dst, a, b, c),
+                Inst::Wide { op, hi, dst, a, b } => wide::wide(&mut self.regs, op, hi, dst, a, b),
                 Inst::InsertBits {
                     dst,
                     base,

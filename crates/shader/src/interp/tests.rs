@@ -1283,3 +1283,87 @@ fn references_are_right() {
     );
     assert_eq!(add32(mul32(a, a), -1.0), 2.0 * f32::EPSILON);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 64-bit operations: end-to-end differential tests over GLSL are in `tests/wide.rs`; here, the
+// register plumbing (each word of the result, sources overwritten in place) and the edge
+// cases the GLSL tests cannot reach (undefined in GLSL, defined here).
+
+fn run_wide(op: crate::ir::Wide, x: u64, y: u64, dst: Reg) -> u64 {
+    let split = |v: u64| [[v as u32; W], [(v >> 32) as u32; W]];
+    let [x0, x1] = split(x);
+    let [y0, y1] = split(y);
+    let inputs = [x0, x1, y0, y1];
+    let word = |hi: bool| {
+        run_inst(
+            Inst::Wide {
+                op,
+                hi,
+                dst,
+                a: [0, 1],
+                b: [2, 3],
+            },
+            &inputs,
+            dst,
+        )[W - 1] as u64
+    };
+    word(false) | word(true) << 32
+}
+
+#[test]
+fn wide_ops_edge_cases_and_in_place() {
+    use crate::ir::Wide as O;
+    let d = |v: f64| v.to_bits();
+    let min = i64::MIN as u64;
+    let cases: &[(O, u64, u64, u64)] = &[
+        (O::SDiv, min, u64::MAX, min),
+        (O::SRem, min, u64::MAX, 0),
+        (O::UDiv, 5, 0, 0),
+        (O::Shl, 1, 64, 1),
+        (O::Shl, 1, 63, 1 << 63),
+        (O::ShrS, min, 63, u64::MAX),
+        (O::ShrU, min, 63, 1),
+        (O::IMul, 0xffff_ffff, 0xffff_ffff, 0xffff_fffe_0000_0001),
+        (O::IAdd, 0xffff_ffff, 1, 1 << 32),
+        (O::ISub, 0, 1, u64::MAX),
+        (O::SLt, min, 0, 1),
+        (O::ULt, min, 0, 0),
+        (O::IAbs, min, 0, min),
+        (O::ISign, min, 0, u64::MAX),
+        (O::FToS, d(f64::NAN), 0, 0),
+        (O::FToS, d(1e300), 0, i64::MAX as u64),
+        (O::FToU, d(-1.0), 0, 0),
+        (O::UToF, u64::MAX, 0, d(18446744073709551616.0)),
+        (
+            O::SToF32,
+            (1 << 53) + 1,
+            0,
+            (9007199254740992.0f32).to_bits() as u64,
+        ),
+        (O::F32ToF, 1.5f32.to_bits() as u64, 0, d(1.5)),
+        (O::FToF32, d(1.0 + f64::EPSILON), 0, 1.0f32.to_bits() as u64),
+        (O::S32ToF, 0xffff_ffff, 0, d(-1.0)),
+        (O::U32ToF, 0xffff_ffff, 0, d(4294967295.0)),
+        (O::FLdexp, d(5e-324), 2148, d(f64::INFINITY)),
+        (O::FLdexp, d(5e-324), 1074, d(1.0)),
+        (O::FLdexp, d(1.0), (-1075i32) as u32 as u64, 0),
+        (O::FLdexp, d(1.5), (-1075i32) as u32 as u64, 1),
+        (O::FLdexp, d(f64::MAX), (-2098i32) as u32 as u64, 1),
+        (O::FFrexpMant, d(5e-324), 0, d(0.5)),
+        (O::FFrexpExp, d(5e-324), 0, (-1073i32) as u32 as u64),
+        (O::FFrexpExp, d(f64::MAX), 0, 1024),
+        (O::FSqrt, d(2.0), 0, d(2f64.sqrt())),
+        (O::FDiv, d(1.0), d(3.0), d(1.0 / 3.0)),
+        (O::FNeg, d(0.0), 0, d(-0.0)),
+        (O::FMin, d(-0.0), d(0.0), d(-0.0)),
+        (O::FRem, d(-7.5), d(2.0), d(-1.5)),
+        (O::FMod, d(-7.5), d(2.0), d(0.5)),
+    ];
+    for &(op, x, y, want) in cases {
+        let got = run_wide(op, x, y, 4);
+        assert_eq!(got, want, "{op:?} {x:#x} {y:#x}: {got:#x}");
+        // Each word written over the first source register (read before written).
+        let lo = run_wide(op, x, y, 0) as u32;
+        assert_eq!(lo, want as u32, "{op:?} in place");
+    }
+}

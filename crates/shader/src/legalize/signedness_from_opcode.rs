@@ -20,6 +20,8 @@ const CONVERT_F_TO_U: u16 = 109;
 const CONVERT_F_TO_S: u16 = 110;
 const CONVERT_S_TO_F: u16 = 111;
 const CONVERT_U_TO_F: u16 = 112;
+const U_CONVERT: u16 = 113;
+const S_CONVERT: u16 = 114;
 const S_NEGATE: u16 = 126;
 const U_DIV: u16 = 134;
 const S_DIV: u16 = 135;
@@ -61,6 +63,10 @@ fn core_rule(opcode: u16) -> Option<Rule> {
         SHIFT_RIGHT_LOGICAL => (UNSIGNED, &[2], true),
         CONVERT_S_TO_F => (SIGNED, &[2], false),
         CONVERT_U_TO_F => (UNSIGNED, &[2], false),
+        // Widening: the source's signedness decides sign or zero extension; the result's
+        // bits do not depend on its own signedness.
+        S_CONVERT => (SIGNED, &[2], false),
+        U_CONVERT => (UNSIGNED, &[2], false),
         CONVERT_F_TO_S => (SIGNED, &[], true),
         CONVERT_F_TO_U => (UNSIGNED, &[], true),
         _ => return None,

@@ -5,7 +5,7 @@ use naga::{
     ScalarKind, TypeInner, UnaryOperator,
 };
 
-use super::types::{dynamic_element, element, flat_count, scalar_of, vector_len};
+use super::types::{dynamic_element, element, flat_count, is_wide, scalar_of, vector_len, words};
 use super::{buffer_kind, unsupported, FnCtx, Layout, Loc, Lowering, Ptr, Value};
 use crate::compute::CompileError;
 use crate::ir::{AtomicOp, Bin, Inst, Reg, Space, Tern, Un};
@@ -17,7 +17,7 @@ pub fn eval_const(
     e: Handle<Expression>,
 ) -> Result<Vec<u32>, CompileError> {
     Ok(match &arena[e] {
-        Expression::Literal(l) => vec![literal(l)?],
+        Expression::Literal(l) => literal(l)?,
         Expression::Constant(c) => eval_const(
             module,
             &module.global_expressions,
@@ -43,12 +43,17 @@ pub fn eval_const(
     })
 }
 
-fn literal(l: &Literal) -> Result<u32, CompileError> {
+/// A literal's words (64-bit ones low word first).
+fn literal(l: &Literal) -> Result<Vec<u32>, CompileError> {
+    let split = |v: u64| vec![v as u32, (v >> 32) as u32];
     Ok(match *l {
-        Literal::F32(v) => v.to_bits(),
-        Literal::U32(v) => v,
-        Literal::I32(v) => v as u32,
-        Literal::Bool(b) => b as u32,
+        Literal::F32(v) => vec![v.to_bits()],
+        Literal::U32(v) => vec![v],
+        Literal::I32(v) => vec![v as u32],
+        Literal::Bool(b) => vec![b as u32],
+        Literal::F64(v) => split(v.to_bits()),
+        Literal::U64(v) => split(v),
+        Literal::I64(v) => split(v as u64),
         other => return unsupported(format!("literal {other:?}")),
     })
 }
@@ -147,8 +152,8 @@ impl<'m> Lowering<'m> {
         let regs = |v: Vec<Reg>| Ok(Value::Regs(v));
         match expr {
             Expression::Literal(l) => {
-                let v = literal(l)?;
-                regs(vec![self.constant(v)])
+                let words = literal(l)?;
+                regs(words.into_iter().map(|w| self.constant(w)).collect())
             }
             Expression::Constant(_) | Expression::ZeroValue(_) => {
                 let words = eval_const(self.module, &fun.expressions, e)?;
@@ -166,7 +171,7 @@ impl<'m> Lowering<'m> {
             }
             Expression::Splat { size, value } => {
                 let v = self.value_regs(ctx, *value)?;
-                regs(vec![v[0]; vector_len(*size)])
+                regs(v.repeat(vector_len(*size)))
             }
             Expression::Swizzle {
                 size,
@@ -174,12 +179,16 @@ impl<'m> Lowering<'m> {
                 pattern,
             } => {
                 let v = self.value_regs(ctx, *vector)?;
-                regs(
-                    pattern[..vector_len(*size)]
-                        .iter()
-                        .map(|c| v[*c as usize])
-                        .collect(),
-                )
+                let k = scalar_of(&self.type_of(ctx, *vector)).map_or(1, words);
+                let mut out = Vec::new();
+                for c in &pattern[..vector_len(*size)] {
+                    let first = *c as usize * k;
+                    match v.get(first..first + k) {
+                        Some(s) => out.extend_from_slice(s),
+                        None => return unsupported("swizzle out of range"),
+                    }
+                }
+                regs(out)
             }
             Expression::FunctionArgument(i) => self.argument(ctx, *i),
             Expression::GlobalVariable(g)
@@ -207,8 +216,12 @@ impl<'m> Lowering<'m> {
             Expression::AccessIndex { base, index } => self.access_index(ctx, *base, *index),
             Expression::Access { base, index } => self.access(ctx, *base, *index),
             Expression::Unary { op, expr: a } => {
-                let class = class_of(&self.type_of(ctx, *a))?;
+                let ty = self.type_of(ctx, *a);
+                let class = class_of(&ty)?;
                 let v = self.value_regs(ctx, *a)?;
+                if is_wide(&ty) {
+                    return regs(self.unary_wide(*op, &ty, &v)?);
+                }
                 let op = match (op, class) {
                     (UnaryOperator::Negate, Class::Float) => Un::FNeg,
                     (UnaryOperator::Negate, _) => Un::INeg,
@@ -229,10 +242,17 @@ impl<'m> Lowering<'m> {
                 let c = self.value_regs(ctx, *condition)?;
                 let a = self.value_regs(ctx, *accept)?;
                 let r = self.value_regs(ctx, *reject)?;
+                if is_wide(&self.type_of(ctx, *accept)) {
+                    return regs(self.select_wide(&c, &a, &r));
+                }
                 regs(self.map_tern(Tern::Select, &c, &a, &r))
             }
             Expression::Relational { fun: f, argument } => {
                 let v = self.value_regs(ctx, *argument)?;
+                let ty = self.type_of(ctx, *argument);
+                if is_wide(&ty) {
+                    return regs(self.relational_wide(*f, &ty, &v)?);
+                }
                 regs(match f {
                     RelationalFunction::All => vec![self.sum(Bin::And, &v)],
                     RelationalFunction::Any => vec![self.sum(Bin::Or, &v)],
@@ -258,9 +278,14 @@ impl<'m> Lowering<'m> {
                 kind,
                 convert,
             } => {
-                let from = class_of(&self.type_of(ctx, *a))?;
+                let from_ty = self.type_of(ctx, *a);
+                let from = class_of(&from_ty)?;
                 let v = self.value_regs(ctx, *a)?;
+                // A bitcast keeps the words (a 64-bit scalar and a 32-bit vec2 alike).
                 let Some(width) = convert else { return regs(v) };
+                if is_wide(&from_ty) || (*kind != ScalarKind::Bool && *width == 8) {
+                    return regs(self.convert_wide(&from_ty, &v, *kind, *width)?);
+                }
                 if *kind != ScalarKind::Bool && *width != 4 {
                     return unsupported(format!("conversion to {kind:?} of width {width}"));
                 }
@@ -319,6 +344,9 @@ impl<'m> Lowering<'m> {
                 ctrl,
                 expr: a,
             } => {
+                if is_wide(&self.type_of(ctx, *a)) {
+                    return unsupported("derivatives of doubles");
+                }
                 let v = self.value_regs(ctx, *a)?;
                 let fine = *ctrl == naga::DerivativeControl::Fine;
                 let axes: &[crate::ir::Axis] = match axis {
@@ -514,7 +542,18 @@ impl<'m> Lowering<'m> {
         let lt = self.type_of(ctx, left);
         let rt = self.type_of(ctx, right);
         let a = self.value_regs(ctx, left)?;
-        let b = self.value_regs(ctx, right)?;
+        let mut b = self.value_regs(ctx, right)?;
+        if is_wide(&lt) {
+            return self.binary_wide(op, &lt, &rt, &a, &b);
+        }
+        if is_wide(&rt) {
+            // Only a shift mixes widths: a 32-bit value shifted by a 64-bit amount (taken
+            // modulo 32 like any other amount, so its low word decides).
+            if !matches!(op, BO::ShiftLeft | BO::ShiftRight) {
+                return unsupported(format!("{op:?} with a 64-bit right operand"));
+            }
+            b = b.iter().step_by(2).copied().collect();
+        }
         let class = class_of(&lt)?;
         if op == BO::Multiply {
             match (&lt, &rt) {
@@ -606,6 +645,13 @@ impl<'m> Lowering<'m> {
         let ty = self.type_of(ctx, arg);
         let class = class_of(&ty)?;
         let x = self.value_regs(ctx, arg)?;
+        if is_wide(&ty) {
+            let mut args = vec![(ty, x)];
+            for h in [arg1, arg2, arg3].into_iter().flatten() {
+                args.push((self.type_of(ctx, h), self.value_regs(ctx, h)?));
+            }
+            return self.math_wide(f, &args);
+        }
         let mut get =
             |this: &mut Self, a: Option<Handle<Expression>>| -> Result<Vec<Reg>, CompileError> {
                 match a {
@@ -1006,6 +1052,9 @@ impl<'m> Lowering<'m> {
         value: Handle<Expression>,
     ) -> Result<Vec<Reg>, CompileError> {
         let ptr = self.pointer(ctx, pointer)?;
+        if is_wide(&ptr.ty) {
+            return unsupported("64-bit atomics");
+        }
         let signed = matches!(scalar_of(&ptr.ty).map(|s| s.kind), Some(ScalarKind::Sint));
         let v = self.value_regs(ctx, value)?[0];
         let (op, compare) = match fun {

@@ -5,17 +5,18 @@
 //!   "flat order" (struct members, array elements, matrix columns, vector components).
 //! - Variables that are never indexed dynamically live in registers ("promoted": a store is a
 //!   masked move); the others live in per-lane scratch memory (function and private variables)
-//!   or workgroup memory, laid out in flat order, 4 bytes a scalar.
+//!   or workgroup memory, laid out in flat order, 4 bytes a register (8 for a 64-bit scalar).
 //! - Buffers and push constants use the module's explicit layout (offsets, strides).
 //! - Expressions are lowered at their `Emit`, so a load emitted before a store reads the old
 //!   value; constants, arguments and variables are lowered on first use.
 //!
-//! 64-bit and 16-bit arithmetic, images, samplers, subgroup operations and derivatives are
-//! refused with `CompileError::Unsupported` for now: a refused shader is never a wrong one.
+//! 64-bit integers and doubles are register pairs ([`wide`]); 16-bit arithmetic is refused
+//! with `CompileError::Unsupported`: a refused shader is never a wrong one.
 
 mod expr;
 mod image;
 mod types;
+mod wide;
 
 use std::collections::{HashMap, HashSet};
 
@@ -304,6 +305,9 @@ impl<'m> Lowering<'m> {
         regs: &[Reg],
         output: bool,
     ) -> Result<(), CompileError> {
+        if contains_wide(self.module, self.ty(ty)) {
+            return unsupported("64-bit stage inputs and outputs");
+        }
         let per_location = match self.ty(ty) {
             TypeInner::Matrix { rows, .. } => types::vector_len(*rows),
             TypeInner::Array { base, .. } => flat_count(self.module, self.ty(*base))?,
@@ -729,6 +733,12 @@ impl<'m> Lowering<'m> {
                     .clone();
                 let kind = types::scalar_of(&ty).map(|s| s.kind);
                 let group_op = group_op(*op, kind)?;
+                // Bitwise operations work word by word; the others would need 64-bit ones.
+                if types::is_wide(&ty)
+                    && !matches!(group_op, GroupOp::And | GroupOp::Or | GroupOp::Xor)
+                {
+                    return unsupported("64-bit subgroup arithmetic");
+                }
                 let scan = match collective_op {
                     naga::CollectiveOperation::Reduce => Scan::Reduce,
                     naga::CollectiveOperation::InclusiveScan => Scan::Inclusive,
@@ -1091,6 +1101,17 @@ fn group_op(
         (O::Max, Some(K::Sint)) => GroupOp::SMax,
         (O::Max, _) => GroupOp::UMax,
     })
+}
+
+/// Whether a type has a 64-bit scalar anywhere in it.
+fn contains_wide(module: &naga::Module, inner: &TypeInner) -> bool {
+    match inner {
+        TypeInner::Array { base, .. } => contains_wide(module, &module.types[*base].inner),
+        TypeInner::Struct { members, .. } => members
+            .iter()
+            .any(|m| contains_wide(module, &module.types[m.ty].inner)),
+        other => types::is_wide(other),
+    }
 }
 
 fn is_break(block: &Block) -> bool {

@@ -5,13 +5,32 @@ use naga::{ArraySize, Scalar, ScalarKind, TypeInner, VectorSize};
 use super::{unsupported, Layout};
 use crate::compute::CompileError;
 
-/// 32-bit scalars and booleans; 64- and 16-bit arithmetic is not interpreted yet.
+/// 32- and 64-bit scalars and booleans; 16-bit arithmetic is not interpreted.
 pub fn scalar_is_supported(s: Scalar) -> bool {
     match s.kind {
         ScalarKind::Bool => true,
-        ScalarKind::Float | ScalarKind::Sint | ScalarKind::Uint => s.width == 4,
+        ScalarKind::Float | ScalarKind::Sint | ScalarKind::Uint => s.width == 4 || s.width == 8,
         ScalarKind::AbstractInt | ScalarKind::AbstractFloat => false,
     }
+}
+
+/// Registers one scalar takes: 2 for 64-bit ones (low word first), else 1.
+pub fn words(s: Scalar) -> usize {
+    if s.kind != ScalarKind::Bool && s.width == 8 {
+        2
+    } else {
+        1
+    }
+}
+
+/// Whether a type's components are 64-bit.
+pub fn is_wide(inner: &TypeInner) -> bool {
+    scalar_of(inner).is_some_and(|s| words(s) == 2)
+}
+
+/// Bytes of one scalar in memory.
+fn scalar_bytes(s: Scalar) -> u32 {
+    4 * words(s) as u32
 }
 
 pub fn vector_len(size: VectorSize) -> usize {
@@ -33,10 +52,24 @@ pub fn flat_count(module: &naga::Module, inner: &TypeInner) -> Result<usize, Com
             if !scalar_is_supported(*s) {
                 return unsupported(format!("{:?} of width {}", s.kind, s.width));
             }
-            1
+            words(*s)
         }
-        TypeInner::Vector { size, .. } => vector_len(*size),
-        TypeInner::Matrix { columns, rows, .. } => vector_len(*columns) * vector_len(*rows),
+        TypeInner::Vector { size, scalar } => {
+            if !scalar_is_supported(*scalar) {
+                return unsupported(format!("{:?} of width {}", scalar.kind, scalar.width));
+            }
+            vector_len(*size) * words(*scalar)
+        }
+        TypeInner::Matrix {
+            columns,
+            rows,
+            scalar,
+        } => {
+            if !scalar_is_supported(*scalar) {
+                return unsupported(format!("{:?} of width {}", scalar.kind, scalar.width));
+            }
+            vector_len(*columns) * vector_len(*rows) * words(*scalar)
+        }
         TypeInner::Array { base, size, .. } => {
             array_len(*size)? * flat_count(module, &module.types[*base].inner)?
         }
@@ -51,12 +84,14 @@ pub fn flat_count(module: &naga::Module, inner: &TypeInner) -> Result<usize, Com
     })
 }
 
-/// The distance between matrix columns in an explicit layout (std140/std430 column-major).
-pub fn column_stride(rows: VectorSize) -> u32 {
-    match rows {
-        VectorSize::Bi => 8,
-        _ => 16,
-    }
+/// The distance between matrix columns in an explicit layout (std140/std430 column-major):
+/// a column is aligned as a vector of its rows (a vec3 as a vec4).
+pub fn column_stride(rows: VectorSize, scalar: Scalar) -> u32 {
+    scalar_bytes(scalar)
+        * match rows {
+            VectorSize::Bi => 2,
+            _ => 4,
+        }
 }
 
 /// Byte offsets of each scalar of a value (in flat order) in the given layout.
@@ -83,15 +118,26 @@ fn offsets_into(
         return Ok(());
     }
     match inner {
-        TypeInner::Scalar(_) | TypeInner::Atomic(_) => out.push(base),
-        TypeInner::Vector { size, .. } => {
-            out.extend((0..vector_len(*size) as u32).map(|i| base + 4 * i))
+        // A 64-bit scalar's words are little-endian: the low word first.
+        TypeInner::Scalar(s) | TypeInner::Atomic(s) => {
+            out.extend((0..words(*s) as u32).map(|w| base + 4 * w))
         }
-        TypeInner::Matrix { columns, rows, .. } => {
-            let stride = column_stride(*rows);
+        TypeInner::Vector { size, scalar } => {
+            let n = words(*scalar) as u32;
+            for i in 0..vector_len(*size) as u32 {
+                out.extend((0..n).map(|w| base + 4 * (n * i + w)));
+            }
+        }
+        TypeInner::Matrix {
+            columns,
+            rows,
+            scalar,
+        } => {
+            let stride = column_stride(*rows, *scalar);
+            let n = words(*scalar) as u32;
             for c in 0..vector_len(*columns) as u32 {
                 for r in 0..vector_len(*rows) as u32 {
-                    out.push(base + c * stride + 4 * r);
+                    out.extend((0..n).map(|w| base + c * stride + 4 * (n * r + w)));
                 }
             }
         }
@@ -129,14 +175,18 @@ pub fn element(
     index: u32,
 ) -> Result<(TypeInner, usize, u32), CompileError> {
     Ok(match inner {
-        TypeInner::Vector { scalar, .. } => (TypeInner::Scalar(*scalar), index as usize, 4 * index),
+        TypeInner::Vector { scalar, .. } => (
+            TypeInner::Scalar(*scalar),
+            index as usize * words(*scalar),
+            index * scalar_bytes(*scalar),
+        ),
         TypeInner::Matrix { rows, scalar, .. } => (
             TypeInner::Vector {
                 size: *rows,
                 scalar: *scalar,
             },
-            index as usize * vector_len(*rows),
-            index * column_stride(*rows),
+            index as usize * vector_len(*rows) * words(*scalar),
+            index * column_stride(*rows, *scalar),
         ),
         TypeInner::Array { base, stride, .. } => {
             let elem = module.types[*base].inner.clone();
@@ -166,8 +216,8 @@ pub fn dynamic_element(
     let (elem, _, _) = element(module, inner, 0)?;
     let flat = flat_count(module, &elem)? as u32 * 4;
     let explicit = match inner {
-        TypeInner::Vector { .. } => 4,
-        TypeInner::Matrix { rows, .. } => column_stride(*rows),
+        TypeInner::Vector { scalar, .. } => scalar_bytes(*scalar),
+        TypeInner::Matrix { rows, scalar, .. } => column_stride(*rows, *scalar),
         TypeInner::Array { stride, .. } => *stride,
         other => return unsupported(format!("dynamic indexing into {other:?}")),
     };

@@ -22,6 +22,13 @@ fn key(inst: &Inst) -> Option<Inst> {
             b,
             c,
         }),
+        Inst::Wide { op, hi, a, b, .. } => Some(Inst::Wide {
+            op,
+            hi,
+            dst: 0,
+            a,
+            b,
+        }),
         Inst::Load {
             space: Space::PushConstant,
             addr,

@@ -12,7 +12,11 @@ use crate::ir::{Inst, Program, Space};
 fn pure(inst: &Inst) -> bool {
     matches!(
         inst,
-        Inst::Un { .. } | Inst::Bin { .. } | Inst::Tern { .. } | Inst::InsertBits { .. }
+        Inst::Un { .. }
+            | Inst::Bin { .. }
+            | Inst::Tern { .. }
+            | Inst::Wide { .. }
+            | Inst::InsertBits { .. }
     ) || matches!(
         inst,
         Inst::Load {

@@ -29,6 +29,16 @@ pub(crate) fn reads(inst: &Inst) -> Vec<Reg> {
         Inst::Un { a, .. } => vec![*a],
         Inst::Bin { a, b, .. } => vec![*a, *b],
         Inst::Tern { a, b, c, .. } => vec![*a, *b, *c],
+        Inst::Wide { op, a, b, .. } => {
+            // An operand used as 32-bit names its register twice: list each register once.
+            let mut r = vec![a[0]];
+            for x in [a[1], b[0], b[1]].into_iter().take(2 * op.arity() - 1) {
+                if !r.contains(&x) {
+                    r.push(x);
+                }
+            }
+            r
+        }
         Inst::InsertBits {
             base,
             insert,
@@ -61,6 +71,7 @@ pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
         Inst::Un { dst, .. }
         | Inst::Bin { dst, .. }
         | Inst::Tern { dst, .. }
+        | Inst::Wide { dst, .. }
         | Inst::InsertBits { dst, .. }
         | Inst::MovMasked { dst, .. }
         | Inst::Load { dst, .. }
@@ -91,6 +102,11 @@ pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
             *a = f(*a);
             *b = f(*b);
             *c = f(*c);
+        }
+        Inst::Wide { a, b, .. } => {
+            for r in a.iter_mut().chain(b.iter_mut()) {
+                *r = f(*r);
+            }
         }
         Inst::InsertBits {
             base,
@@ -137,6 +153,7 @@ pub(crate) fn is_control(inst: &Inst) -> bool {
         Inst::Un { .. }
             | Inst::Bin { .. }
             | Inst::Tern { .. }
+            | Inst::Wide { .. }
             | Inst::InsertBits { .. }
             | Inst::MovMasked { .. }
             | Inst::Load { .. }
