@@ -16,7 +16,7 @@ use crate::clip::{ClipPlanes, Clipper};
 use crate::fragment::{FragmentStage, MAX_COLOR_ATTACHMENTS};
 use crate::output::{ColorOp, DrawOps, StencilFaceOps, Target};
 use crate::prims::{setup_line, setup_point, Sink};
-use crate::setup::{project, setup_polygon, BiasParams, SetupParams, Triangle};
+use crate::setup::{polygon_bias, project, setup_polygon, BiasParams, SetupParams, Triangle};
 use crate::state::{Interpolation, PixelRect, PolygonMode, RasterState, Rect, Topology};
 use crate::tile::{DrawRecord, PassData, Worker};
 use crate::transfer::ImageRef;
@@ -266,11 +266,12 @@ impl<'a> Pass<'a> {
             ..
         } = self;
         macro_rules! sink {
-            ($id:expr, $front_facing:expr) => {
+            ($id:expr, $front_facing:expr, $offset:expr) => {
                 Sink {
                     draw,
                     primitive_id: $id,
                     front_facing: $front_facing,
+                    depth_offset: $offset,
                     tris: &mut *tris,
                     attrs: &mut *attrs,
                     ends: &mut *ends,
@@ -300,7 +301,14 @@ impl<'a> Pass<'a> {
                         let id = primitive_id;
                         primitive_id = primitive_id.wrapping_add(1);
                         if let Some((v, size)) = vertex(p) {
-                            setup_point(&params, &draw_interp, &planes, v, size, sink!(id, true));
+                            setup_point(
+                                &params,
+                                &draw_interp,
+                                &planes,
+                                v,
+                                size,
+                                sink!(id, true, 0.0),
+                            );
                         }
                     }
                 }
@@ -330,7 +338,7 @@ impl<'a> Pass<'a> {
                             }
                         }
                         let (a, b) = scratch.split_at(vstride);
-                        setup_line(&params, interp, &planes, a, b, sink!(id, true));
+                        setup_line(&params, interp, &planes, a, b, sink!(id, true, 0.0));
                     }
                 }
                 Topology::TriangleList | Topology::TriangleStrip | Topology::TriangleFan => {
@@ -365,6 +373,7 @@ impl<'a> Pass<'a> {
                                 let Some(p) = project(&params, poly, vstride) else {
                                     return;
                                 };
+                                let bias = polygon_bias(&params, &p);
                                 let count = poly.len() / vstride;
                                 for e in 0..count {
                                     let a = &poly[e * vstride..][..vstride];
@@ -375,7 +384,7 @@ impl<'a> Pass<'a> {
                                         &planes,
                                         a,
                                         b,
-                                        sink!(id, p.front_facing),
+                                        sink!(id, p.front_facing, bias),
                                     );
                                 }
                             }
@@ -383,6 +392,7 @@ impl<'a> Pass<'a> {
                                 let Some(p) = project(&params, poly, vstride) else {
                                     return;
                                 };
+                                let bias = polygon_bias(&params, &p);
                                 for (k, &size) in sizes.iter().enumerate() {
                                     let v = &scratch[k * vstride..][..vstride];
                                     setup_point(
@@ -391,7 +401,7 @@ impl<'a> Pass<'a> {
                                         &planes,
                                         v,
                                         size,
-                                        sink!(id, p.front_facing),
+                                        sink!(id, p.front_facing, bias),
                                     );
                                 }
                             }

@@ -42,6 +42,8 @@ pub(crate) struct Sink<'a> {
     pub draw: u32,
     pub primitive_id: u32,
     pub front_facing: bool,
+    /// Added to the depth (the polygon's depth bias, for polygon modes `LINE` and `POINT`).
+    pub depth_offset: f32,
     pub tris: &'a mut Vec<Triangle>,
     pub attrs: &'a mut Vec<f32>,
     /// Scratch memory for clipped endpoints.
@@ -79,7 +81,7 @@ pub(crate) fn setup_point(
     let iw = 1.0 / v[3];
     let x = f64::from(params.origin[0] + params.half[0] * (v[0] * iw));
     let y = f64::from(params.origin[1] + params.half[1] * (v[1] * iw));
-    let z = params.depth[0] + params.depth[1] * (v[2] * iw);
+    let z = params.depth[0] + params.depth[1] * (v[2] * iw) + sink.depth_offset;
     let h = f64::from(clamp_point_size(size)) / 2.0;
     let corners = [
         [x - h, y - h],
@@ -193,7 +195,7 @@ pub(crate) fn setup_line(
         ts = ts.map(|t| t.clamp(0.0, 1.0));
     }
     let iw = ts.map(|t| lerp(iwa, iwb, t));
-    let z = ts.map(|t| lerp(za, zb, t));
+    let z = ts.map(|t| lerp(za, zb, t) + sink.depth_offset);
     let Some(p) = Projected::from_fb(corners, z, iw, sink.front_facing) else {
         return;
     };

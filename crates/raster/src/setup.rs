@@ -344,13 +344,9 @@ pub(crate) fn setup_polygon(
     let Some(mut p) = project(params, poly, stride) else {
         return;
     };
-    if let Some(bias) = &params.bias {
-        let count = p.count;
-        let o = bias.offset(
-            depth_slope(&p.fx, &p.fy, &p.z, count),
-            max_abs(&p.z[..count]),
-        );
-        for zi in &mut p.z[..count] {
+    let o = polygon_bias(params, &p);
+    if o != 0.0 {
+        for zi in &mut p.z[..p.count] {
             *zi += o;
         }
     }
@@ -439,6 +435,19 @@ pub(crate) fn emit_fan(
             }
             out.push(tri);
         }
+    }
+}
+
+/// The depth bias offset of the projected polygon `p` (0 without depth bias). It applies in
+/// every polygon mode: the edges and vertices drawn for `LINE` and `POINT` take the polygon's
+/// offset.
+pub(crate) fn polygon_bias(params: &SetupParams, p: &Projected) -> f32 {
+    match &params.bias {
+        Some(bias) => bias.offset(
+            depth_slope(&p.fx, &p.fy, &p.z, p.count),
+            max_abs(&p.z[..p.count]),
+        ),
+        None => 0.0,
     }
 }
 
