@@ -92,6 +92,22 @@ pub enum Command {
         flags: vk::QueryResultFlags,
     },
     ExecuteCommands(Vec<Arc<Recording>>),
+    /// `vkCmdBeginQuery` (occlusion queries).
+    BeginQuery {
+        pool: Ref<QueryPool>,
+        query: u32,
+    },
+    /// `vkCmdEndQuery`: the count is written and the query becomes available.
+    EndQuery {
+        pool: Ref<QueryPool>,
+        query: u32,
+    },
+    /// `vkCmdClearAttachments`: rectangles of the current render pass instance's attachments.
+    ClearAttachments {
+        targets: Arc<crate::graphics_state::RenderTargets>,
+        clears: Vec<crate::graphics_state::LoadClear>,
+        rects: Vec<vk::ClearRect>,
+    },
     /// A render pass instance begins: its `CLEAR` load ops.
     BeginRendering {
         targets: Arc<crate::graphics_state::RenderTargets>,
@@ -182,12 +198,7 @@ impl PipelineState {
     }
 
     /// A draw with the current graphics state.
-    pub fn draw(
-        &self,
-        kind: crate::graphics_state::DrawKind,
-        instance_count: u32,
-        first_instance: u32,
-    ) -> Result<Command, vk::Result> {
+    pub fn draw(&self, source: crate::graphics_state::DrawSource) -> Result<Command, vk::Result> {
         // VUID-vkCmdDraw-None-08606 / -renderpass: a pipeline is bound, inside a render pass.
         let pipeline = self
             .graphics
@@ -206,9 +217,7 @@ impl PipelineState {
                 index_buffer: self.draw.index_buffer.clone(),
                 dynamic: self.draw.dynamic,
                 targets,
-                kind,
-                instance_count,
-                first_instance,
+                source,
             },
         )))
     }

@@ -185,8 +185,20 @@ pub fn front_face(f: vk::FrontFace) -> r::FrontFace {
     }
 }
 
+pub fn polygon_mode(m: vk::PolygonMode) -> Option<r::PolygonMode> {
+    Some(match m {
+        vk::PolygonMode::FILL => r::PolygonMode::Fill,
+        vk::PolygonMode::LINE => r::PolygonMode::Line,
+        vk::PolygonMode::POINT => r::PolygonMode::Point,
+        _ => return None,
+    })
+}
+
 pub fn topology(t: vk::PrimitiveTopology) -> Option<r::Topology> {
     Some(match t {
+        vk::PrimitiveTopology::POINT_LIST => r::Topology::PointList,
+        vk::PrimitiveTopology::LINE_LIST => r::Topology::LineList,
+        vk::PrimitiveTopology::LINE_STRIP => r::Topology::LineStrip,
         vk::PrimitiveTopology::TRIANGLE_LIST => r::Topology::TriangleList,
         vk::PrimitiveTopology::TRIANGLE_STRIP => r::Topology::TriangleStrip,
         vk::PrimitiveTopology::TRIANGLE_FAN => r::Topology::TriangleFan,

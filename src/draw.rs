@@ -12,7 +12,9 @@ use pumice_texel::pack::{decode, encode, Texel};
 use pumice_texel::{Aspect, Format, NumericClass};
 
 use crate::graphics_pipeline::GraphicsPipeline;
-use crate::graphics_state::{DrawCommand, DrawKind, LoadClear, RenderTargets};
+use crate::graphics_state::{
+    DrawCommand, DrawKind, DrawParams, DrawSource, LoadClear, RenderTargets,
+};
 use crate::image::ImageView;
 use crate::queue::DeviceShared;
 
@@ -27,13 +29,14 @@ struct Plane<'a> {
     extent: [u32; 2],
 }
 
-fn plane(view: &ImageView, aspect: Aspect) -> Option<Plane<'_>> {
+/// Layer `layer` (relative to the view's first) of a view's first mip level.
+fn plane_layer(view: &ImageView, aspect: Aspect, layer: u32) -> Option<Plane<'_>> {
     let image = &view.image;
     let r = image.as_ref()?;
     let sub = r.layout.subresource(
         aspect,
         view.range.base_mip_level,
-        view.range.base_array_layer,
+        view.range.base_array_layer.checked_add(layer)?,
     )?;
     Some(Plane {
         memory: r.memory,
@@ -70,13 +73,44 @@ fn fill_area(p: &Plane, area: vk::Rect2D, texel: &[u8]) -> Result<(), &'static s
 
 /// The `CLEAR` load ops of a render pass instance, over its render area.
 pub fn begin_rendering(targets: &RenderTargets, clears: &[LoadClear]) -> Result<(), &'static str> {
+    clear_area(targets, clears, targets.area, 0)
+}
+
+/// `vkCmdClearAttachments`: each clear over each rectangle's layers (relative to the
+/// attachments' views). Rectangles are clipped to the attachments.
+pub fn clear_attachments(
+    targets: &RenderTargets,
+    clears: &[LoadClear],
+    rects: &[vk::ClearRect],
+) -> Result<(), &'static str> {
+    for r in rects {
+        for layer in 0..r.layer_count {
+            clear_area(
+                targets,
+                clears,
+                r.rect,
+                r.base_array_layer.saturating_add(layer),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Fills `area` of layer `layer` of the attachments named by `clears`.
+fn clear_area(
+    targets: &RenderTargets,
+    clears: &[LoadClear],
+    area: vk::Rect2D,
+    layer: u32,
+) -> Result<(), &'static str> {
     for clear in clears {
         match *clear {
             LoadClear::Color { attachment, value } => {
                 let Some(Some(view)) = targets.color.get(attachment) else {
                     continue;
                 };
-                let p = plane(view, Aspect::Color).ok_or("colour attachment without memory")?;
+                let p = plane_layer(view, Aspect::Color, layer)
+                    .ok_or("colour attachment without memory")?;
                 let texel = match p.format.numeric_class() {
                     NumericClass::Float => Texel::Float(value.map(f32::from_bits)),
                     NumericClass::Uint => Texel::Uint(value),
@@ -86,11 +120,12 @@ pub fn begin_rendering(targets: &RenderTargets, clears: &[LoadClear]) -> Result<
                 if !encode(p.format, texel, &mut bytes) {
                     return Err("attachment format cannot be cleared");
                 }
-                fill_area(&p, targets.area, &bytes)?;
+                fill_area(&p, area, &bytes)?;
             }
             LoadClear::Depth { value } => {
                 let Some(view) = &targets.depth else { continue };
-                let p = plane(view, Aspect::Depth).ok_or("depth attachment without memory")?;
+                let p = plane_layer(view, Aspect::Depth, layer)
+                    .ok_or("depth attachment without memory")?;
                 let mut bytes = vec![0u8; p.texel as usize];
                 if !encode(
                     p.format,
@@ -99,14 +134,15 @@ pub fn begin_rendering(targets: &RenderTargets, clears: &[LoadClear]) -> Result<
                 ) {
                     return Err("depth format cannot be cleared");
                 }
-                fill_area(&p, targets.area, &bytes)?;
+                fill_area(&p, area, &bytes)?;
             }
             LoadClear::Stencil { value } => {
                 let Some(view) = &targets.stencil else {
                     continue;
                 };
-                let p = plane(view, Aspect::Stencil).ok_or("stencil attachment without memory")?;
-                fill_area(&p, targets.area, &[value as u8])?;
+                let p = plane_layer(view, Aspect::Stencil, layer)
+                    .ok_or("stencil attachment without memory")?;
+                fill_area(&p, area, &[value as u8])?;
             }
         }
     }
@@ -115,8 +151,12 @@ pub fn begin_rendering(targets: &RenderTargets, clears: &[LoadClear]) -> Result<
 
 /// The vertex ids a draw reads (after index fetch and vertexOffset), in order; primitive
 /// restart markers as `None`.
-fn vertex_ids(draw: &DrawCommand, restart: bool) -> Result<Vec<Option<u32>>, &'static str> {
-    match draw.kind {
+fn vertex_ids(
+    draw: &DrawCommand,
+    params: &DrawParams,
+    restart: bool,
+) -> Result<Vec<Option<u32>>, &'static str> {
+    match params.kind {
         DrawKind::Vertices {
             vertex_count,
             first_vertex,
@@ -160,6 +200,7 @@ fn vertex_ids(draw: &DrawCommand, restart: bool) -> Result<Vec<Option<u32>>, &'s
 /// One vertex's input value for a slot.
 fn fetch(
     draw: &DrawCommand,
+    params: &DrawParams,
     g: &GraphicsPipeline,
     slot: IoSlot,
     vertex: u32,
@@ -168,11 +209,11 @@ fn fetch(
     match slot {
         IoSlot::VertexIndex => vertex,
         IoSlot::InstanceIndex => instance,
-        IoSlot::BaseVertex => match draw.kind {
+        IoSlot::BaseVertex => match params.kind {
             DrawKind::Vertices { first_vertex, .. } => first_vertex,
             DrawKind::Indexed { vertex_offset, .. } => vertex_offset as u32,
         },
-        IoSlot::BaseInstance => draw.first_instance,
+        IoSlot::BaseInstance => params.first_instance,
         IoSlot::Location {
             location,
             component,
@@ -190,11 +231,7 @@ fn fetch(
             let Some(r) = buffer.as_ref() else {
                 return default;
             };
-            let index = if b.per_instance {
-                instance - draw.first_instance + draw.first_instance
-            } else {
-                vertex
-            } as u64;
+            let index = if b.per_instance { instance } else { vertex } as u64;
             let at = offset + index * b.stride as u64 + a.offset as u64;
             let size = a.format.info().block_bytes as u64;
             let mut bytes = [0u8; 32];
@@ -224,11 +261,14 @@ pub struct ShadedVertices {
     pub stride: usize,
     /// The fragment program's location inputs, in the order of the varyings.
     pub varyings: Vec<IoSlot>,
+    /// Where `PointSize` is in a vertex (after the varyings), when the vertex program writes it.
+    pub point_size: Option<usize>,
 }
 
 /// Runs the vertex program over `ids` (for one instance), W at a time.
 pub fn shade_vertices(
     draw: &DrawCommand,
+    params: &DrawParams,
     g: &GraphicsPipeline,
     res: &DispatchResources,
     ids: &[u32],
@@ -252,7 +292,9 @@ pub fn shade_vertices(
         .iter()
         .map(|v| outputs.iter().position(|s| s == v))
         .collect();
-    let stride = 4 + varyings.len();
+    let point_size_out = outputs.iter().position(|s| *s == IoSlot::PointSize);
+    let point_size = point_size_out.map(|_| 4 + varyings.len());
+    let stride = 4 + varyings.len() + usize::from(point_size.is_some());
     let mut data = vec![0f32; ids.len() * stride];
     let mut runner =
         StageRunner::new(vs, res).map_err(|_| "a vertex shader resource is not bound")?;
@@ -263,7 +305,7 @@ pub fn shade_vertices(
     for (chunk_index, chunk) in ids.chunks(W).enumerate() {
         for (slot, reg) in inputs.iter().zip(in_regs.iter_mut()) {
             for (lane, &id) in chunk.iter().enumerate() {
-                reg[lane] = fetch(draw, g, *slot, id, instance);
+                reg[lane] = fetch(draw, params, g, *slot, id, instance);
             }
         }
         let active = if chunk.len() == W {
@@ -287,12 +329,16 @@ pub fn shade_vertices(
             for (k, o) in varying_out.iter().enumerate() {
                 v[4 + k] = o.map_or(0.0, |o| f32::from_bits(out_regs[o][lane]));
             }
+            if let (Some(k), Some(o)) = (point_size, point_size_out) {
+                v[k] = f32::from_bits(out_regs[o][lane]);
+            }
         }
     }
     Ok(ShadedVertices {
         data,
         stride,
         varyings,
+        point_size,
     })
 }
 
@@ -303,6 +349,8 @@ enum FragInput {
     FragCoord(u8),
     FrontFacing,
     PrimitiveId,
+    /// `PointCoord` component: the rasterizer appends it to the varyings of point draws.
+    PointCoord(u8),
     Zero,
 }
 
@@ -320,6 +368,8 @@ struct ShaderFragment<'a> {
     resources: &'a DispatchResources<'a>,
     inputs: Vec<FragInput>,
     outputs: Vec<FragOutput>,
+    /// Number of varying components (`PointCoord` follows them in point draws).
+    varyings: usize,
     cancel: &'a AtomicBool,
     deadline: Option<std::time::Instant>,
     failed: AtomicBool,
@@ -343,6 +393,7 @@ impl<'a> ShaderFragment<'a> {
                         IoSlot::Position(c) => FragInput::FragCoord(c),
                         IoSlot::FrontFacing => FragInput::FrontFacing,
                         IoSlot::PrimitiveIndex => FragInput::PrimitiveId,
+                        IoSlot::PointCoord(c) if c < 2 => FragInput::PointCoord(c),
                         _ => FragInput::Zero,
                     })
                     .collect(),
@@ -371,6 +422,7 @@ impl<'a> ShaderFragment<'a> {
             resources,
             inputs,
             outputs,
+            varyings: varyings.len(),
             cancel,
             deadline,
             failed: AtomicBool::new(false),
@@ -408,6 +460,11 @@ impl pumice_raster::FragmentStage for ShaderFragment<'_> {
                     std::array::from_fn(|l| ((batch.front_facing >> l) & 1) as u32)
                 }
                 FragInput::PrimitiveId => batch.primitive_id,
+                // Present only in point draws; other primitives read 0 (undefined in Vulkan).
+                FragInput::PointCoord(c) => batch
+                    .varyings
+                    .get(self.varyings + c as usize)
+                    .map_or([0; W], |a| a.map(f32::to_bits)),
                 FragInput::Zero => [0; W],
             })
             .collect();
@@ -583,6 +640,7 @@ fn raster_state(
         front_face: conv::front_face(
             dynamic_value(g, D::FRONT_FACE, d.front_face).unwrap_or(s.front_face),
         ),
+        polygon_mode: conv::polygon_mode(s.polygon_mode).ok_or("polygon mode")?,
         depth_clamp: s.depth_clamp,
         varyings: varyings.iter().map(interpolation).collect(),
         depth: pumice_raster::DepthState {
@@ -606,7 +664,80 @@ fn raster_state(
 
 const VERTEX_STOPPED: &str = "the vertex shader was stopped by the watchdog";
 
-pub fn draw(draw: &DrawCommand, device: &DeviceShared) -> Result<(), &'static str> {
+/// Runs a draw command (every draw of an indirect one); returns the number of samples that
+/// passed the fragment tests, for occlusion queries.
+pub fn draw(draw: &DrawCommand, device: &DeviceShared) -> Result<u64, &'static str> {
+    match &draw.source {
+        DrawSource::Direct(params) => draw_one(draw, params, device),
+        DrawSource::Indirect {
+            buffer,
+            offset,
+            draw_count,
+            stride,
+            indexed,
+            count,
+        } => {
+            let b = buffer.as_ref().ok_or("indirect buffer without memory")?;
+            let read = |b: &pumice_raster::transfer::BufferRef, at: u64, out: &mut [u8]| {
+                at.checked_add(out.len() as u64)
+                    .filter(|&end| end <= b.size)
+                    .ok_or("indirect parameters outside the buffer")?;
+                b.memory
+                    .read(b.offset + at, out)
+                    .map_err(|_| "indirect parameters outside the buffer")
+            };
+            let mut n = *draw_count;
+            if let Some((cb, coff)) = count {
+                let cb = cb.as_ref().ok_or("count buffer without memory")?;
+                let mut word = [0u8; 4];
+                read(&cb, *coff, &mut word)?;
+                n = n.min(u32::from_le_bytes(word));
+            }
+            let mut samples = 0u64;
+            for i in 0..n {
+                let at = offset + u64::from(i) * u64::from(*stride);
+                let mut rec = [0u8; 20];
+                let len = if *indexed { 20 } else { 16 };
+                read(&b, at, &mut rec[..len])?;
+                let w = |k: usize| {
+                    u32::from_le_bytes([rec[4 * k], rec[4 * k + 1], rec[4 * k + 2], rec[4 * k + 3]])
+                };
+                let params = if *indexed {
+                    // VkDrawIndexedIndirectCommand: indexCount, instanceCount, firstIndex,
+                    // vertexOffset, firstInstance.
+                    DrawParams {
+                        kind: DrawKind::Indexed {
+                            index_count: w(0),
+                            first_index: w(2),
+                            vertex_offset: w(3) as i32,
+                        },
+                        instance_count: w(1),
+                        first_instance: w(4),
+                    }
+                } else {
+                    // VkDrawIndirectCommand: vertexCount, instanceCount, firstVertex,
+                    // firstInstance.
+                    DrawParams {
+                        kind: DrawKind::Vertices {
+                            vertex_count: w(0),
+                            first_vertex: w(2),
+                        },
+                        instance_count: w(1),
+                        first_instance: w(3),
+                    }
+                };
+                samples += draw_one(draw, &params, device)?;
+            }
+            Ok(samples)
+        }
+    }
+}
+
+fn draw_one(
+    draw: &DrawCommand,
+    params: &DrawParams,
+    device: &DeviceShared,
+) -> Result<u64, &'static str> {
     let g = draw.pipeline.graphics().ok_or("not a graphics pipeline")?;
     use vk::DynamicState as D;
     let restart = dynamic_value(
@@ -623,25 +754,26 @@ pub fn draw(draw: &DrawCommand, device: &DeviceShared) -> Result<(), &'static st
         draw.dynamic.rasterizer_discard,
     )
     .unwrap_or(g.state.rasterizer_discard);
-    let ids = vertex_ids(draw, restart)?;
+    let ids = vertex_ids(draw, params, restart)?;
     let mut uses = g.vertex.resources().to_vec();
     if let Some(fs) = &g.fragment {
         uses.extend_from_slice(fs.resources());
     }
     let found = crate::queue::find_descriptors(&uses, &draw.sets)?;
     let res = crate::queue::dispatch_resources(&found, &draw.push_constants)?;
-    for i in 0..draw.instance_count {
-        let instance = draw.first_instance + i;
+    let mut samples = 0u64;
+    for i in 0..params.instance_count {
+        let instance = params.first_instance.wrapping_add(i);
         // Primitive restart splits the index list into runs assembled separately.
         for run in ids.split(Option::is_none) {
             let run: Vec<u32> = run.iter().flatten().copied().collect();
             if run.is_empty() {
                 continue;
             }
-            let shaded = match shade_vertices(draw, g, &res, &run, instance, &device.lost) {
+            let shaded = match shade_vertices(draw, params, g, &res, &run, instance, &device.lost) {
                 Err(VERTEX_STOPPED) => {
                     device.mark_lost(VERTEX_STOPPED);
-                    return Ok(());
+                    return Ok(samples);
                 }
                 other => other?,
             };
@@ -671,22 +803,23 @@ pub fn draw(draw: &DrawCommand, device: &DeviceShared) -> Result<(), &'static st
             let fragment =
                 ShaderFragment::new(g.fragment.as_ref(), &res, &shaded.varyings, &device.lost);
             // Tiles are rasterized on the driver's one worker pool (PUMICE_THREADS).
-            pumice_shader::pool::install(|| {
-                pumice_raster::draw(
-                    &targets,
-                    &state,
-                    &shaded.data,
-                    shaded.stride,
-                    topology,
-                    &fragment,
-                )
+            let input = pumice_raster::VertexInput {
+                vertices: &shaded.data,
+                stride: shaded.stride,
+                indices: None,
+                primitive_restart: false,
+                topology,
+                point_size: shaded.point_size,
+            };
+            samples += pumice_shader::pool::install(|| {
+                pumice_raster::draw_input(&targets, &state, &input, &fragment)
             })
             .map_err(|_| "the draw's attachments cannot be rendered to")?;
             if fragment.failed.load(std::sync::atomic::Ordering::Relaxed) {
                 device.mark_lost("a fragment shader was stopped");
-                return Ok(());
+                return Ok(samples);
             }
         }
     }
-    Ok(())
+    Ok(samples)
 }

@@ -116,15 +116,11 @@ impl GraphicsPipeline {
             Some((w, e, s)) => Some(StageProgram::new(w, e, Stage::Fragment, s).map_err(failed)?),
             None => None,
         };
-        // What the rasterizer does not do yet is refused here rather than drawn wrongly.
-        let supported_topology = matches!(
-            state.topology,
-            vk::PrimitiveTopology::TRIANGLE_LIST
-                | vk::PrimitiveTopology::TRIANGLE_STRIP
-                | vk::PrimitiveTopology::TRIANGLE_FAN
-        );
-        if !supported_topology
-            || state.polygon_mode != vk::PolygonMode::FILL
+        // What the rasterizer does not do yet is refused here rather than drawn wrongly:
+        // adjacency and patch topologies (no geometry or tessellation stages),
+        // `VK_POLYGON_MODE_FILL_RECTANGLE_NV`, logic ops.
+        if crate::conv::topology(state.topology).is_none()
+            || crate::conv::polygon_mode(state.polygon_mode).is_none()
             || state.logic_op.is_some()
         {
             return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);

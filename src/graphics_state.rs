@@ -102,6 +102,33 @@ pub enum DrawKind {
     },
 }
 
+/// The parameters of one draw (`vkCmdDraw`/`vkCmdDrawIndexed`, or one record of an indirect
+/// buffer).
+#[derive(Clone, Copy, Debug)]
+pub struct DrawParams {
+    pub kind: DrawKind,
+    pub instance_count: u32,
+    pub first_instance: u32,
+}
+
+/// Where a draw's parameters come from.
+#[derive(Debug)]
+pub enum DrawSource {
+    Direct(DrawParams),
+    /// `vkCmdDraw[Indexed]Indirect[Count]`: `VkDraw[Indexed]IndirectCommand` records read from
+    /// `buffer` when the command executes.
+    Indirect {
+        buffer: Ref<Buffer>,
+        offset: u64,
+        /// `drawCount`, or `maxDrawCount` with a count buffer.
+        draw_count: u32,
+        stride: u32,
+        indexed: bool,
+        /// The count buffer and its offset (`vkCmdDraw*IndirectCount`).
+        count: Option<(Ref<Buffer>, u64)>,
+    },
+}
+
 /// One draw, with everything it needs.
 #[derive(Debug)]
 pub struct DrawCommand {
@@ -112,7 +139,5 @@ pub struct DrawCommand {
     pub index_buffer: Option<(Ref<Buffer>, u64, vk::IndexType)>,
     pub dynamic: DynamicValues,
     pub targets: Arc<RenderTargets>,
-    pub kind: DrawKind,
-    pub instance_count: u32,
-    pub first_instance: u32,
+    pub source: DrawSource,
 }

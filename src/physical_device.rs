@@ -173,7 +173,8 @@ impl PhysicalDevice {
             sub_texel_precision_bits: 4,
             mipmap_precision_bits: 4,
             max_draw_indexed_index_value: u32::MAX,
-            max_draw_indirect_count: 1,
+            // Indirect draws are read one record at a time when the command executes.
+            max_draw_indirect_count: u32::MAX,
             max_sampler_lod_bias: 15.0,
             max_sampler_anisotropy: 1.0,
             max_viewports: 1,
@@ -211,9 +212,10 @@ impl PhysicalDevice {
             max_cull_distances: 0,
             max_combined_clip_and_cull_distances: 0,
             discrete_queue_priorities: 2,
-            point_size_range: [1.0, 1.0],
+            // Point sprites of any clamped size (raster `prims`); lines are 1 pixel wide.
+            point_size_range: pumice_raster::POINT_SIZE_RANGE,
             line_width_range: [1.0, 1.0],
-            point_size_granularity: 0.0,
+            point_size_granularity: pumice_raster::POINT_SIZE_GRANULARITY,
             line_width_granularity: 0.0,
             strict_lines: vk::FALSE,
             standard_sample_locations: vk::TRUE,
@@ -264,6 +266,15 @@ impl PhysicalDevice {
             // 64-bit stage inputs and outputs, are refused at pipeline creation.)
             shader_int64: vk::TRUE,
             shader_float64: vk::TRUE,
+            // Polygon modes LINE and POINT (raster `prims`).
+            fill_mode_non_solid: vk::TRUE,
+            // PointSize up to `pointSizeRange[1]`.
+            large_points: vk::TRUE,
+            // Indirect draws read any number of records, with their firstInstance.
+            multi_draw_indirect: vk::TRUE,
+            draw_indirect_first_instance: vk::TRUE,
+            // Occlusion queries count every sample that passed the depth and stencil tests.
+            occlusion_query_precise: vk::TRUE,
             ..Default::default()
         }
     }
@@ -276,6 +287,8 @@ impl PhysicalDevice {
     pub fn vulkan12_features(&self, f: &mut vk::PhysicalDeviceVulkan12Features) {
         f.timeline_semaphore = vk::TRUE;
         f.host_query_reset = vk::TRUE;
+        // vkCmdDrawIndirectCount and vkCmdDrawIndexedIndirectCount.
+        f.draw_indirect_count = vk::TRUE;
     }
 
     pub fn vulkan13_features(&self, f: &mut vk::PhysicalDeviceVulkan13Features) {

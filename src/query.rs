@@ -1,4 +1,6 @@
-//! Query pools. Timestamps only for now (occlusion and statistics queries come with graphics).
+//! Query pools: timestamps, and occlusion queries (precise: the number of fragments that passed
+//! the depth and stencil tests, counted by the rasterizer's tiles and summed per draw; written
+//! when the query ends, see `queue.rs`). Pipeline statistics are not supported.
 
 use std::sync::atomic::AtomicBool;
 use std::sync::{Condvar, LazyLock, Mutex};
@@ -43,7 +45,10 @@ pub enum ResultsStatus {
 
 impl QueryPool {
     pub fn new(query_type: vk::QueryType, count: u32) -> Result<QueryPool, vk::Result> {
-        if query_type != vk::QueryType::TIMESTAMP {
+        if !matches!(
+            query_type,
+            vk::QueryType::TIMESTAMP | vk::QueryType::OCCLUSION
+        ) {
             return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
         }
         Ok(QueryPool {

@@ -17,7 +17,7 @@ use pumice_raster::transfer as t;
 use crate::command_buffer::{BoundSet, Command, GroupCount, Recording};
 use crate::debug_utils::DebugUtils;
 use crate::handle::{HandleObject, Ref};
-use crate::query::timestamp_now;
+use crate::query::{timestamp_now, QueryPool};
 use crate::sync::{lock, wait_until, Deadline, Fence, Semaphore, WaitError};
 
 /// State every queue of a device shares.
@@ -181,13 +181,24 @@ fn run_batch(batch: &Batch, device: &DeviceShared) {
     }
 }
 
+/// What lives while one primary command buffer executes (and the secondaries it runs).
+#[derive(Debug, Default)]
+struct ExecState {
+    /// Active occlusion queries: pool, query, samples counted so far.
+    occlusion: Vec<(Ref<QueryPool>, u32, u64)>,
+}
+
 /// Runs a recording's commands in order.
 pub fn execute(recording: &Recording, device: &DeviceShared) {
+    execute_in(recording, device, &mut ExecState::default());
+}
+
+fn execute_in(recording: &Recording, device: &DeviceShared, state: &mut ExecState) {
     for command in &recording.commands {
         if device.lost.load(Ordering::Acquire) {
             return;
         }
-        if let Err(why) = execute_one(command, device) {
+        if let Err(why) = execute_one(command, device, state) {
             // A region outside its resources: Vulkan calls this invalid usage. Nothing was
             // written (the transfer checks every region first); tell the application.
             device.debug.error(
@@ -202,7 +213,11 @@ fn unbound() -> &'static str {
     "resource has no memory bound"
 }
 
-fn execute_one(command: &Command, device: &DeviceShared) -> Result<(), &'static str> {
+fn execute_one(
+    command: &Command,
+    device: &DeviceShared,
+    state: &mut ExecState,
+) -> Result<(), &'static str> {
     let bad = |_: t::TransferError| "region outside the resource";
     match command {
         Command::CopyBuffer { src, dst, regions } => t::copy_buffer(
@@ -330,10 +345,38 @@ fn execute_one(command: &Command, device: &DeviceShared) -> Result<(), &'static 
         Command::BeginRendering { targets, clears } => {
             crate::draw::begin_rendering(targets, clears)
         }
-        Command::Draw(draw) => crate::draw::draw(draw, device),
+        Command::Draw(draw) => {
+            let samples = crate::draw::draw(draw, device)?;
+            for (_, _, count) in &mut state.occlusion {
+                *count += samples;
+            }
+            Ok(())
+        }
+        Command::ClearAttachments {
+            targets,
+            clears,
+            rects,
+        } => crate::draw::clear_attachments(targets, clears, rects),
+        Command::BeginQuery { pool, query } => {
+            if pool.query_type != vk::QueryType::OCCLUSION {
+                return Err("only occlusion queries can begin");
+            }
+            state.occlusion.push((pool.clone(), *query, 0));
+            Ok(())
+        }
+        Command::EndQuery { pool, query } => {
+            let found = state
+                .occlusion
+                .iter()
+                .position(|(p, q, _)| Ref::ptr_eq(p, pool) && q == query)
+                .ok_or("the query is not active")?;
+            let (_, _, count) = state.occlusion.remove(found);
+            pool.write(*query, count);
+            Ok(())
+        }
         Command::ExecuteCommands(recordings) => {
             for r in recordings {
-                execute(r, device);
+                execute_in(r, device, state);
             }
             Ok(())
         }

@@ -125,6 +125,10 @@ struct Fixed {
     blend: bool,
     color_write_mask: vk::ColorComponentFlags,
     dynamic: Vec<vk::DynamicState>,
+    /// The vertex shader (inputs `pos` and `color` at locations 0 and 1).
+    vert: &'static str,
+    topology: vk::PrimitiveTopology,
+    polygon_mode: vk::PolygonMode,
 }
 
 impl Fixed {
@@ -138,11 +142,14 @@ impl Fixed {
             blend: false,
             color_write_mask: vk::ColorComponentFlags::RGBA,
             dynamic: Vec::new(),
+            vert: VERT,
+            topology: vk::PrimitiveTopology::TRIANGLE_LIST,
+            polygon_mode: vk::PolygonMode::FILL,
         }
     }
 }
 
-/// `VERT` and `frag` with the fixed-function state `fixed`.
+/// `fixed.vert` and `frag` with the fixed-function state `fixed`.
 fn pipeline_fixed(
     ctx: &Ctx,
     frag: &str,
@@ -155,7 +162,7 @@ fn pipeline_fixed(
     unsafe {
         let vs = d
             .create_shader_module(
-                &vk::ShaderModuleCreateInfo::default().code(&glsl("vert", VERT)),
+                &vk::ShaderModuleCreateInfo::default().code(&glsl("vert", fixed.vert)),
                 None,
             )
             .unwrap();
@@ -197,8 +204,7 @@ fn pipeline_fixed(
         let vi = vk::PipelineVertexInputStateCreateInfo::default()
             .vertex_binding_descriptions(&bindings)
             .vertex_attribute_descriptions(&attributes);
-        let ia = vk::PipelineInputAssemblyStateCreateInfo::default()
-            .topology(vk::PrimitiveTopology::TRIANGLE_LIST);
+        let ia = vk::PipelineInputAssemblyStateCreateInfo::default().topology(fixed.topology);
         let viewports = [vk::Viewport {
             x: 0.0,
             y: 0.0,
@@ -218,7 +224,7 @@ fn pipeline_fixed(
             .viewports(&viewports)
             .scissors(&scissors);
         let mut rs = vk::PipelineRasterizationStateCreateInfo::default()
-            .polygon_mode(vk::PolygonMode::FILL)
+            .polygon_mode(fixed.polygon_mode)
             .line_width(1.0);
         if let Some((constant, clamp, slope)) = fixed.depth_bias {
             rs = rs
@@ -1128,7 +1134,7 @@ fn dynamic_stencil_state_with_a_separate_stencil_attachment() {
         };
         let vs = d
             .create_shader_module(
-                &vk::ShaderModuleCreateInfo::default().code(&glsl("vert", VERT)),
+                &vk::ShaderModuleCreateInfo::default().code(&glsl("vert", fixed.vert)),
                 None,
             )
             .unwrap();
@@ -1264,4 +1270,465 @@ fn dynamic_stencil_state_with_a_separate_stencil_attachment() {
         d.destroy_pipeline(pipeline, None);
         d.destroy_pipeline_layout(layout, None);
     }
+}
+
+// ---- Points, lines, clears inside rendering, indirect draws, occlusion queries ----
+
+/// A pipeline layout with `FRAG`'s 4-byte fragment push constant.
+fn push_layout(ctx: &Ctx) -> vk::PipelineLayout {
+    let ranges = [vk::PushConstantRange {
+        stage_flags: vk::ShaderStageFlags::FRAGMENT,
+        offset: 0,
+        size: 4,
+    }];
+    unsafe {
+        ctx.device.create_pipeline_layout(
+            &vk::PipelineLayoutCreateInfo::default().push_constant_ranges(&ranges),
+            None,
+        )
+    }
+    .unwrap()
+}
+
+/// Begins dynamic rendering to `color` (cleared to transparent black) and, optionally,
+/// `depth` (cleared to 1.0), over the whole 64×64 target.
+unsafe fn begin_cleared(ctx: &Ctx, cb: vk::CommandBuffer, color: &Target, depth: Option<&Target>) {
+    let color_att = [vk::RenderingAttachmentInfo::default()
+        .image_view(color.view)
+        .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+        .load_op(vk::AttachmentLoadOp::CLEAR)
+        .store_op(vk::AttachmentStoreOp::STORE)
+        .clear_value(vk::ClearValue {
+            color: vk::ClearColorValue {
+                float32: [0.0, 0.0, 0.0, 0.0],
+            },
+        })];
+    let depth_att = depth.map(|t| {
+        vk::RenderingAttachmentInfo::default()
+            .image_view(t.view)
+            .image_layout(vk::ImageLayout::DEPTH_ATTACHMENT_OPTIMAL)
+            .load_op(vk::AttachmentLoadOp::CLEAR)
+            .store_op(vk::AttachmentStoreOp::STORE)
+            .clear_value(vk::ClearValue {
+                depth_stencil: vk::ClearDepthStencilValue {
+                    depth: 1.0,
+                    stencil: 0,
+                },
+            })
+    });
+    let mut info = vk::RenderingInfo::default()
+        .render_area(vk::Rect2D {
+            offset: vk::Offset2D::default(),
+            extent: vk::Extent2D {
+                width: SIZE,
+                height: SIZE,
+            },
+        })
+        .layer_count(1)
+        .color_attachments(&color_att);
+    if let Some(d) = &depth_att {
+        info = info.depth_attachment(d);
+    }
+    unsafe { ctx.device.cmd_begin_rendering(cb, &info) };
+}
+
+fn color_target(ctx: &Ctx) -> Target {
+    target(
+        ctx,
+        vk::Format::R8G8B8A8_UNORM,
+        vk::ImageUsageFlags::COLOR_ATTACHMENT,
+        vk::ImageAspectFlags::COLOR,
+    )
+}
+
+/// Normalized device coordinate of framebuffer coordinate `f` on the 64-pixel target.
+fn ndc(f: f32) -> f32 {
+    f / (SIZE as f32 / 2.0) - 1.0
+}
+
+/// `(pos, color)` vertices at framebuffer positions.
+fn fb_vertices(points: &[((f32, f32), f32, [f32; 3])]) -> Vec<f32> {
+    points
+        .iter()
+        .flat_map(|&((x, y), z, c)| [ndc(x), ndc(y), z, c[0], c[1], c[2]])
+        .collect()
+}
+
+fn near(a: u8, b: u8) -> bool {
+    a.abs_diff(b) <= 1
+}
+
+const VERT_POINTS: &str = r"#version 450
+layout(location = 0) in vec3 pos;
+layout(location = 1) in vec3 color;
+layout(location = 0) out vec3 v_color;
+void main() { gl_Position = vec4(pos.xy, 0.5, 1.0); gl_PointSize = pos.z; v_color = color; }";
+
+const FRAG_POINT_COORD: &str = r"#version 450
+layout(location = 0) flat in vec3 v_color;
+layout(location = 0) out vec4 o;
+void main() { o = vec4(v_color.r, gl_PointCoord, 1.0); }";
+
+#[test]
+fn points_with_point_size_and_point_coord() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let color = color_target(&ctx);
+    let layout = push_layout(&ctx);
+    let fixed = Fixed {
+        vert: VERT_POINTS,
+        topology: vk::PrimitiveTopology::POINT_LIST,
+        ..Fixed::new()
+    };
+    let pipe = pipeline_fixed(
+        &ctx,
+        FRAG_POINT_COORD,
+        layout,
+        vk::RenderPass::null(),
+        &fixed,
+    );
+    // A 4-pixel point centred on (16, 16), a 1-pixel one on pixel (40, 40), a 7-pixel one
+    // clamped by nothing, centred on pixel (50, 10) (its centre 50.5, 10.5).
+    let data = fb_vertices(&[
+        ((16.0, 16.0), 4.0, [1.0, 0.0, 0.0]),
+        ((40.5, 40.5), 1.0, [1.0, 0.0, 0.0]),
+        ((50.5, 10.5), 7.0, [1.0, 0.0, 0.0]),
+    ]);
+    let vb = vertices(&ctx, &data);
+    unsafe {
+        ctx.run(|cb| {
+            begin_cleared(&ctx, cb, &color, None);
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_draw(cb, 3, 1, 0, 0);
+            d.cmd_end_rendering(cb);
+        });
+    }
+    let px = read_pixels(&ctx, color.image);
+    let mut lit = 0;
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let p = px[(y * SIZE + x) as usize];
+            // Which point covers the pixel: centre within [c − s/2, c + s/2) on both axes.
+            let inside = |cx: f32, cy: f32, s: f32| {
+                let (fx, fy) = (x as f32 + 0.5, y as f32 + 0.5);
+                fx >= cx - s / 2.0 && fx < cx + s / 2.0 && fy >= cy - s / 2.0 && fy < cy + s / 2.0
+            };
+            let point = [(16.0, 16.0, 4.0), (40.5, 40.5, 1.0), (50.5, 10.5, 7.0)]
+                .into_iter()
+                .find(|&(cx, cy, s)| inside(cx, cy, s));
+            match point {
+                Some((cx, cy, s)) => {
+                    lit += 1;
+                    let pc = |f: f32, c: f32| ((0.5 + (f + 0.5 - c) / s) * 255.0).round() as u8;
+                    let (gs, gt) = (pc(x as f32, cx), pc(y as f32, cy));
+                    assert!(
+                        p[0] == 255 && near(p[1], gs) && near(p[2], gt) && p[3] == 255,
+                        "({x},{y}) {p:?}, PointCoord ({gs}, {gt})"
+                    );
+                }
+                None => assert_eq!(p, [0, 0, 0, 0], "({x},{y})"),
+            }
+        }
+    }
+    assert_eq!(lit, 16 + 1 + 49);
+}
+
+#[test]
+fn line_strip_interpolates_and_leaves_out_the_last_pixel() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let color = color_target(&ctx);
+    let layout = push_layout(&ctx);
+    let fixed = Fixed {
+        topology: vk::PrimitiveTopology::LINE_STRIP,
+        ..Fixed::new()
+    };
+    let pipe = pipeline_fixed(&ctx, FRAG, layout, vk::RenderPass::null(), &fixed);
+    // (4.5, 4.5) → (20.5, 4.5) → (20.5, 30.5): red rises along the first segment, blue along
+    // the second.
+    let data = fb_vertices(&[
+        ((4.5, 4.5), 0.5, [0.0, 1.0, 0.0]),
+        ((20.5, 4.5), 0.5, [1.0, 1.0, 0.0]),
+        ((20.5, 30.5), 0.5, [1.0, 1.0, 1.0]),
+    ]);
+    let vb = vertices(&ctx, &data);
+    unsafe {
+        ctx.run(|cb| {
+            begin_cleared(&ctx, cb, &color, None);
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_draw(cb, 3, 1, 0, 0);
+            d.cmd_end_rendering(cb);
+        });
+    }
+    let px = read_pixels(&ctx, color.image);
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let p = px[(y * SIZE + x) as usize];
+            let unorm = |v: f32| (v * 255.0).round() as u8;
+            if y == 4 && (4..20).contains(&x) {
+                // t = (x − 4)/16 at the pixel centre.
+                let r = unorm((x - 4) as f32 / 16.0);
+                assert!(near(p[0], r) && p[1] == 255 && p[2] == 0, "({x},{y}) {p:?}");
+            } else if x == 20 && (4..30).contains(&y) {
+                let b = unorm((y - 4) as f32 / 26.0);
+                assert!(
+                    p[0] == 255 && p[1] == 255 && near(p[2], b),
+                    "({x},{y}) {p:?}"
+                );
+            } else {
+                assert_eq!(p, [0, 0, 0, 0], "({x},{y})");
+            }
+        }
+    }
+}
+
+/// Two triangles covering the framebuffer rectangle [x0, x1) × [y0, y1) at depth `z`.
+fn rect_vertices(x0: f32, y0: f32, x1: f32, y1: f32, z: f32, c: [f32; 3]) -> Vec<f32> {
+    fb_vertices(&[
+        ((x0, y0), z, c),
+        ((x1, y0), z, c),
+        ((x1, y1), z, c),
+        ((x0, y0), z, c),
+        ((x1, y1), z, c),
+        ((x0, y1), z, c),
+    ])
+}
+
+#[test]
+fn clear_attachments_inside_dynamic_rendering() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let color = color_target(&ctx);
+    let depth = target(
+        &ctx,
+        vk::Format::D32_SFLOAT,
+        vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT,
+        vk::ImageAspectFlags::DEPTH,
+    );
+    let layout = push_layout(&ctx);
+    let pipe = pipeline_with(&ctx, FRAG, layout, vk::RenderPass::null(), true, false);
+    let vb = vertices(
+        &ctx,
+        &rect_vertices(0.0, 0.0, 64.0, 64.0, 0.5, [0.0, 1.0, 0.0]),
+    );
+    unsafe {
+        ctx.run(|cb| {
+            begin_cleared(&ctx, cb, &color, Some(&depth));
+            // Red in [8, 24) × [8, 24); depth 0.25 in [16, 40) × [16, 40).
+            let clears = [
+                vk::ClearAttachment {
+                    aspect_mask: vk::ImageAspectFlags::COLOR,
+                    color_attachment: 0,
+                    clear_value: vk::ClearValue {
+                        color: vk::ClearColorValue {
+                            float32: [1.0, 0.0, 0.0, 1.0],
+                        },
+                    },
+                },
+                vk::ClearAttachment {
+                    aspect_mask: vk::ImageAspectFlags::DEPTH,
+                    color_attachment: 0,
+                    clear_value: vk::ClearValue {
+                        depth_stencil: vk::ClearDepthStencilValue {
+                            depth: 0.25,
+                            stencil: 0,
+                        },
+                    },
+                },
+            ];
+            let rect = |x: i32, w: u32| vk::ClearRect {
+                rect: vk::Rect2D {
+                    offset: vk::Offset2D { x, y: x },
+                    extent: vk::Extent2D {
+                        width: w,
+                        height: w,
+                    },
+                },
+                base_array_layer: 0,
+                layer_count: 1,
+            };
+            d.cmd_clear_attachments(cb, &clears[..1], &[rect(8, 16)]);
+            d.cmd_clear_attachments(cb, &clears[1..], &[rect(16, 24)]);
+            // A green full-screen rectangle at depth 0.5 (LESS): hidden where depth is 0.25.
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_draw(cb, 6, 1, 0, 0);
+            d.cmd_end_rendering(cb);
+        });
+    }
+    let px = read_pixels(&ctx, color.image);
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let p = px[(y * SIZE + x) as usize];
+            let in_depth = (16..40).contains(&x) && (16..40).contains(&y);
+            let in_red = (8..24).contains(&x) && (8..24).contains(&y);
+            let want = match (in_depth, in_red) {
+                (false, _) => [0, 255, 0, 255],
+                (true, true) => [255, 0, 0, 255],
+                (true, false) => [0, 0, 0, 0],
+            };
+            assert_eq!(p, want, "({x},{y})");
+        }
+    }
+}
+
+#[test]
+fn indirect_and_indexed_indirect_count_draws() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let color = color_target(&ctx);
+    let layout = push_layout(&ctx);
+    let pipe = pipeline_with(&ctx, FRAG, layout, vk::RenderPass::null(), false, false);
+    // Vertices 0..6: the left half, red; 6..12: the right half, green; 12..18: everything, blue.
+    let mut data = rect_vertices(0.0, 0.0, 32.0, 64.0, 0.5, [1.0, 0.0, 0.0]);
+    data.extend(rect_vertices(32.0, 0.0, 64.0, 64.0, 0.5, [0.0, 1.0, 0.0]));
+    data.extend(rect_vertices(0.0, 0.0, 64.0, 64.0, 0.5, [0.0, 0.0, 1.0]));
+    let vb = vertices(&ctx, &data);
+    let ib = ctx.buffer(64);
+    let idx: Vec<u8> = (0u32..6).flat_map(|i| i.to_le_bytes()).collect();
+    ib.bytes()[..24].copy_from_slice(&idx);
+    // Two VkDrawIndirectCommand records (one triangle each) 32 bytes apart, at offset 16;
+    // then at 96 two VkDrawIndexedIndirectCommand records (right half, then the blue
+    // rectangle), with a count of 1 at 160.
+    let words: Vec<u32> = [
+        &[0u32; 4][..],
+        &[3, 1, 0, 0, 0, 0, 0, 0],
+        &[3, 1, 3, 0, 0, 0, 0, 0],
+        &[0; 4],
+        &[6, 1, 0, 6, 0],
+        &[6, 1, 0, 12, 0],
+        &[0; 6],
+        &[1],
+    ]
+    .concat();
+    assert_eq!(words.len(), 41);
+    let indirect = ctx.buffer(256);
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    indirect.bytes()[..bytes.len()].copy_from_slice(&bytes);
+    unsafe {
+        ctx.run(|cb| {
+            begin_cleared(&ctx, cb, &color, None);
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_bind_index_buffer(cb, ib.buffer, 0, vk::IndexType::UINT32);
+            d.cmd_draw_indirect(cb, indirect.buffer, 16, 2, 32);
+            d.cmd_draw_indexed_indirect_count(cb, indirect.buffer, 96, indirect.buffer, 160, 2, 20);
+            d.cmd_end_rendering(cb);
+        });
+    }
+    let px = read_pixels(&ctx, color.image);
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let want = if x < 32 {
+                [255, 0, 0, 255]
+            } else {
+                [0, 255, 0, 255]
+            };
+            assert_eq!(px[(y * SIZE + x) as usize], want, "({x},{y})");
+        }
+    }
+}
+
+#[test]
+fn occlusion_queries_count_passing_samples() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let color = color_target(&ctx);
+    let depth = target(
+        &ctx,
+        vk::Format::D32_SFLOAT,
+        vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT,
+        vk::ImageAspectFlags::DEPTH,
+    );
+    let layout = push_layout(&ctx);
+    let pipe = pipeline_with(&ctx, FRAG, layout, vk::RenderPass::null(), true, false);
+    // Query 0: a 16×8 rectangle at depth 0.5 (128 samples). Query 1: a 32×32 rectangle at
+    // depth 0.75 over it, LESS: 32·32 − 128 samples pass. Query 2: nothing drawn.
+    let mut data = rect_vertices(8.0, 8.0, 24.0, 16.0, 0.5, [1.0, 0.0, 0.0]);
+    data.extend(rect_vertices(0.0, 0.0, 32.0, 32.0, 0.75, [0.0, 1.0, 0.0]));
+    let vb = vertices(&ctx, &data);
+    let pool = unsafe {
+        d.create_query_pool(
+            &vk::QueryPoolCreateInfo::default()
+                .query_type(vk::QueryType::OCCLUSION)
+                .query_count(3),
+            None,
+        )
+    }
+    .unwrap();
+    let copied = ctx.buffer(64);
+    unsafe {
+        ctx.run(|cb| {
+            d.cmd_reset_query_pool(cb, pool, 0, 3);
+            begin_cleared(&ctx, cb, &color, Some(&depth));
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_begin_query(cb, pool, 0, vk::QueryControlFlags::PRECISE);
+            d.cmd_draw(cb, 6, 1, 0, 0);
+            d.cmd_end_query(cb, pool, 0);
+            d.cmd_begin_query(cb, pool, 1, vk::QueryControlFlags::PRECISE);
+            d.cmd_draw(cb, 6, 1, 6, 0);
+            d.cmd_end_query(cb, pool, 1);
+            d.cmd_begin_query(cb, pool, 2, vk::QueryControlFlags::empty());
+            d.cmd_end_query(cb, pool, 2);
+            d.cmd_end_rendering(cb);
+            d.cmd_copy_query_pool_results(
+                cb,
+                pool,
+                0,
+                3,
+                copied.buffer,
+                0,
+                16,
+                vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WITH_AVAILABILITY,
+            );
+        });
+    }
+    let mut results = [0u64; 3];
+    unsafe {
+        d.get_query_pool_results(
+            pool,
+            0,
+            &mut results,
+            vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WAIT,
+        )
+    }
+    .unwrap();
+    assert_eq!(results, [128, 32 * 32 - 128, 0]);
+    let words: Vec<u64> = copied.bytes()[..48]
+        .chunks(8)
+        .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    assert_eq!(words, [128, 1, 32 * 32 - 128, 1, 0, 1]);
+    unsafe { d.destroy_query_pool(pool, None) };
 }

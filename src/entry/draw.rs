@@ -7,7 +7,9 @@ use ash::vk::{self, Handle};
 use crate::buffer::Buffer;
 use crate::entry::compute::with_state;
 use crate::entry::entry_points;
-use crate::graphics_state::{DrawKind, LoadClear, RenderTargets, StencilOps};
+use crate::graphics_state::{
+    DrawKind, DrawParams, DrawSource, LoadClear, RenderTargets, StencilOps,
+};
 use crate::handle::{self, Ref};
 use crate::image::ImageView;
 use crate::render_pass::{Framebuffer, RenderPass};
@@ -178,6 +180,39 @@ unsafe fn rendering_targets(
             }),
             clears,
         ))
+    }
+}
+
+/// Records an indirect draw; the parameters are read when it executes.
+///
+/// # Safety
+/// The handles must be live (or null where the command allows).
+unsafe fn draw_indirect(
+    command_buffer: vk::CommandBuffer,
+    buffer: vk::Buffer,
+    offset: u64,
+    draw_count: u32,
+    stride: u32,
+    indexed: bool,
+    count: Option<(vk::Buffer, u64)>,
+) {
+    // SAFETY: forwarded contract.
+    unsafe {
+        let b = handle::get::<_, Buffer>(buffer);
+        let c = count
+            .map(|(cb, off)| handle::get::<_, Buffer>(cb).map(|cb| (cb, off)))
+            .transpose();
+        with_state(command_buffer, |s| {
+            let source = DrawSource::Indirect {
+                buffer: b?,
+                offset,
+                draw_count,
+                stride,
+                indexed,
+                count: c?,
+            };
+            s.draw(source).map(Some)
+        });
     }
 }
 
@@ -440,14 +475,83 @@ entry_points! {
     }
 
     Device fn vkCmdSetLineWidth(_command_buffer: vk::CommandBuffer, _width: f32) {
-        // Only triangles are rasterized; line width has no effect on them.
+        // Lines are 1 pixel wide: `wideLines` is not advertised, so the width must be 1.0.
+    }
+
+    Device fn vkCmdClearAttachments(
+        command_buffer: vk::CommandBuffer,
+        attachment_count: u32,
+        p_attachments: *const vk::ClearAttachment,
+        rect_count: u32,
+        p_rects: *const vk::ClearRect,
+    ) {
+        // SAFETY: valid usage: `attachment_count` attachments and `rect_count` rectangles.
+        unsafe {
+            let attachments = handle::slice(p_attachments, attachment_count).to_vec();
+            let rects = handle::slice(p_rects, rect_count).to_vec();
+            with_state(command_buffer, |s| {
+                // VUID-vkCmdClearAttachments-renderpass: inside a render pass instance.
+                let targets = s.draw.targets.clone().ok_or(vk::Result::ERROR_UNKNOWN)?;
+                let mut clears = Vec::new();
+                for a in &attachments {
+                    let v = a.clear_value;
+                    if a.aspect_mask.contains(vk::ImageAspectFlags::COLOR) {
+                        clears.push(LoadClear::Color { attachment: a.color_attachment as usize, value: v.color.uint32 });
+                    }
+                    if a.aspect_mask.contains(vk::ImageAspectFlags::DEPTH) {
+                        clears.push(LoadClear::Depth { value: v.depth_stencil.depth });
+                    }
+                    if a.aspect_mask.contains(vk::ImageAspectFlags::STENCIL) {
+                        clears.push(LoadClear::Stencil { value: v.depth_stencil.stencil });
+                    }
+                }
+                Ok(Some(crate::command_buffer::Command::ClearAttachments { targets, clears, rects }))
+            });
+        }
+    }
+
+    Device fn vkCmdDrawIndirect(command_buffer: vk::CommandBuffer, buffer: vk::Buffer, offset: u64, draw_count: u32, stride: u32) {
+        // SAFETY: valid usage: live handles.
+        unsafe { draw_indirect(command_buffer, buffer, offset, draw_count, stride, false, None) };
+    }
+
+    Device fn vkCmdDrawIndexedIndirect(command_buffer: vk::CommandBuffer, buffer: vk::Buffer, offset: u64, draw_count: u32, stride: u32) {
+        // SAFETY: valid usage: live handles.
+        unsafe { draw_indirect(command_buffer, buffer, offset, draw_count, stride, true, None) };
+    }
+
+    Device fn vkCmdDrawIndirectCount(
+        command_buffer: vk::CommandBuffer,
+        buffer: vk::Buffer,
+        offset: u64,
+        count_buffer: vk::Buffer,
+        count_offset: u64,
+        max_draw_count: u32,
+        stride: u32,
+    ) {
+        // SAFETY: valid usage: live handles.
+        unsafe { draw_indirect(command_buffer, buffer, offset, max_draw_count, stride, false, Some((count_buffer, count_offset))) };
+    }
+
+    Device fn vkCmdDrawIndexedIndirectCount(
+        command_buffer: vk::CommandBuffer,
+        buffer: vk::Buffer,
+        offset: u64,
+        count_buffer: vk::Buffer,
+        count_offset: u64,
+        max_draw_count: u32,
+        stride: u32,
+    ) {
+        // SAFETY: valid usage: live handles.
+        unsafe { draw_indirect(command_buffer, buffer, offset, max_draw_count, stride, true, Some((count_buffer, count_offset))) };
     }
 
     Device fn vkCmdDraw(command_buffer: vk::CommandBuffer, vertex_count: u32, instance_count: u32, first_vertex: u32, first_instance: u32) {
         // SAFETY: valid usage: a live command buffer.
         unsafe {
             with_state(command_buffer, |s| {
-                s.draw(DrawKind::Vertices { vertex_count, first_vertex }, instance_count, first_instance).map(Some)
+                let kind = DrawKind::Vertices { vertex_count, first_vertex };
+                s.draw(DrawSource::Direct(DrawParams { kind, instance_count, first_instance })).map(Some)
             })
         };
     }
@@ -463,7 +567,8 @@ entry_points! {
         // SAFETY: valid usage: a live command buffer.
         unsafe {
             with_state(command_buffer, |s| {
-                s.draw(DrawKind::Indexed { index_count, first_index, vertex_offset }, instance_count, first_instance).map(Some)
+                let kind = DrawKind::Indexed { index_count, first_index, vertex_offset };
+                s.draw(DrawSource::Direct(DrawParams { kind, instance_count, first_instance })).map(Some)
             })
         };
     }

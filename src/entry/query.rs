@@ -81,6 +81,25 @@ entry_points! {
         unsafe { record(command_buffer, || Ok(Command::WriteTimestamp { pool: handle::get(pool)?, query })) };
     }
 
+    Device fn vkCmdBeginQuery(command_buffer: vk::CommandBuffer, pool: vk::QueryPool, query: u32, _flags: vk::QueryControlFlags) {
+        // Occlusion counts are always precise, so `PRECISE` changes nothing.
+        // SAFETY: valid usage: live handles.
+        unsafe {
+            record(command_buffer, || {
+                let pool = handle::get::<_, QueryPool>(pool)?;
+                if pool.query_type != vk::QueryType::OCCLUSION {
+                    return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+                }
+                Ok(Command::BeginQuery { pool, query })
+            })
+        };
+    }
+
+    Device fn vkCmdEndQuery(command_buffer: vk::CommandBuffer, pool: vk::QueryPool, query: u32) {
+        // SAFETY: valid usage: live handles.
+        unsafe { record(command_buffer, || Ok(Command::EndQuery { pool: handle::get(pool)?, query })) };
+    }
+
     Device fn vkCmdCopyQueryPoolResults(
         command_buffer: vk::CommandBuffer,
         pool: vk::QueryPool,

@@ -45,7 +45,7 @@ impl Plane {
 
     /// Signed distance (scaled), computed in f64 so that it does not depend on evaluation order.
     #[inline]
-    fn dist(&self, v: &[f32]) -> f64 {
+    pub(crate) fn dist(&self, v: &[f32]) -> f64 {
         let n = self.n;
         f64::from(n[0]) * f64::from(v[0])
             + f64::from(n[1]) * f64::from(v[1])
@@ -174,7 +174,13 @@ impl Clipper {
 
 /// Appends `a + t·(b − a)` (clip-space lerp); `NoPerspective` components use the parameter
 /// rescaled to framebuffer space.
-fn push_lerp(out: &mut Vec<f32>, a: &[f32], b: &[f32], t: f32, interp: &[Interpolation]) {
+pub(crate) fn push_lerp(
+    out: &mut Vec<f32>,
+    a: &[f32],
+    b: &[f32],
+    t: f32,
+    interp: &[Interpolation],
+) {
     let lerp = |x: f32, y: f32, t: f32| x + t * (y - x);
     let w = lerp(a[3], b[3], t);
     let t_screen = {

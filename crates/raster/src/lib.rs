@@ -9,6 +9,9 @@
 //! 1. [`clip`]: near/far and w clipping in clip space; x/y only beyond a guard band.
 //! 2. [`setup`]: viewport transform, 8-sub-pixel-bit fixed point, facing and culling, exact
 //!    `i64` edge functions with the top-left rule, barycentric interpolation planes.
+//!    Points and lines become quads here too ([`prims`]): a point sprite is a square, a width-1
+//!    line a parallelogram covering one pixel per column (row) — so binning and tiles only ever
+//!    see triangles, and the triangle path pays nothing for the other primitives.
 //! 3. [`bin`]: 64×64 tiles, each with its triangles in submission order.
 //! 4. `tile`: per tile, 8×8 blocks with trivial accept/reject, 2×2 quads, batches of 16 quads
 //!    (64 lanes) handed to the [`FragmentStage`].
@@ -19,7 +22,7 @@
 //! in through [`FragmentStage`], the vertex stage's results arrive as clip-space vertices
 //! ([`VertexInput`]), and attachments are [`transfer::ImageRef`]s.
 //!
-//! Not yet: points and lines, multisampling, logic ops, tile-level load/store ops (clears are done by `transfer` before the pass).
+//! Not yet: wide lines, multisampling, logic ops, tile-level load/store ops (clears are done by `transfer` before the pass).
 #![forbid(unsafe_code)]
 
 pub mod bin;
@@ -27,6 +30,7 @@ pub mod clip;
 pub mod fragment;
 mod output;
 mod pass;
+pub mod prims;
 pub mod setup;
 pub mod state;
 mod tile;
@@ -39,10 +43,11 @@ pub use fragment::{
     FragmentBatch, FragmentInfo, FragmentOutput, FragmentStage, VaryingsAsColor, LANES,
     MAX_COLOR_ATTACHMENTS, QUADS,
 };
-pub use pass::{draw, Attachment, Pass, RenderTargets, VertexInput};
+pub use pass::{draw, draw_input, Attachment, Pass, RenderTargets, VertexInput};
 pub use state::{
     BlendFactor, BlendOp, ColorBlend, CompareOp, CullMode, DepthBias, DepthState, FrontFace,
-    Interpolation, RasterState, Rect, StencilFace, StencilOp, StencilState, Topology, Viewport,
+    Interpolation, PolygonMode, RasterState, Rect, StencilFace, StencilOp, StencilState, Topology,
+    Viewport, POINT_SIZE_GRANULARITY, POINT_SIZE_RANGE,
 };
 
 /// Why a pass or a draw cannot be rendered. Everything else (degenerate or non-finite

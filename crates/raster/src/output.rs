@@ -461,7 +461,8 @@ impl TileBuffer {
     }
 
     /// Late operations on the lanes in `live` (the survivors of the shader's discards), in
-    /// lane order: the fragment tests unless they ran early, then the colour writes.
+    /// lane order: the fragment tests unless they ran early, then the colour writes. Returns
+    /// the number of fragments that passed every test (what an occlusion query counts).
     pub fn late(
         &mut self,
         ops: &DrawOps,
@@ -469,7 +470,7 @@ impl TileBuffer {
         out: &FragmentOutput,
         live: u64,
         depth_done: bool,
-    ) {
+    ) -> u64 {
         if !depth_done && Self::needs_stencil_path(ops) {
             self.late_ops::<true>(ops, batch, out, live, depth_done)
         } else {
@@ -484,7 +485,8 @@ impl TileBuffer {
         out: &FragmentOutput,
         live: u64,
         depth_done: bool,
-    ) {
+    ) -> u64 {
+        let mut passed = 0;
         for lane in 0..batch.lanes().min(LANES) {
             if live & (1 << lane) == 0 {
                 continue;
@@ -506,6 +508,7 @@ impl TileBuffer {
                     continue;
                 }
             }
+            passed += 1;
             for (att, op) in ops.colors.iter().enumerate().take(MAX_COLOR_ATTACHMENTS) {
                 let Some(op) = op else { continue };
                 if op.skip {
@@ -516,6 +519,7 @@ impl TileBuffer {
                 self.write_color(att, x, y, op, src, src1, ops.constants);
             }
         }
+        passed
     }
 
     #[allow(clippy::too_many_arguments)]

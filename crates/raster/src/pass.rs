@@ -15,8 +15,9 @@ use crate::bin::TileGrid;
 use crate::clip::{ClipPlanes, Clipper};
 use crate::fragment::{FragmentStage, MAX_COLOR_ATTACHMENTS};
 use crate::output::{ColorOp, DrawOps, StencilFaceOps, Target};
-use crate::setup::{setup_polygon, BiasParams, SetupParams, Triangle};
-use crate::state::{Interpolation, PixelRect, RasterState, Rect, Topology};
+use crate::prims::{setup_line, setup_point, Sink};
+use crate::setup::{polygon_bias, project, setup_polygon, BiasParams, SetupParams, Triangle};
+use crate::state::{Interpolation, PixelRect, PolygonMode, RasterState, Rect, Topology};
 use crate::tile::{DrawRecord, PassData, Worker};
 use crate::transfer::ImageRef;
 use crate::RasterError;
@@ -59,6 +60,9 @@ pub struct VertexInput<'v> {
     /// With `indices`, `0xFFFF_FFFF` restarts the strip or fan (`primitiveRestartEnable`).
     pub primitive_restart: bool,
     pub topology: Topology,
+    /// For points (a point topology or `PolygonMode::Point`): where `PointSize` is in a vertex
+    /// (an offset in floats from the vertex's start); `None` draws points of size 1.
+    pub point_size: Option<usize>,
 }
 
 /// A render pass being recorded.
@@ -74,6 +78,10 @@ pub struct Pass<'a> {
     bins: Vec<Vec<u32>>,
     clipper: Clipper,
     scratch: Vec<f32>,
+    ends: Vec<f32>,
+    vary: Vec<f32>,
+    /// Samples that passed the fragment tests since the pass began (occlusion queries).
+    samples: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Pass<'_> {
@@ -91,6 +99,8 @@ impl std::fmt::Debug for Pass<'_> {
 /// the provoking vertex first.
 fn assemble(topology: Topology, n: usize, mut f: impl FnMut(usize, [usize; 3])) {
     match topology {
+        // Assembled by `Pass::draw` itself.
+        Topology::PointList | Topology::LineList | Topology::LineStrip => {}
         Topology::TriangleList => {
             for i in 0..n / 3 {
                 f(i, [3 * i, 3 * i + 1, 3 * i + 2]);
@@ -168,6 +178,9 @@ impl<'a> Pass<'a> {
             attrs: Vec::new(),
             clipper: Clipper::default(),
             scratch: Vec::new(),
+            ends: Vec::new(),
+            vary: Vec::new(),
+            samples: Default::default(),
         })
     }
 
@@ -227,43 +240,175 @@ impl<'a> Pass<'a> {
         }
         let vstride = 4 + n;
         let mut primitive_id: u32 = 0;
+        // Points (a point list, or triangles in point mode) carry `PointCoord` as two extra
+        // varying components.
+        let triangles = matches!(
+            input.topology,
+            Topology::TriangleList | Topology::TriangleStrip | Topology::TriangleFan
+        );
+        let mode = if triangles {
+            state.polygon_mode
+        } else {
+            PolygonMode::Fill
+        };
+        let points = input.topology == Topology::PointList || mode == PolygonMode::Point;
+        let mut draw_interp = state.varyings.clone();
+        if points {
+            draw_interp.extend([Interpolation::NoPerspective; 2]);
+        }
         let Pass {
             clipper,
             scratch,
             tris,
             attrs,
+            ends,
+            vary,
             ..
         } = self;
+        macro_rules! sink {
+            ($id:expr, $front_facing:expr, $offset:expr) => {
+                Sink {
+                    draw,
+                    primitive_id: $id,
+                    front_facing: $front_facing,
+                    depth_offset: $offset,
+                    tris: &mut *tris,
+                    attrs: &mut *attrs,
+                    ends: &mut *ends,
+                    vary: &mut *vary,
+                }
+            };
+        }
         for (start, end) in runs {
             let len = end - start;
-            assemble(input.topology, len, |_, prim| {
-                let id = primitive_id;
-                primitive_id = primitive_id.wrapping_add(1);
-                // Fetch the three vertices, flat components from the provoking vertex.
-                scratch.clear();
-                for &p in &prim {
-                    let vi = match input.indices {
-                        Some(ix) => ix[start + p] as usize,
-                        None => start + p,
-                    };
-                    let Some(vtx) = vi
-                        .checked_mul(stride)
-                        .and_then(|o| input.vertices.get(o..o + vstride))
-                    else {
-                        return;
-                    };
-                    scratch.extend_from_slice(vtx);
-                }
-                for (k, mode) in interp.iter().enumerate() {
-                    if *mode == Interpolation::Flat {
-                        let pv = scratch[4 + k];
-                        scratch[vstride + 4 + k] = pv;
-                        scratch[2 * vstride + 4 + k] = pv;
+            // Vertex `p` of the run, and its point size.
+            let vertex = |p: usize| -> Option<(&[f32], f32)> {
+                let vi = match input.indices {
+                    Some(ix) => ix[start + p] as usize,
+                    None => start + p,
+                };
+                let o = vi.checked_mul(stride)?;
+                let v = input.vertices.get(o..o + vstride)?;
+                let size = match input.point_size {
+                    Some(k) => *input.vertices.get(o + k)?,
+                    None => 1.0,
+                };
+                Some((v, size))
+            };
+            match input.topology {
+                Topology::PointList => {
+                    for p in 0..len {
+                        let id = primitive_id;
+                        primitive_id = primitive_id.wrapping_add(1);
+                        if let Some((v, size)) = vertex(p) {
+                            setup_point(
+                                &params,
+                                &draw_interp,
+                                &planes,
+                                v,
+                                size,
+                                sink!(id, true, 0.0),
+                            );
+                        }
                     }
                 }
-                let poly = clipper.clip(scratch, vstride, &planes, interp);
-                setup_polygon(&params, interp, poly, vstride, draw, id, tris, attrs);
-            });
+                Topology::LineList | Topology::LineStrip => {
+                    let count = if input.topology == Topology::LineList {
+                        len / 2
+                    } else {
+                        len.saturating_sub(1)
+                    };
+                    for i in 0..count {
+                        let id = primitive_id;
+                        primitive_id = primitive_id.wrapping_add(1);
+                        let (pa, pb) = if input.topology == Topology::LineList {
+                            (2 * i, 2 * i + 1)
+                        } else {
+                            (i, i + 1)
+                        };
+                        let (Some((a, _)), Some((b, _))) = (vertex(pa), vertex(pb)) else {
+                            continue;
+                        };
+                        scratch.clear();
+                        scratch.extend_from_slice(a);
+                        scratch.extend_from_slice(b);
+                        for (k, m) in interp.iter().enumerate() {
+                            if *m == Interpolation::Flat {
+                                scratch[vstride + 4 + k] = scratch[4 + k];
+                            }
+                        }
+                        let (a, b) = scratch.split_at(vstride);
+                        setup_line(&params, interp, &planes, a, b, sink!(id, true, 0.0));
+                    }
+                }
+                Topology::TriangleList | Topology::TriangleStrip | Topology::TriangleFan => {
+                    assemble(input.topology, len, |_, prim| {
+                        let id = primitive_id;
+                        primitive_id = primitive_id.wrapping_add(1);
+                        // Fetch the three vertices, flat components from the provoking vertex.
+                        scratch.clear();
+                        let mut sizes = [1.0; 3];
+                        for (k, &p) in prim.iter().enumerate() {
+                            let Some((vtx, size)) = vertex(p) else {
+                                return;
+                            };
+                            scratch.extend_from_slice(vtx);
+                            sizes[k] = size;
+                        }
+                        for (k, mode) in interp.iter().enumerate() {
+                            if *mode == Interpolation::Flat {
+                                let pv = scratch[4 + k];
+                                scratch[vstride + 4 + k] = pv;
+                                scratch[2 * vstride + 4 + k] = pv;
+                            }
+                        }
+                        let poly = clipper.clip(scratch, vstride, &planes, interp);
+                        match mode {
+                            PolygonMode::Fill => {
+                                setup_polygon(&params, interp, poly, vstride, draw, id, tris, attrs)
+                            }
+                            // "Polygon Mode": the edges (of the clipped polygon) as lines, or
+                            // the vertices as points, after facing and culling.
+                            PolygonMode::Line => {
+                                let Some(p) = project(&params, poly, vstride) else {
+                                    return;
+                                };
+                                let bias = polygon_bias(&params, &p);
+                                let count = poly.len() / vstride;
+                                for e in 0..count {
+                                    let a = &poly[e * vstride..][..vstride];
+                                    let b = &poly[(e + 1) % count * vstride..][..vstride];
+                                    setup_line(
+                                        &params,
+                                        interp,
+                                        &planes,
+                                        a,
+                                        b,
+                                        sink!(id, p.front_facing, bias),
+                                    );
+                                }
+                            }
+                            PolygonMode::Point => {
+                                let Some(p) = project(&params, poly, vstride) else {
+                                    return;
+                                };
+                                let bias = polygon_bias(&params, &p);
+                                for (k, &size) in sizes.iter().enumerate() {
+                                    let v = &scratch[k * vstride..][..vstride];
+                                    setup_point(
+                                        &params,
+                                        &draw_interp,
+                                        &planes,
+                                        v,
+                                        size,
+                                        sink!(id, p.front_facing, bias),
+                                    );
+                                }
+                            }
+                        }
+                    });
+                }
+            }
         }
         if self.tris.len() == first_tri {
             return Ok(());
@@ -274,7 +419,7 @@ impl<'a> Pass<'a> {
         self.draws.push(DrawRecord {
             fragment,
             info: fragment.info(),
-            interp: state.varyings.clone(),
+            interp: draw_interp,
             ops,
         });
         Ok(())
@@ -310,6 +455,12 @@ impl<'a> Pass<'a> {
         }
     }
 
+    /// The number of fragments (samples: one per pixel) that passed every fragment test in
+    /// the flushes so far — an occlusion query's count.
+    pub fn samples_passed(&self) -> u64 {
+        self.samples.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Rasterizes everything recorded so far, tiles in parallel on the current rayon pool, and
     /// empties the pass for more draws. Draws still recorded when a pass is dropped are
     /// discarded.
@@ -324,12 +475,16 @@ impl<'a> Pass<'a> {
                 stencil: self.stencil.as_ref(),
             };
             let grid = &self.grid;
+            let samples = &self.samples;
             self.bins
                 .par_iter()
                 .enumerate()
                 .filter(|(_, bin)| !bin.is_empty())
                 .for_each_init(Worker::new, |worker, (i, bin)| {
-                    worker.run_tile(&data, grid.tile_rect(i), bin)
+                    let n = worker.run_tile(&data, grid.tile_rect(i), bin);
+                    if n != 0 {
+                        samples.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                    }
                 });
         }
         self.draws.clear();
@@ -351,8 +506,8 @@ pub fn draw(
     topology: Topology,
     fragment: &dyn FragmentStage,
 ) -> Result<(), RasterError> {
-    let mut pass = Pass::new(targets)?;
-    pass.draw(
+    draw_input(
+        targets,
         state,
         &VertexInput {
             vertices,
@@ -360,9 +515,23 @@ pub fn draw(
             indices: None,
             primitive_restart: false,
             topology,
+            point_size: None,
         },
         fragment,
-    )?;
+    )
+    .map(|_| ())
+}
+
+/// Draws `input` into `targets` and returns, when the pixels are written, the number of
+/// fragments that passed every fragment test (an occlusion query's count).
+pub fn draw_input(
+    targets: &RenderTargets,
+    state: &RasterState,
+    input: &VertexInput,
+    fragment: &dyn FragmentStage,
+) -> Result<u64, RasterError> {
+    let mut pass = Pass::new(targets)?;
+    pass.draw(state, input, fragment)?;
     pass.flush();
-    Ok(())
+    Ok(pass.samples_passed())
 }

@@ -202,12 +202,121 @@ impl SetupParams {
 }
 
 /// Largest number of vertices a clipped triangle can have (3 + one per clipping plane).
-const MAX_POLY: usize = 16;
+pub(crate) const MAX_POLY: usize = 16;
 
 /// Snaps a framebuffer coordinate to fixed point, clamped just beyond the guard band.
-fn snap(v: f32) -> i64 {
+pub(crate) fn snap(v: f32) -> i64 {
     let lim = (GUARD_BAND as f64 + 16.0) * ONE as f64;
     let f = (f64::from(v) * ONE as f64).round();
+    if f.is_nan() {
+        0
+    } else {
+        f.clamp(-lim, lim) as i64
+    }
+}
+
+/// A clipped polygon in framebuffer space: snapped positions, depth and 1/w per vertex, and its
+/// facing.
+pub(crate) struct Projected {
+    pub fx: [i64; MAX_POLY],
+    pub fy: [i64; MAX_POLY],
+    pub z: [f32; MAX_POLY],
+    pub iw: [f32; MAX_POLY],
+    pub count: usize,
+    /// Twice the shoelace sum of the snapped positions (never 0).
+    pub total: i64,
+    pub front_facing: bool,
+}
+
+/// Projects the convex polygon `poly` (clip-space vertices of `stride` floats) to framebuffer
+/// space and decides its facing; `None` when it is degenerate, not finite or culled.
+pub(crate) fn project(params: &SetupParams, poly: &[f32], stride: usize) -> Option<Projected> {
+    if stride < 4 || params.clip_rect.is_empty() {
+        return None;
+    }
+    let count = (poly.len() / stride).min(MAX_POLY);
+    if count < 3 {
+        return None;
+    }
+    let mut p = Projected {
+        fx: [0; MAX_POLY],
+        fy: [0; MAX_POLY],
+        z: [0.0; MAX_POLY],
+        iw: [0.0; MAX_POLY],
+        count,
+        total: 0,
+        front_facing: true,
+    };
+    for i in 0..count {
+        let v = &poly[i * stride..];
+        let inv_w = 1.0 / v[3];
+        if !inv_w.is_finite() || inv_w <= 0.0 {
+            return None;
+        }
+        p.iw[i] = inv_w;
+        p.fx[i] = snap(params.origin[0] + params.half[0] * (v[0] * inv_w));
+        p.fy[i] = snap(params.origin[1] + params.half[1] * (v[1] * inv_w));
+        p.z[i] = params.depth[0] + params.depth[1] * (v[2] * inv_w);
+    }
+    // Twice the shoelace sum S; Vulkan's area is a = −S/2 (y down), positive = counter-clockwise.
+    p.total = (1..count - 1)
+        .map(|i| cross(&p.fx, &p.fy, 0, i, i + 1))
+        .sum();
+    if p.total == 0 {
+        return None;
+    }
+    p.front_facing = match params.front_face {
+        FrontFace::CounterClockwise => p.total < 0,
+        FrontFace::Clockwise => p.total > 0,
+    };
+    let culled = match params.cull_mode {
+        CullMode::None => false,
+        CullMode::Front => p.front_facing,
+        CullMode::Back => !p.front_facing,
+        CullMode::FrontAndBack => true,
+    };
+    (!culled).then_some(p)
+}
+
+impl Projected {
+    /// A convex quadrilateral given in framebuffer space (points and lines); `None` when it is
+    /// degenerate after snapping.
+    pub fn from_fb(
+        corners: [[f64; 2]; 4],
+        z: [f32; 4],
+        iw: [f32; 4],
+        front_facing: bool,
+    ) -> Option<Projected> {
+        let mut p = Projected {
+            fx: [0; MAX_POLY],
+            fy: [0; MAX_POLY],
+            z: [0.0; MAX_POLY],
+            iw: [0.0; MAX_POLY],
+            count: 4,
+            total: 0,
+            front_facing,
+        };
+        for (i, c) in corners.iter().enumerate() {
+            p.fx[i] = snap_f64(c[0]);
+            p.fy[i] = snap_f64(c[1]);
+        }
+        p.z[..4].copy_from_slice(&z);
+        p.iw[..4].copy_from_slice(&iw);
+        p.total = (1..3).map(|i| cross(&p.fx, &p.fy, 0, i, i + 1)).sum();
+        (p.total != 0).then_some(p)
+    }
+}
+
+/// `(b − a) × (c − a)` of snapped positions.
+#[inline]
+fn cross(fx: &[i64], fy: &[i64], a: usize, b: usize, c: usize) -> i64 {
+    (fx[b] - fx[a]) * (fy[c] - fy[a]) - (fx[c] - fx[a]) * (fy[b] - fy[a])
+}
+
+/// [`snap`] of a coordinate computed in f64.
+pub(crate) fn snap_f64(v: f64) -> i64 {
+    let lim = (GUARD_BAND as f64 + 16.0) * ONE as f64;
+    let f = (v * ONE as f64).round();
     if f.is_nan() {
         0
     } else {
@@ -229,59 +338,67 @@ pub(crate) fn setup_polygon(
     out: &mut Vec<Triangle>,
     attrs: &mut Vec<f32>,
 ) {
-    let n = interp.len();
-    if stride < 4 + n || params.clip_rect.is_empty() {
+    if stride < 4 + interp.len() {
         return;
     }
-    let count = (poly.len() / stride).min(MAX_POLY);
-    if count < 3 {
+    let Some(mut p) = project(params, poly, stride) else {
         return;
-    }
-    let mut fx = [0i64; MAX_POLY];
-    let mut fy = [0i64; MAX_POLY];
-    let mut z = [0f32; MAX_POLY];
-    let mut iw = [0f32; MAX_POLY];
-    for i in 0..count {
-        let v = &poly[i * stride..];
-        let inv_w = 1.0 / v[3];
-        if !inv_w.is_finite() || inv_w <= 0.0 {
-            return;
-        }
-        iw[i] = inv_w;
-        fx[i] = snap(params.origin[0] + params.half[0] * (v[0] * inv_w));
-        fy[i] = snap(params.origin[1] + params.half[1] * (v[1] * inv_w));
-        z[i] = params.depth[0] + params.depth[1] * (v[2] * inv_w);
-    }
-    // Twice the shoelace sum S; Vulkan's area is a = −S/2 (y down), positive = counter-clockwise.
-    let cross = |a: usize, b: usize, c: usize| -> i64 {
-        (fx[b] - fx[a]) * (fy[c] - fy[a]) - (fx[c] - fx[a]) * (fy[b] - fy[a])
     };
-    let total: i64 = (1..count - 1).map(|i| cross(0, i, i + 1)).sum();
-    if total == 0 {
-        return;
-    }
-    let front_facing = match params.front_face {
-        FrontFace::CounterClockwise => total < 0,
-        FrontFace::Clockwise => total > 0,
-    };
-    let culled = match params.cull_mode {
-        CullMode::None => false,
-        CullMode::Front => front_facing,
-        CullMode::Back => !front_facing,
-        CullMode::FrontAndBack => true,
-    };
-    if culled {
-        return;
-    }
-    if let Some(bias) = &params.bias {
-        let o = bias.offset(depth_slope(&fx, &fy, &z, count), max_abs(&z[..count]));
-        for zi in &mut z[..count] {
+    let o = polygon_bias(params, &p);
+    if o != 0.0 {
+        for zi in &mut p.z[..p.count] {
             *zi += o;
         }
     }
-    for i in 1..count - 1 {
-        let area = cross(0, i, i + 1);
-        if area == 0 || (area > 0) != (total > 0) {
+    let varyings = Varyings {
+        data: poly,
+        stride,
+        offset: 4,
+    };
+    emit_fan(
+        params,
+        interp,
+        &p,
+        &varyings,
+        draw,
+        primitive_id,
+        out,
+        attrs,
+    );
+}
+
+/// Where the varyings of a polygon's vertices are: vertex `i`'s are
+/// `data[i·stride + offset ..][..N]`.
+pub(crate) struct Varyings<'a> {
+    pub data: &'a [f32],
+    pub stride: usize,
+    pub offset: usize,
+}
+
+impl Varyings<'_> {
+    #[inline]
+    fn get(&self, i: usize, n: usize) -> &[f32] {
+        &self.data[i * self.stride + self.offset..][..n]
+    }
+}
+
+/// Appends the fan triangles of the projected polygon `p` (already culled, biased) to `out`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn emit_fan(
+    params: &SetupParams,
+    interp: &[Interpolation],
+    p: &Projected,
+    varyings: &Varyings,
+    draw: u32,
+    primitive_id: u32,
+    out: &mut Vec<Triangle>,
+    attrs: &mut Vec<f32>,
+) {
+    let n = interp.len();
+    let (fx, fy, z, iw) = (&p.fx, &p.fy, &p.z, &p.iw);
+    for i in 1..p.count - 1 {
+        let area = cross(fx, fy, 0, i, i + 1);
+        if area == 0 || (area > 0) != (p.total > 0) {
             // Degenerate, or a sliver flipped by snapping: it covers no pixel centre that its
             // neighbours do not.
             continue;
@@ -292,19 +409,15 @@ pub(crate) fn setup_polygon(
         } else {
             [0, i + 1, i]
         };
-        if let Some(tri) = setup_triangle(params, &fx, &fy, idx, area.abs(), draw, primitive_id) {
+        if let Some(tri) = setup_triangle(params, fx, fy, idx, area.abs(), draw, primitive_id) {
             let tri = Triangle {
-                front_facing,
+                front_facing: p.front_facing,
                 attrs: attrs.len() as u32,
                 ..tri
             };
             let [a, b, c] = idx;
             attrs.extend_from_slice(&[z[a], z[b] - z[a], z[c] - z[a], iw[a], iw[b], iw[c]]);
-            let (va, vb, vc) = (
-                &poly[a * stride + 4..a * stride + 4 + n],
-                &poly[b * stride + 4..b * stride + 4 + n],
-                &poly[c * stride + 4..c * stride + 4 + n],
-            );
+            let (va, vb, vc) = (varyings.get(a, n), varyings.get(b, n), varyings.get(c, n));
             attrs.extend_from_slice(va);
             for (k, mode) in interp.iter().enumerate() {
                 attrs.push(if *mode == Interpolation::Flat {
@@ -322,6 +435,19 @@ pub(crate) fn setup_polygon(
             }
             out.push(tri);
         }
+    }
+}
+
+/// The depth bias offset of the projected polygon `p` (0 without depth bias). It applies in
+/// every polygon mode: the edges and vertices drawn for `LINE` and `POINT` take the polygon's
+/// offset.
+pub(crate) fn polygon_bias(params: &SetupParams, p: &Projected) -> f32 {
+    match &params.bias {
+        Some(bias) => bias.offset(
+            depth_slope(&p.fx, &p.fy, &p.z, p.count),
+            max_abs(&p.z[..p.count]),
+        ),
+        None => 0.0,
     }
 }
 

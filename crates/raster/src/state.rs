@@ -108,15 +108,33 @@ pub enum FrontFace {
     Clockwise,
 }
 
-/// The primitive topologies the rasterizer assembles. Points and lines (and the adjacency
-/// topologies, which the Vulkan layer reduces to these after geometry stages) are not rasterized
-/// yet.
+/// The primitive topologies the rasterizer assembles (the adjacency topologies need a geometry
+/// stage, which does not exist).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Topology {
+    PointList,
+    LineList,
+    LineStrip,
     TriangleList,
     TriangleStrip,
     TriangleFan,
 }
+
+/// `VkPolygonMode`: how triangles are rasterized.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolygonMode {
+    Fill,
+    /// The edges of the (clipped) polygon, as width-1 lines.
+    Line,
+    /// The vertices, as points of the size the vertex stage wrote.
+    Point,
+}
+
+/// `pointSizeRange`: `gl_PointSize` is clamped to it.
+pub const POINT_SIZE_RANGE: [f32; 2] = [1.0, 256.0];
+/// `pointSizeGranularity`: point corners are snapped to 1/256 pixel like every vertex, so any
+/// multiple of 1/8 is drawn at its exact size.
+pub const POINT_SIZE_GRANULARITY: f32 = 0.125;
 
 /// How one varying component is interpolated across a primitive (SPIR-V decorations).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -384,6 +402,8 @@ pub struct RasterState {
     pub scissor: Rect,
     pub cull_mode: CullMode,
     pub front_face: FrontFace,
+    /// How triangles are rasterized (ignored for points and lines).
+    pub polygon_mode: PolygonMode,
     /// `depthClampEnable`: no clipping against the near and far planes; depth is clamped to the
     /// viewport's depth range before the depth test instead.
     pub depth_clamp: bool,
@@ -411,6 +431,7 @@ impl RasterState {
             scissor: Rect::new(0, 0, width, height),
             cull_mode: CullMode::None,
             front_face: FrontFace::CounterClockwise,
+            polygon_mode: PolygonMode::Fill,
             depth_clamp: false,
             varyings: vec![Interpolation::Smooth; varyings],
             depth: DepthState::default(),

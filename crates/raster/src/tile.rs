@@ -43,6 +43,8 @@ pub(crate) struct Worker {
     batch: FragmentBatch,
     out: Box<FragmentOutput>,
     tile: TileBuffer,
+    /// Fragments that passed every test in the current tile.
+    samples: u64,
 }
 
 impl Worker {
@@ -51,14 +53,17 @@ impl Worker {
             batch: FragmentBatch::new(0),
             out: Box::default(),
             tile: TileBuffer::default(),
+            samples: 0,
         }
     }
 
     /// Rasterizes the triangles of `bin` (indices into `data.tris`, in submission order) over the
-    /// pixels `rect`, then writes the tile back.
-    pub fn run_tile(&mut self, data: &PassData, rect: PixelRect, bin: &[u32]) {
+    /// pixels `rect`, then writes the tile back. Returns the number of fragments that passed
+    /// every fragment test.
+    pub fn run_tile(&mut self, data: &PassData, rect: PixelRect, bin: &[u32]) -> u64 {
+        self.samples = 0;
         if rect.is_empty() || bin.is_empty() {
-            return;
+            return 0;
         }
         self.tile.load(data.colors, data.depth, data.stencil, rect);
         let mut current: Option<&DrawRecord> = None;
@@ -87,6 +92,7 @@ impl Worker {
             self.flush(prev);
         }
         self.tile.store(data.colors, data.depth, data.stencil);
+        self.samples
     }
 
     fn raster_triangle(&mut self, draw: &DrawRecord, tri: &Triangle, rec: &[f32], rect: PixelRect) {
@@ -212,7 +218,8 @@ impl Worker {
             self.out.depth_written = false;
             draw.fragment.shade(&self.batch, &mut self.out);
             live &= !self.out.discard;
-            self.tile
+            self.samples += self
+                .tile
                 .late(&draw.ops, &self.batch, &self.out, live, early);
         }
         self.batch.quads = 0;

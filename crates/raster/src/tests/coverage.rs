@@ -425,6 +425,7 @@ fn garbage_input_renders_nothing_and_does_not_panic() {
             indices: Some(&indices),
             primitive_restart: true,
             topology: Topology::TriangleStrip,
+            point_size: None,
         },
         &s,
     )

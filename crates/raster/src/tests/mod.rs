@@ -7,6 +7,7 @@
 
 mod coverage;
 mod ops;
+mod prims;
 mod stencil;
 
 use crate::transfer::ImageRef;

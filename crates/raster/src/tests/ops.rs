@@ -61,6 +61,7 @@ fn depth_less_keeps_the_nearer_triangle_in_any_order() {
                         indices: None,
                         primitive_restart: false,
                         topology: Topology::TriangleList,
+                        point_size: None,
                     },
                     &shader,
                 )
@@ -399,6 +400,7 @@ fn same_image_for_one_thread_and_many() {
                     indices: None,
                     primitive_restart: false,
                     topology: Topology::TriangleList,
+                    point_size: None,
                 },
                 &shader,
             )

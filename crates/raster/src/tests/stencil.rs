@@ -243,6 +243,7 @@ fn stencil_mask_then_draw_equal() {
         indices: None,
         primitive_restart: false,
         topology: Topology::TriangleList,
+        point_size: None,
     };
     pass.draw(&mask_state, &input(&tri), &shader).unwrap();
     // Pass 2: a full quad drawn only where stencil == 1.
