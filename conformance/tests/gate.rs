@@ -15,9 +15,14 @@ fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The driver library, built if this `cargo test` did not build it.
+/// The driver library: the one this `cargo test` built into `deps/` (a plain `cargo build`
+/// copies it up to the profile folder, where an older copy may linger), else built now.
 fn library() -> PathBuf {
     let dir = profile_dir();
+    let fresh = dir.join("deps").join("libvk_pumice.so");
+    if fresh.is_file() {
+        return fresh;
+    }
     let lib = dir.join("libvk_pumice.so");
     if !lib.is_file() {
         let mut cargo = Command::new(env!("CARGO"));
