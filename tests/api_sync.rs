@@ -544,11 +544,11 @@ fn timestamp_queries() {
             Err(vk::Result::NOT_READY)
         );
         d.destroy_query_pool(pool, None);
-        // Occlusion queries are not supported yet.
+        // Pipeline statistics queries are not supported.
         assert!(d
             .create_query_pool(
                 &vk::QueryPoolCreateInfo::default()
-                    .query_type(vk::QueryType::OCCLUSION)
+                    .query_type(vk::QueryType::PIPELINE_STATISTICS)
                     .query_count(1),
                 None
             )
