@@ -71,12 +71,17 @@ pub fn parse_specialized(
     }
     let legal = crate::legalize::legalize_specialized(words, specialization);
     let legal_words = legal.as_deref().unwrap_or(words);
-    if crate::legalize::Module::read(legal_words)
-        .is_some_and(|m| crate::legalize::has_loop_break_in_switch(&m))
-    {
-        return Err(ParseError::Frontend(
-            "a branch out of a loop from inside a switch (naga would miscompile it: gfx-rs/wgpu#4449)".into(),
-        ));
+    if let Some(m) = crate::legalize::Module::read(legal_words) {
+        if crate::legalize::has_loop_break_in_switch(&m) {
+            return Err(ParseError::Frontend(
+                "a branch out of a loop from inside a switch (naga would miscompile it: gfx-rs/wgpu#4449)".into(),
+            ));
+        }
+        if crate::legalize::has_lost_compare_lod(&m) {
+            return Err(ParseError::Frontend(
+                "a depth-compare sample with a level or gradients (naga would read level 0)".into(),
+            ));
+        }
     }
     let (module, info) = parse_unlegalized(legal_words)?;
     if !module.overrides.is_empty() {

@@ -16,6 +16,7 @@
 //! 3. `lower_elect`: `OpGroupNonUniformElect` → `BroadcastFirst(SubgroupLocalInvocationId) ==
 //!    SubgroupLocalInvocationId`.
 //! 4. `texel_buffers_as_1d`: texel buffers → 1-D images (fetches get `Lod 0`).
+//! 4a. `declare_coordinate_types`: `ivec2`/`uvec2` declared for arrayed image coordinates.
 //! 4b. `drop_buffer_non_readable`: `NonReadable` on buffers (`writeonly buffer`) is dropped.
 //! 4c. `drop_zero_workgroup_initializers`: `OpConstantNull` initializers of workgroup
 //!     variables go (workgroup memory starts zeroed).
@@ -35,10 +36,12 @@
 //!
 //! Then declarations are sorted so each follows what it refers to.
 
+mod declare_coordinate_types;
 mod decorate_flat_outputs;
 mod drop_buffer_non_readable;
 mod drop_zero_workgroup_initializers;
 mod find_loop_break_in_switch;
+mod find_lost_compare_lod;
 mod lower_all_equal;
 mod lower_copy_logical;
 mod lower_elect;
@@ -53,10 +56,12 @@ mod split_io_arrays;
 mod strip_extensions;
 mod texel_buffers_as_1d;
 
+pub(crate) use declare_coordinate_types::declare_coordinate_types;
 pub(crate) use decorate_flat_outputs::decorate_flat_outputs;
 pub(crate) use drop_buffer_non_readable::drop_buffer_non_readable;
 pub(crate) use drop_zero_workgroup_initializers::drop_zero_workgroup_initializers;
 pub(crate) use find_loop_break_in_switch::has_loop_break_in_switch;
+pub(crate) use find_lost_compare_lod::has_lost_compare_lod;
 pub(crate) use lower_all_equal::lower_all_equal;
 pub(crate) use lower_copy_logical::lower_copy_logical;
 pub(crate) use lower_elect::lower_elect;
@@ -570,6 +575,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_terminate_invocation(&mut m);
     lower_elect(&mut m);
     texel_buffers_as_1d(&mut m);
+    declare_coordinate_types(&mut m);
     drop_buffer_non_readable(&mut m);
     drop_zero_workgroup_initializers(&mut m);
     split_combined_samplers(&mut m);
