@@ -339,6 +339,24 @@ impl PhysicalDevice {
         );
         p.conformance_version = vk::ConformanceVersion::default();
         p.denorm_behavior_independence = vk::ShaderFloatControlsIndependence::ALL;
+        // The interpreter's float arithmetic is Rust's IEEE arithmetic: denormals, signed
+        // zeros, infinities and NaNs kept, round to nearest even (legalize::strip_extensions).
+        for (preserve, signed_zero, rte) in [
+            (
+                &mut p.shader_denorm_preserve_float32,
+                &mut p.shader_signed_zero_inf_nan_preserve_float32,
+                &mut p.shader_rounding_mode_rte_float32,
+            ),
+            (
+                &mut p.shader_denorm_preserve_float64,
+                &mut p.shader_signed_zero_inf_nan_preserve_float64,
+                &mut p.shader_rounding_mode_rte_float64,
+            ),
+        ] {
+            *preserve = vk::TRUE;
+            *signed_zero = vk::TRUE;
+            *rte = vk::TRUE;
+        }
         p.rounding_mode_independence = vk::ShaderFloatControlsIndependence::ALL;
         p.max_update_after_bind_descriptors_in_all_pools = 0;
         p.supported_depth_resolve_modes = vk::ResolveModeFlags::empty();

@@ -115,7 +115,14 @@ pub fn parse_unlegalized(
     // Vulkan does not have). The check looks only at the entry point's size, which nothing
     // else in validation depends on: validate a copy whose compute sizes are flattened to
     // x·y·z, and keep the module as it is.
-    let flattened = flatten_workgroup_sizes(&module);
+    let mut flattened = flatten_workgroup_sizes(&module);
+    // naga refuses NaN and infinite float literals (WGSL has none); SPIR-V has them, and
+    // nothing in validation depends on a float's value: validate with finite stand-ins.
+    if has_non_finite_literals(&module) {
+        let mut copy = flattened.take().unwrap_or_else(|| module.clone());
+        replace_non_finite_literals(&mut copy);
+        flattened = Some(copy);
+    }
     let info = std::panic::catch_unwind(|| {
         // Struct layouts are not checked against WGSL's rules: Vulkan allows more (std430 and
         // scalar layouts in uniform buffers), and the lowering reads every offset and stride
@@ -130,6 +137,48 @@ pub fn parse_unlegalized(
     .map_err(|_| ParseError::Validation("the validator panicked".into()))?
     .map_err(ParseError::Validation)?;
     Ok((module, info))
+}
+
+fn non_finite(e: &naga::Expression) -> bool {
+    match e {
+        naga::Expression::Literal(naga::Literal::F32(v)) => !v.is_finite(),
+        naga::Expression::Literal(naga::Literal::F64(v)) => !v.is_finite(),
+        _ => false,
+    }
+}
+
+fn has_non_finite_literals(module: &naga::Module) -> bool {
+    let in_fn = |f: &naga::Function| f.expressions.iter().any(|(_, e)| non_finite(e));
+    module.global_expressions.iter().any(|(_, e)| non_finite(e))
+        || module.functions.iter().any(|(_, f)| in_fn(f))
+        || module.entry_points.iter().any(|ep| in_fn(&ep.function))
+}
+
+/// Every NaN or infinite float literal becomes 0 (for validation only).
+fn replace_non_finite_literals(module: &mut naga::Module) {
+    let fix = |e: &mut naga::Expression| {
+        if non_finite(e) {
+            *e = match e {
+                naga::Expression::Literal(naga::Literal::F64(_)) => {
+                    naga::Expression::Literal(naga::Literal::F64(0.0))
+                }
+                _ => naga::Expression::Literal(naga::Literal::F32(0.0)),
+            };
+        }
+    };
+    for (_, e) in module.global_expressions.iter_mut() {
+        fix(e);
+    }
+    for (_, f) in module.functions.iter_mut() {
+        for (_, e) in f.expressions.iter_mut() {
+            fix(e);
+        }
+    }
+    for ep in module.entry_points.iter_mut() {
+        for (_, e) in ep.function.expressions.iter_mut() {
+            fix(e);
+        }
+    }
 }
 
 /// naga's SPIR-V reader turns `ModfStruct`/`FrexpStruct` into `Math` expressions whose type

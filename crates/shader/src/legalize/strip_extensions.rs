@@ -15,7 +15,18 @@ const HINTS: &[&str] = &[
     "SPV_KHR_8bit_storage",
 ];
 
-/// Removes the extensions in [`HINTS`] and the `SubgroupUniformControlFlowKHR` execution mode.
+/// `SPV_KHR_float_controls` execution modes: `DenormPreserve`, `DenormFlushToZero`,
+/// `SignedZeroInfNanPreserve`, `RoundingModeRTE`, `RoundingModeRTZ`.
+const DENORM_PRESERVE: u32 = 4459;
+const SIGNED_ZERO_INF_NAN_PRESERVE: u32 = 4461;
+const ROUNDING_MODE_RTE: u32 = 4462;
+const FLOAT_CONTROLS_MODES: std::ops::RangeInclusive<u32> = 4459..=4463;
+
+/// Removes the extensions in [`HINTS`] and the `SubgroupUniformControlFlowKHR` execution mode;
+/// and `SPV_KHR_float_controls` when every mode it sets is one the interpreter always keeps
+/// for 32- and 64-bit floats: denormals preserved, signed zeros, infinities and NaNs
+/// preserved, round to nearest even (Rust's IEEE arithmetic; the driver reports these
+/// properties). A flush-to-zero or round-toward-zero mode leaves the module to naga's refusal.
 pub(crate) fn strip_extensions(m: &mut Module) {
     for name in HINTS {
         m.remove_extension(name);
@@ -23,6 +34,24 @@ pub(crate) fn strip_extensions(m: &mut Module) {
     m.insts.retain(|i| {
         !(i.opcode() == op::EXECUTION_MODE && i.operand(1) == Some(SUBGROUP_UNIFORM_CONTROL_FLOW))
     });
+    let kept = |i: &super::Inst| {
+        i.opcode() == op::EXECUTION_MODE
+            && i.0.len() == 4
+            && matches!(
+                i.0[2],
+                DENORM_PRESERVE | SIGNED_ZERO_INF_NAN_PRESERVE | ROUNDING_MODE_RTE
+            )
+            && matches!(i.0[3], 32 | 64)
+    };
+    let float_modes = |i: &super::Inst| {
+        i.opcode() == op::EXECUTION_MODE
+            && i.operand(1)
+                .is_some_and(|m| FLOAT_CONTROLS_MODES.contains(&m))
+    };
+    if m.insts.iter().filter(|i| float_modes(i)).all(kept) {
+        m.insts.retain(|i| !float_modes(i));
+        m.remove_extension("SPV_KHR_float_controls");
+    }
 }
 
 #[cfg(test)]
