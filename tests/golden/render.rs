@@ -107,6 +107,8 @@ pub struct Scene {
     pub blend_constants: [f32; 4],
     pub draws: Vec<Draw>,
     pub tolerance: Tolerance,
+    /// A property every pixel must have, checked on both drivers' images.
+    pub invariant: Option<(&'static str, fn([u8; 4]) -> bool)>,
 }
 
 /// Components of an RGBA8 colour may differ by this much (the conversion of an interpolated
@@ -129,6 +131,7 @@ impl Scene {
                 pixels: 0,
                 why: "",
             },
+            invariant: None,
         }
     }
 
@@ -165,6 +168,32 @@ impl Scene {
             stencil_ref: 0,
         });
         self
+    }
+
+    /// Requires `holds` of every pixel, on both drivers.
+    pub fn invariant(mut self, what: &'static str, holds: fn([u8; 4]) -> bool) -> Scene {
+        self.invariant = Some((what, holds));
+        self
+    }
+
+    /// Checks the invariant on `rgba`, naming the first pixel that breaks it.
+    pub fn check_invariant(&self, rgba: &[u8]) -> Result<(), String> {
+        let Some((what, holds)) = self.invariant else {
+            return Ok(());
+        };
+        match rgba
+            .chunks(4)
+            .position(|p| !holds([p[0], p[1], p[2], p[3]]))
+        {
+            None => Ok(()),
+            Some(i) => Err(format!(
+                "{}: not {what}: pixel ({}, {}) is {:?}",
+                self.name,
+                i as u32 % self.width,
+                i as u32 / self.width,
+                &rgba[i * 4..i * 4 + 4]
+            )),
+        }
     }
 
     /// Allows `pixels` pixels beyond the channel tolerance, for the reason `why`.
@@ -299,7 +328,11 @@ impl Dev {
         }
     }
 
-    fn buffer(&self, bytes: &[u8], usage: vk::BufferUsageFlags) -> (vk::Buffer, vk::DeviceMemory, *mut u8) {
+    fn buffer(
+        &self,
+        bytes: &[u8],
+        usage: vk::BufferUsageFlags,
+    ) -> (vk::Buffer, vk::DeviceMemory, *mut u8) {
         unsafe {
             let buffer = self
                 .device
@@ -310,7 +343,8 @@ impl Dev {
                     None,
                 )
                 .unwrap();
-            let (memory, ptr) = self.memory(self.device.get_buffer_memory_requirements(buffer), true);
+            let (memory, ptr) =
+                self.memory(self.device.get_buffer_memory_requirements(buffer), true);
             self.device.bind_buffer_memory(buffer, memory, 0).unwrap();
             std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr, bytes.len());
             (buffer, memory, ptr)
@@ -487,7 +521,12 @@ impl Dev {
         let mut indices: Vec<u8> = Vec::new();
         let mut ranges = Vec::new();
         for draw in &scene.draws {
-            assert_eq!(draw.verts.len() % 8, 0, "{}: 8 floats per vertex", scene.name);
+            assert_eq!(
+                draw.verts.len() % 8,
+                0,
+                "{}: 8 floats per vertex",
+                scene.name
+            );
             let first_vertex = (verts.len() / 32) as i32;
             let first_index = (indices.len() / 4) as u32;
             verts.extend(draw.verts.iter().flat_map(|f| f.to_le_bytes()));
