@@ -71,6 +71,7 @@ pub fn all() -> Vec<Scene> {
         depth_compare(),
         depth_planes(),
         stencil_ops(),
+        stencil_compare(),
         blend_factors(),
         blend_ops(),
         interpolation(),
@@ -544,16 +545,6 @@ const STENCIL_OPS: [vk::StencilOp; 8] = [
 /// different op on each outcome, so choosing the wrong one shows. The stencil values are then
 /// made visible: one full-screen draw per value 0–255 with `EQUAL`.
 pub fn stencil_ops() -> Scene {
-    let stencil = |compare, fail, depth_fail, pass| vk::StencilOpState {
-        fail_op: fail,
-        pass_op: pass,
-        depth_fail_op: depth_fail,
-        compare_op: compare,
-        compare_mask: 0xff,
-        write_mask: 0xff,
-        reference: 0,
-    };
-    let keep = vk::StencilOp::KEEP;
     let mut scene = Scene::new("stencil_ops", 96, 96).depth_stencil();
     for (group, value) in [0, 1, 0x80, 0xff].into_iter().enumerate() {
         let (x0, y0, x1, y1) = cell(0, group as u32, 1, 4);
@@ -600,6 +591,31 @@ pub fn stencil_ops() -> Scene {
             );
         }
     }
+    show_stencil(scene)
+}
+
+/// A stencil state with the given compare and ops, all bits compared and written.
+fn stencil(
+    compare: vk::CompareOp,
+    fail: vk::StencilOp,
+    depth_fail: vk::StencilOp,
+    pass: vk::StencilOp,
+) -> vk::StencilOpState {
+    vk::StencilOpState {
+        fail_op: fail,
+        pass_op: pass,
+        depth_fail_op: depth_fail,
+        compare_op: compare,
+        compare_mask: 0xff,
+        write_mask: 0xff,
+        reference: 0,
+    }
+}
+
+/// Makes the stencil values visible: one full-screen draw per value 0–255 with `EQUAL`, each in
+/// its own colour.
+fn show_stencil(mut scene: Scene) -> Scene {
+    let keep = vk::StencilOp::KEEP;
     for value in 0..256u32 {
         let f = |k: u32| ((value * k) % 256) as f32 / 255.0;
         scene = scene.stencil_draw(
@@ -612,6 +628,58 @@ pub fn stencil_ops() -> Scene {
         );
     }
     scene
+}
+
+/// Columns: the 8 stencil compare ops against reference 0x5a. Rows: stored values below, equal
+/// to and above it, first with all bits compared and written, then with compare mask 0x0f
+/// (0x1a equals in the low nibble) and write mask 0x0f. Passing pixels increment (wrapping),
+/// failing ones invert: the masks show in the values, made visible as in `stencil_ops`.
+pub fn stencil_compare() -> Scene {
+    let mut scene = Scene::new("stencil_compare", 64, 48).depth_stencil();
+    let replace = vk::StencilOp::REPLACE;
+    let rows = [
+        (0x10, 0xff),
+        (0x5a, 0xff),
+        (0xa0, 0xff),
+        (0x05, 0x0f),
+        (0x1a, 0x0f),
+        (0x2f, 0x0f),
+    ];
+    for (row, &(value, _)) in rows.iter().enumerate() {
+        let (x0, y0, x1, y1) = cell(0, row as u32, 1, 6);
+        scene = scene.stencil_draw(
+            Pipe {
+                stencil: Some(stencil(vk::CompareOp::ALWAYS, replace, replace, replace)),
+                ..Pipe::default()
+            },
+            rect(x0, y0, x1, y1, 0.5, pal(row)),
+            value,
+        );
+    }
+    for (col, op) in COMPARE_OPS.into_iter().enumerate() {
+        for (row, &(_, mask)) in rows.iter().enumerate() {
+            let (x0, y0, x1, y1) = cell(col as u32, row as u32, 8, 6);
+            let ops = vk::StencilOpState {
+                compare_mask: mask,
+                write_mask: mask,
+                ..stencil(
+                    op,
+                    vk::StencilOp::INVERT,
+                    vk::StencilOp::KEEP,
+                    vk::StencilOp::INCREMENT_AND_WRAP,
+                )
+            };
+            scene = scene.stencil_draw(
+                Pipe {
+                    stencil: Some(ops),
+                    ..Pipe::default()
+                },
+                rect(x0, y0, x1, y1, 0.5, pal(col)),
+                0x5a,
+            );
+        }
+    }
+    show_stencil(scene)
 }
 
 /// Every blend factor that needs no extra feature (the dual-source `SRC1_*` ones need
