@@ -149,8 +149,8 @@ fn check(scene: &Scene, actual: &[u8]) -> Result<(), String> {
     }
     if differing > 0 {
         println!(
-            "{}: {differing} pixels differ (allowed: {})",
-            scene.name, scene.tolerance.pixels
+            "{}: {differing} pixels differ (allowed: {}: {})",
+            scene.name, scene.tolerance.pixels, scene.tolerance.why
         );
     }
     if differing > scene.tolerance.pixels {
