@@ -106,6 +106,23 @@ impl TileBuffer {
         mask
     }
 
+    /// Copies sample `from` of pixel (x, y) of colour attachment `att` to the other samples
+    /// in `mask`.
+    fn copy_sample(&mut self, att: usize, x: u32, y: u32, from: usize, mask: u8) {
+        let Some(bpp) = self.colors.get(att).map(|p| p.bpp) else {
+            return;
+        };
+        let Some(base) = self.index(x, y, 0, bpp) else {
+            return;
+        };
+        let bytes = &mut self.colors[att].bytes;
+        for s in 0..self.samples {
+            if s != from && mask & (1 << s) != 0 {
+                bytes.copy_within(base + from * bpp..base + (from + 1) * bpp, base + s * bpp);
+            }
+        }
+    }
+
     /// Early fragment tests per sample of the lanes in `live`: each lane's sample coverage
     /// keeps the samples that passed; returns the lanes with any left.
     pub fn early_samples(
@@ -171,9 +188,19 @@ impl TileBuffer {
                     src[3] = 1.0f32.to_bits();
                 }
                 let src1 = [0, 1, 2, 3].map(|c| out.color1[c][lane]);
-                for s in 0..so.samples as usize {
-                    if m & (1 << s) != 0 {
-                        self.write_color(att, x, y, s, op, src, src1, ops.constants);
+                let first = m.trailing_zeros() as usize;
+                self.write_color(att, x, y, first, op, src, src1, ops.constants);
+                if m.count_ones() == 1 {
+                    continue;
+                }
+                if !op.blending && op.byte_mask.is_none() {
+                    // The same bytes replace every covered sample: encoded once.
+                    self.copy_sample(att, x, y, first, m);
+                } else {
+                    for s in first + 1..so.samples as usize {
+                        if m & (1 << s) != 0 {
+                            self.write_color(att, x, y, s, op, src, src1, ops.constants);
+                        }
                     }
                 }
             }
