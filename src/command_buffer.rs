@@ -48,6 +48,12 @@ pub enum Command {
         regions: Vec<t::ImageBlit>,
         filter: t::Filter,
     },
+    /// `vkCmdResolveImage[2]`.
+    ResolveImage {
+        src: Ref<Image>,
+        dst: Ref<Image>,
+        regions: Vec<t::ImageCopy>,
+    },
     FillBuffer {
         dst: Ref<Buffer>,
         offset: u64,
@@ -112,6 +118,10 @@ pub enum Command {
     BeginRendering {
         targets: Arc<crate::graphics_state::RenderTargets>,
         clears: Vec<crate::graphics_state::LoadClear>,
+    },
+    /// A render pass instance ends: its resolve attachments receive the resolved colour.
+    EndRendering {
+        targets: Arc<crate::graphics_state::RenderTargets>,
     },
     Draw(Box<crate::graphics_state::DrawCommand>),
     /// `vkCmdDispatch*`, with the compute state it runs with (binding state is cheap to

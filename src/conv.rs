@@ -71,6 +71,17 @@ pub fn image_copies<'a>(r: &'a vk::ImageCopy2<'a>) -> impl Iterator<Item = t::Im
     })
 }
 
+/// A `VkImageResolve2` (colour only: resolves of depth/stencil images are invalid usage).
+pub fn image_resolve(r: &vk::ImageResolve2) -> t::ImageCopy {
+    t::ImageCopy {
+        src: layers(r.src_subresource, Aspect::Color),
+        src_offset: offset3(r.src_offset),
+        dst: layers(r.dst_subresource, Aspect::Color),
+        dst_offset: offset3(r.dst_offset),
+        extent: extent3(r.extent),
+    }
+}
+
 pub fn image_blits<'a>(r: &'a vk::ImageBlit2<'a>) -> impl Iterator<Item = t::ImageBlit> + 'a {
     aspects(r.src_subresource.aspect_mask).map(move |aspect| t::ImageBlit {
         src: layers(r.src_subresource, aspect),

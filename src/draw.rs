@@ -29,6 +29,52 @@ struct Plane<'a> {
     extent: [u32; 2],
 }
 
+/// `vkCmdEndRenderPass`/`vkCmdEndRendering`: each colour attachment with a resolve attachment
+/// is resolved into it over the render area (the specification: "resolve … at the end of the
+/// subpass … limited to the render area").
+pub fn end_rendering(targets: &RenderTargets) -> Result<(), &'static str> {
+    let area = targets.area;
+    for (color, resolve) in targets.color.iter().zip(&targets.resolve) {
+        let (Some(src), Some(dst)) = (color, resolve) else {
+            continue;
+        };
+        let (Some(si), Some(di)) = (src.image.as_ref(), dst.image.as_ref()) else {
+            return Err("resolve attachment without memory");
+        };
+        // Clip the render area to both images' extents.
+        let extent = |v: &ImageView| {
+            let e = v.image.layout.desc.mip_extent(v.range.base_mip_level);
+            [e[0], e[1]]
+        };
+        let (se, de) = (extent(src), extent(dst));
+        let x0 = area.offset.x.max(0);
+        let y0 = area.offset.y.max(0);
+        let x1 = (i64::from(area.offset.x) + i64::from(area.extent.width))
+            .min(i64::from(se[0].min(de[0]))) as i32;
+        let y1 = (i64::from(area.offset.y) + i64::from(area.extent.height))
+            .min(i64::from(se[1].min(de[1]))) as i32;
+        if x1 <= x0 || y1 <= y0 {
+            continue;
+        }
+        let layers = |v: &ImageView| pumice_raster::transfer::SubresourceLayers {
+            aspect: Aspect::Color,
+            mip_level: v.range.base_mip_level,
+            base_array_layer: v.range.base_array_layer,
+            layer_count: 1,
+        };
+        let region = pumice_raster::transfer::ImageCopy {
+            src: layers(src),
+            src_offset: [x0, y0, 0],
+            dst: layers(dst),
+            dst_offset: [x0, y0, 0],
+            extent: [(x1 - x0) as u32, (y1 - y0) as u32, 1],
+        };
+        pumice_raster::transfer::resolve_image(si, di, &[region])
+            .map_err(|_| "the attachments cannot be resolved")?;
+    }
+    Ok(())
+}
+
 /// Layer `layer` (relative to the view's first) of a view's first mip level.
 fn plane_layer(view: &ImageView, aspect: Aspect, layer: u32) -> Option<Plane<'_>> {
     let image = &view.image;
@@ -42,7 +88,8 @@ fn plane_layer(view: &ImageView, aspect: Aspect, layer: u32) -> Option<Plane<'_>
         memory: r.memory,
         offset: r.offset + sub.offset,
         row_pitch: sub.row_pitch,
-        texel: sub.format.info().block_bytes as u64,
+        // A multisampled texel holds its samples one after another.
+        texel: sub.format.info().block_bytes as u64 * u64::from(r.layout.desc.samples),
         format: sub.format,
         extent: [sub.extent[0], sub.extent[1]],
     })
@@ -57,6 +104,7 @@ fn fill_area(p: &Plane, area: vk::Rect2D, texel: &[u8]) -> Result<(), &'static s
     if x1 <= x0 || y1 <= y0 {
         return Ok(());
     }
+    // `texel` is one sample: repeated, it fills every sample of every texel.
     let row: Vec<u8> = texel
         .iter()
         .copied()
@@ -116,7 +164,7 @@ fn clear_area(
                     NumericClass::Uint => Texel::Uint(value),
                     NumericClass::Sint => Texel::Sint(value.map(|v| v as i32)),
                 };
-                let mut bytes = vec![0u8; p.texel as usize];
+                let mut bytes = vec![0u8; p.format.info().block_bytes as usize];
                 if !encode(p.format, texel, &mut bytes) {
                     return Err("attachment format cannot be cleared");
                 }
@@ -126,7 +174,7 @@ fn clear_area(
                 let Some(view) = &targets.depth else { continue };
                 let p = plane_layer(view, Aspect::Depth, layer)
                     .ok_or("depth attachment without memory")?;
-                let mut bytes = vec![0u8; p.texel as usize];
+                let mut bytes = vec![0u8; p.format.info().block_bytes as usize];
                 if !encode(
                     p.format,
                     Texel::Float([value.clamp(0.0, 1.0), 0.0, 0.0, 1.0]),
@@ -349,6 +397,10 @@ enum FragInput {
     FragCoord(u8),
     FrontFacing,
     PrimitiveId,
+    /// `SampleId`: the sample a per-sample invocation shades (0 otherwise).
+    SampleId,
+    /// `SampleMaskIn[0]`: the lane's covered samples.
+    SampleMaskIn,
     /// `PointCoord` component: the rasterizer appends it to the varyings of point draws.
     PointCoord(u8),
     Zero,
@@ -357,8 +409,13 @@ enum FragInput {
 /// Where a fragment program output goes.
 #[derive(Clone, Copy, Debug)]
 enum FragOutput {
-    Color { attachment: usize, component: usize },
+    Color {
+        attachment: usize,
+        component: usize,
+    },
     Depth,
+    /// `SampleMask[0]`.
+    SampleMask,
     Ignored,
 }
 
@@ -393,6 +450,8 @@ impl<'a> ShaderFragment<'a> {
                         IoSlot::Position(c) => FragInput::FragCoord(c),
                         IoSlot::FrontFacing => FragInput::FrontFacing,
                         IoSlot::PrimitiveIndex => FragInput::PrimitiveId,
+                        IoSlot::SampleIndex => FragInput::SampleId,
+                        IoSlot::SampleMask => FragInput::SampleMaskIn,
                         IoSlot::PointCoord(c) if c < 2 => FragInput::PointCoord(c),
                         _ => FragInput::Zero,
                     })
@@ -409,6 +468,7 @@ impl<'a> ShaderFragment<'a> {
                             }
                         }
                         IoSlot::FragDepth => FragOutput::Depth,
+                        IoSlot::SampleMask => FragOutput::SampleMask,
                         _ => FragOutput::Ignored,
                     })
                     .collect(),
@@ -452,6 +512,9 @@ impl pumice_raster::FragmentStage for ShaderFragment<'_> {
                     .varyings
                     .get(v)
                     .map_or([0; W], |a| a.map(f32::to_bits)),
+                FragInput::FragCoord(c @ (0 | 1)) if batch.per_sample => {
+                    std::array::from_fn(|l| batch.frag_coord(l)[c as usize].to_bits())
+                }
                 FragInput::FragCoord(0) => batch.x.map(|x| (x as f32 + 0.5).to_bits()),
                 FragInput::FragCoord(1) => batch.y.map(|y| (y as f32 + 0.5).to_bits()),
                 FragInput::FragCoord(2) => batch.z.map(f32::to_bits),
@@ -460,6 +523,8 @@ impl pumice_raster::FragmentStage for ShaderFragment<'_> {
                     std::array::from_fn(|l| ((batch.front_facing >> l) & 1) as u32)
                 }
                 FragInput::PrimitiveId => batch.primitive_id,
+                FragInput::SampleId => batch.sample_id,
+                FragInput::SampleMaskIn => batch.sample_coverage.map(u32::from),
                 // Present only in point draws; other primitives read 0 (undefined in Vulkan).
                 FragInput::PointCoord(c) => batch
                     .varyings
@@ -510,6 +575,10 @@ impl pumice_raster::FragmentStage for ShaderFragment<'_> {
                     out.depth = values.map(f32::from_bits);
                     out.depth_written = true;
                 }
+                FragOutput::SampleMask => {
+                    out.sample_mask = *values;
+                    out.sample_mask_written = true;
+                }
                 FragOutput::Ignored => {}
             }
         }
@@ -522,6 +591,10 @@ impl pumice_raster::FragmentStage for ShaderFragment<'_> {
             may_discard: self.program.is_some(),
             writes_depth,
             early_fragment_tests: self.program.is_some_and(|p| p.early_fragment_tests),
+            writes_sample_mask: self
+                .outputs
+                .iter()
+                .any(|o| matches!(o, FragOutput::SampleMask)),
         }
     }
 }
@@ -659,7 +732,32 @@ fn raster_state(
         blend,
         blend_constants: dynamic_value(g, D::BLEND_CONSTANTS, d.blend_constants)
             .unwrap_or(s.blend_constants),
+        multisample: multisample(&s.multisample, fragment),
     })
+}
+
+/// The rasterizer's multisample state. Sample shading runs one invocation per sample when
+/// `minSampleShading · samples > 1` (with 4 samples any fraction above ¼; at most ¼ shades
+/// once per pixel, which is what one invocation per pixel already gives), and always when the
+/// fragment shader reads `SampleId` ("Sample Shading": such a shader enables it with
+/// `minSampleShading` 1).
+fn multisample(
+    ms: &crate::graphics_pipeline::MultisampleState,
+    fragment: Option<&StageProgram>,
+) -> pumice_raster::Multisample {
+    let reads_sample_id = fragment.is_some_and(|f| f.inputs().any(|s| s == IoSlot::SampleIndex));
+    let fraction = if reads_sample_id {
+        Some(1.0)
+    } else {
+        ms.sample_shading
+    };
+    pumice_raster::Multisample {
+        samples: ms.samples,
+        sample_mask: ms.sample_mask,
+        alpha_to_coverage: ms.alpha_to_coverage,
+        alpha_to_one: ms.alpha_to_one,
+        per_sample_shading: fraction.is_some_and(|f| f * ms.samples as f32 > 1.0),
+    }
 }
 
 const VERTEX_STOPPED: &str = "the vertex shader was stopped by the watchdog";

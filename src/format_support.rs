@@ -221,11 +221,31 @@ pub fn image_format_properties(
     if linear_tiling && ty != vk::ImageType::TYPE_2D {
         return unsupported;
     }
+    // 4 samples for 2-D optimal attachments that shaders do not read: the rasterizer and
+    // the transfers (copies, clears, resolves) handle them, the shader engine cannot fetch
+    // from multisampled images (so `sampledImage*SampleCounts` and `storageImageSampleCounts`
+    // are 1, and these usages keep 1 here, as the specification derives `sampleCounts`).
+    let attachment = features.intersects(
+        vk::FormatFeatureFlags::COLOR_ATTACHMENT | vk::FormatFeatureFlags::DEPTH_STENCIL_ATTACHMENT,
+    );
+    let shader_read = vk::ImageUsageFlags::SAMPLED
+        | vk::ImageUsageFlags::STORAGE
+        | vk::ImageUsageFlags::INPUT_ATTACHMENT;
+    let sample_counts = if ty == vk::ImageType::TYPE_2D
+        && !linear_tiling
+        && attachment
+        && !usage.intersects(shader_read)
+        && !flags.contains(vk::ImageCreateFlags::CUBE_COMPATIBLE)
+    {
+        vk::SampleCountFlags::TYPE_1 | vk::SampleCountFlags::TYPE_4
+    } else {
+        vk::SampleCountFlags::TYPE_1
+    };
     Ok(vk::ImageFormatProperties {
         max_extent: extent,
         max_mip_levels: if linear_tiling { 1 } else { max_mips },
         max_array_layers: if linear_tiling { 1 } else { max_layers },
-        sample_counts: vk::SampleCountFlags::TYPE_1,
+        sample_counts,
         max_resource_size,
     })
 }

@@ -59,6 +59,31 @@ impl From<vk::StencilOpState> for StencilFace {
     }
 }
 
+/// `VkPipelineMultisampleStateCreateInfo`.
+#[derive(Clone, Copy, Debug)]
+pub struct MultisampleState {
+    /// `rasterizationSamples`: 1 or 4.
+    pub samples: u32,
+    /// `pSampleMask[0]` (all ones when null).
+    pub sample_mask: u32,
+    pub alpha_to_coverage: bool,
+    pub alpha_to_one: bool,
+    /// `sampleShadingEnable` and `minSampleShading`.
+    pub sample_shading: Option<f32>,
+}
+
+impl Default for MultisampleState {
+    fn default() -> Self {
+        MultisampleState {
+            samples: 1,
+            sample_mask: !0,
+            alpha_to_coverage: false,
+            alpha_to_one: false,
+            sample_shading: None,
+        }
+    }
+}
+
 /// Everything fixed-function, with the values dynamic state may override.
 #[derive(Clone, Debug)]
 pub struct FixedState {
@@ -88,6 +113,7 @@ pub struct FixedState {
     pub blend: Vec<BlendAttachment>,
     pub blend_constants: [f32; 4],
     pub logic_op: Option<vk::LogicOp>,
+    pub multisample: MultisampleState,
     pub dynamic: Vec<vk::DynamicState>,
     /// The formats the pipeline renders to (from its render pass subpass or
     /// `VkPipelineRenderingCreateInfo`).

@@ -21,6 +21,10 @@ pub struct RenderTargets {
     /// The stencil aspect's attachment (an `S8_UINT` or combined view; usually the depth view).
     pub stencil: Option<Ref<ImageView>>,
     pub area: vk::Rect2D,
+    /// Per colour attachment, the single-sample view its samples are averaged into when the
+    /// instance ends (`pResolveAttachments`, or dynamic rendering's `resolveImageView` with
+    /// `VK_RESOLVE_MODE_AVERAGE_BIT`).
+    pub resolve: Vec<Option<Ref<ImageView>>>,
 }
 
 /// A clear done when a render pass instance begins (a `CLEAR` load op).

@@ -64,8 +64,15 @@ impl Image {
         {
             return Err(vk::Result::ERROR_UNKNOWN);
         }
+        let samples = match info.samples {
+            vk::SampleCountFlags::TYPE_1 => 1,
+            vk::SampleCountFlags::TYPE_4 => 4,
+            _ => return Err(vk::Result::ERROR_FORMAT_NOT_SUPPORTED),
+        };
+        // VUID-VkImageCreateInfo-samples-02257/02258: multisampled images are 2-D, optimal,
+        // one level; `sampleCounts` already says which formats and usages allow them.
         if !limits.sample_counts.contains(info.samples)
-            || info.samples != vk::SampleCountFlags::TYPE_1
+            || (samples > 1 && (info.mip_levels != 1 || info.image_type != vk::ImageType::TYPE_2D))
         {
             return Err(vk::Result::ERROR_FORMAT_NOT_SUPPORTED);
         }
@@ -93,7 +100,7 @@ impl Image {
             extent: [e.width, e.height, e.depth],
             mip_levels: info.mip_levels,
             array_layers: info.array_layers,
-            samples: 1,
+            samples,
         };
         let layout = ImageLayout::new(desc).ok_or(vk::Result::ERROR_OUT_OF_DEVICE_MEMORY)?;
         if layout.size() > max_resource_size {

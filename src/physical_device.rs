@@ -44,6 +44,12 @@ pub const MEMORY_TYPE_COUNT: u32 = 1;
 
 pub const DRIVER_NAME: &str = "Pumice";
 
+/// Sample counts of attachments: the rasterizer does 1 and 4 samples (standard locations).
+/// Shaders cannot read multisampled images, so the `sampledImage*` and storage counts stay 1.
+const MSAA_COUNTS: vk::SampleCountFlags = vk::SampleCountFlags::from_raw(
+    vk::SampleCountFlags::TYPE_1.as_raw() | vk::SampleCountFlags::TYPE_4.as_raw(),
+);
+
 /// The physical device.
 #[derive(Debug)]
 pub struct PhysicalDevice {
@@ -195,10 +201,10 @@ impl PhysicalDevice {
             max_framebuffer_width: 4096,
             max_framebuffer_height: 4096,
             max_framebuffer_layers: 256,
-            framebuffer_color_sample_counts: vk::SampleCountFlags::TYPE_1,
-            framebuffer_depth_sample_counts: vk::SampleCountFlags::TYPE_1,
-            framebuffer_stencil_sample_counts: vk::SampleCountFlags::TYPE_1,
-            framebuffer_no_attachments_sample_counts: vk::SampleCountFlags::TYPE_1,
+            framebuffer_color_sample_counts: MSAA_COUNTS,
+            framebuffer_depth_sample_counts: MSAA_COUNTS,
+            framebuffer_stencil_sample_counts: MSAA_COUNTS,
+            framebuffer_no_attachments_sample_counts: MSAA_COUNTS,
             max_color_attachments: 4,
             sampled_image_color_sample_counts: vk::SampleCountFlags::TYPE_1,
             sampled_image_integer_sample_counts: vk::SampleCountFlags::TYPE_1,
@@ -240,7 +246,6 @@ impl PhysicalDevice {
         props
     }
 
-    /// The 1.0 features: none yet (they arrive with shaders and graphics).
     /// The 1.0 features that work.
     pub fn features(&self) -> vk::PhysicalDeviceFeatures {
         vk::PhysicalDeviceFeatures {
@@ -275,6 +280,10 @@ impl PhysicalDevice {
             draw_indirect_first_instance: vk::TRUE,
             // Occlusion queries count every sample that passed the depth and stencil tests.
             occlusion_query_precise: vk::TRUE,
+            // One fragment-shader invocation per sample when minSampleShading asks for more
+            // than one per pixel (raster `tile`), and alpha-to-one (raster `output::samples`).
+            sample_rate_shading: vk::TRUE,
+            alpha_to_one: vk::TRUE,
             ..Default::default()
         }
     }
@@ -362,7 +371,7 @@ impl PhysicalDevice {
         p.supported_depth_resolve_modes = vk::ResolveModeFlags::empty();
         p.supported_stencil_resolve_modes = vk::ResolveModeFlags::empty();
         p.max_timeline_semaphore_value_difference = u64::MAX;
-        p.framebuffer_integer_color_sample_counts = vk::SampleCountFlags::TYPE_1;
+        p.framebuffer_integer_color_sample_counts = MSAA_COUNTS;
     }
 
     pub fn vulkan13_properties(&self, p: &mut vk::PhysicalDeviceVulkan13Properties) {

@@ -256,6 +256,12 @@ fn execute_one(
             *filter,
         )
         .map_err(bad),
+        Command::ResolveImage { src, dst, regions } => t::resolve_image(
+            src.as_ref().ok_or_else(unbound)?,
+            dst.as_ref().ok_or_else(unbound)?,
+            regions,
+        )
+        .map_err(bad),
         Command::FillBuffer {
             dst,
             offset,
@@ -345,6 +351,7 @@ fn execute_one(
         Command::BeginRendering { targets, clears } => {
             crate::draw::begin_rendering(targets, clears)
         }
+        Command::EndRendering { targets } => crate::draw::end_rendering(targets),
         Command::Draw(draw) => {
             let samples = crate::draw::draw(draw, device)?;
             for (_, _, count) in &mut state.occlusion {

@@ -56,15 +56,11 @@ impl RenderPass {
             if all.flatten().any(|&a| a >= n) {
                 return Err(vk::Result::ERROR_INITIALIZATION_FAILED);
             }
-            // Multisampled attachments (and so resolves) are not supported yet.
-            if s.resolve.iter().any(Option::is_some) {
-                return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
-            }
         }
-        if attachments
-            .iter()
-            .any(|a| a.samples != vk::SampleCountFlags::TYPE_1)
-        {
+        // 1 and 4 samples (`framebufferColorSampleCounts`).
+        if attachments.iter().any(|a| {
+            a.samples != vk::SampleCountFlags::TYPE_1 && a.samples != vk::SampleCountFlags::TYPE_4
+        }) {
             return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
         }
         if subpasses.is_empty() {

@@ -31,6 +31,16 @@ fn target(
     usage: vk::ImageUsageFlags,
     aspect: vk::ImageAspectFlags,
 ) -> Target {
+    target_samples(ctx, format, usage, aspect, vk::SampleCountFlags::TYPE_1)
+}
+
+fn target_samples(
+    ctx: &Ctx,
+    format: vk::Format,
+    usage: vk::ImageUsageFlags,
+    aspect: vk::ImageAspectFlags,
+    samples: vk::SampleCountFlags,
+) -> Target {
     let (image, _mem) = ctx.image(
         &vk::ImageCreateInfo::default()
             .image_type(vk::ImageType::TYPE_2D)
@@ -42,7 +52,7 @@ fn target(
             })
             .mip_levels(1)
             .array_layers(1)
-            .samples(vk::SampleCountFlags::TYPE_1)
+            .samples(samples)
             .tiling(vk::ImageTiling::OPTIMAL)
             .usage(usage | vk::ImageUsageFlags::TRANSFER_SRC),
     );
@@ -129,6 +139,8 @@ struct Fixed {
     vert: &'static str,
     topology: vk::PrimitiveTopology,
     polygon_mode: vk::PolygonMode,
+    /// `rasterizationSamples`.
+    samples: vk::SampleCountFlags,
 }
 
 impl Fixed {
@@ -145,6 +157,7 @@ impl Fixed {
             vert: VERT,
             topology: vk::PrimitiveTopology::TRIANGLE_LIST,
             polygon_mode: vk::PolygonMode::FILL,
+            samples: vk::SampleCountFlags::TYPE_1,
         }
     }
 }
@@ -233,8 +246,8 @@ fn pipeline_fixed(
                 .depth_bias_clamp(clamp)
                 .depth_bias_slope_factor(slope);
         }
-        let ms = vk::PipelineMultisampleStateCreateInfo::default()
-            .rasterization_samples(vk::SampleCountFlags::TYPE_1);
+        let ms =
+            vk::PipelineMultisampleStateCreateInfo::default().rasterization_samples(fixed.samples);
         let ds = fixed.ds;
         let attachments = [vk::PipelineColorBlendAttachmentState::default()
             .blend_enable(blend)
@@ -1731,4 +1744,330 @@ fn occlusion_queries_count_passing_samples() {
         .collect();
     assert_eq!(words, [128, 1, 32 * 32 - 128, 1, 0, 1]);
     unsafe { d.destroy_query_pool(pool, None) };
+}
+
+/// The expected resolved red of a pixel of the half-target triangle x + y < 64 drawn red over
+/// transparent black with 4 samples: the share of the standard sample locations inside it.
+fn msaa_expected(x: u32, y: u32) -> [u8; 4] {
+    const LOCATIONS: [[f32; 2]; 4] = [
+        [0.375, 0.125],
+        [0.875, 0.375],
+        [0.125, 0.625],
+        [0.625, 0.875],
+    ];
+    let inside = LOCATIONS
+        .iter()
+        .filter(|[sx, sy]| x as f32 + sx + y as f32 + sy < SIZE as f32)
+        .count() as u32;
+    // The resolve rounds (sum + 2) / 4 per 8-bit component.
+    let v = ((255 * inside + 2) / 4) as u8;
+    [v, 0, 0, v]
+}
+
+/// Checks a resolved image of the half-target triangle: interior full red, outside the clear
+/// colour, the pixels the edge crosses partially covered (here 2 of 4 samples).
+fn check_msaa_triangle(px: &[[u8; 4]]) {
+    let at = |x: u32, y: u32| px[(y * SIZE + x) as usize];
+    assert_eq!(at(5, 5), [255, 0, 0, 255], "interior");
+    assert_eq!(at(60, 60), [0, 0, 0, 0], "outside");
+    let mut partial = 0;
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let want = msaa_expected(x, y);
+            assert_eq!(at(x, y), want, "({x}, {y})");
+            partial += u32::from(want[0] != 0 && want[0] != 255);
+        }
+    }
+    // Samples at x + y + {0.5, 1.25, 0.75, 1.5}: the pixels with x + y = 63 have two.
+    assert_eq!(msaa_expected(30, 33), [128, 0, 0, 128]);
+    assert_eq!(partial, SIZE);
+}
+
+/// The half-target triangle x + y < 64 (framebuffer), red.
+fn msaa_triangle() -> Vec<f32> {
+    fb_vertices(&[
+        ((0.0, 0.0), 0.5, [1.0, 0.0, 0.0]),
+        ((64.0, 0.0), 0.5, [1.0, 0.0, 0.0]),
+        ((0.0, 64.0), 0.5, [1.0, 0.0, 0.0]),
+    ])
+}
+
+#[test]
+fn msaa_render_pass_with_resolve_attachment() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let ms = target_samples(
+        &ctx,
+        vk::Format::R8G8B8A8_UNORM,
+        vk::ImageUsageFlags::COLOR_ATTACHMENT,
+        vk::ImageAspectFlags::COLOR,
+        vk::SampleCountFlags::TYPE_4,
+    );
+    let depth = target_samples(
+        &ctx,
+        vk::Format::D32_SFLOAT,
+        vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT,
+        vk::ImageAspectFlags::DEPTH,
+        vk::SampleCountFlags::TYPE_4,
+    );
+    let resolved = color_target(&ctx);
+    unsafe {
+        let attachments = [
+            vk::AttachmentDescription::default()
+                .format(vk::Format::R8G8B8A8_UNORM)
+                .samples(vk::SampleCountFlags::TYPE_4)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::DONT_CARE)
+                .final_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL),
+            vk::AttachmentDescription::default()
+                .format(vk::Format::D32_SFLOAT)
+                .samples(vk::SampleCountFlags::TYPE_4)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::DONT_CARE)
+                .final_layout(vk::ImageLayout::DEPTH_STENCIL_ATTACHMENT_OPTIMAL),
+            vk::AttachmentDescription::default()
+                .format(vk::Format::R8G8B8A8_UNORM)
+                .samples(vk::SampleCountFlags::TYPE_1)
+                .load_op(vk::AttachmentLoadOp::DONT_CARE)
+                .store_op(vk::AttachmentStoreOp::STORE)
+                .final_layout(vk::ImageLayout::TRANSFER_SRC_OPTIMAL),
+        ];
+        let color_refs = [vk::AttachmentReference {
+            attachment: 0,
+            layout: vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL,
+        }];
+        let depth_ref = vk::AttachmentReference {
+            attachment: 1,
+            layout: vk::ImageLayout::DEPTH_STENCIL_ATTACHMENT_OPTIMAL,
+        };
+        let resolve_refs = [vk::AttachmentReference {
+            attachment: 2,
+            layout: vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL,
+        }];
+        let subpasses = [vk::SubpassDescription::default()
+            .color_attachments(&color_refs)
+            .depth_stencil_attachment(&depth_ref)
+            .resolve_attachments(&resolve_refs)];
+        let rp = d
+            .create_render_pass(
+                &vk::RenderPassCreateInfo::default()
+                    .attachments(&attachments)
+                    .subpasses(&subpasses),
+                None,
+            )
+            .unwrap();
+        let views = [ms.view, depth.view, resolved.view];
+        let fb = d
+            .create_framebuffer(
+                &vk::FramebufferCreateInfo::default()
+                    .render_pass(rp)
+                    .attachments(&views)
+                    .width(SIZE)
+                    .height(SIZE)
+                    .layers(1),
+                None,
+            )
+            .unwrap();
+        let layout = push_layout(&ctx);
+        let fixed = Fixed {
+            samples: vk::SampleCountFlags::TYPE_4,
+            depth_format: vk::Format::D32_SFLOAT,
+            ds: vk::PipelineDepthStencilStateCreateInfo::default()
+                .depth_test_enable(true)
+                .depth_write_enable(true)
+                .depth_compare_op(vk::CompareOp::LESS),
+            ..Fixed::new()
+        };
+        let pipe = pipeline_fixed(&ctx, FRAG, layout, rp, &fixed);
+        let vb = vertices(&ctx, &msaa_triangle());
+        // A second, farther triangle covering everything: hidden wherever the first one
+        // covers a sample (per-sample depth), visible (green) elsewhere.
+        let far = vertices(
+            &ctx,
+            &fb_vertices(&[
+                ((0.0, 0.0), 0.75, [0.0, 1.0, 0.0]),
+                ((128.0, 0.0), 0.75, [0.0, 1.0, 0.0]),
+                ((0.0, 128.0), 0.75, [0.0, 1.0, 0.0]),
+            ]),
+        );
+        ctx.run(|cb| {
+            let clear = [
+                vk::ClearValue {
+                    color: vk::ClearColorValue {
+                        float32: [0.0, 0.0, 0.0, 0.0],
+                    },
+                },
+                vk::ClearValue {
+                    depth_stencil: vk::ClearDepthStencilValue {
+                        depth: 1.0,
+                        stencil: 0,
+                    },
+                },
+                vk::ClearValue::default(),
+            ];
+            d.cmd_begin_render_pass(
+                cb,
+                &vk::RenderPassBeginInfo::default()
+                    .render_pass(rp)
+                    .framebuffer(fb)
+                    .render_area(vk::Rect2D {
+                        offset: vk::Offset2D::default(),
+                        extent: vk::Extent2D {
+                            width: SIZE,
+                            height: SIZE,
+                        },
+                    })
+                    .clear_values(&clear),
+                vk::SubpassContents::INLINE,
+            );
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_draw(cb, 3, 1, 0, 0);
+            d.cmd_bind_vertex_buffers(cb, 0, &[far.buffer], &[0]);
+            d.cmd_draw(cb, 3, 1, 0, 0);
+            d.cmd_end_render_pass(cb);
+        });
+        let px = read_pixels(&ctx, resolved.image);
+        let at = |x: u32, y: u32| px[(y * SIZE + x) as usize];
+        for y in 0..SIZE {
+            for x in 0..SIZE {
+                let red = msaa_expected(x, y)[0];
+                // Every sample is red or green: the two resolve to complementary shares.
+                let green = ((255 * 4 - (u32::from(red) * 4).min(1020)) + 2) / 4;
+                assert_eq!(at(x, y)[0], red, "({x}, {y})");
+                assert!(
+                    at(x, y)[1].abs_diff(green as u8) <= 1,
+                    "({x}, {y}): {:?}",
+                    at(x, y)
+                );
+                assert_eq!(at(x, y)[3], 255, "({x}, {y})");
+            }
+        }
+        assert_eq!(at(30, 33), [128, 128, 0, 255]);
+        assert_eq!(at(5, 5), [255, 0, 0, 255]);
+        assert_eq!(at(60, 60), [0, 255, 0, 255]);
+        d.destroy_framebuffer(fb, None);
+        d.destroy_render_pass(rp, None);
+        d.destroy_pipeline(pipe, None);
+        d.destroy_pipeline_layout(layout, None);
+    }
+}
+
+#[test]
+fn msaa_dynamic_rendering_resolve_mode_and_cmd_resolve_image() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let ms = target_samples(
+        &ctx,
+        vk::Format::R8G8B8A8_UNORM,
+        vk::ImageUsageFlags::COLOR_ATTACHMENT,
+        vk::ImageAspectFlags::COLOR,
+        vk::SampleCountFlags::TYPE_4,
+    );
+    let by_pass = color_target(&ctx);
+    let by_command = target(
+        &ctx,
+        vk::Format::R8G8B8A8_UNORM,
+        vk::ImageUsageFlags::TRANSFER_DST,
+        vk::ImageAspectFlags::COLOR,
+    );
+    // The format reports 4 samples for attachments, 1 for sampled images.
+    let props = |usage| unsafe {
+        ctx.instance.get_physical_device_image_format_properties(
+            ctx.physical,
+            vk::Format::R8G8B8A8_UNORM,
+            vk::ImageType::TYPE_2D,
+            vk::ImageTiling::OPTIMAL,
+            usage,
+            vk::ImageCreateFlags::empty(),
+        )
+    };
+    let attach = props(vk::ImageUsageFlags::COLOR_ATTACHMENT).unwrap();
+    assert_eq!(
+        attach.sample_counts,
+        vk::SampleCountFlags::TYPE_1 | vk::SampleCountFlags::TYPE_4
+    );
+    let sampled = props(vk::ImageUsageFlags::SAMPLED).unwrap();
+    assert_eq!(sampled.sample_counts, vk::SampleCountFlags::TYPE_1);
+    unsafe {
+        let layout = push_layout(&ctx);
+        let fixed = Fixed {
+            samples: vk::SampleCountFlags::TYPE_4,
+            ..Fixed::new()
+        };
+        let pipe = pipeline_fixed(&ctx, FRAG, layout, vk::RenderPass::null(), &fixed);
+        let vb = vertices(&ctx, &msaa_triangle());
+        ctx.run(|cb| {
+            let color_att = [vk::RenderingAttachmentInfo::default()
+                .image_view(ms.view)
+                .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+                .resolve_mode(vk::ResolveModeFlags::AVERAGE)
+                .resolve_image_view(by_pass.view)
+                .resolve_image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::STORE)
+                .clear_value(vk::ClearValue {
+                    color: vk::ClearColorValue {
+                        float32: [0.0, 0.0, 0.0, 0.0],
+                    },
+                })];
+            let info = vk::RenderingInfo::default()
+                .render_area(vk::Rect2D {
+                    offset: vk::Offset2D::default(),
+                    extent: vk::Extent2D {
+                        width: SIZE,
+                        height: SIZE,
+                    },
+                })
+                .layer_count(1)
+                .color_attachments(&color_att);
+            d.cmd_begin_rendering(cb, &info);
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_draw(cb, 3, 1, 0, 0);
+            d.cmd_end_rendering(cb);
+            let layers = vk::ImageSubresourceLayers {
+                aspect_mask: vk::ImageAspectFlags::COLOR,
+                mip_level: 0,
+                base_array_layer: 0,
+                layer_count: 1,
+            };
+            d.cmd_resolve_image(
+                cb,
+                ms.image,
+                vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
+                by_command.image,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                &[vk::ImageResolve {
+                    src_subresource: layers,
+                    src_offset: vk::Offset3D::default(),
+                    dst_subresource: layers,
+                    dst_offset: vk::Offset3D::default(),
+                    extent: vk::Extent3D {
+                        width: SIZE,
+                        height: SIZE,
+                        depth: 1,
+                    },
+                }],
+            );
+        });
+        check_msaa_triangle(&read_pixels(&ctx, by_pass.image));
+        check_msaa_triangle(&read_pixels(&ctx, by_command.image));
+        d.destroy_pipeline(pipe, None);
+        d.destroy_pipeline_layout(layout, None);
+    }
 }

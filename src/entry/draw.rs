@@ -75,6 +75,16 @@ unsafe fn render_pass_targets(
         // One depth/stencil attachment serves as the depth attachment when its format has
         // depth, and as the stencil attachment when it has stencil; `loadOp` applies to the
         // depth aspect, `stencilLoadOp` to the stencil aspect.
+        // "pResolveAttachments … each element corresponds to a colour attachment."
+        let resolve = (0..sub.color.len())
+            .map(|slot| {
+                sub.resolve
+                    .get(slot)
+                    .copied()
+                    .flatten()
+                    .map(|i| views[i as usize].clone())
+            })
+            .collect();
         let (mut depth, mut stencil) = (None, None);
         if let Some(i) = sub.depth_stencil {
             let a = &rp.attachments[i as usize];
@@ -101,6 +111,7 @@ unsafe fn render_pass_targets(
                 depth,
                 stencil,
                 area: info.render_area,
+                resolve,
             }),
             clears,
         ))
@@ -121,13 +132,21 @@ unsafe fn rendering_targets(
         }
         let mut clears = Vec::new();
         let mut color = Vec::new();
+        let mut resolve = Vec::new();
         for (slot, a) in handle::slice(info.p_color_attachments, info.color_attachment_count)
             .iter()
             .enumerate()
         {
-            if a.resolve_mode != vk::ResolveModeFlags::NONE && !a.resolve_image_view.is_null() {
-                return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
-            }
+            // Colour resolves average (integer formats take sample 0, as `SAMPLE_ZERO` does;
+            // the specification allows only that mode for them).
+            let target = match a.resolve_mode {
+                vk::ResolveModeFlags::NONE => None,
+                vk::ResolveModeFlags::AVERAGE | vk::ResolveModeFlags::SAMPLE_ZERO => {
+                    handle::get_optional::<_, ImageView>(a.resolve_image_view)?
+                }
+                _ => return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT),
+            };
+            resolve.push(target);
             let view = handle::get_optional::<_, ImageView>(a.image_view)?;
             if view.is_some() && a.load_op == vk::AttachmentLoadOp::CLEAR {
                 clears.push(LoadClear::Color {
@@ -177,10 +196,21 @@ unsafe fn rendering_targets(
                 depth,
                 stencil,
                 area: info.render_area,
+                resolve,
             }),
             clears,
         ))
     }
+}
+
+/// Ends a render pass instance: the resolves, when it has any.
+fn end(s: &mut crate::command_buffer::PipelineState) -> Option<crate::command_buffer::Command> {
+    let targets = s.draw.targets.take()?;
+    targets
+        .resolve
+        .iter()
+        .any(Option::is_some)
+        .then_some(crate::command_buffer::Command::EndRendering { targets })
 }
 
 /// Records an indirect draw; the parameters are read when it executes.
@@ -245,12 +275,12 @@ entry_points! {
     Device fn vkCmdEndRenderPass(command_buffer: vk::CommandBuffer) {
         // The attachments are image memory: the store ops have nothing to do.
         // SAFETY: valid usage: a live command buffer.
-        unsafe { with_state(command_buffer, |s| { s.draw.targets = None; Ok(None) }) };
+        unsafe { with_state(command_buffer, |s| Ok(end(s))) };
     }
 
     Device fn vkCmdEndRenderPass2(command_buffer: vk::CommandBuffer, _p_info: *const vk::SubpassEndInfo) {
         // SAFETY: valid usage: a live command buffer.
-        unsafe { with_state(command_buffer, |s| { s.draw.targets = None; Ok(None) }) };
+        unsafe { with_state(command_buffer, |s| Ok(end(s))) };
     }
 
     Device fn vkCmdBeginRendering(command_buffer: vk::CommandBuffer, p_info: *const vk::RenderingInfo) {
@@ -263,7 +293,7 @@ entry_points! {
 
     Device fn vkCmdEndRendering(command_buffer: vk::CommandBuffer) {
         // SAFETY: valid usage: a live command buffer.
-        unsafe { with_state(command_buffer, |s| { s.draw.targets = None; Ok(None) }) };
+        unsafe { with_state(command_buffer, |s| Ok(end(s))) };
     }
 
     Device fn vkCmdBindVertexBuffers(

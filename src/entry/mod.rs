@@ -275,6 +275,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("vkCmdCopyBufferToImage2KHR", "vkCmdCopyBufferToImage2"),
     ("vkCmdCopyImageToBuffer2KHR", "vkCmdCopyImageToBuffer2"),
     ("vkCmdBlitImage2KHR", "vkCmdBlitImage2"),
+    ("vkCmdResolveImage2KHR", "vkCmdResolveImage2"),
     ("vkCreatePrivateDataSlotEXT", "vkCreatePrivateDataSlot"),
     ("vkDestroyPrivateDataSlotEXT", "vkDestroyPrivateDataSlot"),
     ("vkSetPrivateDataEXT", "vkSetPrivateData"),

@@ -71,6 +71,7 @@ unsafe fn graphics_pipeline(info: &vk::GraphicsPipelineCreateInfo) -> Result<Pip
             blend: Vec::new(),
             blend_constants: [0.0; 4],
             logic_op: None,
+            multisample: Default::default(),
             dynamic: dynamic.clone(),
             color_formats: Vec::new(),
             depth_format: vk::Format::UNDEFINED,
@@ -148,12 +149,24 @@ unsafe fn graphics_pipeline(info: &vk::GraphicsPipelineCreateInfo) -> Result<Pip
             }
         }
         if let Some(ms) = handle::opt_ref(info.p_multisample_state) {
-            if ms.rasterization_samples != vk::SampleCountFlags::TYPE_1
-                || ms.sample_shading_enable != 0
-                || ms.alpha_to_coverage_enable != 0
-            {
+            let samples = match ms.rasterization_samples {
+                vk::SampleCountFlags::TYPE_1 => 1,
+                vk::SampleCountFlags::TYPE_4 => 4,
+                _ => return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT),
+            };
+            // Sample locations and other extensions' multisample structures are not supported.
+            if handle::chain(ms.p_next).any(|(s_type, _)| s_type.as_raw() != 0) {
                 return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
             }
+            state.multisample = crate::graphics_pipeline::MultisampleState {
+                samples,
+                // "pSampleMask is a pointer to an array of VkSampleMask values used in the
+                // sample mask test" (⌈samples / 32⌉ words: one); null means all ones.
+                sample_mask: handle::opt_ref(ms.p_sample_mask).copied().unwrap_or(!0),
+                alpha_to_coverage: ms.alpha_to_coverage_enable != 0,
+                alpha_to_one: ms.alpha_to_one_enable != 0,
+                sample_shading: (ms.sample_shading_enable != 0).then_some(ms.min_sample_shading),
+            };
         }
         if let Some(ds) = handle::opt_ref(info.p_depth_stencil_state) {
             state.depth_test = ds.depth_test_enable != 0;

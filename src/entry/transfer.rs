@@ -241,6 +241,53 @@ entry_points! {
         };
     }
 
+    Device fn vkCmdResolveImage(
+        command_buffer: vk::CommandBuffer,
+        src: vk::Image,
+        _src_layout: vk::ImageLayout,
+        dst: vk::Image,
+        _dst_layout: vk::ImageLayout,
+        region_count: u32,
+        p_regions: *const vk::ImageResolve,
+    ) {
+        // SAFETY: valid usage: live handles and `region_count` regions.
+        unsafe {
+            record(command_buffer, || {
+                Ok(Command::ResolveImage {
+                    src: handle::get::<_, Image>(src)?,
+                    dst: handle::get::<_, Image>(dst)?,
+                    regions: handle::slice(p_regions, region_count)
+                        .iter()
+                        .map(|r| {
+                            conv::image_resolve(&vk::ImageResolve2 {
+                                src_subresource: r.src_subresource,
+                                src_offset: r.src_offset,
+                                dst_subresource: r.dst_subresource,
+                                dst_offset: r.dst_offset,
+                                extent: r.extent,
+                                ..Default::default()
+                            })
+                        })
+                        .collect(),
+                })
+            })
+        };
+    }
+
+    Device fn vkCmdResolveImage2(command_buffer: vk::CommandBuffer, p_info: *const vk::ResolveImageInfo2) {
+        // SAFETY: valid usage: a valid info with live handles.
+        unsafe {
+            record(command_buffer, || {
+                let info = handle::req(p_info)?;
+                Ok(Command::ResolveImage {
+                    src: handle::get::<_, Image>(info.src_image)?,
+                    dst: handle::get::<_, Image>(info.dst_image)?,
+                    regions: handle::slice(info.p_regions, info.region_count).iter().map(conv::image_resolve).collect(),
+                })
+            })
+        };
+    }
+
     Device fn vkCmdFillBuffer(command_buffer: vk::CommandBuffer, dst: vk::Buffer, offset: u64, size: u64, data: u32) {
         // SAFETY: valid usage: live handles.
         unsafe {

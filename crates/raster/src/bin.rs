@@ -91,7 +91,11 @@ impl TileGrid {
                         continue;
                     }
                     let (w, h) = (r.x1 - r.x0, r.y1 - r.y0);
-                    if tri.edges.iter().any(|e| e.max_over(r.x0, r.y0, w, h) < 0) {
+                    let samples = if tri.multisample { 4 } else { 1 };
+                    if tri.edges.iter().any(|e| {
+                        let reach = e.sample_offsets(samples).into_iter().max().unwrap_or(0);
+                        e.max_over(r.x0, r.y0, w, h) + reach < 0
+                    }) {
                         continue;
                     }
                 }

@@ -51,6 +51,20 @@ pub struct FragmentBatch {
     /// The interpolated varyings, one array per component, in the order of
     /// `RasterState::varyings`.
     pub varyings: Vec<[f32; LANES]>,
+    /// Draws on the per-sample path only (`Multisample::needs_sample_path`; otherwise these
+    /// are stale): bit `s` of `sample_coverage[l]` is sample `s` of lane `l`'s pixel, covered
+    /// and kept by the sample mask (`gl_SampleMaskIn`).
+    pub sample_coverage: [u8; LANES],
+    /// With per-sample shading, the sample the lane shades (`gl_SampleID`); its inputs are
+    /// interpolated at that sample's location, and `gl_FragCoord.xy` is that location.
+    /// Otherwise 0, and the lane is shaded at the pixel centre.
+    pub sample_id: [u32; LANES],
+    /// `true` when the lanes are samples (per-sample shading), not pixels.
+    pub per_sample: bool,
+    /// The depth plane's slopes (framebuffer depth per pixel), to find each sample's depth
+    /// from the lane's `z`; 0 for per-sample lanes, whose `z` is already at their sample.
+    pub dzdx: [f32; LANES],
+    pub dzdy: [f32; LANES],
 }
 
 impl FragmentBatch {
@@ -65,6 +79,23 @@ impl FragmentBatch {
             front_facing: 0,
             primitive_id: [0; LANES],
             varyings: vec![[0.0; LANES]; varyings],
+            sample_coverage: [0; LANES],
+            sample_id: [0; LANES],
+            per_sample: false,
+            dzdx: [0.0; LANES],
+            dzdy: [0.0; LANES],
+        }
+    }
+
+    /// `gl_FragCoord.xy` of lane `l`: the pixel centre, or with per-sample shading the
+    /// location of the lane's sample (4 samples at the standard locations).
+    pub fn frag_coord(&self, lane: usize) -> [f32; 2] {
+        let (x, y) = (self.x[lane] as f32, self.y[lane] as f32);
+        if self.per_sample {
+            let p = crate::state::SAMPLE_LOCATIONS_4[(self.sample_id[lane] & 3) as usize];
+            [x + p[0], y + p[1]]
+        } else {
+            [x + 0.5, y + 0.5]
         }
     }
 
@@ -86,6 +117,10 @@ pub struct FragmentOutput {
     /// `gl_FragDepth` when `depth_written` is set.
     pub depth: [f32; LANES],
     pub depth_written: bool,
+    /// `gl_SampleMask[0]` when `sample_mask_written` is set: samples whose bit is clear are
+    /// dropped (`FragmentInfo::writes_sample_mask` sends the draw down the per-sample path).
+    pub sample_mask: [u32; LANES],
+    pub sample_mask_written: bool,
     /// Per-worker memory of the shader, kept between batches (see the module docs).
     pub scratch: Option<Box<dyn Any + Send>>,
 }
@@ -98,6 +133,8 @@ impl Default for FragmentOutput {
             discard: 0,
             depth: [0.0; LANES],
             depth_written: false,
+            sample_mask: [!0; LANES],
+            sample_mask_written: false,
             scratch: None,
         }
     }
@@ -136,6 +173,8 @@ pub struct FragmentInfo {
     /// `EarlyFragmentTests` execution mode: test (and write) depth before shading even though
     /// the shader may discard.
     pub early_fragment_tests: bool,
+    /// The shader writes `SampleMask`.
+    pub writes_sample_mask: bool,
 }
 
 impl Default for FragmentInfo {
@@ -145,6 +184,7 @@ impl Default for FragmentInfo {
             may_discard: true,
             writes_depth: false,
             early_fragment_tests: false,
+            writes_sample_mask: false,
         }
     }
 }
@@ -161,7 +201,7 @@ impl FragmentInfo {
 pub trait FragmentStage: Sync {
     /// Runs the shader on `batch`. Only lanes whose `coverage` bit is set produce fragments;
     /// helper lanes run but their outputs are ignored. `out.discard` and `out.depth_written`
-    /// are cleared before the call; colour outputs keep stale values until written.
+    /// (and `out.sample_mask_written`) are cleared before the call; colour outputs keep stale values until written.
     fn shade(&self, batch: &FragmentBatch, out: &mut FragmentOutput);
 
     fn info(&self) -> FragmentInfo {
@@ -210,6 +250,7 @@ impl FragmentStage for VaryingsAsColor {
             may_discard: self.discard_negative,
             writes_depth: false,
             early_fragment_tests: false,
+            writes_sample_mask: false,
         }
     }
 }

@@ -22,7 +22,10 @@
 //! in through [`FragmentStage`], the vertex stage's results arrive as clip-space vertices
 //! ([`VertexInput`]), and attachments are [`transfer::ImageRef`]s.
 //!
-//! Not yet: wide lines, multisampling, logic ops, tile-level load/store ops (clears are done by `transfer` before the pass).
+//! Multisampling: 1 or 4 samples per pixel (see `output::samples`); shading once per pixel
+//! unless sample shading asks for one invocation per sample.
+//!
+//! Not yet: wide lines, logic ops, tile-level load/store ops (clears are done by `transfer` before the pass).
 #![forbid(unsafe_code)]
 
 pub mod bin;
@@ -46,8 +49,8 @@ pub use fragment::{
 pub use pass::{draw, draw_input, Attachment, Pass, RenderTargets, VertexInput};
 pub use state::{
     BlendFactor, BlendOp, ColorBlend, CompareOp, CullMode, DepthBias, DepthState, FrontFace,
-    Interpolation, PolygonMode, RasterState, Rect, StencilFace, StencilOp, StencilState, Topology,
-    Viewport, POINT_SIZE_GRANULARITY, POINT_SIZE_RANGE,
+    Interpolation, Multisample, PolygonMode, RasterState, Rect, StencilFace, StencilOp,
+    StencilState, Topology, Viewport, POINT_SIZE_GRANULARITY, POINT_SIZE_RANGE, SAMPLE_LOCATIONS_4,
 };
 
 /// Why a pass or a draw cannot be rendered. Everything else (degenerate or non-finite
@@ -58,7 +61,8 @@ pub enum RasterError {
     TooManyAttachments,
     /// The mip level or layer does not exist, or the image lacks the aspect.
     BadAttachment,
-    /// Multisampled attachments are not supported yet.
+    /// A sample count other than 1 or 4, attachments of different sample counts, or a draw
+    /// whose `rasterizationSamples` differs from the attachments'.
     Multisampled,
     /// A format the rasterizer cannot write (compressed, 64-bit components).
     UnsupportedFormat(pumice_texel::Format),

@@ -34,6 +34,9 @@
 //! - The write mask keeps the destination's bits for masked-out components exactly (a bit merge,
 //!   not a decode/encode round trip).
 
+mod samples;
+pub(crate) use samples::SampleOps;
+
 use crate::fragment::{FragmentBatch, FragmentOutput, LANES, MAX_COLOR_ATTACHMENTS};
 use crate::state::{
     BlendFactor, BlendOp, ColorBlend, CompareOp, DepthState, PixelRect, StencilFace, StencilOp,
@@ -54,13 +57,15 @@ pub(crate) struct Target<'a> {
     pub format: Format,
     pub bpp: usize,
     pub extent: [u32; 2],
+    /// Samples per pixel (1 or 4), stored one after another within a texel.
+    pub samples: usize,
 }
 
 impl<'a> Target<'a> {
     pub fn resolve(att: &crate::Attachment<'a>, aspect: Aspect) -> Result<Target<'a>, RasterError> {
         let img = &att.image;
         let desc = &img.layout.desc;
-        if desc.samples != 1 {
+        if desc.samples != 1 && desc.samples != 4 {
             return Err(RasterError::Multisampled);
         }
         let sub = img
@@ -95,6 +100,7 @@ impl<'a> Target<'a> {
             format,
             bpp: info.block_bytes as usize,
             extent: [sub.extent[0], sub.extent[1]],
+            samples: desc.samples as usize,
         })
     }
 }
@@ -234,6 +240,8 @@ pub(crate) struct TileBuffer {
     /// The `S8_UINT` plane of the stencil attachment: one byte per pixel.
     stencil: TilePlane,
     has_stencil: bool,
+    /// Samples per pixel of every attachment (1 or 4).
+    samples: usize,
 }
 
 fn load_plane(plane: &mut TilePlane, t: &Target, rect: PixelRect) {
@@ -243,11 +251,12 @@ fn load_plane(plane: &mut TilePlane, t: &Target, rect: PixelRect) {
     plane.format = Some(t.format);
     plane.dirty = false;
     plane.bytes.clear();
-    plane.bytes.resize(w * h * t.bpp, 0);
-    let row = w * t.bpp;
+    let px = t.bpp * t.samples;
+    plane.bytes.resize(w * h * px, 0);
+    let row = w * px;
     for (r, chunk) in plane.bytes.chunks_mut(row).enumerate() {
         let y = rect.y0 as u64 + r as u64;
-        let off = t.base + y * t.row_pitch + rect.x0 as u64 * t.bpp as u64;
+        let off = t.base + y * t.row_pitch + rect.x0 as u64 * px as u64;
         // Targets were checked to lie inside their memory when the pass was created.
         let _ = t.memory.read(off, chunk);
     }
@@ -257,10 +266,11 @@ fn store_plane(plane: &TilePlane, t: &Target, rect: PixelRect) {
     if !plane.dirty {
         return;
     }
-    let row = (rect.x1 - rect.x0) as usize * t.bpp;
+    let px = t.bpp * t.samples;
+    let row = (rect.x1 - rect.x0) as usize * px;
     for (r, chunk) in plane.bytes.chunks(row).enumerate() {
         let y = rect.y0 as u64 + r as u64;
-        let off = t.base + y * t.row_pitch + rect.x0 as u64 * t.bpp as u64;
+        let off = t.base + y * t.row_pitch + rect.x0 as u64 * px as u64;
         let _ = t.memory.write(off, chunk);
     }
 }
@@ -275,6 +285,14 @@ impl TileBuffer {
         rect: PixelRect,
     ) {
         self.rect = rect;
+        self.samples = colors
+            .iter()
+            .flatten()
+            .chain(depth)
+            .chain(stencil)
+            .map(|t| t.samples)
+            .next()
+            .unwrap_or(1);
         self.colors.resize_with(colors.len(), TilePlane::default);
         for (plane, t) in self.colors.iter_mut().zip(colors) {
             match t {
@@ -320,21 +338,23 @@ impl TileBuffer {
         }
     }
 
-    /// Byte offset of pixel (x, y) in a plane of `bpp` bytes per texel, when inside the tile.
+    /// Byte offset of sample `s` of pixel (x, y) in a plane of `bpp` bytes per sample, when
+    /// inside the tile.
     #[inline]
-    fn index(&self, x: u32, y: u32, bpp: usize) -> Option<usize> {
+    fn index(&self, x: u32, y: u32, s: usize, bpp: usize) -> Option<usize> {
         let (x, y) = (x as i64, y as i64);
         let r = self.rect;
         if x < r.x0 as i64 || x >= r.x1 as i64 || y < r.y0 as i64 || y >= r.y1 as i64 {
             return None;
         }
         let w = (r.x1 - r.x0) as usize;
-        Some(((y - r.y0 as i64) as usize * w + (x - r.x0 as i64) as usize) * bpp)
+        let pixel = (y - r.y0 as i64) as usize * w + (x - r.x0 as i64) as usize;
+        Some((pixel * self.samples + s) * bpp)
     }
 
     /// The depth test (and write) of one fragment at depth `z`.
     #[inline]
-    fn depth_test(&mut self, ops: &DrawOps, x: u32, y: u32, z: f32) -> bool {
+    fn depth_test(&mut self, ops: &DrawOps, x: u32, y: u32, s: usize, z: f32) -> bool {
         if !ops.depth.test_enable || !self.has_depth {
             return true;
         }
@@ -342,7 +362,7 @@ impl TileBuffer {
             return true;
         };
         let bpp = self.depth.bpp;
-        let Some(i) = self.index(x, y, bpp) else {
+        let Some(i) = self.index(x, y, s, bpp) else {
             return false;
         };
         let z = match ops.depth_clamp {
@@ -374,11 +394,19 @@ impl TileBuffer {
     /// updates the stencil and the fragment is discarded; otherwise the depth test runs, and
     /// the pass or depth-fail op updates the stencil. Updates go through the write mask.
     #[inline]
-    fn stencil_depth_test(&mut self, ops: &DrawOps, x: u32, y: u32, z: f32, front: bool) -> bool {
+    fn stencil_depth_test(
+        &mut self,
+        ops: &DrawOps,
+        x: u32,
+        y: u32,
+        s: usize,
+        z: f32,
+        front: bool,
+    ) -> bool {
         if let Some((lo, hi)) = ops.depth_bounds {
             if let (true, Some(format)) = (self.has_depth, self.depth.format) {
                 let bpp = self.depth.bpp;
-                let Some(i) = self.index(x, y, bpp) else {
+                let Some(i) = self.index(x, y, s, bpp) else {
                     return false;
                 };
                 let stored = depth_value(format, &self.depth.bytes[i..i + bpp]);
@@ -389,12 +417,12 @@ impl TileBuffer {
             }
         }
         let Some(faces) = &ops.stencil else {
-            return self.depth_test(ops, x, y, z);
+            return self.depth_test(ops, x, y, s, z);
         };
         if !self.has_stencil {
-            return self.depth_test(ops, x, y, z);
+            return self.depth_test(ops, x, y, s, z);
         }
-        let Some(i) = self.index(x, y, 1) else {
+        let Some(i) = self.index(x, y, s, 1) else {
             return false;
         };
         let face = &faces[usize::from(!front)];
@@ -404,7 +432,7 @@ impl TileBuffer {
             .test_u8(face.masked_reference, stored & face.compare_mask)
         {
             (face.fail_op, false)
-        } else if self.depth_test(ops, x, y, z) {
+        } else if self.depth_test(ops, x, y, s, z) {
             (face.pass_op, true)
         } else {
             (face.depth_fail_op, false)
@@ -449,9 +477,9 @@ impl TileBuffer {
             let (x, y, z) = (batch.x[lane], batch.y[lane], batch.z[lane]);
             let pass = if STENCIL {
                 let front = batch.front_facing & (1 << lane) != 0;
-                self.stencil_depth_test(ops, x, y, z, front)
+                self.stencil_depth_test(ops, x, y, 0, z, front)
             } else {
-                self.depth_test(ops, x, y, z)
+                self.depth_test(ops, x, y, 0, z)
             };
             if !pass {
                 out &= !(1 << lane);
@@ -500,9 +528,9 @@ impl TileBuffer {
                 };
                 let pass = if STENCIL {
                     let front = batch.front_facing & (1 << lane) != 0;
-                    self.stencil_depth_test(ops, x, y, z, front)
+                    self.stencil_depth_test(ops, x, y, 0, z, front)
                 } else {
-                    self.depth_test(ops, x, y, z)
+                    self.depth_test(ops, x, y, 0, z)
                 };
                 if !pass {
                     continue;
@@ -516,7 +544,7 @@ impl TileBuffer {
                 }
                 let src = [0, 1, 2, 3].map(|c| out.color[att][c][lane]);
                 let src1 = [0, 1, 2, 3].map(|c| out.color1[c][lane]);
-                self.write_color(att, x, y, op, src, src1, ops.constants);
+                self.write_color(att, x, y, 0, op, src, src1, ops.constants);
             }
         }
         passed
@@ -529,6 +557,7 @@ impl TileBuffer {
         att: usize,
         x: u32,
         y: u32,
+        s: usize,
         op: &ColorOp,
         src: [u32; 4],
         src1: [u32; 4],
@@ -539,7 +568,7 @@ impl TileBuffer {
         };
         let Some(format) = plane.format else { return };
         let bpp = plane.bpp;
-        let Some(i) = self.index(x, y, bpp) else {
+        let Some(i) = self.index(x, y, s, bpp) else {
             return;
         };
         let plane = &mut self.colors[att];

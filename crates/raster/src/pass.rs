@@ -14,7 +14,7 @@
 use crate::bin::TileGrid;
 use crate::clip::{ClipPlanes, Clipper};
 use crate::fragment::{FragmentStage, MAX_COLOR_ATTACHMENTS};
-use crate::output::{ColorOp, DrawOps, StencilFaceOps, Target};
+use crate::output::{ColorOp, DrawOps, SampleOps, StencilFaceOps, Target};
 use crate::prims::{setup_line, setup_point, Sink};
 use crate::setup::{polygon_bias, project, setup_polygon, BiasParams, SetupParams, Triangle};
 use crate::state::{Interpolation, PixelRect, PolygonMode, RasterState, Rect, Topology};
@@ -80,6 +80,9 @@ pub struct Pass<'a> {
     scratch: Vec<f32>,
     ends: Vec<f32>,
     vary: Vec<f32>,
+    /// Samples per pixel of the attachments (1 or 4); `None` without attachments, where each
+    /// draw's `rasterizationSamples` applies.
+    sample_count: Option<u32>,
     /// Samples that passed the fragment tests since the pass began (occlusion queries).
     samples: std::sync::atomic::AtomicU64,
 }
@@ -165,8 +168,22 @@ impl<'a> Pass<'a> {
             };
             area = area.intersect(extent);
         }
+        // "All attachments of a subpass must have the same sample count."
+        let mut samples = None;
+        for t in colors
+            .iter()
+            .flatten()
+            .chain(depth.iter())
+            .chain(stencil.iter())
+        {
+            let n = t.samples as u32;
+            if *samples.get_or_insert(n) != n {
+                return Err(RasterError::Multisampled);
+            }
+        }
         let grid = TileGrid::new(area);
         Ok(Pass {
+            sample_count: samples,
             colors,
             depth,
             stencil,
@@ -214,6 +231,20 @@ impl<'a> Pass<'a> {
             (Some(b), Some(t)) => Some(BiasParams::new(b, t.format)),
             _ => None,
         };
+        let ms = &state.multisample;
+        if ms.samples != 1 && ms.samples != 4 {
+            return Err(RasterError::Multisampled);
+        }
+        // VUID-vkCmdDraw-multisampledRenderToSingleSampled-07284: rasterizationSamples must
+        // match the attachments' sample count.
+        let samples = self.sample_count.unwrap_or(ms.samples);
+        if samples != ms.samples {
+            return Err(RasterError::Multisampled);
+        }
+        params.multisample = samples > 1;
+        let info = fragment.info();
+        let sample_ops = (ms.needs_sample_path() || info.writes_sample_mask)
+            .then(|| SampleOps::new(ms, samples));
         if params.clip_rect.is_empty() {
             return Ok(());
         }
@@ -418,9 +449,10 @@ impl<'a> Pass<'a> {
         }
         self.draws.push(DrawRecord {
             fragment,
-            info: fragment.info(),
+            info,
             interp: draw_interp,
             ops,
+            samples: sample_ops,
         });
         Ok(())
     }
@@ -455,7 +487,7 @@ impl<'a> Pass<'a> {
         }
     }
 
-    /// The number of fragments (samples: one per pixel) that passed every fragment test in
+    /// The number of samples that passed every fragment test in
     /// the flushes so far — an occlusion query's count.
     pub fn samples_passed(&self) -> u64 {
         self.samples.load(std::sync::atomic::Ordering::Relaxed)

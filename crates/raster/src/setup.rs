@@ -63,12 +63,30 @@ impl Edge {
         self.at(x, y) + (self.dx * i64::from(w - 1)).max(0) + (self.dy * i64::from(h - 1)).max(0)
     }
 
+    /// The edge's value at each of `samples` samples (1 or 4) relative to its value at the
+    /// pixel centre: exact, since `dx` and `dy` are multiples of a pixel's 256 sub-pixel units
+    /// and the standard locations are multiples of 1/256 pixel.
+    #[inline]
+    pub fn sample_offsets(&self, samples: u32) -> [i64; 4] {
+        let mut o = [0i64; 4];
+        if samples == 4 {
+            for (o, d) in o.iter_mut().zip(SAMPLE_OFFSETS_4) {
+                *o = (self.dx * d[0] + self.dy * d[1]) / ONE;
+            }
+        }
+        o
+    }
+
     /// The smallest value over the pixel centres of `[x, x + w) × [y, y + h)`.
     #[inline]
     pub fn min_over(&self, x: i32, y: i32, w: i32, h: i32) -> i64 {
         self.at(x, y) + (self.dx * i64::from(w - 1)).min(0) + (self.dy * i64::from(h - 1)).min(0)
     }
 }
+
+/// The standard 4-sample locations as offsets from the pixel centre in sub-pixel units
+/// (`state::SAMPLE_LOCATIONS_4` minus ½, times 256).
+pub(crate) const SAMPLE_OFFSETS_4: [[i64; 2]; 4] = [[-32, -96], [96, -32], [-96, 32], [32, 96]];
 
 /// A set-up triangle, ready to be binned and rasterized.
 #[derive(Clone, Debug)]
@@ -78,6 +96,9 @@ pub(crate) struct Triangle {
     /// `gl_PrimitiveID`: the index of the primitive in its draw (before clipping).
     pub primitive_id: u32,
     pub front_facing: bool,
+    /// Rasterized with 4 samples: a pixel is touched when any of its samples is inside, so
+    /// the bounding box and binning allow for samples up to 3/8 pixel from the centre.
+    pub multisample: bool,
     /// Pixels that may be covered: bounding box ∩ viewport ∩ scissor ∩ render area.
     pub bbox: PixelRect,
     pub edges: [Edge; 3],
@@ -157,6 +178,8 @@ pub(crate) struct SetupParams {
     pub front_face: FrontFace,
     /// Depth bias, when enabled and there is a depth attachment.
     pub bias: Option<BiasParams>,
+    /// Rasterized with 4 samples (see `Triangle::multisample`).
+    pub multisample: bool,
 }
 
 impl SetupParams {
@@ -197,6 +220,7 @@ impl SetupParams {
             cull_mode,
             front_face,
             bias: None,
+            multisample: false,
         }
     }
 }
@@ -499,11 +523,14 @@ fn setup_triangle(
     let first = |m: i64| (m - HALF).div_euclid(ONE) + i64::from((m - HALF).rem_euclid(ONE) != 0);
     let last = |m: i64| (m - HALF).div_euclid(ONE);
     let to_i32 = |v: i64| v.clamp(i32::MIN as i64, i32::MAX as i64) as i32;
+    // With 4 samples, a pixel whose centre is just outside may have a sample inside (samples
+    // are at most 3/8 pixel from the centre): one more pixel on every side.
+    let grow = i64::from(params.multisample);
     let bbox = PixelRect {
-        x0: to_i32(first(min_x)),
-        y0: to_i32(first(min_y)),
-        x1: to_i32(last(max_x) + 1),
-        y1: to_i32(last(max_y) + 1),
+        x0: to_i32(first(min_x) - grow),
+        y0: to_i32(first(min_y) - grow),
+        x1: to_i32(last(max_x) + 1 + grow),
+        y1: to_i32(last(max_y) + 1 + grow),
     }
     .intersect(params.clip_rect);
     if bbox.is_empty() {
@@ -544,6 +571,7 @@ fn setup_triangle(
         draw,
         primitive_id,
         front_facing: true,
+        multisample: params.multisample,
         bbox,
         edges,
         ref_px,

@@ -395,6 +395,62 @@ impl ColorBlend {
     }
 }
 
+/// The standard locations of 4 samples within a pixel (specification, "Standard Sample
+/// Locations"), sample `i` at `SAMPLE_LOCATIONS_4[i]`, `(0, 0)` being the pixel's top-left corner.
+pub const SAMPLE_LOCATIONS_4: [[f32; 2]; 4] = [
+    [0.375, 0.125],
+    [0.875, 0.375],
+    [0.125, 0.625],
+    [0.625, 0.875],
+];
+
+/// The locations of `samples` samples (1 or 4): the pixel centre, or [`SAMPLE_LOCATIONS_4`].
+pub fn sample_locations(samples: u32) -> &'static [[f32; 2]] {
+    if samples == 4 {
+        &SAMPLE_LOCATIONS_4
+    } else {
+        &[[0.5, 0.5]]
+    }
+}
+
+/// `VkPipelineMultisampleStateCreateInfo`, as the rasterizer uses it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Multisample {
+    /// `rasterizationSamples`: 1 or 4. It must match the attachments' sample count (with no
+    /// attachments, it is the pass's).
+    pub samples: u32,
+    /// `pSampleMask[0]`: bit `i` keeps sample `i` (all ones when `pSampleMask` is null).
+    pub sample_mask: u32,
+    /// `alphaToCoverageEnable`: the alpha of colour output 0 masks samples (see `output`).
+    pub alpha_to_coverage: bool,
+    /// `alphaToOneEnable`: the alpha of every colour output is replaced by 1.
+    pub alpha_to_one: bool,
+    /// Sample shading asks for one invocation per sample (`sampleShadingEnable` with
+    /// `minSampleShading · samples > 1`): the shader runs at each covered sample's location.
+    pub per_sample_shading: bool,
+}
+
+impl Default for Multisample {
+    /// One sample, every sample kept, no alpha-to-coverage, shading once per pixel.
+    fn default() -> Self {
+        Multisample {
+            samples: 1,
+            sample_mask: !0,
+            alpha_to_coverage: false,
+            alpha_to_one: false,
+            per_sample_shading: false,
+        }
+    }
+}
+
+impl Multisample {
+    /// Whether the draw needs the per-sample path of the rasterizer; a single-sample draw
+    /// without sample mask or alpha-to-coverage/one keeps the per-pixel path.
+    pub fn needs_sample_path(&self) -> bool {
+        self.samples > 1 || self.sample_mask & 1 == 0 || self.alpha_to_coverage || self.alpha_to_one
+    }
+}
+
 /// Everything fixed-function about one draw.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RasterState {
@@ -419,6 +475,7 @@ pub struct RasterState {
     /// Per colour attachment (by location); attachments beyond the list are not written.
     pub blend: Vec<ColorBlend>,
     pub blend_constants: [f32; 4],
+    pub multisample: Multisample,
 }
 
 impl RasterState {
@@ -440,6 +497,7 @@ impl RasterState {
             stencil: StencilState::default(),
             blend: vec![ColorBlend::default(); crate::MAX_COLOR_ATTACHMENTS],
             blend_constants: [0.0; 4],
+            multisample: Multisample::default(),
         }
     }
 }

@@ -16,7 +16,7 @@
 //! shader entirely for batches with nothing left.
 
 use crate::fragment::{FragmentBatch, FragmentInfo, FragmentOutput, FragmentStage, LANES, QUADS};
-use crate::output::{DrawOps, Target, TileBuffer};
+use crate::output::{DrawOps, SampleOps, Target, TileBuffer};
 use crate::setup::{attr_record_len, Triangle};
 use crate::state::{Interpolation, PixelRect};
 
@@ -26,6 +26,10 @@ pub(crate) struct DrawRecord<'a> {
     pub info: FragmentInfo,
     pub interp: Vec<Interpolation>,
     pub ops: DrawOps,
+    /// The per-sample path (`Multisample::needs_sample_path`), or `None` for one sample per
+    /// pixel without sample mask or alpha-to-coverage — decided per draw, so that such draws
+    /// pay nothing for multisampling.
+    pub samples: Option<SampleOps>,
 }
 
 /// Everything a tile worker reads.
@@ -79,6 +83,7 @@ impl Worker {
                     self.flush(prev);
                 }
                 current = Some(draw);
+                self.batch.per_sample = draw.samples.is_some_and(|s| s.per_sample_shading);
                 self.batch.varyings.resize(draw.interp.len(), [0.0; LANES]);
             }
             let n = draw.interp.len();
@@ -96,6 +101,9 @@ impl Worker {
     }
 
     fn raster_triangle(&mut self, draw: &DrawRecord, tri: &Triangle, rec: &[f32], rect: PixelRect) {
+        if let Some(so) = &draw.samples {
+            return self.raster_triangle_samples(draw, so, tri, rec, rect);
+        }
         let r = tri.bbox.intersect(rect);
         if r.is_empty() {
             return;
@@ -135,7 +143,8 @@ impl Worker {
                             }
                         }
                         if mask != 0 {
-                            self.push_quad(draw, tri, rec, qx, qy, mask);
+                            let masks = [0, 1, 2, 3].map(|k| (mask >> k) & 1);
+                            self.push_quad::<false>(draw, tri, rec, qx, qy, masks, None);
                         }
                         qx += 2;
                     }
@@ -146,16 +155,118 @@ impl Worker {
         }
     }
 
-    /// Appends the quad at (`qx`, `qy`) with coverage `mask` (bit k: pixel (qx + (k & 1),
-    /// qy + (k >> 1))), interpolating its inputs; shades the batch when it is full.
-    fn push_quad(
+    /// The per-sample walk of a triangle: like [`Self::raster_triangle`], but a pixel is
+    /// covered by the samples whose locations pass the three edge tests (the same exact edge
+    /// functions, offset per sample), and its sample coverage (after the sample mask) travels
+    /// with the lane. With per-sample shading, each covered sample index of a quad becomes a
+    /// quad of its own, interpolated at that sample's location.
+    fn raster_triangle_samples(
+        &mut self,
+        draw: &DrawRecord,
+        so: &SampleOps,
+        tri: &Triangle,
+        rec: &[f32],
+        rect: PixelRect,
+    ) {
+        let r = tri.bbox.intersect(rect);
+        if r.is_empty() || so.mask == 0 {
+            return;
+        }
+        let edges = &tri.edges;
+        let n = so.samples as usize;
+        let offs = edges.each_ref().map(|e| e.sample_offsets(so.samples));
+        let (lo, hi) = (
+            offs.map(|o| o[..n].iter().copied().min().unwrap_or(0)),
+            offs.map(|o| o[..n].iter().copied().max().unwrap_or(0)),
+        );
+        let all = ((1u32 << n) - 1) as u8;
+        let mut by = r.y0 & !7;
+        while by < r.y1 {
+            let mut bx = r.x0 & !7;
+            while bx < r.x1 {
+                let blk = PixelRect {
+                    x0: bx,
+                    y0: by,
+                    x1: bx + 8,
+                    y1: by + 8,
+                }
+                .intersect(r);
+                bx += 8;
+                if blk.is_empty() {
+                    continue;
+                }
+                let (w, h) = (blk.x1 - blk.x0, blk.y1 - blk.y0);
+                if (0..3).any(|e| edges[e].max_over(blk.x0, blk.y0, w, h) + hi[e] < 0) {
+                    continue;
+                }
+                let accept = (0..3).all(|e| edges[e].min_over(blk.x0, blk.y0, w, h) + lo[e] >= 0);
+                let mut qy = blk.y0 & !1;
+                while qy < blk.y1 {
+                    let mut qx = blk.x0 & !1;
+                    while qx < blk.x1 {
+                        let mut masks = [0u8; 4];
+                        for (k, m) in masks.iter_mut().enumerate() {
+                            let (px, py) = (qx + (k & 1) as i32, qy + (k >> 1) as i32);
+                            if !blk.contains(px, py) {
+                                continue;
+                            }
+                            *m = if accept {
+                                all
+                            } else {
+                                let at = edges.each_ref().map(|e| e.at(px, py));
+                                let mut c = 0u8;
+                                for s in 0..n {
+                                    if (0..3).all(|e| at[e] + offs[e][s] >= 0) {
+                                        c |= 1 << s;
+                                    }
+                                }
+                                c
+                            } & so.mask;
+                        }
+                        if masks != [0; 4] {
+                            if so.per_sample_shading {
+                                for s in 0..n {
+                                    let one = masks.map(|m| m & (1 << s));
+                                    if one != [0; 4] {
+                                        self.push_quad::<true>(
+                                            draw,
+                                            tri,
+                                            rec,
+                                            qx,
+                                            qy,
+                                            one,
+                                            Some(s),
+                                        );
+                                    }
+                                }
+                            } else {
+                                self.push_quad::<true>(draw, tri, rec, qx, qy, masks, None);
+                            }
+                        }
+                        qx += 2;
+                    }
+                    qy += 2;
+                }
+            }
+            by += 8;
+        }
+    }
+
+    /// Appends the quad at (`qx`, `qy`) with coverage `masks` (entry k: pixel (qx + (k & 1),
+    /// qy + (k >> 1)); one bit per sample on the per-sample path `SAMPLES`, else 0 or 1),
+    /// interpolating its inputs at the pixel centres, or at sample `sample`'s locations;
+    /// shades the batch when it is full.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn push_quad<const SAMPLES: bool>(
         &mut self,
         draw: &DrawRecord,
         tri: &Triangle,
         rec: &[f32],
         qx: i32,
         qy: i32,
-        mask: u8,
+        masks: [u8; 4],
+        sample: Option<usize>,
     ) {
         let b = &mut self.batch;
         let base = b.quads * 4;
@@ -165,6 +276,25 @@ impl Worker {
         let d1 = &rec[6 + n..6 + 2 * n];
         let d2 = &rec[6 + 2 * n..6 + 3 * n];
         let [l1p, l2p] = tri.lambda;
+        // Where the lanes are interpolated, relative to the pixel's corner.
+        let (ox, oy) = match sample {
+            Some(s) => {
+                let l = crate::state::SAMPLE_LOCATIONS_4[s & 3];
+                (l[0], l[1])
+            }
+            None => (0.5, 0.5),
+        };
+        if SAMPLES {
+            let dzdx = l1p[0] * dz1 + l2p[0] * dz2;
+            let dzdy = l1p[1] * dz1 + l2p[1] * dz2;
+            let per_sample = sample.is_some();
+            for k in 0..4usize {
+                let lane = base + k;
+                b.sample_coverage[lane] = masks[k];
+                b.sample_id[lane] = sample.unwrap_or(0) as u32;
+                (b.dzdx[lane], b.dzdy[lane]) = if per_sample { (0.0, 0.0) } else { (dzdx, dzdy) };
+            }
+        }
         for k in 0..4usize {
             let lane = base + k;
             let px = qx + (k & 1) as i32;
@@ -172,14 +302,14 @@ impl Worker {
             b.x[lane] = px.max(0) as u32;
             b.y[lane] = py.max(0) as u32;
             b.primitive_id[lane] = tri.primitive_id;
-            if mask & (1 << k) != 0 {
+            if masks[k] != 0 {
                 b.coverage |= 1 << lane;
             }
             if tri.front_facing {
                 b.front_facing |= 1 << lane;
             }
-            let fx = (px - tri.ref_px[0]) as f32 + 0.5;
-            let fy = (py - tri.ref_px[1]) as f32 + 0.5;
+            let fx = (px - tri.ref_px[0]) as f32 + ox;
+            let fy = (py - tri.ref_px[1]) as f32 + oy;
             let l1 = l1p[0] * fx + l1p[1] * fy + l1p[2];
             let l2 = l2p[0] * fx + l2p[1] * fy + l2p[2];
             let l0 = 1.0 - l1 - l2;
@@ -207,6 +337,9 @@ impl Worker {
         if self.batch.quads == 0 {
             return;
         }
+        if let Some(so) = &draw.samples {
+            return self.flush_samples(draw, so);
+        }
         let early = draw.info.early_depth();
         let mut live = self.batch.coverage;
         if early {
@@ -221,6 +354,35 @@ impl Worker {
             self.samples += self
                 .tile
                 .late(&draw.ops, &self.batch, &self.out, live, early);
+        }
+        self.batch.quads = 0;
+        self.batch.coverage = 0;
+        self.batch.front_facing = 0;
+    }
+
+    /// [`Self::flush`] on the per-sample path. Early tests are done before shading only when
+    /// nothing computed by the shader can change the coverage: alpha-to-coverage and a
+    /// `SampleMask` output wait for the shader (unless it asks for early tests).
+    fn flush_samples(&mut self, draw: &DrawRecord, so: &SampleOps) {
+        let info = &draw.info;
+        let early = info.early_depth()
+            && (info.early_fragment_tests || !(so.alpha_to_coverage || info.writes_sample_mask));
+        let mut live = self.batch.coverage;
+        if early {
+            live = self
+                .tile
+                .early_samples(&draw.ops, so, &mut self.batch, live);
+        }
+        if live != 0 {
+            self.batch.coverage = live;
+            self.out.discard = 0;
+            self.out.depth_written = false;
+            self.out.sample_mask_written = false;
+            draw.fragment.shade(&self.batch, &mut self.out);
+            live &= !self.out.discard;
+            self.samples +=
+                self.tile
+                    .late_samples(&draw.ops, so, &self.batch, &self.out, live, early);
         }
         self.batch.quads = 0;
         self.batch.coverage = 0;

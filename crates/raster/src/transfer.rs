@@ -11,6 +11,8 @@
 //! encode one texel and write runs of it.
 
 mod blit;
+mod resolve;
+pub use resolve::resolve_image;
 #[cfg(test)]
 mod tests;
 

@@ -6,6 +6,7 @@
 //! - `stencil`: stencil ops and masks on both faces, depth bounds, depth bias, depth clamp.
 
 mod coverage;
+mod msaa;
 mod ops;
 mod prims;
 mod stencil;
@@ -25,13 +26,17 @@ pub(super) struct Image {
 
 impl Image {
     pub fn new(w: u32, h: u32, format: Format) -> Image {
+        Image::with_samples(w, h, format, 1)
+    }
+
+    pub fn with_samples(w: u32, h: u32, format: Format, samples: u32) -> Image {
         let layout = ImageLayout::new(ImageDesc {
             dim: ImageDim::D2,
             format,
             extent: [w, h, 1],
             mip_levels: 1,
             array_layers: 1,
-            samples: 1,
+            samples,
         })
         .unwrap();
         let mem = DeviceMemory::new(layout.size()).unwrap();
@@ -73,6 +78,19 @@ impl Image {
             sub.format,
             bpp,
         )
+    }
+
+    /// Sample `s` of texel (x, y) of the image's first aspect.
+    pub fn get_sample(&self, x: u32, y: u32, s: u32) -> Texel {
+        let sub = self.layout.subresource(self.aspect(), 0, 0).unwrap();
+        let bpp = sub.format.info().block_bytes as usize;
+        let n = u64::from(self.layout.desc.samples);
+        let off = sub.offset
+            + u64::from(y) * sub.row_pitch
+            + (u64::from(x) * n + u64::from(s)) * bpp as u64;
+        let mut b = vec![0u8; bpp];
+        self.mem.read(off, &mut b).unwrap();
+        pack::decode(sub.format, &b).unwrap()
     }
 
     pub fn get(&self, x: u32, y: u32) -> Texel {

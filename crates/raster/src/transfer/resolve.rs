@@ -1,0 +1,166 @@
+//! `vkCmdResolveImage` and render pass resolves: a multisampled colour image's samples
+//! averaged into a single-sample image.
+//!
+//! Specification ("Resolving Multisample Images"; `VK_RESOLVE_MODE_AVERAGE_BIT`): for float
+//! and normalized formats the samples are averaged — in linear space for sRGB formats (decoded,
+//! averaged, encoded); integer formats take sample 0 (`VK_RESOLVE_MODE_SAMPLE_ZERO_BIT`, the
+//! only mode the specification allows for them). Formats of four 8-bit UNORM components (the
+//! common attachments) take an exact integer path, `(s₀ + s₁ + s₂ + s₃ + 2) / 4` per byte,
+//! which is the float path's round-to-nearest without its rounding error at ties.
+
+use super::{check_image, ensure, offset_u32, ok_or, resolve_count, ImageCopy, ImageRef};
+use super::{TransferError, REMAINING};
+use pumice_texel::format::Numeric;
+use pumice_texel::{pack, Aspect, Format, NumericClass, Texel};
+
+/// How one texel is resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Every byte is an 8-bit UNORM component: integer average.
+    Unorm8,
+    /// Decode, average in f32, encode.
+    Float,
+    /// Integer formats: sample 0.
+    SampleZero,
+}
+
+fn mode(format: Format) -> Mode {
+    let info = format.info();
+    let comps = info.components();
+    if format.numeric_class() != NumericClass::Float {
+        Mode::SampleZero
+    } else if !comps.is_empty()
+        && comps.len() == info.block_bytes as usize
+        && comps
+            .iter()
+            .all(|c| c.numeric == Numeric::Unorm && c.bits == 8)
+    {
+        Mode::Unorm8
+    } else {
+        Mode::Float
+    }
+}
+
+/// Resolves one row: `src` holds `n` texels of `samples` samples of `bpp` bytes, `dst` `n`
+/// texels.
+fn resolve_row(format: Format, m: Mode, bpp: usize, samples: usize, src: &[u8], dst: &mut [u8]) {
+    let texel = bpp * samples;
+    for (d, s) in dst.chunks_exact_mut(bpp).zip(src.chunks_exact(texel)) {
+        match m {
+            Mode::SampleZero => d.copy_from_slice(&s[..bpp]),
+            Mode::Unorm8 => {
+                for (i, out) in d.iter_mut().enumerate() {
+                    let sum: usize = (0..samples).map(|k| usize::from(s[k * bpp + i])).sum();
+                    *out = ((sum + samples / 2) / samples) as u8;
+                }
+            }
+            Mode::Float => {
+                let mut acc = [0.0f32; 4];
+                for k in 0..samples {
+                    if let Some(Texel::Float(v)) = pack::decode(format, &s[k * bpp..(k + 1) * bpp])
+                        .map(|t| t.to_class(NumericClass::Float))
+                    {
+                        for (a, v) in acc.iter_mut().zip(v) {
+                            *a += v;
+                        }
+                    }
+                }
+                let avg = acc.map(|a| a / samples as f32);
+                pack::encode(format, Texel::Float(avg), d);
+            }
+        }
+    }
+}
+
+/// One layer of one region: source and destination offsets of row 0, row pitches, rows and
+/// texels per row.
+struct Job {
+    src: u64,
+    dst: u64,
+    src_pitch: u64,
+    dst_pitch: u64,
+    rows: u32,
+    width: u32,
+}
+
+/// `vkCmdResolveImage`: `src` (multisampled) into `dst` (single-sample) of the same format,
+/// colour aspect only; the regions are `VkImageResolve`s. Every region is checked before
+/// anything is written.
+pub fn resolve_image(
+    src: ImageRef,
+    dst: ImageRef,
+    regions: &[ImageCopy],
+) -> Result<(), TransferError> {
+    check_image(&src)?;
+    check_image(&dst)?;
+    let (sd, dd) = (&src.layout.desc, &dst.layout.desc);
+    // VUID-vkCmdResolveImage-srcImage-00257/00259, -srcImage-01386.
+    ensure(sd.samples > 1 && dd.samples == 1 && sd.format == dd.format)?;
+    ensure(sd.format.aspects().color && !sd.format.is_compressed())?;
+    let format = sd.format;
+    let bpp = format.info().block_bytes as usize;
+    let samples = sd.samples as usize;
+    let mut jobs = Vec::new();
+    for r in regions {
+        ensure(r.src.aspect == Aspect::Color && r.dst.aspect == Aspect::Color)?;
+        ensure(r.extent[2] == 1 && r.src_offset[2] == 0 && r.dst_offset[2] == 0)?;
+        let n = resolve_count(r.src.base_array_layer, r.src.layer_count, sd.array_layers)?;
+        let dst_count = if r.dst.layer_count == REMAINING {
+            n
+        } else {
+            r.dst.layer_count
+        };
+        ensure(dst_count == n)?;
+        resolve_count(r.dst.base_array_layer, n, dd.array_layers)?;
+        if r.extent[0] == 0 || r.extent[1] == 0 {
+            continue;
+        }
+        for l in 0..n {
+            let ss = ok_or(src.layout.subresource(
+                Aspect::Color,
+                r.src.mip_level,
+                r.src.base_array_layer + l,
+            ))?;
+            let ds = ok_or(dst.layout.subresource(
+                Aspect::Color,
+                r.dst.mip_level,
+                r.dst.base_array_layer + l,
+            ))?;
+            let mut at = [[0u64; 2]; 2];
+            for (k, (sub, off)) in [(&ss, r.src_offset), (&ds, r.dst_offset)]
+                .iter()
+                .enumerate()
+            {
+                for a in 0..2 {
+                    let o = offset_u32(off[a])?;
+                    ensure(u64::from(o) + u64::from(r.extent[a]) <= u64::from(sub.extent[a]))?;
+                    at[k][a] = u64::from(o);
+                }
+            }
+            jobs.push(Job {
+                src: src.offset
+                    + ss.offset
+                    + at[0][1] * ss.row_pitch
+                    + at[0][0] * (bpp * samples) as u64,
+                dst: dst.offset + ds.offset + at[1][1] * ds.row_pitch + at[1][0] * bpp as u64,
+                src_pitch: ss.row_pitch,
+                dst_pitch: ds.row_pitch,
+                rows: r.extent[1],
+                width: r.extent[0],
+            });
+        }
+    }
+    let m = mode(format);
+    let mut srow = Vec::new();
+    let mut drow = Vec::new();
+    for j in &jobs {
+        srow.resize(j.width as usize * bpp * samples, 0);
+        drow.resize(j.width as usize * bpp, 0);
+        for y in 0..u64::from(j.rows) {
+            src.memory.read(j.src + y * j.src_pitch, &mut srow)?;
+            resolve_row(format, m, bpp, samples, &srow, &mut drow);
+            dst.memory.write(j.dst + y * j.dst_pitch, &drow)?;
+        }
+    }
+    Ok(())
+}
