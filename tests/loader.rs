@@ -17,12 +17,17 @@ fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The freshly built `target/<profile>/libvk_pumice.so`. Cargo builds the library's cdylib
-/// together with the rlib the tests link, so it is normally there; if not, build it.
+/// The freshly built driver. Cargo builds the library's cdylib together with the rlib the
+/// tests link, into `target/<profile>/deps/` (a plain `cargo build` also copies it up to
+/// `target/<profile>/`, where an older copy may linger); if neither is there, build it.
 fn library() -> &'static Path {
     static LIBRARY: OnceLock<PathBuf> = OnceLock::new();
     LIBRARY.get_or_init(|| {
         let dir = profile_dir();
+        let fresh = dir.join("deps").join("libvk_pumice.so");
+        if fresh.is_file() {
+            return fresh;
+        }
         let library = dir.join("libvk_pumice.so");
         if !library.is_file() {
             let mut build = Command::new(env!("CARGO"));
@@ -105,8 +110,10 @@ fn vulkaninfo(runtime: &TempDir) -> Command {
 }
 
 fn pumice(runtime: &TempDir) -> Command {
-    library(); // the binary finds the library beside itself
-    headless(env!("CARGO_BIN_EXE_pumice"), runtime)
+    // The freshly built library, not a possibly older copy beside the binary.
+    let mut command = headless(env!("CARGO_BIN_EXE_pumice"), runtime);
+    command.env("PUMICE_LIBRARY", library());
+    command
 }
 
 struct Run {
