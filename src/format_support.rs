@@ -221,16 +221,15 @@ pub fn image_format_properties(
     if linear_tiling && ty != vk::ImageType::TYPE_2D {
         return unsupported;
     }
-    // 4 samples for 2-D optimal attachments that shaders do not read: the rasterizer and
-    // the transfers (copies, clears, resolves) handle them, the shader engine cannot fetch
-    // from multisampled images (so `sampledImage*SampleCounts` and `storageImageSampleCounts`
-    // are 1, and these usages keep 1 here, as the specification derives `sampleCounts`).
+    // 4 samples for 2-D optimal attachments: the rasterizer and the transfers (copies, clears,
+    // resolves) handle them, and shaders fetch their samples. Storage images and input
+    // attachments with samples are not supported (`storageImageSampleCounts` is 1).
     let attachment = features.intersects(
         vk::FormatFeatureFlags::COLOR_ATTACHMENT | vk::FormatFeatureFlags::DEPTH_STENCIL_ATTACHMENT,
     );
-    let shader_read = vk::ImageUsageFlags::SAMPLED
-        | vk::ImageUsageFlags::STORAGE
-        | vk::ImageUsageFlags::INPUT_ATTACHMENT;
+    // Shaders fetch samples of multisampled images (`texelFetch` on `sampler2DMS`); storage
+    // images and input attachments with samples are not supported.
+    let shader_read = vk::ImageUsageFlags::STORAGE | vk::ImageUsageFlags::INPUT_ATTACHMENT;
     let sample_counts = if ty == vk::ImageType::TYPE_2D
         && !linear_tiling
         && attachment

@@ -206,10 +206,15 @@ impl PhysicalDevice {
             framebuffer_stencil_sample_counts: MSAA_COUNTS,
             framebuffer_no_attachments_sample_counts: MSAA_COUNTS,
             max_color_attachments: 4,
-            sampled_image_color_sample_counts: vk::SampleCountFlags::TYPE_1,
-            sampled_image_integer_sample_counts: vk::SampleCountFlags::TYPE_1,
-            sampled_image_depth_sample_counts: vk::SampleCountFlags::TYPE_1,
-            sampled_image_stencil_sample_counts: vk::SampleCountFlags::TYPE_1,
+            // texelFetch reads any sample of a 4× image (`interp::image`).
+            sampled_image_color_sample_counts: vk::SampleCountFlags::TYPE_1
+                | vk::SampleCountFlags::TYPE_4,
+            sampled_image_integer_sample_counts: vk::SampleCountFlags::TYPE_1
+                | vk::SampleCountFlags::TYPE_4,
+            sampled_image_depth_sample_counts: vk::SampleCountFlags::TYPE_1
+                | vk::SampleCountFlags::TYPE_4,
+            sampled_image_stencil_sample_counts: vk::SampleCountFlags::TYPE_1
+                | vk::SampleCountFlags::TYPE_4,
             storage_image_sample_counts: vk::SampleCountFlags::TYPE_1,
             max_sample_mask_words: 1,
             timestamp_compute_and_graphics: vk::TRUE,

@@ -602,6 +602,7 @@ fn image_binding(
         base_layer: view.range.base_array_layer,
         layers,
         swizzle,
+        samples: image.layout.desc.samples.max(1),
     })
 }
 
@@ -651,6 +652,7 @@ pub(crate) fn dispatch_resources<'a>(
                             base_layer: 0,
                             layers: 1,
                             swizzle: pumice_texel::sample::Swizzle::IDENTITY,
+                            samples: 1,
                         }),
                         sampler: None,
                     },

@@ -1995,7 +1995,12 @@ fn msaa_dynamic_rendering_resolve_mode_and_cmd_resolve_image() {
         vk::SampleCountFlags::TYPE_1 | vk::SampleCountFlags::TYPE_4
     );
     let sampled = props(vk::ImageUsageFlags::SAMPLED).unwrap();
-    assert_eq!(sampled.sample_counts, vk::SampleCountFlags::TYPE_1);
+    assert_eq!(
+        sampled.sample_counts,
+        vk::SampleCountFlags::TYPE_1 | vk::SampleCountFlags::TYPE_4
+    );
+    let storage = props(vk::ImageUsageFlags::STORAGE).unwrap();
+    assert_eq!(storage.sample_counts, vk::SampleCountFlags::TYPE_1);
     unsafe {
         let layout = push_layout(&ctx);
         let fixed = Fixed {
@@ -2067,6 +2072,140 @@ fn msaa_dynamic_rendering_resolve_mode_and_cmd_resolve_image() {
         });
         check_msaa_triangle(&read_pixels(&ctx, by_pass.image));
         check_msaa_triangle(&read_pixels(&ctx, by_command.image));
+        d.destroy_pipeline(pipe, None);
+        d.destroy_pipeline_layout(layout, None);
+    }
+}
+
+/// A compute shader reads every sample of a 4× image (`texelFetch` on a `sampler2DMS`) after
+/// the half-target triangle is drawn into it: each sample is red exactly when its standard
+/// location is inside the triangle, and `textureSamples` is 4.
+#[test]
+fn msaa_samples_are_fetched_by_shaders() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let ms = target_samples(
+        &ctx,
+        vk::Format::R8G8B8A8_UNORM,
+        vk::ImageUsageFlags::COLOR_ATTACHMENT | vk::ImageUsageFlags::SAMPLED,
+        vk::ImageAspectFlags::COLOR,
+        vk::SampleCountFlags::TYPE_4,
+    );
+    let out = ctx.buffer(u64::from(SIZE * SIZE) * 4 + 4);
+    let shader = common::glsl(
+        "comp",
+        r#"
+#version 450
+layout(local_size_x = 64) in;
+layout(std430, binding = 0) buffer Out { uint samples; uint bits[]; };
+layout(binding = 1) uniform sampler2DMS ms;
+void main() {
+    ivec2 p = ivec2(gl_GlobalInvocationID.x % 64u, gl_GlobalInvocationID.x / 64u);
+    uint b = 0u;
+    for (int s = 0; s < 4; s++) {
+        if (texelFetch(ms, p, s).r > 0.5) b |= 1u << s;
+    }
+    bits[gl_GlobalInvocationID.x] = b;
+    if (gl_GlobalInvocationID.x == 0u) samples = uint(textureSamples(ms));
+}
+"#,
+    );
+    unsafe {
+        let sampler = d
+            .create_sampler(&vk::SamplerCreateInfo::default(), None)
+            .unwrap();
+        let compute = common::StorageCompute::with_images(
+            &ctx,
+            &shader,
+            &[out.buffer],
+            &[common::Sampled {
+                view: ms.view,
+                sampler,
+            }],
+            0,
+        );
+        let layout = push_layout(&ctx);
+        let fixed = Fixed {
+            samples: vk::SampleCountFlags::TYPE_4,
+            ..Fixed::new()
+        };
+        let pipe = pipeline_fixed(&ctx, FRAG, layout, vk::RenderPass::null(), &fixed);
+        let vb = vertices(&ctx, &msaa_triangle());
+        ctx.run(|cb| {
+            let color_att = [vk::RenderingAttachmentInfo::default()
+                .image_view(ms.view)
+                .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::STORE)
+                .clear_value(vk::ClearValue {
+                    color: vk::ClearColorValue {
+                        float32: [0.0, 0.0, 0.0, 0.0],
+                    },
+                })];
+            let info = vk::RenderingInfo::default()
+                .render_area(vk::Rect2D {
+                    offset: vk::Offset2D::default(),
+                    extent: vk::Extent2D {
+                        width: SIZE,
+                        height: SIZE,
+                    },
+                })
+                .layer_count(1)
+                .color_attachments(&color_att);
+            d.cmd_begin_rendering(cb, &info);
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_draw(cb, 3, 1, 0, 0);
+            d.cmd_end_rendering(cb);
+            let barrier = vk::MemoryBarrier::default()
+                .src_access_mask(vk::AccessFlags::COLOR_ATTACHMENT_WRITE)
+                .dst_access_mask(vk::AccessFlags::SHADER_READ);
+            d.cmd_pipeline_barrier(
+                cb,
+                vk::PipelineStageFlags::COLOR_ATTACHMENT_OUTPUT,
+                vk::PipelineStageFlags::COMPUTE_SHADER,
+                vk::DependencyFlags::empty(),
+                &[barrier],
+                &[],
+                &[],
+            );
+            compute.bind(&ctx, cb, &[]);
+            d.cmd_dispatch(cb, SIZE * SIZE / 64, 1, 1);
+        });
+        let words: Vec<u32> = out
+            .bytes()
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        assert_eq!(words[0], 4, "textureSamples");
+        const LOCATIONS: [[f32; 2]; 4] = [
+            [0.375, 0.125],
+            [0.875, 0.375],
+            [0.125, 0.625],
+            [0.625, 0.875],
+        ];
+        let mut partial = 0;
+        for y in 0..SIZE {
+            for x in 0..SIZE {
+                let want = LOCATIONS
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, [sx, sy])| x as f32 + sx + y as f32 + sy < SIZE as f32)
+                    .fold(0u32, |b, (s, _)| b | 1 << s);
+                assert_eq!(words[1 + (y * SIZE + x) as usize], want, "({x}, {y})");
+                partial += u32::from(want != 0 && want != 15);
+            }
+        }
+        assert_eq!(partial, SIZE, "the edge pixels hold two samples each");
+        compute.destroy(&ctx);
+        d.destroy_sampler(sampler, None);
         d.destroy_pipeline(pipe, None);
         d.destroy_pipeline_layout(layout, None);
     }

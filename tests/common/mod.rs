@@ -225,19 +225,42 @@ pub struct StorageCompute {
     pub set: vk::DescriptorSet,
 }
 
+/// A combined image-sampler binding of a [`StorageCompute`] (placed after its buffers).
+#[derive(Clone, Copy)]
+pub struct Sampled {
+    pub view: vk::ImageView,
+    pub sampler: vk::Sampler,
+}
+
 impl StorageCompute {
     pub fn new(ctx: &Ctx, spirv: &[u32], buffers: &[vk::Buffer], push_bytes: u32) -> Self {
+        StorageCompute::with_images(ctx, spirv, buffers, &[], push_bytes)
+    }
+
+    /// Storage buffers at bindings 0.., then combined image-samplers after them.
+    pub fn with_images(
+        ctx: &Ctx,
+        spirv: &[u32],
+        buffers: &[vk::Buffer],
+        images: &[Sampled],
+        push_bytes: u32,
+    ) -> Self {
         let d = &ctx.device;
         let count = buffers.len() as u32;
+        let image_count = images.len() as u32;
         unsafe {
             let module = d
                 .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(spirv), None)
                 .unwrap();
-            let bindings: Vec<_> = (0..count)
+            let bindings: Vec<_> = (0..count + image_count)
                 .map(|b| {
                     vk::DescriptorSetLayoutBinding::default()
                         .binding(b)
-                        .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
+                        .descriptor_type(if b < count {
+                            vk::DescriptorType::STORAGE_BUFFER
+                        } else {
+                            vk::DescriptorType::COMBINED_IMAGE_SAMPLER
+                        })
                         .descriptor_count(1)
                         .stage_flags(vk::ShaderStageFlags::COMPUTE)
                 })
@@ -272,10 +295,16 @@ impl StorageCompute {
                     None,
                 )
                 .expect("the compute pipeline builds")[0];
-            let sizes = [vk::DescriptorPoolSize {
-                ty: vk::DescriptorType::STORAGE_BUFFER,
-                descriptor_count: count,
-            }];
+            let sizes = [
+                vk::DescriptorPoolSize {
+                    ty: vk::DescriptorType::STORAGE_BUFFER,
+                    descriptor_count: count.max(1),
+                },
+                vk::DescriptorPoolSize {
+                    ty: vk::DescriptorType::COMBINED_IMAGE_SAMPLER,
+                    descriptor_count: image_count.max(1),
+                },
+            ];
             let pool = d
                 .create_descriptor_pool(
                     &vk::DescriptorPoolCreateInfo::default()
@@ -299,14 +328,34 @@ impl StorageCompute {
                     range: vk::WHOLE_SIZE,
                 })
                 .collect();
-            d.update_descriptor_sets(
-                &[vk::WriteDescriptorSet::default()
-                    .dst_set(set)
-                    .dst_binding(0)
-                    .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
-                    .buffer_info(&infos)],
-                &[],
-            );
+            let image_infos: Vec<_> = images
+                .iter()
+                .map(|i| vk::DescriptorImageInfo {
+                    sampler: i.sampler,
+                    image_view: i.view,
+                    image_layout: vk::ImageLayout::GENERAL,
+                })
+                .collect();
+            let mut writes = Vec::new();
+            if count > 0 {
+                writes.push(
+                    vk::WriteDescriptorSet::default()
+                        .dst_set(set)
+                        .dst_binding(0)
+                        .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
+                        .buffer_info(&infos),
+                );
+            }
+            if image_count > 0 {
+                writes.push(
+                    vk::WriteDescriptorSet::default()
+                        .dst_set(set)
+                        .dst_binding(count)
+                        .descriptor_type(vk::DescriptorType::COMBINED_IMAGE_SAMPLER)
+                        .image_info(&image_infos),
+                );
+            }
+            d.update_descriptor_sets(&writes, &[]);
             StorageCompute {
                 module,
                 set_layout,

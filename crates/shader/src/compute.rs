@@ -41,6 +41,8 @@ pub struct ImageBinding<'a> {
     pub base_layer: u32,
     pub layers: u32,
     pub swizzle: [pumice_texel::sample::Swizzle; 4],
+    /// Samples per texel (1, or 4 for a multisampled image; samples are stored side by side).
+    pub samples: u32,
 }
 
 /// What an image, sampler or combined image-sampler descriptor gives a shader.

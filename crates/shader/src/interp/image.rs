@@ -25,7 +25,13 @@ impl ImageBinding<'_> {
         }
     }
 
-    fn texel_address(&self, level: u32, layer: u32, xyz: [u32; 3]) -> Option<(u64, Format)> {
+    fn texel_address(
+        &self,
+        level: u32,
+        layer: u32,
+        xyz: [u32; 3],
+        sample: u32,
+    ) -> Option<(u64, Format)> {
         let sub = self.layout.subresource(
             self.aspect,
             self.base_level + level,
@@ -33,10 +39,11 @@ impl ImageBinding<'_> {
         )?;
         let format = self.texel_format();
         let bytes = u64::from(format.info().block_bytes);
+        // A multisampled texel's samples lie side by side (the row pitch counts them).
         let at = sub.offset
             + u64::from(xyz[2]) * sub.depth_pitch
             + u64::from(xyz[1]) * sub.row_pitch
-            + u64::from(xyz[0]) * bytes;
+            + (u64::from(xyz[0]) * u64::from(self.samples.max(1)) + u64::from(sample)) * bytes;
         Some((self.offset + at, format))
     }
 
@@ -47,16 +54,36 @@ impl ImageBinding<'_> {
         }
     }
 
-    /// The texel at integer coordinates; `None` outside the view.
-    fn load(&self, level: u32, layer: u32, xyz: [i32; 3]) -> Option<[u32; 4]> {
-        if level >= self.levels || layer >= self.layers {
+    /// The texel (sample `sample` of it) at integer coordinates; `None` outside the view.
+    fn load(&self, level: u32, layer: u32, xyz: [i32; 3], sample: u32) -> Option<[u32; 4]> {
+        if level >= self.levels || layer >= self.layers || sample >= self.samples.max(1) {
             return None;
         }
         let e = self.extent(level);
         if (0..3).any(|c| xyz[c] < 0 || xyz[c] as u32 >= e[c]) {
             return None;
         }
-        Some(self.fetch(level, layer, xyz.map(|v| v as u32)))
+        Some(self.read(level, layer, xyz.map(|v| v as u32), sample))
+    }
+
+    /// The texel at `xyz` (inside the view), swizzled, as words.
+    fn read(&self, level: u32, layer: u32, xyz: [u32; 3], sample: u32) -> [u32; 4] {
+        let zero = [0, 0, 0, self.one()];
+        let Some((at, format)) = self.texel_address(level, layer, xyz, sample) else {
+            return zero;
+        };
+        let n = format.info().block_bytes as usize;
+        let mut buf = [0u8; 16];
+        if n > 16 || self.memory.read(at, &mut buf[..n]).is_err() {
+            return zero;
+        }
+        let words = match pack::decode(format, &buf[..n]) {
+            Some(Texel::Float(v)) => v.map(f32::to_bits),
+            Some(Texel::Uint(v)) => v,
+            Some(Texel::Sint(v)) => v.map(|x| x as u32),
+            None => return zero,
+        };
+        Swizzle::apply(self.swizzle, words, self.one())
     }
 
     fn store(&self, level: u32, layer: u32, xyz: [i32; 3], value: [u32; 4]) {
@@ -67,7 +94,7 @@ impl ImageBinding<'_> {
         if (0..3).any(|c| xyz[c] < 0 || xyz[c] as u32 >= e[c]) {
             return;
         }
-        let Some((at, format)) = self.texel_address(level, layer, xyz.map(|v| v as u32)) else {
+        let Some((at, format)) = self.texel_address(level, layer, xyz.map(|v| v as u32), 0) else {
             return;
         };
         let texel = match format.numeric_class() {
@@ -116,22 +143,7 @@ impl TexelSource for ImageBinding<'_> {
             )
     }
     fn fetch(&self, level: u32, layer: u32, xyz: [u32; 3]) -> [u32; 4] {
-        let zero = [0, 0, 0, self.one()];
-        let Some((at, format)) = self.texel_address(level, layer, xyz) else {
-            return zero;
-        };
-        let n = format.info().block_bytes as usize;
-        let mut buf = [0u8; 16];
-        if n > 16 || self.memory.read(at, &mut buf[..n]).is_err() {
-            return zero;
-        }
-        let words = match pack::decode(format, &buf[..n]) {
-            Some(Texel::Float(v)) => v.map(f32::to_bits),
-            Some(Texel::Uint(v)) => v,
-            Some(Texel::Sint(v)) => v.map(|x| x as u32),
-            None => return zero,
-        };
-        Swizzle::apply(self.swizzle, words, self.one())
+        self.read(level, layer, xyz, 0)
     }
 }
 
@@ -178,8 +190,8 @@ pub fn run(batch: &mut Batch, res: &Resources, op: &ImageOp, dst: Reg, count: u8
             });
             out[0] = [layers; W];
         }
-        ImageOpKind::Samples => out[0] = [u32::from(view.is_some()); W],
-        ImageOpKind::Load { level, .. } => {
+        ImageOpKind::Samples => out[0] = [view.map_or(0, |v| v.samples.max(1)); W],
+        ImageOpKind::Load { level, sample } => {
             if let Some(v) = view {
                 let zero = [0, 0, 0, v.one()];
                 for lane in 0..W {
@@ -188,7 +200,8 @@ pub fn run(batch: &mut Batch, res: &Resources, op: &ImageOp, dst: Reg, count: u8
                     }
                     let (xyz, layer) = int_coords(batch, op, &args, lane);
                     let l = level.map_or(0, |r| batch.regs[arg(r) as usize][lane]);
-                    let t = v.load(l, layer, xyz).unwrap_or(zero);
+                    let s = sample.map_or(0, |r| batch.regs[arg(r) as usize][lane]);
+                    let t = v.load(l, layer, xyz, s).unwrap_or(zero);
                     for c in 0..4 {
                         out[c][lane] = t[c];
                     }

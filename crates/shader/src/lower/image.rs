@@ -53,13 +53,8 @@ fn image_type(inner: &TypeInner) -> Result<ImageType, CompileError> {
                 ImageDimension::D3 => ImageShape::D3,
                 ImageDimension::Cube => ImageShape::Cube,
             };
-            if matches!(
-                class,
-                ImageClass::Sampled { multi: true, .. }
-                    | ImageClass::Depth { multi: true }
-                    | ImageClass::External
-            ) {
-                return unsupported("multisampled or external images");
+            if matches!(class, ImageClass::External) {
+                return unsupported("external images");
             }
             Ok(ImageType {
                 shape,
@@ -271,9 +266,6 @@ impl<'m> Lowering<'m> {
                 sample,
                 level,
             } => {
-                if sample.is_some() {
-                    return unsupported("multisampled image loads");
-                }
                 let it = self.image_type_of(ctx, image)?;
                 let img = self.expression_value(ctx, image)?;
                 let image_slot = self.handle_slot(&img)?;
@@ -287,11 +279,15 @@ impl<'m> Lowering<'m> {
                     }
                     None => None,
                 };
+                let sample = match sample {
+                    Some(s) => {
+                        let r = self.value_regs(ctx, s)?[0];
+                        Some(args.push(r)?)
+                    }
+                    None => None,
+                };
                 let op = ImageOp {
-                    kind: ImageOpKind::Load {
-                        level,
-                        sample: None,
-                    },
+                    kind: ImageOpKind::Load { level, sample },
                     image: image_slot,
                     shape: it.shape,
                     arrayed: it.arrayed,
