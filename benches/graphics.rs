@@ -429,12 +429,37 @@ fn main() {
             lavapipe.as_ref().zip(lt.as_ref()).map(|(g, t)| f(g, t)),
         )
     };
-    let (p, l) = both(triangles);
-    report("204,800 small triangles, depth test", "Mtri/s", p, l, true);
-    let (p, l) = both(fill);
-    report("8 full-screen blended layers", "Gpix/s", p, l, true);
-    let (p, l) = both(heavy);
-    report("full-screen arithmetic-heavy shader", "Gpix/s", p, l, true);
-    let (p, l) = both(clear_copy);
-    report("clear + copy to buffer (bytes moved)", "GB/s", p, l, true);
+    // `PUMICE_BENCH=fill,heavy` runs only the named rows (for profiling one workload).
+    let only = std::env::var("PUMICE_BENCH").ok();
+    let rows: [(&str, &str, &str, fn(&Gpu, &Targets) -> f64); 4] = [
+        (
+            "triangles",
+            "204,800 small triangles, depth test",
+            "Mtri/s",
+            triangles,
+        ),
+        ("fill", "8 full-screen blended layers", "Gpix/s", fill),
+        (
+            "heavy",
+            "full-screen arithmetic-heavy shader",
+            "Gpix/s",
+            heavy,
+        ),
+        (
+            "copy",
+            "clear + copy to buffer (bytes moved)",
+            "GB/s",
+            clear_copy,
+        ),
+    ];
+    for (key, what, unit, f) in rows {
+        if only
+            .as_ref()
+            .is_some_and(|o| !o.split(',').any(|k| k == key))
+        {
+            continue;
+        }
+        let (p, l) = both(f);
+        report(what, unit, p, l, true);
+    }
 }

@@ -11,8 +11,10 @@
 //! requires.
 //!
 //! **Conversions** go through `pumice_texel::pack` (`decode`/`encode`), so every renderable
-//! format works, sRGB included (decoded to linear before blending, encoded after). Per-format
-//! fast paths (RGBA8, D32) are a later optimisation behind the same functions.
+//! format works, sRGB included (decoded to linear before blending, encoded after). Fast paths,
+//! byte-identical to the generic one: D32 depth compares and stores the f32 itself; RGBA8/BGRA8
+//! colour is written a batch at a time (`rgba8`). After the fragment tests of a batch have run
+//! (lane order), each attachment's writes run (lane order): neither reads what the other writes.
 //!
 //! **Rules implemented** (Vulkan specification, "Fragment Operations" and "The Framebuffer"):
 //! - Depth test: `incoming OP stored`, the incoming value clamped to the viewport depth range when
@@ -34,6 +36,7 @@
 //! - The write mask keeps the destination's bits for masked-out components exactly (a bit merge,
 //!   not a decode/encode round trip).
 
+mod rgba8;
 mod samples;
 pub(crate) use samples::SampleOps;
 
@@ -369,6 +372,21 @@ impl TileBuffer {
             Some((lo, hi)) => z.clamp(lo, hi),
             None => z,
         };
+        // D32: the encoded value is `z`'s bits and decodes to `z` itself.
+        if format == Format::D32_SFLOAT {
+            let Some(b) = self.depth.bytes.get_mut(i..i + 4) else {
+                return false;
+            };
+            let stored = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            if !ops.depth.compare_op.test(z, stored) {
+                return false;
+            }
+            if ops.depth.write_enable {
+                b.copy_from_slice(&z.to_le_bytes());
+                self.depth.dirty = true;
+            }
+            return true;
+        }
         let mut enc = [0u8; 16];
         if !pack::encode(format, Texel::Float([z, 0.0, 0.0, 1.0]), &mut enc[..bpp]) {
             return false;
@@ -514,40 +532,122 @@ impl TileBuffer {
         live: u64,
         depth_done: bool,
     ) -> u64 {
-        let mut passed = 0;
-        for lane in 0..batch.lanes().min(LANES) {
-            if live & (1 << lane) == 0 {
-                continue;
-            }
-            let (x, y) = (batch.x[lane], batch.y[lane]);
-            if !depth_done {
+        let lanes = batch.lanes().min(LANES);
+        let mut pass = if lanes == LANES {
+            live
+        } else {
+            live & ((1u64 << lanes) - 1)
+        };
+        // All fragment tests first, then each attachment's writes: both in lane order, and
+        // neither reads what the other writes, so this is the per-fragment order.
+        if !depth_done {
+            let mut bits = pass;
+            while bits != 0 {
+                let lane = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let (x, y) = (batch.x[lane], batch.y[lane]);
                 let z = if out.depth_written {
                     out.depth[lane]
                 } else {
                     batch.z[lane]
                 };
-                let pass = if STENCIL {
+                let ok = if STENCIL {
                     let front = batch.front_facing & (1 << lane) != 0;
                     self.stencil_depth_test(ops, x, y, 0, z, front)
                 } else {
                     self.depth_test(ops, x, y, 0, z)
                 };
-                if !pass {
-                    continue;
+                if !ok {
+                    pass &= !(1 << lane);
                 }
-            }
-            passed += 1;
-            for (att, op) in ops.colors.iter().enumerate().take(MAX_COLOR_ATTACHMENTS) {
-                let Some(op) = op else { continue };
-                if op.skip {
-                    continue;
-                }
-                let src = [0, 1, 2, 3].map(|c| out.color[att][c][lane]);
-                let src1 = [0, 1, 2, 3].map(|c| out.color1[c][lane]);
-                self.write_color(att, x, y, 0, op, src, src1, ops.constants);
             }
         }
-        passed
+        for (att, op) in ops.colors.iter().enumerate().take(MAX_COLOR_ATTACHMENTS) {
+            let Some(op) = op else { continue };
+            if op.skip {
+                continue;
+            }
+            if !self.write_colors_rgba8(att, op, batch, out, pass, ops.constants) {
+                let mut bits = pass;
+                while bits != 0 {
+                    let lane = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let src = [0, 1, 2, 3].map(|c| out.color[att][c][lane]);
+                    let src1 = [0, 1, 2, 3].map(|c| out.color1[c][lane]);
+                    let (x, y) = (batch.x[lane], batch.y[lane]);
+                    self.write_color(att, x, y, 0, op, src, src1, ops.constants);
+                }
+            }
+        }
+        u64::from(pass.count_ones())
+    }
+
+    /// The colour writes of the lanes in `mask` to attachment `att` when it is RGBA8 or BGRA8
+    /// UNORM (nearly every colour attachment), a batch at a time (`output::rgba8`). Returns
+    /// `false` (having done nothing) for other formats.
+    fn write_colors_rgba8(
+        &mut self,
+        att: usize,
+        op: &ColorOp,
+        batch: &FragmentBatch,
+        out: &FragmentOutput,
+        mask: u64,
+        constants: [f32; 4],
+    ) -> bool {
+        let Some(plane) = self.colors.get_mut(att) else {
+            return false;
+        };
+        let Some(order) = plane.format.and_then(pack::rgba8_order) else {
+            return false;
+        };
+        if op.class != NumericClass::Float || plane.bpp != 4 {
+            return false;
+        }
+        let r = self.rect;
+        let w = (r.x1 - r.x0) as usize;
+        let mut writes = rgba8::Writes {
+            n: 0,
+            lane: [0; LANES],
+            offset: [0; LANES],
+        };
+        // One bit per pixel of the tile (at most 64×64): two lanes on one pixel?
+        let mut seen = [0u64; 64];
+        let mut distinct = true;
+        let mut bits = mask;
+        while bits != 0 {
+            let lane = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let (x, y) = (batch.x[lane], batch.y[lane]);
+            if x < r.x0 as u32 || x >= r.x1 as u32 || y < r.y0 as u32 || y >= r.y1 as u32 {
+                continue;
+            }
+            let pixel = (y - r.y0 as u32) as usize * w + (x - r.x0 as u32) as usize;
+            match seen.get_mut(pixel / 64) {
+                Some(word) => {
+                    distinct &= *word & (1 << (pixel % 64)) == 0;
+                    *word |= 1 << (pixel % 64);
+                }
+                None => distinct = false,
+            }
+            writes.lane[writes.n] = lane as u8;
+            writes.offset[writes.n] = (pixel * self.samples * 4) as u32;
+            writes.n += 1;
+        }
+        if writes.n == 0 {
+            return true;
+        }
+        rgba8::write(
+            &mut plane.bytes,
+            &writes,
+            order,
+            op,
+            out,
+            att,
+            constants,
+            distinct,
+        );
+        plane.dirty = true;
+        true
     }
 
     #[allow(clippy::too_many_arguments)]

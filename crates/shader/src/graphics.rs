@@ -29,6 +29,11 @@ pub struct StageProgram {
     push_constant_size: u32,
     /// The fragment shader asks for depth/stencil tests before it runs.
     pub early_fragment_tests: bool,
+    /// The program can kill lanes (`OpKill`, `OpTerminateInvocation`, demotion).
+    pub may_kill: bool,
+    /// The program uses storage buffers or images: it may have effects beyond its outputs, so
+    /// skipping invocations (testing depth before shading) would be visible.
+    pub may_have_side_effects: bool,
 }
 
 impl StageProgram {
@@ -65,12 +70,25 @@ impl StageProgram {
         }
         let resources = resource_uses(&module, &program);
         let push_constant_size = crate::lower::push_constant_size(&module);
+        let may_kill = program
+            .code
+            .iter()
+            .any(|i| matches!(i, crate::ir::Inst::Kill));
+        let may_have_side_effects = resources.iter().any(|r| {
+            matches!(
+                r.kind,
+                crate::compute::ResourceKind::StorageBuffer
+                    | crate::compute::ResourceKind::StorageImage
+            )
+        });
         Ok(StageProgram {
             stage,
             program,
             resources,
             push_constant_size,
             early_fragment_tests,
+            may_kill,
+            may_have_side_effects,
         })
     }
 

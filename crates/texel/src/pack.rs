@@ -182,6 +182,7 @@ fn sign_extend(raw: u32, bits: u16) -> i32 {
     ((raw << shift) as i32) >> shift
 }
 
+#[inline]
 fn unorm_max(bits: u16) -> f64 {
     ((1u64 << bits) - 1) as f64
 }
@@ -192,8 +193,9 @@ fn snorm_max(bits: u16) -> f64 {
 
 /// The byte of R, G, B and A in the two formats nearly every colour attachment uses. They take
 /// a direct path through `decode`/`encode` (the same arithmetic as the generic path, without
-/// the walk over the component table): the rasterizer converts every blended fragment.
-fn rgba8_order(format: Format) -> Option<[usize; 4]> {
+/// the walk over the component table): the rasterizer converts every blended fragment, and
+/// uses this (with [`decode_unorm`] and [`encode_unorm`]) for its own batch loops.
+pub fn rgba8_order(format: Format) -> Option<[usize; 4]> {
     match format {
         Format::R8G8B8A8_UNORM => Some([0, 1, 2, 3]),
         Format::B8G8R8A8_UNORM => Some([2, 1, 0, 3]),
@@ -201,17 +203,44 @@ fn rgba8_order(format: Format) -> Option<[usize; 4]> {
     }
 }
 
-fn decode_unorm(raw: u32, bits: u16) -> f32 {
+/// A `bits`-wide UNORM field as a float: `raw / (2^bits − 1)`, computed in f64 and rounded once.
+#[inline]
+pub fn decode_unorm(raw: u32, bits: u16) -> f32 {
     (raw as f64 / unorm_max(bits)) as f32
 }
 
-fn encode_unorm(f: f32, bits: u16) -> u32 {
+/// [`decode_unorm`] of every 8-bit value: the blend loops read destinations through it.
+pub static UNORM8_TO_F32: [f32; 256] = {
+    let mut t = [0.0f32; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = (i as f64 / 255.0) as f32;
+        i += 1;
+    }
+    t
+};
+
+/// A float as a `bits`-wide UNORM field: NaN is 0, the value is clamped to [0, 1], scaled and
+/// rounded to nearest, ties away from zero.
+///
+/// Up to 24 bits the rounding is `(x + 0.5)` truncated, not `f64::round` (a libm call on
+/// baseline x86-64, the largest single cost of blending before): `x = f · (2^bits − 1)` is
+/// exact in f64 (24 + 24 significant bits), and so is `x + 0.5` whenever it can reach the next
+/// integer (x ≥ 2^-5 leaves at most 48 + 5 significant bits), so the truncation is exactly
+/// round-half-away for the non-negative `x`.
+#[inline]
+pub fn encode_unorm(f: f32, bits: u16) -> u32 {
     let f = if f.is_nan() {
         0.0
     } else {
         (f as f64).clamp(0.0, 1.0)
     };
-    (f * unorm_max(bits)).round() as u32
+    let x = f * unorm_max(bits);
+    if bits <= 24 {
+        (x + 0.5) as u32
+    } else {
+        x.round() as u32
+    }
 }
 
 /// Decodes an unsigned float with a 5-bit exponent (bias 15) and `mbits` of mantissa.
@@ -1064,5 +1093,39 @@ mod tests {
             enc(F::D32_SFLOAT_S8_UINT, Texel::Float([0.5, 300.0, 0.0, 1.0])),
             [0, 0, 0, 0x3F, 255]
         );
+    }
+
+    #[test]
+    fn unorm8_table() {
+        for (i, &v) in UNORM8_TO_F32.iter().enumerate() {
+            assert_eq!(v.to_bits(), decode_unorm(i as u32, 8).to_bits());
+        }
+    }
+
+    #[test]
+    fn encode_unorm_matches_round() {
+        let mut x = 0x1234_5678u32;
+        let mut values = vec![0.5 / 255.0, 1.5 / 255.0, 254.5 / 255.0, 0.5 / 16777215.0];
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            values.push((x >> 8) as f32 / (1 << 24) as f32);
+            values.push(f32::from_bits(x & 0x3fff_ffff));
+        }
+        for bits in [1u16, 2, 4, 5, 8, 10, 16, 24] {
+            for k in 0..=255u32.min((1 << bits) - 1) {
+                // Exact midpoints and their neighbours.
+                let mid = (k as f64 + 0.5) / unorm_max(bits);
+                for f in [mid as f32, f32::from_bits((mid as f32).to_bits() + 1)] {
+                    values.push(f);
+                    values.push(f32::from_bits(f.to_bits().wrapping_sub(1)));
+                }
+            }
+            for &f in &values {
+                let reference = ((f as f64).clamp(0.0, 1.0) * unorm_max(bits)).round() as u32;
+                assert_eq!(encode_unorm(f, bits), reference, "{f:e} to {bits} bits");
+            }
+        }
     }
 }
