@@ -52,13 +52,11 @@ void main() {
     vec4 q = points[2 * i + 1];
     results[i * 4 + 0] = textureLod(tex, vec3(p.xy, q.x), p.w);
     results[i * 4 + 1] = textureGather(tex, vec3(p.xy, q.x), 0);
-    // textureSize of arrays is not read yet (naga drops the layer count); fetch within the
-    // known shape (16×8, 3 layers) instead.
     int level = int(gl_WorkGroupID.x % 3u);
-    uvec3 size = uvec3(16u >> level, 8u >> level, 3u);
-    uvec3 xyz = uvec3(i * 7u % size.x, i / 3u % size.y, i % size.z);
+    ivec3 size = textureSize(tex, level);
+    uvec3 xyz = uvec3(i * 7u % uint(size.x), i / 3u % uint(size.y), i % uint(size.z));
     results[i * 4 + 2] = texelFetch(tex, ivec3(xyz), level);
-    results[i * 4 + 3] = vec4(textureQueryLevels(tex));
+    results[i * 4 + 3] = vec4(size, textureQueryLevels(tex));
 }
 "#;
 

@@ -17,6 +17,8 @@
 //!    SubgroupLocalInvocationId`.
 //! 4. `texel_buffers_as_1d`: texel buffers → 1-D images (fetches get `Lod 0`).
 //! 4a. `declare_coordinate_types`: `ivec2`/`uvec2` declared for arrayed image coordinates.
+//! 4a'. `arrayed_image_size`: size queries of arrayed images → dimensions and a layer-count
+//!     marker the lowering reads (naga drops the layer count).
 //! 4b. `drop_buffer_non_readable`: `NonReadable` on buffers (`writeonly buffer`) is dropped.
 //! 4c. `drop_zero_workgroup_initializers`: `OpConstantNull` initializers of workgroup
 //!     variables go (workgroup memory starts zeroed).
@@ -36,6 +38,7 @@
 //!
 //! Then declarations are sorted so each follows what it refers to.
 
+mod arrayed_image_size;
 mod declare_coordinate_types;
 mod decorate_flat_outputs;
 mod drop_buffer_non_readable;
@@ -56,6 +59,8 @@ mod split_io_arrays;
 mod strip_extensions;
 mod texel_buffers_as_1d;
 
+pub(crate) use arrayed_image_size::arrayed_image_size;
+pub use arrayed_image_size::LAYERS_MARKER;
 pub(crate) use declare_coordinate_types::declare_coordinate_types;
 pub(crate) use decorate_flat_outputs::decorate_flat_outputs;
 pub(crate) use drop_buffer_non_readable::drop_buffer_non_readable;
@@ -440,6 +445,9 @@ pub(crate) fn has_result_type(opcode: u16) -> bool {
             | op::ACCESS_CHAIN..=op::PTR_ACCESS_CHAIN
             | op::IN_BOUNDS_PTR_ACCESS_CHAIN
             | op::VECTOR_EXTRACT_DYNAMIC..=op::COPY_OBJECT
+            // OpSampledImage .. OpImageRead and OpImage .. OpImageQuerySamples (not OpImageWrite).
+            | 86..=98
+            | 100..=107
             | op::CONVERT_F_TO_U..=op::BITCAST
             | op::S_NEGATE..=op::VECTOR_TIMES_SCALAR
             | op::I_ADD_CARRY..=op::S_MUL_EXTENDED
@@ -576,6 +584,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_elect(&mut m);
     texel_buffers_as_1d(&mut m);
     declare_coordinate_types(&mut m);
+    arrayed_image_size(&mut m);
     drop_buffer_non_readable(&mut m);
     drop_zero_workgroup_initializers(&mut m);
     split_combined_samplers(&mut m);

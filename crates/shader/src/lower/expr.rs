@@ -539,6 +539,11 @@ impl<'m> Lowering<'m> {
         left: Handle<Expression>,
         right: Handle<Expression>,
     ) -> Result<Vec<Reg>, CompileError> {
+        if op == BO::ExclusiveOr {
+            if let Some(image) = self.layers_marker(ctx, left, right) {
+                return Ok(vec![self.image_layers(ctx, image)?]);
+            }
+        }
         let lt = self.type_of(ctx, left);
         let rt = self.type_of(ctx, right);
         let a = self.value_regs(ctx, left)?;

@@ -331,6 +331,53 @@ impl<'m> Lowering<'m> {
         }
     }
 
+    /// The image whose layer count `left ^ right` stands for: `right` is
+    /// [`crate::legalize::LAYERS_MARKER`] and `left` the first component of a size query of
+    /// it (see `legalize::arrayed_image_size`).
+    pub(crate) fn layers_marker(
+        &self,
+        ctx: &FnCtx<'m>,
+        left: Handle<Expression>,
+        right: Handle<Expression>,
+    ) -> Option<Handle<Expression>> {
+        if super::constant_index(self.module, ctx.fun, right)? != crate::legalize::LAYERS_MARKER {
+            return None;
+        }
+        let mut e = left;
+        loop {
+            match ctx.fun.expressions[e] {
+                Expression::As { expr, .. } => e = expr,
+                Expression::AccessIndex { base, index: 0 } => e = base,
+                Expression::ImageQuery {
+                    image,
+                    query: ImageQuery::Size { .. },
+                } => return Some(image),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The layer count of an arrayed image (cubes for a cube array).
+    pub(crate) fn image_layers(
+        &mut self,
+        ctx: &mut FnCtx<'m>,
+        image: Handle<Expression>,
+    ) -> Result<Reg, CompileError> {
+        let it = self.image_type_of(ctx, image)?;
+        let img = self.expression_value(ctx, image)?;
+        let image_slot = self.handle_slot(&img)?;
+        let op = ImageOp {
+            kind: ImageOpKind::Layers,
+            image: image_slot,
+            shape: it.shape,
+            arrayed: it.arrayed,
+            depth: false,
+            coords: Vec::new(),
+            array_index: None,
+        };
+        Ok(self.emit_image(Args::default(), op, 1)[0])
+    }
+
     pub(crate) fn image_store(
         &mut self,
         ctx: &mut FnCtx<'m>,
