@@ -17,10 +17,29 @@ fn u(x: f32) -> u32 {
 // The register operands are borrowed in place (`get_disjoint_mut`) so an instruction reads and
 // writes its W lanes without copying them; when the destination is also a source (only a
 // variable's own update can do that), the sources are copied first.
+//
+// `uni` says every source is uniform (the same in all W lanes, see `Batch::uniform`): then the
+// operation runs once, on lane 0, and the result is broadcast. Every operation here is a pure
+// function of its lane's operands, so that gives the same W values as running every lane.
 
 #[inline(always)]
-fn map1(regs: &mut [[u32; W]], dst: Reg, a: Reg, op: impl Fn(u32) -> u32) {
-    if let Ok([x, out]) = regs.get_disjoint_mut([a as usize, dst as usize]) {
+fn broadcast(regs: &mut [[u32; W]], dst: Reg, v: u32) {
+    if let Some(d) = regs.get_mut(dst as usize) {
+        *d = [v; W];
+    }
+}
+
+#[inline(always)]
+fn lane0(regs: &[[u32; W]], r: Reg) -> u32 {
+    regs.get(r as usize).map_or(0, |x| x[0])
+}
+
+#[inline(always)]
+fn map1(regs: &mut [[u32; W]], uni: bool, dst: Reg, a: Reg, op: impl Fn(u32) -> u32) {
+    if uni {
+        let v = op(lane0(regs, a));
+        broadcast(regs, dst, v);
+    } else if let Ok([x, out]) = regs.get_disjoint_mut([a as usize, dst as usize]) {
         for i in 0..W {
             out[i] = op(x[i]);
         }
@@ -36,8 +55,11 @@ fn map1(regs: &mut [[u32; W]], dst: Reg, a: Reg, op: impl Fn(u32) -> u32) {
 }
 
 #[inline(always)]
-fn map2(regs: &mut [[u32; W]], dst: Reg, a: Reg, b: Reg, op: impl Fn(u32, u32) -> u32) {
-    if let Ok([x, y, out]) = regs.get_disjoint_mut([a as usize, b as usize, dst as usize]) {
+fn map2(regs: &mut [[u32; W]], uni: bool, dst: Reg, a: Reg, b: Reg, op: impl Fn(u32, u32) -> u32) {
+    if uni {
+        let v = op(lane0(regs, a), lane0(regs, b));
+        broadcast(regs, dst, v);
+    } else if let Ok([x, y, out]) = regs.get_disjoint_mut([a as usize, b as usize, dst as usize]) {
         for i in 0..W {
             out[i] = op(x[i], y[i]);
         }
@@ -55,15 +77,20 @@ fn map2(regs: &mut [[u32; W]], dst: Reg, a: Reg, b: Reg, op: impl Fn(u32, u32) -
 }
 
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn map3(
     regs: &mut [[u32; W]],
+    uni: bool,
     dst: Reg,
     a: Reg,
     b: Reg,
     c: Reg,
     op: impl Fn(u32, u32, u32) -> u32,
 ) {
-    if let Ok([x, y, z, out]) =
+    if uni {
+        let v = op(lane0(regs, a), lane0(regs, b), lane0(regs, c));
+        broadcast(regs, dst, v);
+    } else if let Ok([x, y, z, out]) =
         regs.get_disjoint_mut([a as usize, b as usize, c as usize, dst as usize])
     {
         for i in 0..W {
@@ -185,12 +212,27 @@ fn find_msb_s(x: u32) -> u32 {
     }
 }
 
+/// Runs every lane.
+#[inline]
 pub fn un(regs: &mut [[u32; W]], op: Un, dst: Reg, a: Reg) {
+    un_impl::<false>(regs, op, dst, a)
+}
+
+/// Operands all uniform: runs once and broadcasts. Kept out of line so that the lane loops
+/// of [`un`] inline into the dispatch loop as before.
+#[inline(never)]
+pub fn un_uniform(regs: &mut [[u32; W]], op: Un, dst: Reg, a: Reg) {
+    un_impl::<true>(regs, op, dst, a)
+}
+
+#[inline(always)]
+fn un_impl<const UNI: bool>(regs: &mut [[u32; W]], op: Un, dst: Reg, a: Reg) {
+    let uni = UNI;
     match op {
-        Un::Mov => map1(regs, dst, a, |x| x),
-        Un::FNeg => map1(regs, dst, a, |x| x ^ 0x8000_0000),
-        Un::FAbs => map1(regs, dst, a, |x| x & 0x7fff_ffff),
-        Un::FSign => map1(regs, dst, a, |x| {
+        Un::Mov => map1(regs, uni, dst, a, |x| x),
+        Un::FNeg => map1(regs, uni, dst, a, |x| x ^ 0x8000_0000),
+        Un::FAbs => map1(regs, uni, dst, a, |x| x & 0x7fff_ffff),
+        Un::FSign => map1(regs, uni, dst, a, |x| {
             let v = f(x);
             u(if v > 0.0 {
                 1.0
@@ -200,48 +242,48 @@ pub fn un(regs: &mut [[u32; W]], op: Un, dst: Reg, a: Reg) {
                 v
             })
         }),
-        Un::FFloor => map1(regs, dst, a, |x| u(f(x).floor())),
-        Un::FCeil => map1(regs, dst, a, |x| u(f(x).ceil())),
-        Un::FRoundEven => map1(regs, dst, a, |x| u(f(x).round_ties_even())),
-        Un::FTrunc => map1(regs, dst, a, |x| u(f(x).trunc())),
-        Un::FFract => map1(regs, dst, a, |x| u(fract(f(x)))),
-        Un::FSqrt => map1(regs, dst, a, |x| u(f(x).sqrt())),
-        Un::FInvSqrt => map1(regs, dst, a, |x| u(1.0 / f(x).sqrt())),
-        Un::FSin => map1(regs, dst, a, |x| u(f(x).sin())),
-        Un::FCos => map1(regs, dst, a, |x| u(f(x).cos())),
-        Un::FTan => map1(regs, dst, a, |x| u(f(x).tan())),
-        Un::FAsin => map1(regs, dst, a, |x| u(f(x).asin())),
-        Un::FAcos => map1(regs, dst, a, |x| u(f(x).acos())),
-        Un::FAtan => map1(regs, dst, a, |x| u(f(x).atan())),
-        Un::FSinh => map1(regs, dst, a, |x| u(f(x).sinh())),
-        Un::FCosh => map1(regs, dst, a, |x| u(f(x).cosh())),
-        Un::FTanh => map1(regs, dst, a, |x| u(f(x).tanh())),
+        Un::FFloor => map1(regs, uni, dst, a, |x| u(f(x).floor())),
+        Un::FCeil => map1(regs, uni, dst, a, |x| u(f(x).ceil())),
+        Un::FRoundEven => map1(regs, uni, dst, a, |x| u(f(x).round_ties_even())),
+        Un::FTrunc => map1(regs, uni, dst, a, |x| u(f(x).trunc())),
+        Un::FFract => map1(regs, uni, dst, a, |x| u(fract(f(x)))),
+        Un::FSqrt => map1(regs, uni, dst, a, |x| u(f(x).sqrt())),
+        Un::FInvSqrt => map1(regs, uni, dst, a, |x| u(1.0 / f(x).sqrt())),
+        Un::FSin => map1(regs, uni, dst, a, |x| u(f(x).sin())),
+        Un::FCos => map1(regs, uni, dst, a, |x| u(f(x).cos())),
+        Un::FTan => map1(regs, uni, dst, a, |x| u(f(x).tan())),
+        Un::FAsin => map1(regs, uni, dst, a, |x| u(f(x).asin())),
+        Un::FAcos => map1(regs, uni, dst, a, |x| u(f(x).acos())),
+        Un::FAtan => map1(regs, uni, dst, a, |x| u(f(x).atan())),
+        Un::FSinh => map1(regs, uni, dst, a, |x| u(f(x).sinh())),
+        Un::FCosh => map1(regs, uni, dst, a, |x| u(f(x).cosh())),
+        Un::FTanh => map1(regs, uni, dst, a, |x| u(f(x).tanh())),
         // In f64: Rust's f32 versions overflow to infinity for |x| above ~1.8e19 (asinh, acosh)
         // and lose a few ULP near ±1 (atanh), beyond the spec's bounds.
-        Un::FAsinh => map1(regs, dst, a, |x| u((f(x) as f64).asinh() as f32)),
-        Un::FAcosh => map1(regs, dst, a, |x| u((f(x) as f64).acosh() as f32)),
-        Un::FAtanh => map1(regs, dst, a, |x| u((f(x) as f64).atanh() as f32)),
-        Un::FExp => map1(regs, dst, a, |x| u(f(x).exp())),
-        Un::FExp2 => map1(regs, dst, a, |x| u(f(x).exp2())),
-        Un::FLog => map1(regs, dst, a, |x| u(f(x).ln())),
-        Un::FLog2 => map1(regs, dst, a, |x| u(f(x).log2())),
-        Un::FRadians => map1(regs, dst, a, |x| u(f(x).to_radians())),
-        Un::FDegrees => map1(regs, dst, a, |x| u(f(x).to_degrees())),
-        Un::FQuantize16 => map1(regs, dst, a, |x| u(quantize_f16(f(x)))),
-        Un::FFrexpMant => map1(regs, dst, a, |x| frexp(x).0),
-        Un::FFrexpExp => map1(regs, dst, a, |x| frexp(x).1 as u32),
-        Un::INeg => map1(regs, dst, a, |x| x.wrapping_neg()),
-        Un::IAbs => map1(regs, dst, a, |x| (x as i32).wrapping_abs() as u32),
-        Un::ISign => map1(regs, dst, a, |x| (x as i32).signum() as u32),
-        Un::Not => map1(regs, dst, a, |x| !x),
-        Un::LNot => map1(regs, dst, a, |x| (x == 0) as u32),
-        Un::CountOnes => map1(regs, dst, a, |x| x.count_ones()),
-        Un::ReverseBits => map1(regs, dst, a, |x| x.reverse_bits()),
-        Un::CountLeadingZeros => map1(regs, dst, a, |x| x.leading_zeros()),
-        Un::CountTrailingZeros => map1(regs, dst, a, |x| x.trailing_zeros()),
-        Un::FindMsbU => map1(regs, dst, a, find_msb_u),
-        Un::FindMsbS => map1(regs, dst, a, find_msb_s),
-        Un::FindLsb => map1(regs, dst, a, |x| {
+        Un::FAsinh => map1(regs, uni, dst, a, |x| u((f(x) as f64).asinh() as f32)),
+        Un::FAcosh => map1(regs, uni, dst, a, |x| u((f(x) as f64).acosh() as f32)),
+        Un::FAtanh => map1(regs, uni, dst, a, |x| u((f(x) as f64).atanh() as f32)),
+        Un::FExp => map1(regs, uni, dst, a, |x| u(f(x).exp())),
+        Un::FExp2 => map1(regs, uni, dst, a, |x| u(f(x).exp2())),
+        Un::FLog => map1(regs, uni, dst, a, |x| u(f(x).ln())),
+        Un::FLog2 => map1(regs, uni, dst, a, |x| u(f(x).log2())),
+        Un::FRadians => map1(regs, uni, dst, a, |x| u(f(x).to_radians())),
+        Un::FDegrees => map1(regs, uni, dst, a, |x| u(f(x).to_degrees())),
+        Un::FQuantize16 => map1(regs, uni, dst, a, |x| u(quantize_f16(f(x)))),
+        Un::FFrexpMant => map1(regs, uni, dst, a, |x| frexp(x).0),
+        Un::FFrexpExp => map1(regs, uni, dst, a, |x| frexp(x).1 as u32),
+        Un::INeg => map1(regs, uni, dst, a, |x| x.wrapping_neg()),
+        Un::IAbs => map1(regs, uni, dst, a, |x| (x as i32).wrapping_abs() as u32),
+        Un::ISign => map1(regs, uni, dst, a, |x| (x as i32).signum() as u32),
+        Un::Not => map1(regs, uni, dst, a, |x| !x),
+        Un::LNot => map1(regs, uni, dst, a, |x| (x == 0) as u32),
+        Un::CountOnes => map1(regs, uni, dst, a, |x| x.count_ones()),
+        Un::ReverseBits => map1(regs, uni, dst, a, |x| x.reverse_bits()),
+        Un::CountLeadingZeros => map1(regs, uni, dst, a, |x| x.leading_zeros()),
+        Un::CountTrailingZeros => map1(regs, uni, dst, a, |x| x.trailing_zeros()),
+        Un::FindMsbU => map1(regs, uni, dst, a, find_msb_u),
+        Un::FindMsbS => map1(regs, uni, dst, a, find_msb_s),
+        Un::FindLsb => map1(regs, uni, dst, a, |x| {
             if x == 0 {
                 u32::MAX
             } else {
@@ -250,121 +292,164 @@ pub fn un(regs: &mut [[u32; W]], op: Un, dst: Reg, a: Reg) {
         }),
         // Out-of-range conversions are undefined in SPIR-V; Rust's saturating casts give a
         // deterministic answer (NaN → 0).
-        Un::FToS => map1(regs, dst, a, |x| f(x) as i32 as u32),
-        Un::FToU => map1(regs, dst, a, |x| f(x) as u32),
-        Un::SToF => map1(regs, dst, a, |x| u(x as i32 as f32)),
-        Un::UToF => map1(regs, dst, a, |x| u(x as f32)),
-        Un::BoolToF => map1(regs, dst, a, |x| u(if x != 0 { 1.0 } else { 0.0 })),
-        Un::ToBool => map1(regs, dst, a, |x| (x != 0) as u32),
-        Un::FToBool => map1(regs, dst, a, |x| (f(x) != 0.0) as u32),
-        Un::PackHalf2x16Lo => map1(regs, dst, a, |x| f32_to_f16(f(x)) as u32),
-        Un::UnpackHalfLo => map1(regs, dst, a, |x| u(f16_to_f32(x as u16))),
-        Un::UnpackHalfHi => map1(regs, dst, a, |x| u(f16_to_f32((x >> 16) as u16))),
+        Un::FToS => map1(regs, uni, dst, a, |x| f(x) as i32 as u32),
+        Un::FToU => map1(regs, uni, dst, a, |x| f(x) as u32),
+        Un::SToF => map1(regs, uni, dst, a, |x| u(x as i32 as f32)),
+        Un::UToF => map1(regs, uni, dst, a, |x| u(x as f32)),
+        Un::BoolToF => map1(regs, uni, dst, a, |x| u(if x != 0 { 1.0 } else { 0.0 })),
+        Un::ToBool => map1(regs, uni, dst, a, |x| (x != 0) as u32),
+        Un::FToBool => map1(regs, uni, dst, a, |x| (f(x) != 0.0) as u32),
+        Un::PackHalf2x16Lo => map1(regs, uni, dst, a, |x| f32_to_f16(f(x)) as u32),
+        Un::UnpackHalfLo => map1(regs, uni, dst, a, |x| u(f16_to_f32(x as u16))),
+        Un::UnpackHalfHi => map1(regs, uni, dst, a, |x| u(f16_to_f32((x >> 16) as u16))),
     }
 }
 
+/// Runs every lane.
+#[inline]
 pub fn bin(regs: &mut [[u32; W]], op: Bin, dst: Reg, a: Reg, b: Reg) {
+    bin_impl::<false>(regs, op, dst, a, b)
+}
+
+/// Operands all uniform: runs once and broadcasts. Kept out of line so that the lane loops
+/// of [`bin`] inline into the dispatch loop as before.
+#[inline(never)]
+pub fn bin_uniform(regs: &mut [[u32; W]], op: Bin, dst: Reg, a: Reg, b: Reg) {
+    bin_impl::<true>(regs, op, dst, a, b)
+}
+
+#[inline(always)]
+fn bin_impl<const UNI: bool>(regs: &mut [[u32; W]], op: Bin, dst: Reg, a: Reg, b: Reg) {
+    let uni = UNI;
     match op {
-        Bin::FAdd => map2(regs, dst, a, b, |x, y| u(f(x) + f(y))),
-        Bin::FSub => map2(regs, dst, a, b, |x, y| u(f(x) - f(y))),
-        Bin::FMul => map2(regs, dst, a, b, |x, y| u(f(x) * f(y))),
-        Bin::FDiv => map2(regs, dst, a, b, |x, y| u(f(x) / f(y))),
-        Bin::FRem => map2(regs, dst, a, b, |x, y| {
+        Bin::FAdd => map2(regs, uni, dst, a, b, |x, y| u(f(x) + f(y))),
+        Bin::FSub => map2(regs, uni, dst, a, b, |x, y| u(f(x) - f(y))),
+        Bin::FMul => map2(regs, uni, dst, a, b, |x, y| u(f(x) * f(y))),
+        Bin::FDiv => map2(regs, uni, dst, a, b, |x, y| u(f(x) / f(y))),
+        Bin::FRem => map2(regs, uni, dst, a, b, |x, y| {
             u(f(x) - f(y) * (f(x) / f(y)).trunc())
         }),
-        Bin::FMod => map2(regs, dst, a, b, |x, y| {
+        Bin::FMod => map2(regs, uni, dst, a, b, |x, y| {
             u(f(x) - f(y) * (f(x) / f(y)).floor())
         }),
         // GLSL min/max with a NaN operand may return either; IEEE minNum returns the number.
-        Bin::FMin => map2(regs, dst, a, b, |x, y| u(f(x).min(f(y)))),
-        Bin::FMax => map2(regs, dst, a, b, |x, y| u(f(x).max(f(y)))),
-        Bin::FPow => map2(regs, dst, a, b, |x, y| u(f(x).powf(f(y)))),
-        Bin::FAtan2 => map2(regs, dst, a, b, |x, y| u(f(x).atan2(f(y)))),
-        Bin::FStep => map2(regs, dst, a, b, |edge, x| {
+        Bin::FMin => map2(regs, uni, dst, a, b, |x, y| u(f(x).min(f(y)))),
+        Bin::FMax => map2(regs, uni, dst, a, b, |x, y| u(f(x).max(f(y)))),
+        Bin::FPow => map2(regs, uni, dst, a, b, |x, y| u(f(x).powf(f(y)))),
+        Bin::FAtan2 => map2(regs, uni, dst, a, b, |x, y| u(f(x).atan2(f(y)))),
+        Bin::FStep => map2(regs, uni, dst, a, b, |edge, x| {
             u(if f(x) < f(edge) { 0.0 } else { 1.0 })
         }),
-        Bin::FLdexp => map2(regs, dst, a, b, |x, e| {
+        Bin::FLdexp => map2(regs, uni, dst, a, b, |x, e| {
             let e = (e as i32).clamp(-300, 300);
             u((f(x) as f64 * 2f64.powi(e)) as f32)
         }),
-        Bin::FEq => map2(regs, dst, a, b, |x, y| (f(x) == f(y)) as u32),
-        Bin::FNe => map2(regs, dst, a, b, |x, y| (f(x) != f(y)) as u32),
-        Bin::FLt => map2(regs, dst, a, b, |x, y| (f(x) < f(y)) as u32),
-        Bin::FLe => map2(regs, dst, a, b, |x, y| (f(x) <= f(y)) as u32),
-        Bin::FGt => map2(regs, dst, a, b, |x, y| (f(x) > f(y)) as u32),
-        Bin::FGe => map2(regs, dst, a, b, |x, y| (f(x) >= f(y)) as u32),
-        Bin::IAdd => map2(regs, dst, a, b, u32::wrapping_add),
-        Bin::ISub => map2(regs, dst, a, b, u32::wrapping_sub),
-        Bin::IMul => map2(regs, dst, a, b, u32::wrapping_mul),
+        Bin::FEq => map2(regs, uni, dst, a, b, |x, y| (f(x) == f(y)) as u32),
+        Bin::FNe => map2(regs, uni, dst, a, b, |x, y| (f(x) != f(y)) as u32),
+        Bin::FLt => map2(regs, uni, dst, a, b, |x, y| (f(x) < f(y)) as u32),
+        Bin::FLe => map2(regs, uni, dst, a, b, |x, y| (f(x) <= f(y)) as u32),
+        Bin::FGt => map2(regs, uni, dst, a, b, |x, y| (f(x) > f(y)) as u32),
+        Bin::FGe => map2(regs, uni, dst, a, b, |x, y| (f(x) >= f(y)) as u32),
+        Bin::IAdd => map2(regs, uni, dst, a, b, u32::wrapping_add),
+        Bin::ISub => map2(regs, uni, dst, a, b, u32::wrapping_sub),
+        Bin::IMul => map2(regs, uni, dst, a, b, u32::wrapping_mul),
         // Division by zero is undefined in SPIR-V; give 0 (and -1 / MIN wraps) rather than trap.
-        Bin::UDiv => map2(regs, dst, a, b, |x, y| x.checked_div(y).unwrap_or(0)),
-        Bin::SDiv => map2(regs, dst, a, b, |x, y| {
+        Bin::UDiv => map2(regs, uni, dst, a, b, |x, y| x.checked_div(y).unwrap_or(0)),
+        Bin::SDiv => map2(regs, uni, dst, a, b, |x, y| {
             if y == 0 {
                 0
             } else {
                 (x as i32).wrapping_div(y as i32) as u32
             }
         }),
-        Bin::URem => map2(regs, dst, a, b, |x, y| x.checked_rem(y).unwrap_or(0)),
-        Bin::SRem => map2(regs, dst, a, b, |x, y| {
+        Bin::URem => map2(regs, uni, dst, a, b, |x, y| x.checked_rem(y).unwrap_or(0)),
+        Bin::SRem => map2(regs, uni, dst, a, b, |x, y| {
             if y == 0 {
                 0
             } else {
                 (x as i32).wrapping_rem(y as i32) as u32
             }
         }),
-        Bin::And => map2(regs, dst, a, b, |x, y| x & y),
-        Bin::Or => map2(regs, dst, a, b, |x, y| x | y),
-        Bin::Xor => map2(regs, dst, a, b, |x, y| x ^ y),
+        Bin::And => map2(regs, uni, dst, a, b, |x, y| x & y),
+        Bin::Or => map2(regs, uni, dst, a, b, |x, y| x | y),
+        Bin::Xor => map2(regs, uni, dst, a, b, |x, y| x ^ y),
         // Shifts by 32 or more are undefined; mask the amount as hardware does.
-        Bin::Shl => map2(regs, dst, a, b, |x, y| x.wrapping_shl(y)),
-        Bin::ShrU => map2(regs, dst, a, b, |x, y| x.wrapping_shr(y)),
-        Bin::ShrS => map2(regs, dst, a, b, |x, y| (x as i32).wrapping_shr(y) as u32),
-        Bin::UMin => map2(regs, dst, a, b, |x, y| x.min(y)),
-        Bin::UMax => map2(regs, dst, a, b, |x, y| x.max(y)),
-        Bin::SMin => map2(regs, dst, a, b, |x, y| (x as i32).min(y as i32) as u32),
-        Bin::SMax => map2(regs, dst, a, b, |x, y| (x as i32).max(y as i32) as u32),
-        Bin::IEq => map2(regs, dst, a, b, |x, y| (x == y) as u32),
-        Bin::INe => map2(regs, dst, a, b, |x, y| (x != y) as u32),
-        Bin::ULt => map2(regs, dst, a, b, |x, y| (x < y) as u32),
-        Bin::ULe => map2(regs, dst, a, b, |x, y| (x <= y) as u32),
-        Bin::UGt => map2(regs, dst, a, b, |x, y| (x > y) as u32),
-        Bin::UGe => map2(regs, dst, a, b, |x, y| (x >= y) as u32),
-        Bin::SLt => map2(regs, dst, a, b, |x, y| ((x as i32) < (y as i32)) as u32),
-        Bin::SLe => map2(regs, dst, a, b, |x, y| ((x as i32) <= (y as i32)) as u32),
-        Bin::SGt => map2(regs, dst, a, b, |x, y| ((x as i32) > (y as i32)) as u32),
-        Bin::SGe => map2(regs, dst, a, b, |x, y| ((x as i32) >= (y as i32)) as u32),
-        Bin::Pack16 => map2(regs, dst, a, b, |lo, hi| (lo & 0xffff) | (hi << 16)),
+        Bin::Shl => map2(regs, uni, dst, a, b, |x, y| x.wrapping_shl(y)),
+        Bin::ShrU => map2(regs, uni, dst, a, b, |x, y| x.wrapping_shr(y)),
+        Bin::ShrS => map2(regs, uni, dst, a, b, |x, y| {
+            (x as i32).wrapping_shr(y) as u32
+        }),
+        Bin::UMin => map2(regs, uni, dst, a, b, |x, y| x.min(y)),
+        Bin::UMax => map2(regs, uni, dst, a, b, |x, y| x.max(y)),
+        Bin::SMin => map2(regs, uni, dst, a, b, |x, y| (x as i32).min(y as i32) as u32),
+        Bin::SMax => map2(regs, uni, dst, a, b, |x, y| (x as i32).max(y as i32) as u32),
+        Bin::IEq => map2(regs, uni, dst, a, b, |x, y| (x == y) as u32),
+        Bin::INe => map2(regs, uni, dst, a, b, |x, y| (x != y) as u32),
+        Bin::ULt => map2(regs, uni, dst, a, b, |x, y| (x < y) as u32),
+        Bin::ULe => map2(regs, uni, dst, a, b, |x, y| (x <= y) as u32),
+        Bin::UGt => map2(regs, uni, dst, a, b, |x, y| (x > y) as u32),
+        Bin::UGe => map2(regs, uni, dst, a, b, |x, y| (x >= y) as u32),
+        Bin::SLt => map2(regs, uni, dst, a, b, |x, y| {
+            ((x as i32) < (y as i32)) as u32
+        }),
+        Bin::SLe => map2(regs, uni, dst, a, b, |x, y| {
+            ((x as i32) <= (y as i32)) as u32
+        }),
+        Bin::SGt => map2(regs, uni, dst, a, b, |x, y| {
+            ((x as i32) > (y as i32)) as u32
+        }),
+        Bin::SGe => map2(regs, uni, dst, a, b, |x, y| {
+            ((x as i32) >= (y as i32)) as u32
+        }),
+        Bin::Pack16 => map2(regs, uni, dst, a, b, |lo, hi| (lo & 0xffff) | (hi << 16)),
     }
 }
 
+/// Runs every lane.
+#[inline]
 pub fn tern(regs: &mut [[u32; W]], op: Tern, dst: Reg, a: Reg, b: Reg, c: Reg) {
+    tern_impl::<false>(regs, op, dst, a, b, c)
+}
+
+/// Operands all uniform: runs once and broadcasts. Kept out of line so that the lane loops
+/// of [`tern`] inline into the dispatch loop as before.
+#[inline(never)]
+pub fn tern_uniform(regs: &mut [[u32; W]], op: Tern, dst: Reg, a: Reg, b: Reg, c: Reg) {
+    tern_impl::<true>(regs, op, dst, a, b, c)
+}
+
+#[inline(always)]
+fn tern_impl<const UNI: bool>(regs: &mut [[u32; W]], op: Tern, dst: Reg, a: Reg, b: Reg, c: Reg) {
+    let uni = UNI;
     match op {
-        Tern::FMulAdd => map3(regs, dst, a, b, c, |x, y, z| u(f(x) * f(y) + f(z))),
-        Tern::FFma => map3(regs, dst, a, b, c, |x, y, z| u(f(x).mul_add(f(y), f(z)))),
-        Tern::FMix => map3(regs, dst, a, b, c, |x, y, t| {
+        Tern::FMulAdd => map3(regs, uni, dst, a, b, c, |x, y, z| u(f(x) * f(y) + f(z))),
+        Tern::FFma => map3(regs, uni, dst, a, b, c, |x, y, z| {
+            u(f(x).mul_add(f(y), f(z)))
+        }),
+        Tern::FMix => map3(regs, uni, dst, a, b, c, |x, y, t| {
             u(f(x) * (1.0 - f(t)) + f(y) * f(t))
         }),
-        Tern::FClamp => map3(regs, dst, a, b, c, |x, lo, hi| {
+        Tern::FClamp => map3(regs, uni, dst, a, b, c, |x, lo, hi| {
             u(f(x).max(f(lo)).min(f(hi)))
         }),
-        Tern::FSmoothStep => map3(regs, dst, a, b, c, |e0, e1, x| {
+        Tern::FSmoothStep => map3(regs, uni, dst, a, b, c, |e0, e1, x| {
             let t = ((f(x) - f(e0)) / (f(e1) - f(e0))).clamp(0.0, 1.0);
             u(t * t * (3.0 - 2.0 * t))
         }),
-        Tern::UClamp => map3(regs, dst, a, b, c, |x, lo, hi| x.max(lo).min(hi)),
-        Tern::SClamp => map3(regs, dst, a, b, c, |x, lo, hi| {
+        Tern::UClamp => map3(regs, uni, dst, a, b, c, |x, lo, hi| x.max(lo).min(hi)),
+        Tern::SClamp => map3(regs, uni, dst, a, b, c, |x, lo, hi| {
             (x as i32).max(lo as i32).min(hi as i32) as u32
         }),
         Tern::Select => map3(
             regs,
+            uni,
             dst,
             a,
             b,
             c,
             |cond, x, y| if cond != 0 { x } else { y },
         ),
-        Tern::ExtractBitsU => map3(regs, dst, a, b, c, |x, off, count| {
+        Tern::ExtractBitsU => map3(regs, uni, dst, a, b, c, |x, off, count| {
             let off = off.min(32);
             let count = count.min(32 - off);
             if count == 0 {
@@ -373,7 +458,7 @@ pub fn tern(regs: &mut [[u32; W]], op: Tern, dst: Reg, a: Reg, b: Reg, c: Reg) {
                 (x >> off) & (u32::MAX >> (32 - count))
             }
         }),
-        Tern::ExtractBitsS => map3(regs, dst, a, b, c, |x, off, count| {
+        Tern::ExtractBitsS => map3(regs, uni, dst, a, b, c, |x, off, count| {
             let off = off.min(32);
             let count = count.min(32 - off);
             if count == 0 {

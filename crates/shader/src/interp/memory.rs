@@ -91,6 +91,38 @@ fn gather_words(memory: &[u32], offsets: &[u32; W], out: &mut [u32; W]) {
     }
 }
 
+/// A load whose address is the same in every lane reads one word and broadcasts it, and its
+/// result is uniform (push constants, uniform-buffer fields, `tile[y][k]` with uniform `k`).
+/// Inactive lanes get the word too (the active lanes' value; registers of inactive lanes are
+/// never observed). Scratch memory is per lane, so its loads are not uniform: `false`.
+fn load_uniform(
+    batch: &mut Batch,
+    res: &Resources,
+    workgroup: &[u32],
+    dst: Reg,
+    space: Space,
+    addr: Addr,
+) -> bool {
+    let offset = match addr.dynamic {
+        Some(r) => batch.regs[r as usize][0].wrapping_add(addr.offset),
+        None => addr.offset,
+    };
+    let v = match space {
+        Space::Buffer(slot) => match res.slots.get(slot as usize) {
+            Some(Some(s)) => slice_word(s, offset)
+                .and_then(|at| s.memory.load_u32(at))
+                .unwrap_or(0),
+            _ => 0,
+        },
+        Space::PushConstant => read_bytes(res.push_constants, offset),
+        Space::Workgroup => workgroup.get((offset >> 2) as usize).copied().unwrap_or(0),
+        Space::Scratch => return false,
+    };
+    batch.regs[dst as usize] = [v; W];
+    batch.set_uni(dst, true);
+    true
+}
+
 pub fn load(
     batch: &mut Batch,
     res: &Resources,
@@ -99,6 +131,12 @@ pub fn load(
     space: Space,
     addr: Addr,
 ) {
+    if addr.dynamic.is_none_or(|r| batch.uni(r))
+        && load_uniform(batch, res, workgroup, dst, space, addr)
+    {
+        return;
+    }
+    batch.set_uni(dst, false);
     let offsets = lane_offsets(batch, addr);
     let exec = batch.exec;
     let mut out = [0u32; W];

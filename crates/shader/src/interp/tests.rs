@@ -1367,3 +1367,53 @@ fn wide_ops_edge_cases_and_in_place() {
         assert_eq!(lo, want as u32, "{op:?} in place");
     }
 }
+
+/// The uniform path (one lane computed, broadcast) of every arithmetic op gives what running
+/// every lane gives, bit for bit, on special and random operands. NaN payloads are not
+/// compared: Vulkan leaves them unspecified, and even the lane loop does not keep them
+/// (vectorised lanes may commute an addition's operands, so `NaN₁ + NaN₂` differs by lane).
+#[test]
+fn uniform_ops_match_lane_ops() {
+    let same = |a: &[u32; W], b: &[u32; W]| {
+        a.iter()
+            .zip(b)
+            .all(|(&x, &y)| x == y || (fl(x).is_nan() && fl(y).is_nan()))
+    };
+    let mut values: Vec<u32> = FLOAT_SPECIALS.iter().map(|f| f.to_bits()).collect();
+    values.extend_from_slice(INT_SPECIALS);
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..16 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        values.push(x as u32);
+    }
+    let n = values.len();
+    for t in 0..n * 3 {
+        let ops = [
+            values[t % n],
+            values[(t / n + t) % n],
+            values[(t * 7 + 3) % n],
+        ];
+        let mut regs = vec![[0u32; W]; 4];
+        for k in 0..3 {
+            regs[k] = [ops[k]; W];
+        }
+        let mut lane = regs.clone();
+        for &op in &ALL_UN {
+            super::arith::un(&mut lane, op, 3, 0);
+            super::arith::un_uniform(&mut regs, op, 3, 0);
+            assert!(same(&regs[3], &lane[3]), "{op:?}({ops:x?})");
+        }
+        for &op in &ALL_BIN {
+            super::arith::bin(&mut lane, op, 3, 0, 1);
+            super::arith::bin_uniform(&mut regs, op, 3, 0, 1);
+            assert!(same(&regs[3], &lane[3]), "{op:?}({ops:x?})");
+        }
+        for &op in &ALL_TERN {
+            super::arith::tern(&mut lane, op, 3, 0, 1, 2);
+            super::arith::tern_uniform(&mut regs, op, 3, 0, 1, 2);
+            assert!(same(&regs[3], &lane[3]), "{op:?}({ops:x?})");
+        }
+    }
+}
