@@ -1792,6 +1792,88 @@ fn msaa_triangle() -> Vec<f32> {
     ])
 }
 
+/// The half-target triangle drawn with 4 samples through dynamic rendering.
+struct MsaaDraw {
+    layout: vk::PipelineLayout,
+    pipe: vk::Pipeline,
+    vb: common::TestBuffer,
+}
+
+impl MsaaDraw {
+    fn new(ctx: &Ctx) -> MsaaDraw {
+        let layout = push_layout(ctx);
+        let fixed = Fixed {
+            samples: vk::SampleCountFlags::TYPE_4,
+            ..Fixed::new()
+        };
+        let pipe = pipeline_fixed(ctx, FRAG, layout, vk::RenderPass::null(), &fixed);
+        let vb = vertices(ctx, &msaa_triangle());
+        MsaaDraw { layout, pipe, vb }
+    }
+
+    /// Records the draw into the 4× view `ms`, cleared to transparent black, with an AVERAGE
+    /// resolve into `resolve` if given.
+    fn record(
+        &self,
+        ctx: &Ctx,
+        cb: vk::CommandBuffer,
+        ms: vk::ImageView,
+        resolve: Option<vk::ImageView>,
+    ) {
+        let d = &ctx.device;
+        let mut att = vk::RenderingAttachmentInfo::default()
+            .image_view(ms)
+            .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+            .load_op(vk::AttachmentLoadOp::CLEAR)
+            .store_op(vk::AttachmentStoreOp::STORE)
+            .clear_value(vk::ClearValue {
+                color: vk::ClearColorValue {
+                    float32: [0.0, 0.0, 0.0, 0.0],
+                },
+            });
+        if let Some(view) = resolve {
+            att = att
+                .resolve_mode(vk::ResolveModeFlags::AVERAGE)
+                .resolve_image_view(view)
+                .resolve_image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL);
+        }
+        let color_att = [att];
+        let info = vk::RenderingInfo::default()
+            .render_area(vk::Rect2D {
+                offset: vk::Offset2D::default(),
+                extent: vk::Extent2D {
+                    width: SIZE,
+                    height: SIZE,
+                },
+            })
+            .layer_count(1)
+            .color_attachments(&color_att);
+        // SAFETY: valid commands into a recording command buffer; the objects outlive it.
+        unsafe {
+            d.cmd_begin_rendering(cb, &info);
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, self.pipe);
+            d.cmd_push_constants(
+                cb,
+                self.layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[self.vb.buffer], &[0]);
+            d.cmd_draw(cb, 3, 1, 0, 0);
+            d.cmd_end_rendering(cb);
+        }
+    }
+
+    fn destroy(self, ctx: &Ctx) {
+        // SAFETY: the device is idle (`Ctx::run` waits) and these objects are no longer used.
+        unsafe {
+            ctx.device.destroy_pipeline(self.pipe, None);
+            ctx.device.destroy_pipeline_layout(self.layout, None);
+        }
+    }
+}
+
 #[test]
 fn msaa_render_pass_with_resolve_attachment() {
     let ctx = Ctx::new();
@@ -2002,49 +2084,9 @@ fn msaa_dynamic_rendering_resolve_mode_and_cmd_resolve_image() {
     let storage = props(vk::ImageUsageFlags::STORAGE).unwrap();
     assert_eq!(storage.sample_counts, vk::SampleCountFlags::TYPE_1);
     unsafe {
-        let layout = push_layout(&ctx);
-        let fixed = Fixed {
-            samples: vk::SampleCountFlags::TYPE_4,
-            ..Fixed::new()
-        };
-        let pipe = pipeline_fixed(&ctx, FRAG, layout, vk::RenderPass::null(), &fixed);
-        let vb = vertices(&ctx, &msaa_triangle());
+        let draw = MsaaDraw::new(&ctx);
         ctx.run(|cb| {
-            let color_att = [vk::RenderingAttachmentInfo::default()
-                .image_view(ms.view)
-                .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
-                .resolve_mode(vk::ResolveModeFlags::AVERAGE)
-                .resolve_image_view(by_pass.view)
-                .resolve_image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
-                .load_op(vk::AttachmentLoadOp::CLEAR)
-                .store_op(vk::AttachmentStoreOp::STORE)
-                .clear_value(vk::ClearValue {
-                    color: vk::ClearColorValue {
-                        float32: [0.0, 0.0, 0.0, 0.0],
-                    },
-                })];
-            let info = vk::RenderingInfo::default()
-                .render_area(vk::Rect2D {
-                    offset: vk::Offset2D::default(),
-                    extent: vk::Extent2D {
-                        width: SIZE,
-                        height: SIZE,
-                    },
-                })
-                .layer_count(1)
-                .color_attachments(&color_att);
-            d.cmd_begin_rendering(cb, &info);
-            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
-            d.cmd_push_constants(
-                cb,
-                layout,
-                vk::ShaderStageFlags::FRAGMENT,
-                0,
-                &1.0f32.to_le_bytes(),
-            );
-            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
-            d.cmd_draw(cb, 3, 1, 0, 0);
-            d.cmd_end_rendering(cb);
+            draw.record(&ctx, cb, ms.view, Some(by_pass.view));
             let layers = vk::ImageSubresourceLayers {
                 aspect_mask: vk::ImageAspectFlags::COLOR,
                 mip_level: 0,
@@ -2072,8 +2114,7 @@ fn msaa_dynamic_rendering_resolve_mode_and_cmd_resolve_image() {
         });
         check_msaa_triangle(&read_pixels(&ctx, by_pass.image));
         check_msaa_triangle(&read_pixels(&ctx, by_command.image));
-        d.destroy_pipeline(pipe, None);
-        d.destroy_pipeline_layout(layout, None);
+        draw.destroy(&ctx);
     }
 }
 
@@ -2124,46 +2165,9 @@ void main() {
             }],
             0,
         );
-        let layout = push_layout(&ctx);
-        let fixed = Fixed {
-            samples: vk::SampleCountFlags::TYPE_4,
-            ..Fixed::new()
-        };
-        let pipe = pipeline_fixed(&ctx, FRAG, layout, vk::RenderPass::null(), &fixed);
-        let vb = vertices(&ctx, &msaa_triangle());
+        let draw = MsaaDraw::new(&ctx);
         ctx.run(|cb| {
-            let color_att = [vk::RenderingAttachmentInfo::default()
-                .image_view(ms.view)
-                .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
-                .load_op(vk::AttachmentLoadOp::CLEAR)
-                .store_op(vk::AttachmentStoreOp::STORE)
-                .clear_value(vk::ClearValue {
-                    color: vk::ClearColorValue {
-                        float32: [0.0, 0.0, 0.0, 0.0],
-                    },
-                })];
-            let info = vk::RenderingInfo::default()
-                .render_area(vk::Rect2D {
-                    offset: vk::Offset2D::default(),
-                    extent: vk::Extent2D {
-                        width: SIZE,
-                        height: SIZE,
-                    },
-                })
-                .layer_count(1)
-                .color_attachments(&color_att);
-            d.cmd_begin_rendering(cb, &info);
-            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
-            d.cmd_push_constants(
-                cb,
-                layout,
-                vk::ShaderStageFlags::FRAGMENT,
-                0,
-                &1.0f32.to_le_bytes(),
-            );
-            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
-            d.cmd_draw(cb, 3, 1, 0, 0);
-            d.cmd_end_rendering(cb);
+            draw.record(&ctx, cb, ms.view, None);
             let barrier = vk::MemoryBarrier::default()
                 .src_access_mask(vk::AccessFlags::COLOR_ATTACHMENT_WRITE)
                 .dst_access_mask(vk::AccessFlags::SHADER_READ);
@@ -2206,7 +2210,6 @@ void main() {
         assert_eq!(partial, SIZE, "the edge pixels hold two samples each");
         compute.destroy(&ctx);
         d.destroy_sampler(sampler, None);
-        d.destroy_pipeline(pipe, None);
-        d.destroy_pipeline_layout(layout, None);
+        draw.destroy(&ctx);
     }
 }
