@@ -27,6 +27,7 @@
 //! 6. `split_io_arrays`: array inputs/outputs → one variable per location.
 //! 7. `decorate_flat_outputs`: integer vertex outputs get `Flat`.
 //! 8. `lower_modf_frexp`: pointer forms of `Modf`/`Frexp` → the struct forms.
+//! 8b. `lower_scalar_normalize`: `normalize` of a scalar → `x / abs(x)`.
 //! 9. `lower_copy_logical`: `OpCopyLogical` → member-wise extract and construct.
 //! 10. `lower_extended_arithmetic`: `IAddCarry`, `ISubBorrow`, `U/SMulExtended` → 32-bit
 //!     arithmetic.
@@ -50,6 +51,7 @@ mod lower_copy_logical;
 mod lower_elect;
 mod lower_extended_arithmetic;
 mod lower_modf_frexp;
+mod lower_scalar_normalize;
 mod lower_terminate_invocation;
 mod lower_wide_bitcasts;
 mod signedness_from_opcode;
@@ -72,6 +74,7 @@ pub(crate) use lower_copy_logical::lower_copy_logical;
 pub(crate) use lower_elect::lower_elect;
 pub(crate) use lower_extended_arithmetic::lower_extended_arithmetic;
 pub(crate) use lower_modf_frexp::lower_modf_frexp;
+pub(crate) use lower_scalar_normalize::lower_scalar_normalize;
 pub(crate) use lower_terminate_invocation::lower_terminate_invocation;
 pub(crate) use lower_wide_bitcasts::lower_wide_bitcasts;
 pub(crate) use signedness_from_opcode::signedness_from_opcode;
@@ -591,6 +594,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     split_io_arrays(&mut m);
     decorate_flat_outputs(&mut m);
     lower_modf_frexp(&mut m);
+    lower_scalar_normalize(&mut m);
     lower_copy_logical(&mut m);
     lower_extended_arithmetic(&mut m);
     lower_all_equal(&mut m);
