@@ -226,13 +226,7 @@ fn pipeline_fixed(
             min_depth: 0.0,
             max_depth: 1.0,
         }];
-        let scissors = [vk::Rect2D {
-            offset: vk::Offset2D::default(),
-            extent: vk::Extent2D {
-                width: SIZE,
-                height: SIZE,
-            },
-        }];
+        let scissors = [full_area()];
         let vp = vk::PipelineViewportStateCreateInfo::default()
             .viewports(&viewports)
             .scissors(&scissors);
@@ -288,6 +282,25 @@ fn pipeline_fixed(
         pipeline
     }
 }
+
+/// The whole SIZE × SIZE target.
+fn full_area() -> vk::Rect2D {
+    vk::Rect2D {
+        offset: vk::Offset2D::default(),
+        extent: vk::Extent2D {
+            width: SIZE,
+            height: SIZE,
+        },
+    }
+}
+
+/// Depth cleared to 1.0, stencil to 0.
+const CLEAR_DEPTH_ONE: vk::ClearValue = vk::ClearValue {
+    depth_stencil: vk::ClearDepthStencilValue {
+        depth: 1.0,
+        stencil: 0,
+    },
+};
 
 fn read_pixels(ctx: &Ctx, image: vk::Image) -> Vec<[u8; 4]> {
     let out = ctx.buffer((SIZE * SIZE * 4) as u64);
@@ -391,13 +404,7 @@ fn render_pass_triangle_with_load_clear() {
                 &vk::RenderPassBeginInfo::default()
                     .render_pass(rp)
                     .framebuffer(fb)
-                    .render_area(vk::Rect2D {
-                        offset: vk::Offset2D::default(),
-                        extent: vk::Extent2D {
-                            width: SIZE,
-                            height: SIZE,
-                        },
-                    })
+                    .render_area(full_area())
                     .clear_values(&clear),
                 vk::SubpassContents::INLINE,
             );
@@ -504,22 +511,11 @@ fn dynamic_rendering_depth_test_indexed_draws_and_blending() {
                 .image_layout(vk::ImageLayout::DEPTH_ATTACHMENT_OPTIMAL)
                 .load_op(vk::AttachmentLoadOp::CLEAR)
                 .store_op(vk::AttachmentStoreOp::STORE)
-                .clear_value(vk::ClearValue {
-                    depth_stencil: vk::ClearDepthStencilValue {
-                        depth: 1.0,
-                        stencil: 0,
-                    },
-                });
+                .clear_value(CLEAR_DEPTH_ONE);
             d.cmd_begin_rendering(
                 cb,
                 &vk::RenderingInfo::default()
-                    .render_area(vk::Rect2D {
-                        offset: vk::Offset2D::default(),
-                        extent: vk::Extent2D {
-                            width: SIZE,
-                            height: SIZE,
-                        },
-                    })
+                    .render_area(full_area())
                     .layer_count(1)
                     .color_attachments(&color_att)
                     .depth_attachment(&depth_att),
@@ -656,13 +652,7 @@ fn fragment_shaders_write_storage_buffers_once_per_covered_pixel() {
             d.cmd_begin_rendering(
                 cb,
                 &vk::RenderingInfo::default()
-                    .render_area(vk::Rect2D {
-                        offset: vk::Offset2D::default(),
-                        extent: vk::Extent2D {
-                            width: SIZE,
-                            height: SIZE,
-                        },
-                    })
+                    .render_area(full_area())
                     .layer_count(1)
                     .color_attachments(&color_att),
             );
@@ -884,13 +874,7 @@ fn render_pass_stencil_mask_then_draw_where_equal() {
                 &vk::RenderPassBeginInfo::default()
                     .render_pass(rp)
                     .framebuffer(fb)
-                    .render_area(vk::Rect2D {
-                        offset: vk::Offset2D::default(),
-                        extent: vk::Extent2D {
-                            width: SIZE,
-                            height: SIZE,
-                        },
-                    })
+                    .render_area(full_area())
                     .clear_values(&clear),
                 vk::SubpassContents::INLINE,
             );
@@ -1025,22 +1009,11 @@ fn dynamic_rendering_depth_bias_and_depth_bounds() {
                 .image_layout(vk::ImageLayout::DEPTH_ATTACHMENT_OPTIMAL)
                 .load_op(vk::AttachmentLoadOp::CLEAR)
                 .store_op(vk::AttachmentStoreOp::STORE)
-                .clear_value(vk::ClearValue {
-                    depth_stencil: vk::ClearDepthStencilValue {
-                        depth: 1.0,
-                        stencil: 0,
-                    },
-                });
+                .clear_value(CLEAR_DEPTH_ONE);
             d.cmd_begin_rendering(
                 cb,
                 &vk::RenderingInfo::default()
-                    .render_area(vk::Rect2D {
-                        offset: vk::Offset2D::default(),
-                        extent: vk::Extent2D {
-                            width: SIZE,
-                            height: SIZE,
-                        },
-                    })
+                    .render_area(full_area())
                     .layer_count(1)
                     .color_attachments(&color_att)
                     .depth_attachment(&depth_att),
@@ -1204,13 +1177,7 @@ fn dynamic_stencil_state_with_a_separate_stencil_attachment() {
             d.cmd_begin_rendering(
                 cb,
                 &vk::RenderingInfo::default()
-                    .render_area(vk::Rect2D {
-                        offset: vk::Offset2D::default(),
-                        extent: vk::Extent2D {
-                            width: SIZE,
-                            height: SIZE,
-                        },
-                    })
+                    .render_area(full_area())
                     .layer_count(1)
                     .color_attachments(&color_att)
                     .stencil_attachment(&stencil_att),
@@ -1322,21 +1289,10 @@ unsafe fn begin_cleared(ctx: &Ctx, cb: vk::CommandBuffer, color: &Target, depth:
             .image_layout(vk::ImageLayout::DEPTH_ATTACHMENT_OPTIMAL)
             .load_op(vk::AttachmentLoadOp::CLEAR)
             .store_op(vk::AttachmentStoreOp::STORE)
-            .clear_value(vk::ClearValue {
-                depth_stencil: vk::ClearDepthStencilValue {
-                    depth: 1.0,
-                    stencil: 0,
-                },
-            })
+            .clear_value(CLEAR_DEPTH_ONE)
     });
     let mut info = vk::RenderingInfo::default()
-        .render_area(vk::Rect2D {
-            offset: vk::Offset2D::default(),
-            extent: vk::Extent2D {
-                width: SIZE,
-                height: SIZE,
-            },
-        })
+        .render_area(full_area())
         .layer_count(1)
         .color_attachments(&color_att);
     if let Some(d) = &depth_att {
@@ -1839,13 +1795,7 @@ impl MsaaDraw {
         }
         let color_att = [att];
         let info = vk::RenderingInfo::default()
-            .render_area(vk::Rect2D {
-                offset: vk::Offset2D::default(),
-                extent: vk::Extent2D {
-                    width: SIZE,
-                    height: SIZE,
-                },
-            })
+            .render_area(full_area())
             .layer_count(1)
             .color_attachments(&color_att);
         // SAFETY: valid commands into a recording command buffer; the objects outlive it.
@@ -1979,12 +1929,7 @@ fn msaa_render_pass_with_resolve_attachment() {
                         float32: [0.0, 0.0, 0.0, 0.0],
                     },
                 },
-                vk::ClearValue {
-                    depth_stencil: vk::ClearDepthStencilValue {
-                        depth: 1.0,
-                        stencil: 0,
-                    },
-                },
+                CLEAR_DEPTH_ONE,
                 vk::ClearValue::default(),
             ];
             d.cmd_begin_render_pass(
@@ -1992,13 +1937,7 @@ fn msaa_render_pass_with_resolve_attachment() {
                 &vk::RenderPassBeginInfo::default()
                     .render_pass(rp)
                     .framebuffer(fb)
-                    .render_area(vk::Rect2D {
-                        offset: vk::Offset2D::default(),
-                        extent: vk::Extent2D {
-                            width: SIZE,
-                            height: SIZE,
-                        },
-                    })
+                    .render_area(full_area())
                     .clear_values(&clear),
                 vk::SubpassContents::INLINE,
             );
