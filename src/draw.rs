@@ -376,57 +376,78 @@ pub fn shade_vertices(
     let point_size = point_size_out.map(|_| 4 + varyings.len());
     let stride = 4 + varyings.len() + usize::from(point_size.is_some());
     let mut data = vec![0f32; ids.len() * stride];
-    let mut runner =
-        StageRunner::new(vs, res).map_err(|_| "a vertex shader resource is not bound")?;
     let deadline =
         std::time::Instant::now().checked_add(pumice_shader::compute::watchdog_duration());
-    let mut in_regs = vec![[0u32; W]; inputs.len()];
-    let mut out_regs = vec![[0u32; W]; outputs.len()];
-    for (chunk_index, chunk) in ids.chunks(W).enumerate() {
-        for (lane, &id) in chunk.iter().enumerate() {
-            let mut last: Option<(u32, [u32; 4])> = None;
-            for (slot, reg) in inputs.iter().zip(in_regs.iter_mut()) {
-                reg[lane] = match *slot {
-                    IoSlot::Location {
-                        location,
-                        component,
-                    } => {
-                        let texel = match last {
-                            Some((l, t)) if l == location => t,
-                            _ => fetch_attribute(draw, g, location, id, instance),
-                        };
-                        last = Some((location, texel));
-                        texel[component as usize % 4]
-                    }
-                    other => fetch(draw, params, g, other, id, instance),
+    // Shade one run of `ids` into `data` (its vertices, `stride` floats each), W at a time.
+    let shade = |ids: &[u32], data: &mut [f32]| -> Result<(), &'static str> {
+        let mut runner =
+            StageRunner::new(vs, res).map_err(|_| "a vertex shader resource is not bound")?;
+        let mut in_regs = vec![[0u32; W]; inputs.len()];
+        let mut out_regs = vec![[0u32; W]; outputs.len()];
+        for (chunk_index, chunk) in ids.chunks(W).enumerate() {
+            for (lane, &id) in chunk.iter().enumerate() {
+                let mut last: Option<(u32, [u32; 4])> = None;
+                for (slot, reg) in inputs.iter().zip(in_regs.iter_mut()) {
+                    reg[lane] = match *slot {
+                        IoSlot::Location {
+                            location,
+                            component,
+                        } => {
+                            let texel = match last {
+                                Some((l, t)) if l == location => t,
+                                _ => fetch_attribute(draw, g, location, id, instance),
+                            };
+                            last = Some((location, texel));
+                            texel[component as usize % 4]
+                        }
+                        other => fetch(draw, params, g, other, id, instance),
+                    };
+                }
+            }
+            let active = if chunk.len() == W {
+                u64::MAX
+            } else {
+                (1u64 << chunk.len()) - 1
+            };
+            if runner
+                .run_until(active, 0, &in_regs, &mut out_regs, cancel, deadline)
+                .is_err()
+            {
+                return Err(VERTEX_STOPPED);
+            }
+            for lane in 0..chunk.len() {
+                let start = (chunk_index * W + lane) * stride;
+                let Some(v) = data.get_mut(start..start + stride) else {
+                    continue;
                 };
+                for c in 0..4 {
+                    v[c] = position[c].map_or(if c == 3 { 1.0 } else { 0.0 }, |o| {
+                        f32::from_bits(out_regs[o][lane])
+                    });
+                }
+                for (k, o) in varying_out.iter().enumerate() {
+                    v[4 + k] = o.map_or(0.0, |o| f32::from_bits(out_regs[o][lane]));
+                }
+                if let (Some(k), Some(o)) = (point_size, point_size_out) {
+                    v[k] = f32::from_bits(out_regs[o][lane]);
+                }
             }
         }
-        let active = if chunk.len() == W {
-            u64::MAX
-        } else {
-            (1u64 << chunk.len()) - 1
-        };
-        if runner
-            .run_until(active, 0, &in_regs, &mut out_regs, cancel, deadline)
-            .is_err()
-        {
-            return Err(VERTEX_STOPPED);
-        }
-        for lane in 0..chunk.len() {
-            let v = &mut data[(chunk_index * W + lane) * stride..][..stride];
-            for c in 0..4 {
-                v[c] = position[c].map_or(if c == 3 { 1.0 } else { 0.0 }, |o| {
-                    f32::from_bits(out_regs[o][lane])
-                });
-            }
-            for (k, o) in varying_out.iter().enumerate() {
-                v[4 + k] = o.map_or(0.0, |o| f32::from_bits(out_regs[o][lane]));
-            }
-            if let (Some(k), Some(o)) = (point_size, point_size_out) {
-                v[k] = f32::from_bits(out_regs[o][lane]);
-            }
-        }
+        Ok(())
+    };
+    // Large draws are shaded in parallel, in runs of 16 batches (a few microseconds of work
+    // each, enough to outweigh a task's cost); each vertex lands in its own slot of `data`,
+    // so the result does not depend on the number of threads.
+    const RUN: usize = 16 * W;
+    if ids.len() <= RUN {
+        shade(ids, &mut data)?;
+    } else {
+        use rayon::prelude::*;
+        pumice_shader::pool::install(|| {
+            data.par_chunks_mut(RUN * stride)
+                .zip(ids.par_chunks(RUN))
+                .try_for_each(|(data, ids)| shade(ids, data))
+        })?;
     }
     Ok(ShadedVertices {
         data,
@@ -550,50 +571,46 @@ impl pumice_raster::FragmentStage for ShaderFragment<'_> {
                 .store(true, std::sync::atomic::Ordering::Relaxed);
             return;
         };
-        let inputs: Vec<[u32; W]> = self
-            .inputs
-            .iter()
-            .map(|i| match *i {
-                FragInput::Varying(v) => batch
-                    .varyings
-                    .get(v)
-                    .map_or([0; W], |a| a.map(f32::to_bits)),
-                FragInput::FragCoord(c @ (0 | 1)) if batch.per_sample => {
-                    std::array::from_fn(|l| batch.frag_coord(l)[c as usize].to_bits())
-                }
-                FragInput::FragCoord(0) => batch.x.map(|x| (x as f32 + 0.5).to_bits()),
-                FragInput::FragCoord(1) => batch.y.map(|y| (y as f32 + 0.5).to_bits()),
-                FragInput::FragCoord(2) => batch.z.map(f32::to_bits),
-                FragInput::FragCoord(_) => batch.inv_w.map(f32::to_bits),
-                FragInput::FrontFacing => {
-                    std::array::from_fn(|l| ((batch.front_facing >> l) & 1) as u32)
-                }
-                FragInput::PrimitiveId => batch.primitive_id,
-                FragInput::SampleId => batch.sample_id,
-                FragInput::SampleMaskIn => batch.sample_coverage.map(u32::from),
-                // Present only in point draws; other primitives read 0 (undefined in Vulkan).
-                FragInput::PointCoord(c) => batch
-                    .varyings
-                    .get(self.varyings + c as usize)
-                    .map_or([0; W], |a| a.map(f32::to_bits)),
-                FragInput::Zero => [0; W],
-            })
-            .collect();
-        let active = if batch.quads >= W / 4 {
-            u64::MAX
-        } else {
-            (1u64 << (4 * batch.quads)) - 1
+        // Inputs are written into the program's registers and outputs read from them: no
+        // per-batch vectors, one copy each way.
+        let bits = |dst: &mut [u32; W], src: &[f32; W]| {
+            for (d, s) in dst.iter_mut().zip(src) {
+                *d = s.to_bits();
+            }
         };
+        for (i, input) in self.inputs.iter().enumerate() {
+            let Some(dst) = runner.input_mut(i) else {
+                continue;
+            };
+            match *input {
+                FragInput::Varying(v) => match batch.varyings.get(v) {
+                    Some(a) => bits(dst, a),
+                    None => *dst = [0; W],
+                },
+                FragInput::FragCoord(c @ (0 | 1)) if batch.per_sample => {
+                    *dst = std::array::from_fn(|l| batch.frag_coord(l)[c as usize].to_bits())
+                }
+                FragInput::FragCoord(0) => *dst = batch.x.map(|x| (x as f32 + 0.5).to_bits()),
+                FragInput::FragCoord(1) => *dst = batch.y.map(|y| (y as f32 + 0.5).to_bits()),
+                FragInput::FragCoord(2) => bits(dst, &batch.z),
+                FragInput::FragCoord(_) => bits(dst, &batch.inv_w),
+                FragInput::FrontFacing => {
+                    *dst = std::array::from_fn(|l| ((batch.front_facing >> l) & 1) as u32)
+                }
+                FragInput::PrimitiveId => *dst = batch.primitive_id,
+                FragInput::SampleId => *dst = batch.sample_id,
+                FragInput::SampleMaskIn => *dst = batch.sample_coverage.map(u32::from),
+                // Present only in point draws; other primitives read 0 (undefined in Vulkan).
+                FragInput::PointCoord(c) => match batch.varyings.get(self.varyings + c as usize) {
+                    Some(a) => bits(dst, a),
+                    None => *dst = [0; W],
+                },
+                FragInput::Zero => *dst = [0; W],
+            }
+        }
+        let active = batch.active();
         let helpers = active & !batch.coverage;
-        let mut outputs = vec![[0u32; W]; self.outputs.len()];
-        match runner.run_until(
-            active,
-            helpers,
-            &inputs,
-            &mut outputs,
-            self.cancel,
-            self.deadline,
-        ) {
+        match runner.run_filled(active, helpers, self.cancel, self.deadline) {
             Ok(killed) => out.discard = killed,
             Err(_) => {
                 self.failed
@@ -602,8 +619,10 @@ impl pumice_raster::FragmentStage for ShaderFragment<'_> {
                 return;
             }
         }
-        out.scratch = Some(Box::new(runner.into_batch()));
-        for (o, values) in self.outputs.iter().zip(&outputs) {
+        for (i, o) in self.outputs.iter().enumerate() {
+            let Some(values) = runner.output(i) else {
+                continue;
+            };
             match *o {
                 FragOutput::Color {
                     attachment,
@@ -628,6 +647,7 @@ impl pumice_raster::FragmentStage for ShaderFragment<'_> {
                 FragOutput::Ignored => {}
             }
         }
+        out.scratch = Some(Box::new(runner.into_batch()));
     }
 
     fn info(&self) -> pumice_raster::FragmentInfo {

@@ -48,10 +48,12 @@ pub fn loader() -> ash::Entry {
     )
     .unwrap();
     let mut files = vec![manifest.display().to_string()];
+    // `PUMICE_BENCH_NO_LAVAPIPE=1`: Pumice alone, for a profile without lavapipe's JIT code.
+    let lavapipe = std::env::var_os("PUMICE_BENCH_NO_LAVAPIPE").is_none();
     files.extend(
         LAVAPIPE_MANIFESTS
             .iter()
-            .filter(|p| std::path::Path::new(p).exists())
+            .filter(|p| lavapipe && std::path::Path::new(p).exists())
             .map(|s| s.to_string()),
     );
     let joined = files.join(":");

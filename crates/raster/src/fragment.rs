@@ -65,6 +65,10 @@ pub struct FragmentBatch {
     /// from the lane's `z`; 0 for per-sample lanes, whose `z` is already at their sample.
     pub dzdx: [f32; LANES],
     pub dzdy: [f32; LANES],
+    /// No two lanes of the batch are the same pixel (its quads come from one triangle and
+    /// lanes are pixels): the colour writes may gather and scatter the whole batch at once.
+    /// `false` promises nothing.
+    pub distinct_pixels: bool,
 }
 
 impl FragmentBatch {
@@ -84,6 +88,7 @@ impl FragmentBatch {
             per_sample: false,
             dzdx: [0.0; LANES],
             dzdy: [0.0; LANES],
+            distinct_pixels: false,
         }
     }
 
@@ -96,6 +101,15 @@ impl FragmentBatch {
             [x + p[0], y + p[1]]
         } else {
             [x + 0.5, y + 0.5]
+        }
+    }
+
+    /// A bit for each lane in use.
+    pub fn active(&self) -> u64 {
+        if self.quads >= QUADS {
+            u64::MAX
+        } else {
+            (1u64 << (4 * self.quads)) - 1
         }
     }
 

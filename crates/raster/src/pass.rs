@@ -97,32 +97,69 @@ impl std::fmt::Debug for Pass<'_> {
     }
 }
 
-/// Assembles the primitives of one restart-free run of `n` vertices: calls `f(i, [a, b, c])`
-/// with the index `i` of the primitive in the run and its vertices (positions in the run),
-/// the provoking vertex first.
-fn assemble(topology: Topology, n: usize, mut f: impl FnMut(usize, [usize; 3])) {
+/// Filled triangle draws with at least this many triangles are clipped and set up in
+/// parallel, in chunks of [`SETUP_CHUNK`] (about 0.2 ms of work each: small enough to spread
+/// over the cores, large enough that a task's cost does not show).
+const PARALLEL_SETUP: usize = 4096;
+const SETUP_CHUNK: usize = 2048;
+
+/// The number of triangles of a restart-free run of `n` vertices.
+fn triangle_count(topology: Topology, n: usize) -> usize {
     match topology {
-        // Assembled by `Pass::draw` itself.
-        Topology::PointList | Topology::LineList | Topology::LineStrip => {}
-        Topology::TriangleList => {
-            for i in 0..n / 3 {
-                f(i, [3 * i, 3 * i + 1, 3 * i + 2]);
-            }
-        }
+        Topology::TriangleList => n / 3,
+        Topology::TriangleStrip | Topology::TriangleFan => n.saturating_sub(2),
+        Topology::PointList | Topology::LineList | Topology::LineStrip => 0,
+    }
+}
+
+/// The vertices (positions in the run) of triangle `i`, the provoking vertex first.
+fn triangle_vertices(topology: Topology, i: usize) -> [usize; 3] {
+    match topology {
         // Vulkan: primitive i is (i, i + (1 + i % 2), i + (2 − i % 2)).
         Topology::TriangleStrip => {
-            for i in 0..n.saturating_sub(2) {
-                let odd = i % 2;
-                f(i, [i, i + 1 + odd, i + 2 - odd]);
-            }
+            let odd = i % 2;
+            [i, i + 1 + odd, i + 2 - odd]
         }
         // Vulkan: primitive i is (i + 1, i + 2, 0); its provoking vertex is i + 1.
-        Topology::TriangleFan => {
-            for i in 0..n.saturating_sub(2) {
-                f(i, [i + 1, i + 2, 0]);
-            }
+        Topology::TriangleFan => [i + 1, i + 2, 0],
+        _ => [3 * i, 3 * i + 1, 3 * i + 2],
+    }
+}
+
+/// Assembles the triangles of one restart-free run of `n` vertices: calls `f(i, [a, b, c])`
+/// with the index `i` of the primitive in the run and its vertices (positions in the run),
+/// the provoking vertex first. (Points and lines are assembled by `Pass::draw` itself.)
+fn assemble(topology: Topology, n: usize, mut f: impl FnMut(usize, [usize; 3])) {
+    for i in 0..triangle_count(topology, n) {
+        f(i, triangle_vertices(topology, i));
+    }
+}
+
+/// Copies the vertices `prim` of a triangle into `scratch` (`vstride` floats each), flat
+/// components from the provoking vertex; returns their point sizes, or `None` when a vertex
+/// is missing (the primitive is dropped).
+fn fetch_triangle<'v>(
+    vertex: &impl Fn(usize) -> Option<(&'v [f32], f32)>,
+    prim: [usize; 3],
+    interp: &[Interpolation],
+    vstride: usize,
+    scratch: &mut Vec<f32>,
+) -> Option<[f32; 3]> {
+    scratch.clear();
+    let mut sizes = [1.0; 3];
+    for (k, &p) in prim.iter().enumerate() {
+        let (vtx, size) = vertex(p)?;
+        scratch.extend_from_slice(vtx);
+        sizes[k] = size;
+    }
+    for (k, mode) in interp.iter().enumerate() {
+        if *mode == Interpolation::Flat {
+            let pv = scratch[4 + k];
+            scratch[vstride + 4 + k] = pv;
+            scratch[2 * vstride + 4 + k] = pv;
         }
     }
+    Some(sizes)
 }
 
 impl<'a> Pass<'a> {
@@ -372,27 +409,56 @@ impl<'a> Pass<'a> {
                         setup_line(&params, interp, &planes, a, b, sink!(id, true, 0.0));
                     }
                 }
+                Topology::TriangleList | Topology::TriangleStrip | Topology::TriangleFan
+                    if mode == PolygonMode::Fill
+                        && triangle_count(input.topology, len) >= PARALLEL_SETUP =>
+                {
+                    // Clipping and set-up of large filled draws run in parallel, in chunks
+                    // whose triangles are appended in primitive order: the same triangles
+                    // and records as the serial loop, for any number of threads.
+                    let count = triangle_count(input.topology, len);
+                    let base_id = primitive_id;
+                    primitive_id = primitive_id.wrapping_add(count as u32);
+                    let chunks: Vec<(Vec<Triangle>, Vec<f32>)> = (0..count.div_ceil(SETUP_CHUNK))
+                        .into_par_iter()
+                        .map(|c| {
+                            let mut clipper = Clipper::default();
+                            let mut scratch = Vec::new();
+                            let (mut tris, mut attrs) = (Vec::new(), Vec::new());
+                            for i in c * SETUP_CHUNK..((c + 1) * SETUP_CHUNK).min(count) {
+                                let prim = triangle_vertices(input.topology, i);
+                                if fetch_triangle(&vertex, prim, interp, vstride, &mut scratch)
+                                    .is_none()
+                                {
+                                    continue;
+                                }
+                                let poly = clipper.clip(&scratch, vstride, &planes, interp);
+                                let id = base_id.wrapping_add(i as u32);
+                                setup_polygon(
+                                    &params, interp, poly, vstride, draw, id, &mut tris,
+                                    &mut attrs,
+                                );
+                            }
+                            (tris, attrs)
+                        })
+                        .collect();
+                    for (t, a) in chunks {
+                        let offset = attrs.len() as u32;
+                        tris.extend(t.into_iter().map(|tri| Triangle {
+                            attrs: tri.attrs + offset,
+                            ..tri
+                        }));
+                        attrs.extend_from_slice(&a);
+                    }
+                }
                 Topology::TriangleList | Topology::TriangleStrip | Topology::TriangleFan => {
                     assemble(input.topology, len, |_, prim| {
                         let id = primitive_id;
                         primitive_id = primitive_id.wrapping_add(1);
-                        // Fetch the three vertices, flat components from the provoking vertex.
-                        scratch.clear();
-                        let mut sizes = [1.0; 3];
-                        for (k, &p) in prim.iter().enumerate() {
-                            let Some((vtx, size)) = vertex(p) else {
-                                return;
-                            };
-                            scratch.extend_from_slice(vtx);
-                            sizes[k] = size;
-                        }
-                        for (k, mode) in interp.iter().enumerate() {
-                            if *mode == Interpolation::Flat {
-                                let pv = scratch[4 + k];
-                                scratch[vstride + 4 + k] = pv;
-                                scratch[2 * vstride + 4 + k] = pv;
-                            }
-                        }
+                        let Some(sizes) = fetch_triangle(&vertex, prim, interp, vstride, scratch)
+                        else {
+                            return;
+                        };
                         let poly = clipper.clip(scratch, vstride, &planes, interp);
                         match mode {
                             PolygonMode::Fill => {

@@ -318,6 +318,19 @@ pub enum BlendFactor {
     OneMinusSrc1Alpha,
 }
 
+impl BlendFactor {
+    /// Reads the fragment's second colour output (dual-source blending).
+    pub fn is_dual_source(self) -> bool {
+        matches!(
+            self,
+            BlendFactor::Src1Color
+                | BlendFactor::OneMinusSrc1Color
+                | BlendFactor::Src1Alpha
+                | BlendFactor::OneMinusSrc1Alpha
+        )
+    }
+}
+
 /// `VkBlendOp` (the core five; the advanced blend operations are not supported).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BlendOp {

@@ -188,6 +188,38 @@ impl<'a> StageRunner<'a> {
         self.run_until(active, helpers, inputs, outputs, cancel, None)
     }
 
+    /// The register of input `i` (in `StageProgram::inputs` order), to write before
+    /// [`Self::run_filled`]: the caller fills inputs in place instead of copying them in.
+    pub fn input_mut(&mut self, i: usize) -> Option<&mut [u32; W]> {
+        let &(_, r) = self.program.program.inputs.get(i)?;
+        self.batch.regs.get_mut(r as usize)
+    }
+
+    /// The register of output `i` (in `StageProgram::outputs` order) after a run.
+    pub fn output(&self, i: usize) -> Option<&[u32; W]> {
+        let &(_, r) = self.program.program.outputs.get(i)?;
+        self.batch.regs.get(r as usize)
+    }
+
+    /// [`Self::run_until`] with the inputs written through [`Self::input_mut`] (all of them:
+    /// registers keep their values from the previous run) and the outputs read through
+    /// [`Self::output`].
+    pub fn run_filled(
+        &mut self,
+        active: Mask,
+        helpers: Mask,
+        cancel: &AtomicBool,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Mask, ExecError> {
+        let p = &self.program.program;
+        self.batch.start_stage_filled(p, active, helpers);
+        let watchdog = Watchdog { cancel, deadline };
+        match self.batch.run(p, &self.res, &mut [], &watchdog) {
+            Ok(Status::Done | Status::Barrier) => Ok(self.batch.killed()),
+            Err(_) => Err(ExecError::Cancelled),
+        }
+    }
+
     /// `run`, stopping with `ExecError::Cancelled` once `deadline` passes (the watchdog).
     pub fn run_until(
         &mut self,

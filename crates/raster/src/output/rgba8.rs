@@ -1,46 +1,55 @@
 //! Colour writes to RGBA8 and BGRA8 UNORM attachments (nearly every colour attachment), a batch
-//! at a time.
+//! at a time, as loops over all 64 lanes that the compiler vectorizes.
 //!
-//! The arithmetic is that of the per-fragment path (`TileBuffer::write_color`): the destination
-//! decoded with `pumice_texel::pack`'s UNORM conversion (through its table), source and
-//! constants clamped to [0, 1], `output::blend`'s factors and equations, the result encoded with
-//! `pack::encode_unorm` — so the bytes are identical. What changes is the shape: the lanes to
-//! write are compacted, their destinations gathered into arrays of floats per component, and
-//! each blend factor and equation is chosen *once per batch* and applied by a plain loop over
-//! the lanes (which the compiler vectorizes), instead of a `match` per component per fragment.
+//! The arithmetic is that of the per-fragment path (`TileBuffer::write_color`), so the bytes
+//! are identical: destinations decode as `byte / 255` (an f32 division, which is exactly
+//! `pack::decode_unorm`'s f64-rounded value for all 256 bytes — multiplying by 1/255 is not);
+//! source and constants are clamped to [0, 1]; `output::blend`'s factors and equations; results
+//! encode with `pack::encode_unorm`'s f64 round-half-up (in f32 it differs for 128 of the 2³⁰
+//! floats in [0, 1]). What changes is the shape: every step is a loop over the 64 lanes of the
+//! batch — gather the destination words, unpack, choose each blend factor and equation *once
+//! per batch*, blend, encode, pack — and only the final store is per covered lane. Lanes not
+//! written compute too (their results are dropped): at 64 lanes a branch per lane costs more
+//! than the arithmetic.
 //!
-//! Blending reads the destination, so the gather-then-blend order is only valid when no two
-//! lanes of the batch write the same pixel; a batch with such a pair (overlapping triangles of
-//! one draw in one batch) takes the lane-by-lane loop, which is the reference order.
+//! Blending reads the destination, so gather-then-blend is only valid when no two lanes of the
+//! batch write the same pixel; a batch with such a pair (overlapping triangles of one draw in
+//! one batch) takes the lane-by-lane loop, which is the reference order.
 //!
 //! Numbers (8 full-screen alpha-blended layers at 1920×1080, 2 threads, ratio to lavapipe in the
 //! same run): generic `pack::encode`/`decode` per fragment 0.03×; a per-fragment RGBA8 path
-//! without the libm `round` call 0.07×; this batch path 0.09× (0.020 vs 0.218 Gpix/s on a
-//! loaded machine; the rest of the fill cost is interpolation and shading, see `tile`).
+//! without the libm `round` call 0.07×; compacted lanes with per-lane gathers into f32 arrays
+//! 0.08–0.09× (this function was 31% of the profile); the 64-lane loops below: see `tile`.
 
 use super::ColorOp;
 use crate::fragment::{FragmentOutput, LANES};
 use crate::state::{BlendFactor, BlendOp};
-use pumice_texel::pack::{encode_unorm, UNORM8_TO_F32};
+use pumice_texel::pack::UNORM8_TO_F32;
 
 type Lanes = [f32; LANES];
 
-/// The compacted lanes of one batch that write one attachment.
-pub(super) struct Writes {
-    /// Number of entries in use.
-    pub n: usize,
-    /// The batch lane of entry `j`.
-    pub lane: [u8; LANES],
-    /// The byte offset of entry `j`'s texel in the tile plane.
-    pub offset: [u32; LANES],
+/// `pack::encode_unorm(v, 8)`: NaN → 0, clamp to [0, 1], `⌊v·255 + ½⌋`.
+///
+/// Without a float-to-integer conversion (SSE2 has none from f64 to u32, and the saturating
+/// `as` casts compile to scalar code with NaN checks): `v·255` is exact in f64 (24 + 8 bits),
+/// and adding 2⁵² rounds it to the nearest integer, ties to even, leaving that integer in the
+/// low bits. Round-half-even equals `⌊p + ½⌋` here because the only f32 with an exact tie is
+/// ½ (`p` = 127.5; 255 = 3·5·17 divides no other odd numerator), whose even neighbour is 128.
+/// Checked for every f32 in [0, 1] when written; the test below samples them.
+#[inline(always)]
+fn encode8(v: f32) -> u32 {
+    let f = (v as f64).max(0.0).min(1.0);
+    (f * 255.0 + 4_503_599_627_370_496.0).to_bits() as u32
 }
 
-/// Writes the entries of `w` to `bytes` (a tile plane of 4-byte texels in channel order
-/// `order`) with the constants `op`, in entry order.
+/// Writes lane `l` of the batch, for each bit `l` of `mask`, to the texel at byte `offset[l]`
+/// of `bytes` (a tile plane of 4-byte texels in channel order `order`), with the constants
+/// `op`. `distinct`: no two lanes of `mask` share a texel.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn write(
     bytes: &mut [u8],
-    w: &Writes,
+    offset: &[u32; LANES],
+    mask: u64,
     order: [usize; 4],
     op: &ColorOp,
     out: &FragmentOutput,
@@ -48,107 +57,133 @@ pub(super) fn write(
     constants: [f32; 4],
     distinct: bool,
 ) {
-    let n = w.n;
-    let clamp = |v: f32| match op.clamp {
-        Some((lo, hi)) => v.clamp(lo, hi),
-        None => v,
+    let Some(src) = out.color.get(att) else {
+        return;
     };
-    let mut result = [[0.0f32; LANES]; 4];
-    if op.blending && distinct {
-        let mut s = [[0.0f32; LANES]; 4];
-        let mut s1 = [[0.0f32; LANES]; 4];
-        let mut d = [[0.0f32; LANES]; 4];
-        for c in 0..4 {
-            let src = &out.color[att][c];
-            let src1 = &out.color1[c];
-            for j in 0..n {
-                let lane = w.lane[j] as usize;
-                s[c][j] = clamp(f32::from_bits(src[lane]));
-                s1[c][j] = clamp(f32::from_bits(src1[lane]));
-                let o = w.offset[j] as usize;
-                d[c][j] = bytes
-                    .get(o + order[c])
-                    .map_or(0.0, |&b| UNORM8_TO_F32[b as usize]);
-            }
-        }
+    let keep = match &op.byte_mask {
+        None => 0,
+        Some(m) => !u32::from_le_bytes([m[0], m[1], m[2], m[3]]),
+    };
+    let (lo, hi) = op.clamp.unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
+    let clamp = |v: f32| v.max(lo).min(hi);
+    if op.blending && !distinct {
+        // Lanes may blend over each other's results: one at a time, in lane order.
         let k = constants.map(clamp);
+        let mut bits = mask;
+        while bits != 0 {
+            let lane = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let o = offset[lane] as usize;
+            let Some(dst) = bytes.get(o..o + 4) else {
+                continue;
+            };
+            let s = [0, 1, 2, 3].map(|c| clamp(f32::from_bits(src[c][lane])));
+            let s1 = [0, 1, 2, 3].map(|c| clamp(f32::from_bits(out.color1[c][lane])));
+            let d = order.map(|i| UNORM8_TO_F32[dst[i] as usize]);
+            let v = super::blend(&op.blend, s, s1, d, k);
+            let word = (0..4).fold(0, |w, c| w | encode8(v[c]) << (8 * order[c]));
+            store(bytes, o, word, keep);
+        }
+        return;
+    }
+    // The destination words, where blending or the write mask needs them.
+    let mut dst = [0u32; LANES];
+    if op.blending || keep != 0 {
+        for (d, &o) in dst.iter_mut().zip(offset) {
+            let o = o as usize;
+            *d = bytes
+                .get(o..o + 4)
+                .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        }
+    }
+    let mut word = [0u32; LANES];
+    if op.blending {
+        let unpack = |c: usize| -> Lanes {
+            let shift = 8 * order[c];
+            std::array::from_fn(|l| ((dst[l] >> shift) & 0xff) as f32 / 255.0)
+        };
+        let d = [unpack(0), unpack(1), unpack(2), unpack(3)];
+        let s: [Lanes; 4] =
+            std::array::from_fn(|c| std::array::from_fn(|l| clamp(f32::from_bits(src[c][l]))));
         let b = &op.blend;
+        let dual = [b.src_color, b.dst_color, b.src_alpha, b.dst_alpha]
+            .iter()
+            .any(|f| f.is_dual_source());
+        let s1: [Lanes; 4] = if dual {
+            std::array::from_fn(|c| {
+                std::array::from_fn(|l| clamp(f32::from_bits(out.color1[c][l])))
+            })
+        } else {
+            [[0.0; LANES]; 4]
+        };
+        let k = constants.map(clamp);
         let mut sf = [0.0f32; LANES];
         let mut df = [0.0f32; LANES];
-        for (c, r) in result.iter_mut().enumerate() {
+        for c in 0..4 {
             let (f_src, f_dst, eq) = if c < 3 {
                 (b.src_color, b.dst_color, b.color_op)
             } else {
                 (b.src_alpha, b.dst_alpha, b.alpha_op)
             };
-            factor(f_src, c, &s, &s1, &d, &k, n, &mut sf);
-            factor(f_dst, c, &s, &s1, &d, &k, n, &mut df);
-            let (s, d) = (&s[c], &d[c]);
+            let mut r = [0.0f32; LANES];
+            let (sc, dc) = (&s[c], &d[c]);
             match eq {
-                BlendOp::Add => (0..n).for_each(|j| r[j] = s[j] * sf[j] + d[j] * df[j]),
-                BlendOp::Subtract => (0..n).for_each(|j| r[j] = s[j] * sf[j] - d[j] * df[j]),
-                BlendOp::ReverseSubtract => (0..n).for_each(|j| r[j] = d[j] * df[j] - s[j] * sf[j]),
-                BlendOp::Min => (0..n).for_each(|j| r[j] = s[j].min(d[j])),
-                BlendOp::Max => (0..n).for_each(|j| r[j] = s[j].max(d[j])),
+                BlendOp::Add | BlendOp::Subtract | BlendOp::ReverseSubtract => {
+                    factor(f_src, c, &s, &s1, &d, &k, &mut sf);
+                    factor(f_dst, c, &s, &s1, &d, &k, &mut df);
+                    match eq {
+                        BlendOp::Add => {
+                            (0..LANES).for_each(|j| r[j] = sc[j] * sf[j] + dc[j] * df[j])
+                        }
+                        BlendOp::Subtract => {
+                            (0..LANES).for_each(|j| r[j] = sc[j] * sf[j] - dc[j] * df[j])
+                        }
+                        _ => (0..LANES).for_each(|j| r[j] = dc[j] * df[j] - sc[j] * sf[j]),
+                    }
+                }
+                BlendOp::Min => (0..LANES).for_each(|j| r[j] = sc[j].min(dc[j])),
+                BlendOp::Max => (0..LANES).for_each(|j| r[j] = sc[j].max(dc[j])),
+            }
+            let shift = 8 * order[c];
+            for (w, &v) in word.iter_mut().zip(&r) {
+                *w |= encode8(v) << shift;
             }
         }
-    } else if op.blending {
-        // Lanes may blend over each other's results: one at a time, in lane order.
-        let k = constants.map(clamp);
-        for j in 0..n {
-            let lane = w.lane[j] as usize;
-            let o = w.offset[j] as usize;
-            let Some(dst) = bytes.get(o..o + 4) else {
-                continue;
-            };
-            let s = [0, 1, 2, 3].map(|c| clamp(f32::from_bits(out.color[att][c][lane])));
-            let s1 = [0, 1, 2, 3].map(|c| clamp(f32::from_bits(out.color1[c][lane])));
-            let d = order.map(|i| UNORM8_TO_F32[dst[i] as usize]);
-            let v = super::blend(&op.blend, s, s1, d, k);
-            store(bytes, o, encode(v, order), op);
-        }
-        return;
     } else {
-        for (c, r) in result.iter_mut().enumerate() {
-            let src = &out.color[att][c];
-            for j in 0..n {
-                r[j] = f32::from_bits(src[w.lane[j] as usize]);
+        for (c, lanes) in src.iter().enumerate() {
+            let shift = 8 * order[c];
+            for (w, &v) in word.iter_mut().zip(lanes) {
+                *w |= encode8(f32::from_bits(v)) << shift;
             }
         }
     }
-    for j in 0..n {
-        let v = [result[0][j], result[1][j], result[2][j], result[3][j]];
-        store(bytes, w.offset[j] as usize, encode(v, order), op);
+    if keep != 0 {
+        for (w, d) in word.iter_mut().zip(&dst) {
+            *w = (d & keep) | (*w & !keep);
+        }
+    }
+    let mut bits = mask;
+    while bits != 0 {
+        let lane = bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        let o = offset[lane] as usize;
+        if let Some(t) = bytes.get_mut(o..o + 4) {
+            t.copy_from_slice(&word[lane].to_le_bytes());
+        }
     }
 }
 
+/// Stores `word` at `o`, keeping the bits of the old value set in `keep`.
 #[inline]
-fn encode(v: [f32; 4], order: [usize; 4]) -> u32 {
-    let mut enc = [0u8; 4];
-    for (c, &k) in order.iter().enumerate() {
-        enc[k] = encode_unorm(v[c], 8) as u8;
-    }
-    u32::from_le_bytes(enc)
-}
-
-/// Stores `word` at `o` through the write mask.
-#[inline]
-fn store(bytes: &mut [u8], o: usize, word: u32, op: &ColorOp) {
+fn store(bytes: &mut [u8], o: usize, word: u32, keep: u32) {
     let Some(dst) = bytes.get_mut(o..o + 4) else {
         return;
     };
-    let word = match &op.byte_mask {
-        None => word,
-        Some(m) => {
-            let keep = !u32::from_le_bytes([m[0], m[1], m[2], m[3]]);
-            let old = u32::from_le_bytes([dst[0], dst[1], dst[2], dst[3]]);
-            (old & keep) | (word & !keep)
-        }
-    };
-    dst.copy_from_slice(&word.to_le_bytes());
+    let old = u32::from_le_bytes([dst[0], dst[1], dst[2], dst[3]]);
+    dst.copy_from_slice(&((old & keep) | (word & !keep)).to_le_bytes());
 }
 
-/// `output::factor` for component `i` of the first `n` lanes.
+/// `output::factor` for component `i` of every lane.
 #[allow(clippy::too_many_arguments)]
 fn factor(
     f: BlendFactor,
@@ -157,12 +192,10 @@ fn factor(
     s1: &[Lanes; 4],
     d: &[Lanes; 4],
     k: &[f32; 4],
-    n: usize,
     out: &mut Lanes,
 ) {
     use BlendFactor as F;
-    let out = &mut out[..n];
-    let one_minus = |out: &mut [f32], a: &Lanes| {
+    let one_minus = |out: &mut Lanes, a: &Lanes| {
         for (o, a) in out.iter_mut().zip(a) {
             *o = 1.0 - a;
         }
@@ -170,13 +203,13 @@ fn factor(
     match f {
         F::Zero => out.fill(0.0),
         F::One => out.fill(1.0),
-        F::SrcColor => out.copy_from_slice(&s[i][..n]),
+        F::SrcColor => *out = s[i],
         F::OneMinusSrcColor => one_minus(out, &s[i]),
-        F::DstColor => out.copy_from_slice(&d[i][..n]),
+        F::DstColor => *out = d[i],
         F::OneMinusDstColor => one_minus(out, &d[i]),
-        F::SrcAlpha => out.copy_from_slice(&s[3][..n]),
+        F::SrcAlpha => *out = s[3],
         F::OneMinusSrcAlpha => one_minus(out, &s[3]),
-        F::DstAlpha => out.copy_from_slice(&d[3][..n]),
+        F::DstAlpha => *out = d[3],
         F::OneMinusDstAlpha => one_minus(out, &d[3]),
         F::ConstantColor => out.fill(k[i]),
         F::OneMinusConstantColor => out.fill(1.0 - k[i]),
@@ -191,9 +224,41 @@ fn factor(
                 }
             }
         }
-        F::Src1Color => out.copy_from_slice(&s1[i][..n]),
+        F::Src1Color => *out = s1[i],
         F::OneMinusSrc1Color => one_minus(out, &s1[i]),
-        F::Src1Alpha => out.copy_from_slice(&s1[3][..n]),
+        F::Src1Alpha => *out = s1[3],
         F::OneMinusSrc1Alpha => one_minus(out, &s1[3]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pumice_texel::pack::encode_unorm;
+
+    #[test]
+    fn encode8_is_encode_unorm() {
+        let mut x = 0x9e37_79b9u32;
+        let mut values = vec![f32::NAN, -0.0, -1.0, 2.0, f32::INFINITY, 0.5 / 255.0, 254.5 / 255.0];
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            values.push(f32::from_bits(x & 0x3fff_ffff));
+        }
+        for k in 0..255 {
+            let tie = (k as f32 + 0.5) / 255.0;
+            values.extend([tie, f32::from_bits(tie.to_bits() - 1), f32::from_bits(tie.to_bits() + 1)]);
+        }
+        for v in values {
+            assert_eq!(encode8(v), encode_unorm(v, 8), "{v:e}");
+        }
+    }
+
+    #[test]
+    fn unpack_division_is_decode_unorm() {
+        for b in 0..256u32 {
+            assert_eq!((b as f32 / 255.0).to_bits(), UNORM8_TO_F32[b as usize].to_bits());
+        }
     }
 }

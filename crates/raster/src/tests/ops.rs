@@ -359,7 +359,9 @@ fn perspective_correct_interpolation_on_a_tilted_quad() {
 
 #[test]
 fn same_image_for_one_thread_and_many() {
-    let render = || {
+    // Triangles per draw: draws of 500 are set up serially; one draw of all 6000 takes the
+    // parallel set-up (`pass::PARALLEL_SETUP`), which must give the same bytes.
+    let render = |per_draw: usize| {
         let (w, h) = (300u32, 200u32);
         let img = Image::new(w, h, Format::R8G8B8A8_UNORM);
         let depth = Image::new(w, h, Format::D32_SFLOAT);
@@ -373,7 +375,7 @@ fn same_image_for_one_thread_and_many() {
         state.blend[0] = ColorBlend::alpha_over();
         let mut rng = Lcg(42);
         let mut verts = Vec::new();
-        for _ in 0..3000 {
+        for _ in 0..6000 {
             let (cx, cy) = (rng.range(-20.0, 320.0), rng.range(-20.0, 220.0));
             let r = rng.range(1.0, 40.0);
             let z = rng.next_f();
@@ -391,7 +393,7 @@ fn same_image_for_one_thread_and_many() {
         let t = targets(&[&img], Some(&depth));
         let mut pass = Pass::new(&t).unwrap();
         let shader = VaryingsAsColor::default();
-        for chunk in verts.chunks(8 * 3 * 500) {
+        for chunk in verts.chunks(8 * 3 * per_draw) {
             pass.draw(
                 &state,
                 &VertexInput {
@@ -413,16 +415,27 @@ fn same_image_for_one_thread_and_many() {
         .num_threads(1)
         .build()
         .unwrap()
-        .install(render);
+        .install(|| render(500));
     let many = rayon::ThreadPoolBuilder::new()
         .num_threads(4)
         .build()
         .unwrap()
-        .install(render);
-    let default = render();
+        .install(|| render(500));
+    let default = render(500);
     assert!(one.0.iter().any(|&b| b != 0));
     assert!(one == many, "1 thread vs 4 threads");
     assert!(one == default, "1 thread vs the default pool");
+    for threads in [1, 3] {
+        let parallel_setup = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| render(6000));
+        assert!(
+            one == parallel_setup,
+            "one draw set up in parallel chunks on {threads} threads"
+        );
+    }
 }
 
 /// Throughput probe: `cargo test -p pumice-raster --release -- --ignored --nocapture fill_rate`.

@@ -314,7 +314,17 @@ impl Batch {
     ) {
         for (&(_, r), values) in program.inputs.iter().zip(inputs) {
             self.regs[r as usize] = *values;
-            self.uniform[r as usize] = false;
+        }
+        self.start_stage_filled(program, active, helpers);
+    }
+
+    /// [`Self::start_stage`] with the input registers already written in place (through
+    /// `regs`), saving a copy of every input per batch.
+    pub fn start_stage_filled(&mut self, program: &Program, active: Mask, helpers: Mask) {
+        for &(_, r) in &program.inputs {
+            if let Some(u) = self.uniform.get_mut(r as usize) {
+                *u = false;
+            }
         }
         if self.scratch_words > 0 {
             self.scratch.fill(0);
