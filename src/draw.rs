@@ -345,6 +345,29 @@ pub struct ShadedVertices {
     pub point_size: Option<usize>,
 }
 
+/// Where a vertex program input comes from.
+#[derive(Clone, Copy, Debug)]
+enum InputSource {
+    /// Component `component` of the attribute at `locations[index]`.
+    Attribute { index: usize, component: usize },
+    /// A built-in (`VertexIndex`, `InstanceIndex`, …).
+    Other(IoSlot),
+}
+
+/// The buffer of the last draw's shaded vertices, for the next one: a fresh one per draw was a
+/// page fault per 4 KiB of it (200k triangles: 20 MB).
+static SPARE_VERTICES: std::sync::Mutex<Vec<f32>> = std::sync::Mutex::new(Vec::new());
+
+impl Drop for ShadedVertices {
+    fn drop(&mut self) {
+        if let Ok(mut spare) = SPARE_VERTICES.lock() {
+            if self.data.capacity() > spare.capacity() {
+                *spare = std::mem::take(&mut self.data);
+            }
+        }
+    }
+}
+
 /// Runs the vertex program over `ids` (for one instance), W at a time.
 pub fn shade_vertices(
     draw: &DrawCommand,
@@ -375,32 +398,58 @@ pub fn shade_vertices(
     let point_size_out = outputs.iter().position(|s| *s == IoSlot::PointSize);
     let point_size = point_size_out.map(|_| 4 + varyings.len());
     let stride = 4 + varyings.len() + usize::from(point_size.is_some());
-    let mut data = vec![0f32; ids.len() * stride];
+    let mut data = SPARE_VERTICES
+        .lock()
+        .map(|mut v| std::mem::take(&mut *v))
+        .unwrap_or_default();
+    data.clear();
+    data.resize(ids.len() * stride, 0.0);
     let deadline =
         std::time::Instant::now().checked_add(pumice_shader::compute::watchdog_duration());
+    // The distinct attribute locations the program reads, and where each input comes from.
+    let mut locations: Vec<u32> = Vec::new();
+    let sources: Vec<InputSource> = inputs
+        .iter()
+        .map(|slot| match *slot {
+            IoSlot::Location {
+                location,
+                component,
+            } => {
+                let index = locations
+                    .iter()
+                    .position(|&l| l == location)
+                    .unwrap_or_else(|| {
+                        locations.push(location);
+                        locations.len() - 1
+                    });
+                InputSource::Attribute {
+                    index,
+                    component: component as usize,
+                }
+            }
+            other => InputSource::Other(other),
+        })
+        .collect();
     // Shade one run of `ids` into `data` (its vertices, `stride` floats each), W at a time.
     let shade = |ids: &[u32], data: &mut [f32]| -> Result<(), &'static str> {
+        let mut texels = vec![[0u32; 4]; locations.len()];
         let mut runner =
             StageRunner::new(vs, res).map_err(|_| "a vertex shader resource is not bound")?;
         let mut in_regs = vec![[0u32; W]; inputs.len()];
         let mut out_regs = vec![[0u32; W]; outputs.len()];
         for (chunk_index, chunk) in ids.chunks(W).enumerate() {
             for (lane, &id) in chunk.iter().enumerate() {
-                let mut last: Option<(u32, [u32; 4])> = None;
-                for (slot, reg) in inputs.iter().zip(in_regs.iter_mut()) {
-                    reg[lane] = match *slot {
-                        IoSlot::Location {
-                            location,
-                            component,
-                        } => {
-                            let texel = match last {
-                                Some((l, t)) if l == location => t,
-                                _ => fetch_attribute(draw, g, location, id, instance),
-                            };
-                            last = Some((location, texel));
-                            texel[component as usize % 4]
-                        }
-                        other => fetch(draw, params, g, other, id, instance),
+                // Each attribute is fetched and decoded once per vertex, then its components
+                // are spread over the input registers.
+                for (t, &location) in texels.iter_mut().zip(&locations) {
+                    *t = fetch_attribute(draw, g, location, id, instance);
+                }
+                for (src, reg) in sources.iter().zip(in_regs.iter_mut()) {
+                    reg[lane] = match *src {
+                        InputSource::Attribute { index, component } => texels
+                            .get(index)
+                            .map_or(0, |t| t[component % 4]),
+                        InputSource::Other(slot) => fetch(draw, params, g, slot, id, instance),
                     };
                 }
             }

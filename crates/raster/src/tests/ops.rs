@@ -390,9 +390,9 @@ fn same_image_for_one_thread_and_many() {
                 verts.extend(vtx(&state, x, y, z, rng.range(0.5, 2.0), &color));
             }
         }
+        let shader = VaryingsAsColor::default();
         let t = targets(&[&img], Some(&depth));
         let mut pass = Pass::new(&t).unwrap();
-        let shader = VaryingsAsColor::default();
         for chunk in verts.chunks(8 * 3 * per_draw) {
             pass.draw(
                 &state,

@@ -50,6 +50,7 @@ pub fn run(program: &mut Program) {
             writes[w as usize] += 1;
         }
     }
+    super::count_outputs_as_written(program, &mut writes);
     let mut seen: HashMap<Inst, Reg> = HashMap::new();
     let mut replace: HashMap<Reg, Reg> = HashMap::new();
     let mut dead = vec![false; program.code.len()];

@@ -43,6 +43,7 @@ fn hoist_once(program: &mut Program) -> bool {
             writes[w as usize] += 1;
         }
     }
+    super::count_outputs_as_written(program, &mut writes);
     let mut loops: Vec<(usize, usize)> = program
         .code
         .iter()

@@ -6,6 +6,7 @@
 
 mod drop_redundant_continue;
 mod eliminate_common_subexpressions;
+mod flatten_straight_calls;
 mod fuse_multiply_add;
 mod hoist_invariants;
 mod propagate_copies;
@@ -13,6 +14,7 @@ mod propagate_copies;
 use crate::ir::{Inst, Program, Reg};
 
 pub fn run(program: &mut Program) {
+    flatten_straight_calls::run(program);
     propagate_copies::run(program);
     eliminate_common_subexpressions::run(program);
     hoist_invariants::run(program);
@@ -20,6 +22,17 @@ pub fn run(program: &mut Program) {
     eliminate_common_subexpressions::run(program);
     fuse_multiply_add::run(program);
     drop_redundant_continue::run(program);
+}
+
+/// Adds a write to every output register in `writes` (counts of writes per register, for
+/// passes that rewrite values written once): the caller reads outputs after the run, so no
+/// pass may take one for a value it can forward, merge or drop.
+pub(crate) fn count_outputs_as_written(program: &Program, writes: &mut [u32]) {
+    for &(_, r) in &program.outputs {
+        if let Some(n) = writes.get_mut(r as usize) {
+            *n += 1;
+        }
+    }
 }
 
 /// The registers an instruction reads.

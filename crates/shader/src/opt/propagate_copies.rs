@@ -19,6 +19,7 @@ pub fn run(program: &mut Program) {
             reads[r as usize] += 1;
         }
     }
+    super::count_outputs_as_written(program, &mut writes);
     let mut dead = vec![false; program.code.len()];
     for pc in 0..program.code.len() {
         let Inst::Un {
