@@ -133,26 +133,38 @@ impl Worker {
                     continue;
                 }
                 let accept = edges.iter().all(|e| e.min_over(blk.x0, blk.y0, w, h) >= 0);
-                let mut qy = blk.y0 & !1;
-                while qy < blk.y1 {
-                    let mut qx = blk.x0 & !1;
-                    while qx < blk.x1 {
-                        let mut mask = 0u8;
-                        for k in 0..4 {
-                            let (px, py) = (qx + (k & 1), qy + (k >> 1));
-                            if blk.contains(px, py)
-                                && (accept || edges.iter().all(|e| e.at(px, py) >= 0))
-                            {
-                                mask |= 1 << k;
-                            }
+                if accept && w == 8 && h == 8 {
+                    // A whole block inside the triangle: sixteen full quads, no tests.
+                    for qy in (blk.y0..blk.y1).step_by(2) {
+                        for qx in (blk.x0..blk.x1).step_by(2) {
+                            self.push_quad::<false>(draw, tri, rec, qx, qy, [1; 4], None);
                         }
-                        if mask != 0 {
-                            let masks = [0, 1, 2, 3].map(|k| (mask >> k) & 1);
+                    }
+                    continue;
+                }
+                // Edge values at each quad's top-left pixel, stepped rather than recomputed.
+                let (qx0, qy0) = (blk.x0 & !1, blk.y0 & !1);
+                let base = edges.each_ref().map(|e| e.at(qx0, qy0));
+                for qy in (qy0..blk.y1).step_by(2) {
+                    let row: [i64; 3] =
+                        std::array::from_fn(|i| base[i] + i64::from(qy - qy0) * edges[i].dy);
+                    for qx in (qx0..blk.x1).step_by(2) {
+                        let at: [i64; 3] =
+                            std::array::from_fn(|i| row[i] + i64::from(qx - qx0) * edges[i].dx);
+                        let mut masks = [0u8; 4];
+                        for (k, m) in masks.iter_mut().enumerate() {
+                            let (dx, dy) = ((k & 1) as i32, (k >> 1) as i32);
+                            let inside = accept
+                                || (0..3).all(|i| {
+                                    at[i] + i64::from(dx) * edges[i].dx + i64::from(dy) * edges[i].dy
+                                        >= 0
+                                });
+                            *m = u8::from(inside && blk.contains(qx + dx, qy + dy));
+                        }
+                        if masks != [0; 4] {
                             self.push_quad::<false>(draw, tri, rec, qx, qy, masks, None);
                         }
-                        qx += 2;
                     }
-                    qy += 2;
                 }
             }
             by += 8;

@@ -96,7 +96,8 @@ pub(super) fn write(
                 .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
         }
     }
-    let mut word = [0u32; LANES];
+    // The four components' results, then packed in one pass (each word built in registers).
+    let mut result = [[0.0f32; LANES]; 4];
     if op.blending {
         let unpack = |c: usize| -> Lanes {
             let shift = 8 * order[c];
@@ -119,13 +120,12 @@ pub(super) fn write(
         let k = constants.map(clamp);
         let mut sf = [0.0f32; LANES];
         let mut df = [0.0f32; LANES];
-        for c in 0..4 {
+        for (c, r) in result.iter_mut().enumerate() {
             let (f_src, f_dst, eq) = if c < 3 {
                 (b.src_color, b.dst_color, b.color_op)
             } else {
                 (b.src_alpha, b.dst_alpha, b.alpha_op)
             };
-            let mut r = [0.0f32; LANES];
             let (sc, dc) = (&s[c], &d[c]);
             match eq {
                 BlendOp::Add | BlendOp::Subtract | BlendOp::ReverseSubtract => {
@@ -144,18 +144,21 @@ pub(super) fn write(
                 BlendOp::Min => (0..LANES).for_each(|j| r[j] = sc[j].min(dc[j])),
                 BlendOp::Max => (0..LANES).for_each(|j| r[j] = sc[j].max(dc[j])),
             }
-            let shift = 8 * order[c];
-            for (w, &v) in word.iter_mut().zip(&r) {
-                *w |= encode8(v) << shift;
-            }
         }
     } else {
-        for (c, lanes) in src.iter().enumerate() {
-            let shift = 8 * order[c];
-            for (w, &v) in word.iter_mut().zip(lanes) {
-                *w |= encode8(f32::from_bits(v)) << shift;
+        for (r, lanes) in result.iter_mut().zip(src) {
+            for (r, &v) in r.iter_mut().zip(lanes) {
+                *r = f32::from_bits(v);
             }
         }
+    }
+    let shift = order.map(|o| 8 * o as u32);
+    let mut word = [0u32; LANES];
+    for (l, w) in word.iter_mut().enumerate() {
+        *w = encode8(result[0][l]) << shift[0]
+            | encode8(result[1][l]) << shift[1]
+            | encode8(result[2][l]) << shift[2]
+            | encode8(result[3][l]) << shift[3];
     }
     if keep != 0 {
         for (w, d) in word.iter_mut().zip(&dst) {
