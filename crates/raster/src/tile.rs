@@ -20,6 +20,90 @@ use crate::output::{DrawOps, SampleOps, Target, TileBuffer};
 use crate::setup::{attr_record_len, Triangle};
 use crate::state::{Interpolation, PixelRect};
 
+/// Each lane's pixel offset within an 8×8 block along x (`axis` 0) or y (1): lane `4q + k` is
+/// pixel (`k & 1`, `k >> 1`) of quad `q`, quads in rows of four.
+const fn block_offsets(axis: usize) -> [i32; LANES] {
+    let mut t = [0; LANES];
+    let mut l = 0;
+    while l < LANES {
+        let (q, k) = (l / 4, l % 4);
+        t[l] = if axis == 0 {
+            (2 * (q % 4) + (k & 1)) as i32
+        } else {
+            (2 * (q / 4) + (k >> 1)) as i32
+        };
+        l += 1;
+    }
+    t
+}
+
+/// Each lane's pixel within its quad, along x (`axis` 0) or y (1).
+const fn block_offsets_in_quad(axis: usize) -> [i32; LANES] {
+    let mut t = [0; LANES];
+    let mut l = 0;
+    while l < LANES {
+        t[l] = if axis == 0 { (l & 1) as i32 } else { ((l >> 1) & 1) as i32 };
+        l += 1;
+    }
+    t
+}
+
+/// Writes depth, 1/w and the varyings of lanes `base..base + N` of `b`, at positions
+/// (`fx`, `fy`) relative to the triangle's reference pixel corner, from the triangle's λ planes
+/// and its attribute record `rec`. Each line is a loop over N lanes that the compiler
+/// vectorizes; the quad path (N = 4) and the whole-block path (N = 64) share it, so both give
+/// the same bits.
+fn interpolate<const N: usize>(
+    b: &mut FragmentBatch,
+    base: usize,
+    interp: &[Interpolation],
+    tri: &Triangle,
+    rec: &[f32],
+    fx: &[f32; N],
+    fy: &[f32; N],
+) {
+    let n = interp.len();
+    let [z0, dz1, dz2, iw0, iw1, iw2] = [rec[0], rec[1], rec[2], rec[3], rec[4], rec[5]];
+    let (v0, d1, d2) = (&rec[6..6 + n], &rec[6 + n..6 + 2 * n], &rec[6 + 2 * n..6 + 3 * n]);
+    let [l1p, l2p] = tri.lambda;
+    let l1: [f32; N] = std::array::from_fn(|k| l1p[0] * fx[k] + l1p[1] * fy[k] + l1p[2]);
+    let l2: [f32; N] = std::array::from_fn(|k| l2p[0] * fx[k] + l2p[1] * fy[k] + l2p[2]);
+    let l0: [f32; N] = std::array::from_fn(|k| 1.0 - l1[k] - l2[k]);
+    let z: [f32; N] = std::array::from_fn(|k| z0 + l1[k] * dz1 + l2[k] * dz2);
+    let q1: [f32; N] = std::array::from_fn(|k| l1[k] * iw1);
+    let q2: [f32; N] = std::array::from_fn(|k| l2[k] * iw2);
+    let inv_w: [f32; N] = std::array::from_fn(|k| l0[k] * iw0 + q1[k] + q2[k]);
+    let m1: [f32; N] = std::array::from_fn(|k| q1[k] / inv_w[k]);
+    let m2: [f32; N] = std::array::from_fn(|k| q2[k] / inv_w[k]);
+    let range = base..base + N;
+    if range.end > LANES {
+        return;
+    }
+    b.z[range.clone()].copy_from_slice(&z);
+    b.inv_w[range.clone()].copy_from_slice(&inv_w);
+    for (c, mode) in interp.iter().enumerate() {
+        let (v, e1, e2) = (v0[c], d1[c], d2[c]);
+        let Some(dst) = b.varyings.get_mut(c) else {
+            continue;
+        };
+        let dst = &mut dst[range.clone()];
+        match mode {
+            // Exactly the provoking vertex's value (its differences may be infinite).
+            Interpolation::Flat => dst.fill(v),
+            Interpolation::Smooth => {
+                for k in 0..N {
+                    dst[k] = v + m1[k] * e1 + m2[k] * e2;
+                }
+            }
+            Interpolation::NoPerspective => {
+                for k in 0..N {
+                    dst[k] = v + l1[k] * e1 + l2[k] * e2;
+                }
+            }
+        }
+    }
+}
+
 /// One draw of a pass, as the tile workers need it.
 pub(crate) struct DrawRecord<'a> {
     pub fragment: &'a dyn FragmentStage,
@@ -134,7 +218,12 @@ impl Worker {
                 }
                 let accept = edges.iter().all(|e| e.min_over(blk.x0, blk.y0, w, h) >= 0);
                 if accept && w == 8 && h == 8 {
-                    // A whole block inside the triangle: sixteen full quads, no tests.
+                    // A whole block inside the triangle: sixteen full quads, no tests; a
+                    // batch of its own when one is starting.
+                    if self.batch.quads == 0 {
+                        self.push_block(draw, tri, rec, blk.x0, blk.y0);
+                        continue;
+                    }
                     for qy in (blk.y0..blk.y1).step_by(2) {
                         for qx in (blk.x0..blk.x1).step_by(2) {
                             self.push_quad::<false>(draw, tri, rec, qx, qy, [1; 4], None);
@@ -293,11 +382,7 @@ impl Worker {
         }
         let b = &mut self.batch;
         let base = b.quads * 4;
-        let n = draw.interp.len();
-        let [z0, dz1, dz2, iw0, iw1, iw2] = [rec[0], rec[1], rec[2], rec[3], rec[4], rec[5]];
-        let v0 = &rec[6..6 + n];
-        let d1 = &rec[6 + n..6 + 2 * n];
-        let d2 = &rec[6 + 2 * n..6 + 3 * n];
+        let [dz1, dz2] = [rec[1], rec[2]];
         let [l1p, l2p] = tri.lambda;
         // Where the lanes are interpolated, relative to the pixel's corner.
         let (ox, oy) = match sample {
@@ -333,43 +418,49 @@ impl Worker {
         if tri.front_facing {
             b.front_facing |= 0xf << base;
         }
-        let fx0 = (qx - tri.ref_px[0]) as f32 + ox;
-        let fy0 = (qy - tri.ref_px[1]) as f32 + oy;
-        let fx: [f32; 4] = std::array::from_fn(|k| fx0 + KX[k] as f32);
-        let fy: [f32; 4] = std::array::from_fn(|k| fy0 + KY[k] as f32);
-        let l1: [f32; 4] = std::array::from_fn(|k| l1p[0] * fx[k] + l1p[1] * fy[k] + l1p[2]);
-        let l2: [f32; 4] = std::array::from_fn(|k| l2p[0] * fx[k] + l2p[1] * fy[k] + l2p[2]);
-        let l0: [f32; 4] = std::array::from_fn(|k| 1.0 - l1[k] - l2[k]);
-        let z: [f32; 4] = std::array::from_fn(|k| z0 + l1[k] * dz1 + l2[k] * dz2);
-        let (q1, q2): ([f32; 4], [f32; 4]) = (
-            std::array::from_fn(|k| l1[k] * iw1),
-            std::array::from_fn(|k| l2[k] * iw2),
-        );
-        let inv_w: [f32; 4] = std::array::from_fn(|k| l0[k] * iw0 + q1[k] + q2[k]);
-        let m1: [f32; 4] = std::array::from_fn(|k| q1[k] / inv_w[k]);
-        let m2: [f32; 4] = std::array::from_fn(|k| q2[k] / inv_w[k]);
-        b.z[base..base + 4].copy_from_slice(&z);
-        b.inv_w[base..base + 4].copy_from_slice(&inv_w);
-        for (c, mode) in draw.interp.iter().enumerate() {
-            let (v, e1, e2) = (v0[c], d1[c], d2[c]);
-            let (w1, w2) = match mode {
-                Interpolation::Smooth => (&m1, &m2),
-                Interpolation::NoPerspective => (&l1, &l2),
-                // Exactly the provoking vertex's value (its differences may be infinite).
-                Interpolation::Flat => (&[0.0; 4], &[0.0; 4]),
-            };
-            let out: [f32; 4] = match mode {
-                Interpolation::Flat => [v; 4],
-                _ => std::array::from_fn(|k| v + w1[k] * e1 + w2[k] * e2),
-            };
-            if let Some(dst) = b.varyings.get_mut(c) {
-                dst[base..base + 4].copy_from_slice(&out);
-            }
-        }
+        // Integer offsets from the reference pixel, converted, then the fractional position:
+        // the same operations, in the same order, as the whole-block path.
+        let fx: [f32; 4] = std::array::from_fn(|k| {
+            ((qx - tri.ref_px[0]) as f32 + ox) + KX[k] as f32
+        });
+        let fy: [f32; 4] = std::array::from_fn(|k| {
+            ((qy - tri.ref_px[1]) as f32 + oy) + KY[k] as f32
+        });
+        interpolate(b, base, &draw.interp, tri, rec, &fx, &fy);
         b.quads += 1;
         if b.quads == QUADS {
             self.flush(draw);
         }
+    }
+
+    /// A whole 8×8 block inside the triangle, as one full batch (the batch must be empty):
+    /// positions and inputs for all 64 lanes in 64-wide loops, instead of 16 calls of
+    /// [`Self::push_quad`]. Lane `4q + k` is pixel `k` of quad `q`, quads in rows of four.
+    fn push_block(&mut self, draw: &DrawRecord, tri: &Triangle, rec: &[f32], bx: i32, by: i32) {
+        const PX: [i32; LANES] = block_offsets(0);
+        const PY: [i32; LANES] = block_offsets(1);
+        // The quad's corner, then the pixel within it (as `push_quad` computes them).
+        const KX: [i32; LANES] = block_offsets_in_quad(0);
+        const KY: [i32; LANES] = block_offsets_in_quad(1);
+        self.batch_tri = std::ptr::from_ref(tri) as usize;
+        let b = &mut self.batch;
+        b.distinct_pixels = true;
+        for l in 0..LANES {
+            b.x[l] = (bx + PX[l]).max(0) as u32;
+            b.y[l] = (by + PY[l]).max(0) as u32;
+        }
+        b.primitive_id = [tri.primitive_id; LANES];
+        b.coverage = u64::MAX;
+        b.front_facing = if tri.front_facing { u64::MAX } else { 0 };
+        let fx: [f32; LANES] = std::array::from_fn(|l| {
+            ((bx + PX[l] - KX[l] - tri.ref_px[0]) as f32 + 0.5) + KX[l] as f32
+        });
+        let fy: [f32; LANES] = std::array::from_fn(|l| {
+            ((by + PY[l] - KY[l] - tri.ref_px[1]) as f32 + 0.5) + KY[l] as f32
+        });
+        interpolate(b, 0, &draw.interp, tri, rec, &fx, &fy);
+        b.quads = QUADS;
+        self.flush(draw);
     }
 
     /// Shades the batch and runs the per-fragment operations on its fragments.

@@ -438,6 +438,45 @@ fn same_image_for_one_thread_and_many() {
     }
 }
 
+/// Whole 8×8 blocks inside a triangle are interpolated as one 64-lane batch when a batch is
+/// starting, and quad by quad otherwise: both must give the same bits. The same tilted
+/// (perspective) triangle is drawn alone, and after a one-pixel triangle of the same draw that
+/// leaves every batch of the big one part-filled, so its blocks take the quad path.
+#[test]
+fn whole_blocks_and_quads_interpolate_identically() {
+    let (w, h) = (128u32, 96u32);
+    let render = |lead: bool| {
+        let img = Image::new(w, h, Format::R32G32B32A32_SFLOAT);
+        let state = RasterState::new(w, h, 4);
+        let mut verts = Vec::new();
+        if lead {
+            for (x, y) in [(0.2, 0.2), (1.2, 0.2), (0.2, 1.2)] {
+                verts.extend(vtx(&state, x, y, 0.5, 1.0, &[9.0, 9.0, 9.0, 9.0]));
+            }
+        }
+        for (x, y, cw, c) in [
+            (-10.0, -20.0, 1.0, [0.1, 0.7, 0.3, 1.0]),
+            (200.0, -5.0, 3.0, [0.9, 0.2, 0.5, 0.5]),
+            (-30.0, 150.0, 0.5, [0.3, 0.4, 0.95, 0.25]),
+        ] {
+            verts.extend(vtx(&state, x, y, 0.5, cw, &c));
+        }
+        draw(
+            &targets(&[&img], None),
+            &state,
+            &verts,
+            8,
+            Topology::TriangleList,
+            &VaryingsAsColor::default(),
+        )
+        .unwrap();
+        img.bytes()
+    };
+    let (alone, after) = (render(false), render(true));
+    assert!(alone.iter().any(|&b| b != 0));
+    assert!(alone == after, "block and quad interpolation differ");
+}
+
 /// Throughput probe: `cargo test -p pumice-raster --release -- --ignored --nocapture fill_rate`.
 #[test]
 #[ignore]
