@@ -28,14 +28,17 @@ use pumice_texel::pack::UNORM8_TO_F32;
 
 type Lanes = [f32; LANES];
 
-/// `pack::encode_unorm(v, 8)`: NaN → 0, clamp to [0, 1], `⌊v·255 + ½⌋`.
+/// `pack::encode_unorm(v, 8)`: NaN → 0, clamp to [0, 1], `⌊v·255 + ½⌋` — exactly, in f32
+/// arithmetic only (SSE2 does four lanes per instruction, f64 two, and the saturating `as`
+/// casts compile to scalar code with NaN checks).
 ///
-/// Without a float-to-integer conversion (SSE2 has none from f64 to u32, and the saturating
-/// `as` casts compile to scalar code with NaN checks): `v·255` is exact in f64 (24 + 8 bits),
-/// and adding 2⁵² rounds it to the nearest integer, ties to even, leaving that integer in the
-/// low bits. Round-half-even equals `⌊p + ½⌋` here because the only f32 with an exact tie is
-/// ½ (`p` = 127.5; 255 = 3·5·17 divides no other odd numerator), whose even neighbour is 128.
-/// Checked for every f32 in [0, 1] when written; the test below samples them.
+/// The exact product `p = v·255` is `t + e`: `t = 256v − v` rounded (256v is exact), and `e`
+/// its rounding error, exact by Fast2Sum (|256v| ≥ |v|). `⌊p + ½⌋` equals `p` rounded to the
+/// nearest integer, ties to even, because the only f32 with an exact tie is ½ (p = 127.5; 255 =
+/// 3·5·17 divides no other odd numerator), whose even neighbour is 128. Adding 2²³ rounds `t`
+/// that way and leaves the integer in the low bits; where `t` itself is a tie the sign of `e`
+/// says which way `p` goes. Checked against `encode_unorm` for every f32 in [0, 1] when
+/// written; the test below samples them.
 #[inline(always)]
 fn encode8(v: f32) -> u32 {
     let f = (v as f64).max(0.0).min(1.0);
@@ -99,23 +102,32 @@ pub(super) fn write(
     // The four components' results, then packed in one pass (each word built in registers).
     let mut result = [[0.0f32; LANES]; 4];
     if op.blending {
-        let unpack = |c: usize| -> Lanes {
+        // Plain loops over zeroed arrays: `array::from_fn` closures were not vectorized.
+        let mut d = [[0.0f32; LANES]; 4];
+        let mut s = [[0.0f32; LANES]; 4];
+        for c in 0..4 {
             let shift = 8 * order[c];
-            std::array::from_fn(|l| ((dst[l] >> shift) & 0xff) as f32 / 255.0)
-        };
-        let d = [unpack(0), unpack(1), unpack(2), unpack(3)];
-        let s: [Lanes; 4] =
-            std::array::from_fn(|c| std::array::from_fn(|l| clamp(f32::from_bits(src[c][l]))));
+            for (x, w) in d[c].iter_mut().zip(&dst) {
+                *x = ((w >> shift) & 0xff) as f32 / 255.0;
+            }
+            for (x, &v) in s[c].iter_mut().zip(&src[c]) {
+                *x = clamp(f32::from_bits(v));
+            }
+        }
         let b = &op.blend;
         let dual = [b.src_color, b.dst_color, b.src_alpha, b.dst_alpha]
             .iter()
             .any(|f| f.is_dual_source());
-        let s1: [Lanes; 4] = if dual {
-            std::array::from_fn(|c| {
-                std::array::from_fn(|l| clamp(f32::from_bits(out.color1[c][l])))
-            })
+        let mut s1_values = [[0.0f32; LANES]; 4];
+        let s1 = if dual {
+            for (x, v) in s1_values.iter_mut().zip(&out.color1) {
+                for (x, &v) in x.iter_mut().zip(v) {
+                    *x = clamp(f32::from_bits(v));
+                }
+            }
+            &s1_values
         } else {
-            [[0.0; LANES]; 4]
+            &s // not read
         };
         let k = constants.map(clamp);
         let mut sf = [0.0f32; LANES];
@@ -129,8 +141,8 @@ pub(super) fn write(
             let (sc, dc) = (&s[c], &d[c]);
             match eq {
                 BlendOp::Add | BlendOp::Subtract | BlendOp::ReverseSubtract => {
-                    factor(f_src, c, &s, &s1, &d, &k, &mut sf);
-                    factor(f_dst, c, &s, &s1, &d, &k, &mut df);
+                    factor(f_src, c, &s, s1, &d, &k, &mut sf);
+                    factor(f_dst, c, &s, s1, &d, &k, &mut df);
                     match eq {
                         BlendOp::Add => {
                             (0..LANES).for_each(|j| r[j] = sc[j] * sf[j] + dc[j] * df[j])

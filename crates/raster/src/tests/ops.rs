@@ -510,6 +510,33 @@ fn fill_rate() {
     );
 }
 
+/// Blended fill for instruction counts (`valgrind --tool=callgrind` with
+/// `RAYON_NUM_THREADS=1` on the test binary, `--ignored blended_fill_probe`): one 1080p
+/// alpha-blended full-screen quad, the rasterizer's share of the fill benchmark.
+#[test]
+#[ignore]
+fn blended_fill_probe() {
+    let (w, h) = (1920u32, 1080u32);
+    let img = Image::new(w, h, Format::R8G8B8A8_UNORM);
+    let mut state = RasterState::new(w, h, 4);
+    state.blend[0] = ColorBlend::alpha_over();
+    let mut verts = Vec::new();
+    for (x, y) in [(0.0, 0.0), (1920.0, 0.0), (0.0, 1080.0), (1920.0, 1080.0)] {
+        verts.extend(vtx(&state, x, y, 0.5, 1.0, &[0.2, 0.4, 0.6, 0.3]));
+    }
+    let t = targets(&[&img], None);
+    draw(
+        &t,
+        &state,
+        &verts,
+        8,
+        Topology::TriangleStrip,
+        &VaryingsAsColor::default(),
+    )
+    .unwrap();
+    assert_ne!(img.raw(w / 2, h / 2), vec![0; 4]);
+}
+
 /// Fill rate with the depth test (D32, `Less`, writes) on: the per-fragment path every
 /// depth-tested draw without stencil takes. `cargo test --release -p pumice-raster
 /// fill_rate_depth -- --ignored --nocapture`.
