@@ -103,6 +103,9 @@ pub struct Scene {
     pub width: u32,
     pub height: u32,
     pub depth_stencil: bool,
+    /// Samples per pixel (1 or 4); with 4, the colour attachment is multisampled and resolved
+    /// (`AVERAGE`) into the single-sampled image that is read back.
+    pub samples: u32,
     pub clear: [f32; 4],
     pub blend_constants: [f32; 4],
     pub draws: Vec<Draw>,
@@ -123,6 +126,7 @@ impl Scene {
             width,
             height,
             depth_stencil: false,
+            samples: 1,
             clear: [0.0, 0.0, 0.0, 1.0],
             blend_constants: [0.0; 4],
             draws: Vec::new(),
@@ -138,6 +142,12 @@ impl Scene {
     /// With a depth/stencil attachment cleared to depth 1, stencil 0.
     pub fn depth_stencil(mut self) -> Scene {
         self.depth_stencil = true;
+        self
+    }
+
+    /// Rendered with 4 samples per pixel and resolved.
+    pub fn multisampled(mut self) -> Scene {
+        self.samples = 4;
         self
     }
 
@@ -355,6 +365,7 @@ impl Dev {
         &self,
         format: vk::Format,
         (width, height): (u32, u32),
+        samples: u32,
         usage: vk::ImageUsageFlags,
         aspect: vk::ImageAspectFlags,
     ) -> (vk::Image, vk::DeviceMemory, vk::ImageView) {
@@ -372,7 +383,7 @@ impl Dev {
                         })
                         .mip_levels(1)
                         .array_layers(1)
-                        .samples(vk::SampleCountFlags::TYPE_1)
+                        .samples(vk::SampleCountFlags::from_raw(samples))
                         .tiling(vk::ImageTiling::OPTIMAL)
                         .usage(usage),
                     None,
@@ -400,6 +411,7 @@ impl Dev {
         pipe: &Pipe,
         layout: vk::PipelineLayout,
         depth_stencil: bool,
+        samples: u32,
         modules: &mut HashMap<(&'static str, &'static str), vk::ShaderModule>,
     ) -> vk::Pipeline {
         let d = &self.device;
@@ -448,7 +460,7 @@ impl Dev {
             .front_face(pipe.front_face)
             .line_width(1.0);
         let ms = vk::PipelineMultisampleStateCreateInfo::default()
-            .rasterization_samples(vk::SampleCountFlags::TYPE_1);
+            .rasterization_samples(vk::SampleCountFlags::from_raw(samples));
         let (depth_op, depth_write) = pipe.depth.unwrap_or((vk::CompareOp::ALWAYS, false));
         let stencil = pipe.stencil.unwrap_or_default();
         let ds = vk::PipelineDepthStencilStateCreateInfo::default()
@@ -501,17 +513,29 @@ impl Dev {
             width: scene.width,
             height: scene.height,
         };
+        // `color` is what is read back: the resolve target when multisampled.
         let color = self.image(
             vk::Format::R8G8B8A8_UNORM,
             size,
+            1,
             vk::ImageUsageFlags::COLOR_ATTACHMENT | vk::ImageUsageFlags::TRANSFER_SRC,
             vk::ImageAspectFlags::COLOR,
         );
+        let multisampled = (scene.samples > 1).then(|| {
+            self.image(
+                vk::Format::R8G8B8A8_UNORM,
+                size,
+                scene.samples,
+                vk::ImageUsageFlags::COLOR_ATTACHMENT,
+                vk::ImageAspectFlags::COLOR,
+            )
+        });
         let ds_aspect = vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL;
         let ds = scene.depth_stencil.then(|| {
             self.image(
                 vk::Format::D32_SFLOAT_S8_UINT,
                 size,
+                scene.samples,
                 vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT,
                 ds_aspect,
             )
@@ -556,7 +580,13 @@ impl Dev {
                 *pipelines
                     .entry(format!("{:?}", draw.pipe))
                     .or_insert_with(|| {
-                        self.pipeline(&draw.pipe, layout, scene.depth_stencil, &mut modules)
+                        self.pipeline(
+                            &draw.pipe,
+                            layout,
+                            scene.depth_stencil,
+                            scene.samples,
+                            &mut modules,
+                        )
                     })
             })
             .collect();
@@ -576,6 +606,14 @@ impl Dev {
                 vk::ImageLayout::UNDEFINED,
                 vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL,
             )];
+            if let Some(ms) = &multisampled {
+                barriers.push(barrier(
+                    ms.0,
+                    vk::ImageAspectFlags::COLOR,
+                    vk::ImageLayout::UNDEFINED,
+                    vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL,
+                ));
+            }
             if let Some(ds) = &ds {
                 barriers.push(barrier(
                     ds.0,
@@ -593,7 +631,7 @@ impl Dev {
                 &[],
                 &barriers,
             );
-            let color_att = [vk::RenderingAttachmentInfo::default()
+            let mut color_att = [vk::RenderingAttachmentInfo::default()
                 .image_view(color.2)
                 .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
                 .load_op(vk::AttachmentLoadOp::CLEAR)
@@ -603,6 +641,13 @@ impl Dev {
                         float32: scene.clear,
                     },
                 })];
+            if let Some(ms) = &multisampled {
+                color_att[0] = color_att[0]
+                    .image_view(ms.2)
+                    .resolve_mode(vk::ResolveModeFlags::AVERAGE)
+                    .resolve_image_view(color.2)
+                    .resolve_image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL);
+            }
             let ds_att = vk::RenderingAttachmentInfo::default()
                 .image_view(ds.as_ref().map_or(vk::ImageView::null(), |ds| ds.2))
                 .image_layout(vk::ImageLayout::DEPTH_STENCIL_ATTACHMENT_OPTIMAL)
@@ -733,7 +778,7 @@ impl Dev {
                 d.destroy_buffer(buffer, None);
                 d.free_memory(memory, None);
             }
-            for (image, memory, view) in std::iter::once(color).chain(ds) {
+            for (image, memory, view) in std::iter::once(color).chain(multisampled).chain(ds) {
                 d.destroy_image_view(view, None);
                 d.destroy_image(image, None);
                 d.free_memory(memory, None);

@@ -78,9 +78,49 @@ pub fn all() -> Vec<Scene> {
         polygon_mode(vk::PolygonMode::LINE),
         polygon_mode(vk::PolygonMode::POINT),
         overlap_order(),
-        // MSAA edges: to be added with multisampling (a sample count in `Scene`, a multisampled
-        // colour attachment resolved into the one read back, and triangle edges at many slopes).
+        msaa_edges(),
     ]
+}
+
+/// 4× MSAA resolved: a fan of thin triangles from the centre (edges at 24 slopes, shallow
+/// and steep, each crossing pixels at many sub-pixel positions), a shared edge between two
+/// triangles of different colours (its pixels mix both, no background shows through), and an
+/// additive overlap. Coverage per pixel is the count of the standard sample locations inside,
+/// so edge pixels take one of five levels: both drivers must agree on every one.
+pub fn msaa_edges() -> Scene {
+    let (w, h) = (64, 64);
+    let mut fan = Vec::new();
+    for i in 0..24 {
+        let a0 = i as f32 * std::f32::consts::TAU / 24.0 + 0.05;
+        let a1 = a0 + std::f32::consts::TAU / 48.0;
+        let c = pal(i);
+        fan.push((31.7, 32.2, c));
+        fan.push((31.7 + 30.0 * a0.cos(), 32.2 + 30.0 * a0.sin(), c));
+        fan.push((31.7 + 30.0 * a1.cos(), 32.2 + 30.0 * a1.sin(), c));
+    }
+    // Two triangles sharing a diagonal edge, in the corner.
+    let shared = [
+        (1.3, 1.1, pal(0)),
+        (14.6, 2.2, pal(0)),
+        (3.1, 13.7, pal(0)),
+        (14.6, 2.2, pal(2)),
+        (13.2, 14.9, pal(2)),
+        (3.1, 13.7, pal(2)),
+    ];
+    let add = Pipe::blend(F::ONE, F::ONE, vk::BlendOp::ADD);
+    let overlap = [
+        (44.2, 44.7, [0.5, 0.0, 0.0, 1.0]),
+        (62.7, 50.1, [0.5, 0.0, 0.0, 1.0]),
+        (47.9, 62.3, [0.5, 0.0, 0.0, 1.0]),
+        (50.4, 43.3, [0.0, 0.5, 0.25, 1.0]),
+        (60.1, 61.8, [0.0, 0.5, 0.25, 1.0]),
+        (42.6, 58.2, [0.0, 0.5, 0.25, 1.0]),
+    ];
+    Scene::new("msaa_edges", w, h)
+        .multisampled()
+        .draw(Pipe::default(), at(&fan, w, h))
+        .draw(Pipe::default(), at(&shared, w, h))
+        .draw(add, at(&overlap, w, h))
 }
 
 /// Point sizes 1–6 (from `pos.z`), centres a quarter pixel off the pixel grid so that no pixel
