@@ -427,6 +427,24 @@ impl CommandBuffer {
         }
     }
 
+    /// [`Self::with_state`] for a change that records several commands (in order).
+    pub fn with_state_commands(
+        &self,
+        change: impl FnOnce(&mut PipelineState) -> Result<Vec<Command>, vk::Result>,
+    ) {
+        let mut s = lock(&self.state);
+        if s.phase != Phase::Recording {
+            s.error.get_or_insert(vk::Result::ERROR_UNKNOWN);
+            return;
+        }
+        match change(&mut s.pipeline) {
+            Ok(commands) => s.commands.extend(commands),
+            Err(e) => {
+                s.error.get_or_insert(e);
+            }
+        }
+    }
+
     /// The recording to submit; `None` unless the buffer is executable.
     pub fn recording(&self) -> Option<Arc<Recording>> {
         let s = lock(&self.state);

@@ -87,6 +87,8 @@ pub struct DynamicValues {
 #[derive(Debug, Default)]
 pub struct GraphicsRecordState {
     pub targets: Option<Arc<RenderTargets>>,
+    /// The render pass instance being recorded (not for dynamic rendering).
+    pub render_pass: Option<crate::render_pass::RenderPassInstance>,
     pub vertex_buffers: Vec<Option<(Ref<Buffer>, u64)>>,
     pub index_buffer: Option<(Ref<Buffer>, u64, vk::IndexType)>,
     pub dynamic: DynamicValues,

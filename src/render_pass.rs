@@ -101,6 +101,19 @@ impl RenderPass {
     }
 }
 
+/// A render pass instance being recorded: what `vkCmdNextSubpass` needs to find the next
+/// subpass's attachments.
+#[derive(Debug)]
+pub struct RenderPassInstance {
+    pub render_pass: Ref<RenderPass>,
+    pub views: Vec<Ref<ImageView>>,
+    /// Per attachment, the raw words of its `VkClearValue` (colour words, or depth bits then
+    /// stencil).
+    pub clear_values: Vec<[u32; 4]>,
+    pub area: vk::Rect2D,
+    pub subpass: usize,
+}
+
 #[derive(Debug)]
 pub struct Framebuffer {
     /// Empty for an imageless framebuffer (views come with `vkCmdBeginRenderPass`).

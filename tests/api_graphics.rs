@@ -141,6 +141,8 @@ struct Fixed {
     polygon_mode: vk::PolygonMode,
     /// `rasterizationSamples`.
     samples: vk::SampleCountFlags,
+    /// The subpass of the render pass the pipeline is for.
+    subpass: u32,
 }
 
 impl Fixed {
@@ -158,6 +160,7 @@ impl Fixed {
             topology: vk::PrimitiveTopology::TRIANGLE_LIST,
             polygon_mode: vk::PolygonMode::FILL,
             samples: vk::SampleCountFlags::TYPE_1,
+            subpass: 0,
         }
     }
 }
@@ -270,7 +273,8 @@ fn pipeline_fixed(
             .color_blend_state(&cb)
             .dynamic_state(&dynamic)
             .layout(layout)
-            .render_pass(render_pass);
+            .render_pass(render_pass)
+            .subpass(fixed.subpass);
         if render_pass == vk::RenderPass::null() {
             info = info.push_next(&mut rendering);
         }
@@ -1470,6 +1474,204 @@ fn rect_vertices(x0: f32, y0: f32, x1: f32, y1: f32, z: f32, c: [f32; 3]) -> Vec
         ((x1, y1), z, c),
         ((x0, y1), z, c),
     ])
+}
+
+/// Two subpasses. The first draws the load-clear test triangle into attachment 0; the second
+/// reads attachment 0 as an input attachment (`subpassLoad`) over the left half and writes its
+/// channels reversed into attachment 1, which is first used — so cleared — in the second
+/// subpass: its right half keeps the clear colour.
+#[test]
+fn subpasses_read_earlier_attachments_as_input_attachments() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let usage = vk::ImageUsageFlags::COLOR_ATTACHMENT | vk::ImageUsageFlags::INPUT_ATTACHMENT;
+    let first = target(&ctx, vk::Format::R8G8B8A8_UNORM, usage, vk::ImageAspectFlags::COLOR);
+    let second = target(&ctx, vk::Format::R8G8B8A8_UNORM, usage, vk::ImageAspectFlags::COLOR);
+    const SWAP: &str = r"#version 450
+layout(input_attachment_index = 0, set = 0, binding = 0) uniform subpassInput earlier;
+layout(location = 0) out vec4 o;
+void main() { vec4 c = subpassLoad(earlier); o = vec4(c.b, c.g, c.r, 1.0); }";
+    unsafe {
+        let attachment = vk::AttachmentDescription::default()
+            .format(vk::Format::R8G8B8A8_UNORM)
+            .samples(vk::SampleCountFlags::TYPE_1)
+            .load_op(vk::AttachmentLoadOp::CLEAR)
+            .store_op(vk::AttachmentStoreOp::STORE)
+            .final_layout(vk::ImageLayout::TRANSFER_SRC_OPTIMAL);
+        let attachments = [attachment, attachment];
+        let first_ref = [vk::AttachmentReference {
+            attachment: 0,
+            layout: vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL,
+        }];
+        let second_ref = [vk::AttachmentReference {
+            attachment: 1,
+            layout: vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL,
+        }];
+        let input_ref = [vk::AttachmentReference {
+            attachment: 0,
+            layout: vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL,
+        }];
+        let subpasses = [
+            vk::SubpassDescription::default().color_attachments(&first_ref),
+            vk::SubpassDescription::default()
+                .color_attachments(&second_ref)
+                .input_attachments(&input_ref),
+        ];
+        let dependencies = [vk::SubpassDependency {
+            src_subpass: 0,
+            dst_subpass: 1,
+            src_stage_mask: vk::PipelineStageFlags::COLOR_ATTACHMENT_OUTPUT,
+            dst_stage_mask: vk::PipelineStageFlags::FRAGMENT_SHADER,
+            src_access_mask: vk::AccessFlags::COLOR_ATTACHMENT_WRITE,
+            dst_access_mask: vk::AccessFlags::INPUT_ATTACHMENT_READ,
+            dependency_flags: vk::DependencyFlags::BY_REGION,
+        }];
+        let rp = d
+            .create_render_pass(
+                &vk::RenderPassCreateInfo::default()
+                    .attachments(&attachments)
+                    .subpasses(&subpasses)
+                    .dependencies(&dependencies),
+                None,
+            )
+            .unwrap();
+        let views = [first.view, second.view];
+        let fb = d
+            .create_framebuffer(
+                &vk::FramebufferCreateInfo::default()
+                    .render_pass(rp)
+                    .attachments(&views)
+                    .width(SIZE)
+                    .height(SIZE)
+                    .layers(1),
+                None,
+            )
+            .unwrap();
+        let draw_first = pipeline(&ctx, rp, false, false);
+        let binding = [vk::DescriptorSetLayoutBinding::default()
+            .binding(0)
+            .descriptor_type(vk::DescriptorType::INPUT_ATTACHMENT)
+            .descriptor_count(1)
+            .stage_flags(vk::ShaderStageFlags::FRAGMENT)];
+        let set_layout = d
+            .create_descriptor_set_layout(
+                &vk::DescriptorSetLayoutCreateInfo::default().bindings(&binding),
+                None,
+            )
+            .unwrap();
+        let set_layouts = [set_layout];
+        let layout = d
+            .create_pipeline_layout(
+                &vk::PipelineLayoutCreateInfo::default().set_layouts(&set_layouts),
+                None,
+            )
+            .unwrap();
+        let swap = pipeline_fixed(
+            &ctx,
+            SWAP,
+            layout,
+            rp,
+            &Fixed {
+                subpass: 1,
+                ..Fixed::new()
+            },
+        );
+        let sizes = [vk::DescriptorPoolSize {
+            ty: vk::DescriptorType::INPUT_ATTACHMENT,
+            descriptor_count: 1,
+        }];
+        let pool = d
+            .create_descriptor_pool(
+                &vk::DescriptorPoolCreateInfo::default()
+                    .max_sets(1)
+                    .pool_sizes(&sizes),
+                None,
+            )
+            .unwrap();
+        let set = d
+            .allocate_descriptor_sets(
+                &vk::DescriptorSetAllocateInfo::default()
+                    .descriptor_pool(pool)
+                    .set_layouts(&set_layouts),
+            )
+            .unwrap()[0];
+        let info = [vk::DescriptorImageInfo {
+            sampler: vk::Sampler::null(),
+            image_view: first.view,
+            image_layout: vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL,
+        }];
+        d.update_descriptor_sets(
+            &[vk::WriteDescriptorSet::default()
+                .dst_set(set)
+                .dst_binding(0)
+                .descriptor_type(vk::DescriptorType::INPUT_ATTACHMENT)
+                .image_info(&info)],
+            &[],
+        );
+        let triangle = vertices(
+            &ctx,
+            &[
+                -1.0, -1.0, 0.5, 1.0, 0.0, 0.0, 1.0, -1.0, 0.5, 0.0, 1.0, 0.0, -1.0, 1.0, 0.5, 0.0,
+                0.0, 1.0,
+            ],
+        );
+        let left_half = vertices(&ctx, &rect_vertices(0.0, 0.0, 32.0, 64.0, 0.5, [0.0; 3]));
+        ctx.run(|cb| {
+            let clears = [
+                vk::ClearValue {
+                    color: vk::ClearColorValue {
+                        float32: [0.0, 0.0, 0.0, 1.0],
+                    },
+                },
+                vk::ClearValue {
+                    color: vk::ClearColorValue {
+                        float32: [0.25, 0.5, 0.75, 1.0],
+                    },
+                },
+            ];
+            d.cmd_begin_render_pass(
+                cb,
+                &vk::RenderPassBeginInfo::default()
+                    .render_pass(rp)
+                    .framebuffer(fb)
+                    .render_area(full_area())
+                    .clear_values(&clears),
+                vk::SubpassContents::INLINE,
+            );
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, draw_first.pipeline);
+            d.cmd_bind_vertex_buffers(cb, 0, &[triangle.buffer], &[0]);
+            d.cmd_push_constants(
+                cb,
+                draw_first.layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_draw(cb, 3, 1, 0, 0);
+            d.cmd_next_subpass(cb, vk::SubpassContents::INLINE);
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, swap);
+            d.cmd_bind_descriptor_sets(cb, vk::PipelineBindPoint::GRAPHICS, layout, 0, &[set], &[]);
+            d.cmd_bind_vertex_buffers(cb, 0, &[left_half.buffer], &[0]);
+            d.cmd_draw(cb, 6, 1, 0, 0);
+            d.cmd_end_render_pass(cb);
+        });
+    }
+    let a = read_pixels(&ctx, first.image);
+    let b = read_pixels(&ctx, second.image);
+    // The first subpass's triangle is there (corner colours as in the load-clear test).
+    assert!(a[0][0] > 240 && a[0][1] < 10 && a[0][2] < 10, "{:?}", a[0]);
+    assert_eq!(a[(SIZE * SIZE - 1) as usize], [0, 0, 0, 255]);
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let i = (y * SIZE + x) as usize;
+            let want = if x < 32 {
+                [a[i][2], a[i][1], a[i][0], 255]
+            } else {
+                [64, 128, 191, 255]
+            };
+            assert_eq!(b[i], want, "({x},{y}): attachment 0 is {:?}", a[i]);
+        }
+    }
 }
 
 #[test]

@@ -26,6 +26,20 @@ pub(crate) unsafe fn with_state(
     }
 }
 
+/// [`with_state`] for a change that records several commands.
+///
+/// # Safety
+/// `handle` must be a live command buffer handle (or one the loader knows is invalid).
+pub(crate) unsafe fn with_state_commands(
+    handle: vk::CommandBuffer,
+    change: impl FnOnce(&mut PipelineState) -> Result<Vec<Command>, vk::Result>,
+) {
+    // SAFETY: forwarded contract.
+    if let Ok(cb) = unsafe { cmd(handle) } {
+        cb.with_state_commands(change);
+    }
+}
+
 entry_points! {
     Device fn vkCmdBindPipeline(command_buffer: vk::CommandBuffer, bind_point: vk::PipelineBindPoint, pipeline: vk::Pipeline) {
         // SAFETY: valid usage: live handles.

@@ -5,14 +5,14 @@ use std::sync::Arc;
 use ash::vk::{self, Handle};
 
 use crate::buffer::Buffer;
-use crate::entry::compute::with_state;
+use crate::entry::compute::{with_state, with_state_commands};
 use crate::entry::entry_points;
 use crate::graphics_state::{
     DrawKind, DrawParams, DrawSource, LoadClear, RenderTargets, StencilOps,
 };
 use crate::handle::{self, Ref};
 use crate::image::ImageView;
-use crate::render_pass::{Framebuffer, RenderPass};
+use crate::render_pass::{Framebuffer, RenderPass, RenderPassInstance};
 
 /// Sets the `[front, back]` entries selected by `faces`.
 fn set_faces<T: Copy>(slots: &mut [Option<T>; 2], faces: vk::StencilFaceFlags, value: T) {
@@ -24,13 +24,13 @@ fn set_faces<T: Copy>(slots: &mut [Option<T>; 2], faces: vk::StencilFaceFlags, v
     }
 }
 
-/// The targets and load clears of subpass 0 of a render pass begin.
+/// Starts a render pass instance from `vkCmdBeginRenderPass`'s info.
 ///
 /// # Safety
 /// `info` must be valid, with live handles.
-unsafe fn render_pass_targets(
+unsafe fn render_pass_instance(
     info: &vk::RenderPassBeginInfo,
-) -> Result<(Arc<RenderTargets>, Vec<LoadClear>), vk::Result> {
+) -> Result<RenderPassInstance, vk::Result> {
     // SAFETY: forwarded contract.
     unsafe {
         let rp = handle::get::<_, RenderPass>(info.render_pass)?;
@@ -47,75 +47,185 @@ unsafe fn render_pass_targets(
         } else {
             fb.attachments.clone()
         };
-        // Only single-subpass render passes run so far.
-        if rp.subpasses.len() != 1 || views.len() != rp.attachments.len() {
-            return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+        if views.len() != rp.attachments.len() {
+            return Err(vk::Result::ERROR_UNKNOWN);
         }
-        let sub = &rp.subpasses[0];
-        let clear_values = handle::slice(info.p_clear_values, info.clear_value_count);
-        let mut clears = Vec::new();
-        let color = sub
-            .color
+        // SAFETY: reading the union's words: every `VkClearValue` is 16 bytes of them.
+        let clear_values = handle::slice(info.p_clear_values, info.clear_value_count)
             .iter()
-            .enumerate()
-            .map(|(slot, a)| {
-                a.map(|i| {
-                    if rp.attachments[i as usize].load_op == vk::AttachmentLoadOp::CLEAR {
-                        if let Some(v) = clear_values.get(i as usize) {
-                            clears.push(LoadClear::Color {
-                                attachment: slot,
-                                value: v.color.uint32,
-                            });
-                        }
-                    }
-                    views[i as usize].clone()
-                })
-            })
+            .map(|v| v.color.uint32)
             .collect();
-        // One depth/stencil attachment serves as the depth attachment when its format has
-        // depth, and as the stencil attachment when it has stencil; `loadOp` applies to the
-        // depth aspect, `stencilLoadOp` to the stencil aspect.
-        // "pResolveAttachments … each element corresponds to a colour attachment."
-        let resolve = (0..sub.color.len())
-            .map(|slot| {
-                sub.resolve
-                    .get(slot)
-                    .copied()
-                    .flatten()
-                    .map(|i| views[i as usize].clone())
-            })
-            .collect();
-        let (mut depth, mut stencil) = (None, None);
-        if let Some(i) = sub.depth_stencil {
-            let a = &rp.attachments[i as usize];
-            let aspects = pumice_texel::Format::from_vk(a.format.as_raw())
-                .map(|f| f.aspects())
-                .unwrap_or_default();
-            let value = clear_values.get(i as usize).map(|v| v.depth_stencil);
-            if aspects.depth {
-                if let (vk::AttachmentLoadOp::CLEAR, Some(v)) = (a.load_op, value) {
-                    clears.push(LoadClear::Depth { value: v.depth });
-                }
-                depth = Some(views[i as usize].clone());
-            }
-            if aspects.stencil {
-                if let (vk::AttachmentLoadOp::CLEAR, Some(v)) = (a.stencil_load_op, value) {
-                    clears.push(LoadClear::Stencil { value: v.stencil });
-                }
-                stencil = Some(views[i as usize].clone());
-            }
-        }
-        Ok((
-            Arc::new(RenderTargets {
-                color,
-                depth,
-                stencil,
-                area: info.render_area,
-                resolve,
-            }),
-            clears,
-        ))
+        Ok(RenderPassInstance {
+            render_pass: rp,
+            views,
+            clear_values,
+            area: info.render_area,
+            subpass: 0,
+        })
     }
+}
+
+/// The first subpass that uses attachment `a` (as colour, resolve, depth/stencil or input
+/// attachment): its load operation happens there.
+fn first_use(rp: &RenderPass, a: u32) -> Option<usize> {
+    rp.subpasses.iter().position(|s| {
+        s.color.contains(&Some(a))
+            || s.resolve.contains(&Some(a))
+            || s.input.contains(&Some(a))
+            || s.depth_stencil == Some(a)
+    })
+}
+
+/// The load clears of attachment `a` when it is used as a depth/stencil attachment, by aspect.
+fn depth_stencil_clears(inst: &RenderPassInstance, a: u32) -> (bool, bool, Vec<LoadClear>) {
+    let rp = &inst.render_pass;
+    let desc = &rp.attachments[a as usize];
+    let aspects = pumice_texel::Format::from_vk(desc.format.as_raw())
+        .map(|f| f.aspects())
+        .unwrap_or_default();
+    let value = inst.clear_values.get(a as usize);
+    let mut clears = Vec::new();
+    if let Some(v) = value {
+        if aspects.depth && desc.load_op == vk::AttachmentLoadOp::CLEAR {
+            clears.push(LoadClear::Depth {
+                value: f32::from_bits(v[0]),
+            });
+        }
+        if aspects.stencil && desc.stencil_load_op == vk::AttachmentLoadOp::CLEAR {
+            clears.push(LoadClear::Stencil { value: v[1] });
+        }
+    }
+    (aspects.depth, aspects.stencil, clears)
+}
+
+/// The commands that begin subpass `inst.subpass`: the clears of attachments first used there
+/// only as input attachments (each a clear-only instance of its own), then the subpass's
+/// targets with the clears of the attachments it uses first. Also returns the targets.
+fn begin_subpass(
+    inst: &RenderPassInstance,
+) -> Result<(Arc<RenderTargets>, Vec<crate::command_buffer::Command>), vk::Result> {
+    use crate::command_buffer::Command;
+    let rp = &inst.render_pass;
+    let index = inst.subpass;
+    let sub = rp.subpasses.get(index).ok_or(vk::Result::ERROR_UNKNOWN)?;
+    let view = |a: u32| inst.views[a as usize].clone();
+    let first_here = |a: u32| first_use(rp, a) == Some(index);
+    let mut commands = Vec::new();
+    // An input attachment whose first use is reading it still gets its load clear.
+    for &a in sub.input.iter().flatten() {
+        if !first_here(a) || sub.color.contains(&Some(a)) || sub.depth_stencil == Some(a) {
+            continue;
+        }
+        let desc = &rp.attachments[a as usize];
+        let (depth, stencil, ds_clears) = depth_stencil_clears(inst, a);
+        let (targets, clears) = if depth || stencil {
+            let targets = RenderTargets {
+                color: Vec::new(),
+                depth: depth.then(|| view(a)),
+                stencil: stencil.then(|| view(a)),
+                area: inst.area,
+                resolve: Vec::new(),
+            };
+            (targets, ds_clears)
+        } else {
+            let mut clears = Vec::new();
+            if let (vk::AttachmentLoadOp::CLEAR, Some(v)) =
+                (desc.load_op, inst.clear_values.get(a as usize))
+            {
+                clears.push(LoadClear::Color {
+                    attachment: 0,
+                    value: *v,
+                });
+            }
+            let targets = RenderTargets {
+                color: vec![Some(view(a))],
+                depth: None,
+                stencil: None,
+                area: inst.area,
+                resolve: vec![None],
+            };
+            (targets, clears)
+        };
+        if !clears.is_empty() {
+            commands.push(Command::BeginRendering {
+                targets: Arc::new(targets),
+                clears,
+            });
+        }
+    }
+    let mut clears = Vec::new();
+    let color = sub
+        .color
+        .iter()
+        .enumerate()
+        .map(|(slot, a)| {
+            a.map(|i| {
+                if first_here(i) && rp.attachments[i as usize].load_op == vk::AttachmentLoadOp::CLEAR
+                {
+                    if let Some(v) = inst.clear_values.get(i as usize) {
+                        clears.push(LoadClear::Color {
+                            attachment: slot,
+                            value: *v,
+                        });
+                    }
+                }
+                view(i)
+            })
+        })
+        .collect();
+    // "pResolveAttachments … each element corresponds to a colour attachment."
+    let resolve = (0..sub.color.len())
+        .map(|slot| sub.resolve.get(slot).copied().flatten().map(view))
+        .collect();
+    // One depth/stencil attachment serves as the depth attachment when its format has depth,
+    // and as the stencil attachment when it has stencil; `loadOp` applies to the depth aspect,
+    // `stencilLoadOp` to the stencil aspect.
+    let (mut depth, mut stencil) = (None, None);
+    if let Some(i) = sub.depth_stencil {
+        let (has_depth, has_stencil, ds_clears) = depth_stencil_clears(inst, i);
+        if first_here(i) {
+            clears.extend(ds_clears);
+        }
+        depth = has_depth.then(|| view(i));
+        stencil = has_stencil.then(|| view(i));
+    }
+    let targets = Arc::new(RenderTargets {
+        color,
+        depth,
+        stencil,
+        area: inst.area,
+        resolve,
+    });
+    commands.push(Command::BeginRendering {
+        targets: targets.clone(),
+        clears,
+    });
+    Ok((targets, commands))
+}
+
+/// `vkCmdBeginRenderPass`: subpass 0 begins.
+fn begin_render_pass(
+    s: &mut crate::command_buffer::PipelineState,
+    inst: RenderPassInstance,
+) -> Result<Vec<crate::command_buffer::Command>, vk::Result> {
+    let (targets, commands) = begin_subpass(&inst)?;
+    s.draw.targets = Some(targets);
+    s.draw.render_pass = Some(inst);
+    Ok(commands)
+}
+
+/// `vkCmdNextSubpass`: the current subpass ends (its resolves), the next begins.
+fn next_subpass(
+    s: &mut crate::command_buffer::PipelineState,
+) -> Result<Vec<crate::command_buffer::Command>, vk::Result> {
+    let mut commands: Vec<_> = end(s).into_iter().collect();
+    let mut inst = s.draw.render_pass.take().ok_or(vk::Result::ERROR_UNKNOWN)?;
+    inst.subpass += 1;
+    let (targets, begin) = begin_subpass(&inst)?;
+    commands.extend(begin);
+    s.draw.targets = Some(targets);
+    s.draw.render_pass = Some(inst);
+    Ok(commands)
 }
 
 /// The targets and load clears of `vkCmdBeginRendering`.
@@ -259,28 +369,50 @@ entry_points! {
     Device fn vkCmdBeginRenderPass(command_buffer: vk::CommandBuffer, p_info: *const vk::RenderPassBeginInfo, _contents: vk::SubpassContents) {
         // SAFETY: valid usage: a valid begin info with live handles.
         unsafe {
-            let r = handle::req(p_info).and_then(|i| render_pass_targets(i));
-            with_state(command_buffer, |s| r.map(|(t, c)| begin(s, t, c)));
+            let r = handle::req(p_info).and_then(|i| render_pass_instance(i));
+            with_state_commands(command_buffer, |s| begin_render_pass(s, r?));
         }
     }
 
     Device fn vkCmdBeginRenderPass2(command_buffer: vk::CommandBuffer, p_info: *const vk::RenderPassBeginInfo, _p_subpass: *const vk::SubpassBeginInfo) {
         // SAFETY: valid usage: a valid begin info with live handles.
         unsafe {
-            let r = handle::req(p_info).and_then(|i| render_pass_targets(i));
-            with_state(command_buffer, |s| r.map(|(t, c)| begin(s, t, c)));
+            let r = handle::req(p_info).and_then(|i| render_pass_instance(i));
+            with_state_commands(command_buffer, |s| begin_render_pass(s, r?));
         }
+    }
+
+    Device fn vkCmdNextSubpass(command_buffer: vk::CommandBuffer, _contents: vk::SubpassContents) {
+        // Commands run in order, each draw finished before the next: the subpass dependencies
+        // hold without anything more.
+        // SAFETY: valid usage: a live command buffer inside a render pass instance.
+        unsafe { with_state_commands(command_buffer, next_subpass) };
+    }
+
+    Device fn vkCmdNextSubpass2(command_buffer: vk::CommandBuffer, _p_begin: *const vk::SubpassBeginInfo, _p_end: *const vk::SubpassEndInfo) {
+        // SAFETY: valid usage: a live command buffer inside a render pass instance.
+        unsafe { with_state_commands(command_buffer, next_subpass) };
     }
 
     Device fn vkCmdEndRenderPass(command_buffer: vk::CommandBuffer) {
         // The attachments are image memory: the store ops have nothing to do.
         // SAFETY: valid usage: a live command buffer.
-        unsafe { with_state(command_buffer, |s| Ok(end(s))) };
+        unsafe {
+            with_state(command_buffer, |s| {
+                s.draw.render_pass = None;
+                Ok(end(s))
+            })
+        };
     }
 
     Device fn vkCmdEndRenderPass2(command_buffer: vk::CommandBuffer, _p_info: *const vk::SubpassEndInfo) {
         // SAFETY: valid usage: a live command buffer.
-        unsafe { with_state(command_buffer, |s| Ok(end(s))) };
+        unsafe {
+            with_state(command_buffer, |s| {
+                s.draw.render_pass = None;
+                Ok(end(s))
+            })
+        };
     }
 
     Device fn vkCmdBeginRendering(command_buffer: vk::CommandBuffer, p_info: *const vk::RenderingInfo) {

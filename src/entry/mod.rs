@@ -288,6 +288,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("vkCreateRenderPass2KHR", "vkCreateRenderPass2"),
     ("vkCmdBeginRenderPass2KHR", "vkCmdBeginRenderPass2"),
     ("vkCmdEndRenderPass2KHR", "vkCmdEndRenderPass2"),
+    ("vkCmdNextSubpass2KHR", "vkCmdNextSubpass2"),
     ("vkCmdBeginRenderingKHR", "vkCmdBeginRendering"),
     ("vkCmdEndRenderingKHR", "vkCmdEndRendering"),
     ("vkCmdDispatchBaseKHR", "vkCmdDispatchBase"),

@@ -16,6 +16,8 @@
 //! 3. `lower_elect`: `OpGroupNonUniformElect` → `BroadcastFirst(SubgroupLocalInvocationId) ==
 //!    SubgroupLocalInvocationId`.
 //! 4. `texel_buffers_as_1d`: texel buffers → 1-D images (fetches get `Lod 0`).
+//! 4'. `input_attachments_as_fetches`: input attachments → 2-D images fetched at the
+//!     fragment's position.
 //! 4a. `declare_coordinate_types`: `ivec2`/`uvec2` declared for arrayed image coordinates.
 //! 4a'. `arrayed_image_size`: size queries of arrayed images → dimensions and a layer-count
 //!     marker the lowering reads (naga drops the layer count).
@@ -46,6 +48,7 @@ mod drop_buffer_non_readable;
 mod drop_zero_workgroup_initializers;
 mod find_loop_break_in_switch;
 mod find_lost_compare_lod;
+mod input_attachments_as_fetches;
 mod lower_all_equal;
 mod lower_copy_logical;
 mod lower_elect;
@@ -69,6 +72,7 @@ pub(crate) use drop_buffer_non_readable::drop_buffer_non_readable;
 pub(crate) use drop_zero_workgroup_initializers::drop_zero_workgroup_initializers;
 pub(crate) use find_loop_break_in_switch::has_loop_break_in_switch;
 pub(crate) use find_lost_compare_lod::has_lost_compare_lod;
+pub(crate) use input_attachments_as_fetches::input_attachments_as_fetches;
 pub(crate) use lower_all_equal::lower_all_equal;
 pub(crate) use lower_copy_logical::lower_copy_logical;
 pub(crate) use lower_elect::lower_elect;
@@ -586,6 +590,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_terminate_invocation(&mut m);
     lower_elect(&mut m);
     texel_buffers_as_1d(&mut m);
+    input_attachments_as_fetches(&mut m);
     declare_coordinate_types(&mut m);
     arrayed_image_size(&mut m);
     drop_buffer_non_readable(&mut m);
