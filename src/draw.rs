@@ -33,46 +33,78 @@ struct Plane<'a> {
 /// is resolved into it over the render area (the specification: "resolve … at the end of the
 /// subpass … limited to the render area").
 pub fn end_rendering(targets: &RenderTargets) -> Result<(), &'static str> {
-    let area = targets.area;
     for (color, resolve) in targets.color.iter().zip(&targets.resolve) {
-        let (Some(src), Some(dst)) = (color, resolve) else {
-            continue;
-        };
-        let (Some(si), Some(di)) = (src.image.as_ref(), dst.image.as_ref()) else {
-            return Err("resolve attachment without memory");
-        };
-        // Clip the render area to both images' extents.
-        let extent = |v: &ImageView| {
-            let e = v.image.layout.desc.mip_extent(v.range.base_mip_level);
-            [e[0], e[1]]
-        };
-        let (se, de) = (extent(src), extent(dst));
-        let x0 = area.offset.x.max(0);
-        let y0 = area.offset.y.max(0);
-        let x1 = (i64::from(area.offset.x) + i64::from(area.extent.width))
-            .min(i64::from(se[0].min(de[0]))) as i32;
-        let y1 = (i64::from(area.offset.y) + i64::from(area.extent.height))
-            .min(i64::from(se[1].min(de[1]))) as i32;
-        if x1 <= x0 || y1 <= y0 {
-            continue;
+        if let (Some(src), Some(dst)) = (color, resolve) {
+            resolve_view(targets.area, src, dst, Aspect::Color, None)?;
         }
-        let layers = |v: &ImageView| pumice_raster::transfer::SubresourceLayers {
-            aspect: Aspect::Color,
-            mip_level: v.range.base_mip_level,
-            base_array_layer: v.range.base_array_layer,
-            layer_count: 1,
+    }
+    // Depth and stencil resolves (`VkSubpassDescriptionDepthStencilResolve`, or dynamic
+    // rendering's depth and stencil `resolveMode`).
+    for (attachment, resolve, aspect) in [
+        (&targets.depth, &targets.depth_resolve, Aspect::Depth),
+        (&targets.stencil, &targets.stencil_resolve, Aspect::Stencil),
+    ] {
+        let (Some(src), Some((dst, mode))) = (attachment, resolve) else {
+            continue;
         };
-        let region = pumice_raster::transfer::ImageCopy {
-            src: layers(src),
-            src_offset: [x0, y0, 0],
-            dst: layers(dst),
-            dst_offset: [x0, y0, 0],
-            extent: [(x1 - x0) as u32, (y1 - y0) as u32, 1],
+        use pumice_raster::transfer::DepthStencilResolve as R;
+        let how = match *mode {
+            vk::ResolveModeFlags::SAMPLE_ZERO => R::SampleZero,
+            vk::ResolveModeFlags::AVERAGE => R::Average,
+            vk::ResolveModeFlags::MIN => R::Min,
+            vk::ResolveModeFlags::MAX => R::Max,
+            _ => return Err("unsupported depth/stencil resolve mode"),
         };
-        pumice_raster::transfer::resolve_image(si, di, &[region])
-            .map_err(|_| "the attachments cannot be resolved")?;
+        resolve_view(targets.area, src, dst, aspect, Some(how))?;
     }
     Ok(())
+}
+
+/// Resolves aspect `aspect` of view `src` into `dst` over `area` (clipped to both): colour by
+/// averaging, depth and stencil by `how`.
+fn resolve_view(
+    area: vk::Rect2D,
+    src: &ImageView,
+    dst: &ImageView,
+    aspect: Aspect,
+    how: Option<pumice_raster::transfer::DepthStencilResolve>,
+) -> Result<(), &'static str> {
+    let (Some(si), Some(di)) = (src.image.as_ref(), dst.image.as_ref()) else {
+        return Err("resolve attachment without memory");
+    };
+    // Clip the render area to both images' extents.
+    let extent = |v: &ImageView| {
+        let e = v.image.layout.desc.mip_extent(v.range.base_mip_level);
+        [e[0], e[1]]
+    };
+    let (se, de) = (extent(src), extent(dst));
+    let x0 = area.offset.x.max(0);
+    let y0 = area.offset.y.max(0);
+    let x1 = (i64::from(area.offset.x) + i64::from(area.extent.width))
+        .min(i64::from(se[0].min(de[0]))) as i32;
+    let y1 = (i64::from(area.offset.y) + i64::from(area.extent.height))
+        .min(i64::from(se[1].min(de[1]))) as i32;
+    if x1 <= x0 || y1 <= y0 {
+        return Ok(());
+    }
+    let layers = |v: &ImageView| pumice_raster::transfer::SubresourceLayers {
+        aspect,
+        mip_level: v.range.base_mip_level,
+        base_array_layer: v.range.base_array_layer,
+        layer_count: 1,
+    };
+    let region = pumice_raster::transfer::ImageCopy {
+        src: layers(src),
+        src_offset: [x0, y0, 0],
+        dst: layers(dst),
+        dst_offset: [x0, y0, 0],
+        extent: [(x1 - x0) as u32, (y1 - y0) as u32, 1],
+    };
+    match how {
+        None => pumice_raster::transfer::resolve_image(si, di, &[region]),
+        Some(how) => pumice_raster::transfer::resolve_depth_stencil(si, di, &[region], aspect, how),
+    }
+    .map_err(|_| "the attachments cannot be resolved")
 }
 
 /// Layer `layer` (relative to the view's first) of a view's first mip level.
@@ -446,9 +478,9 @@ pub fn shade_vertices(
                 }
                 for (src, reg) in sources.iter().zip(in_regs.iter_mut()) {
                     reg[lane] = match *src {
-                        InputSource::Attribute { index, component } => texels
-                            .get(index)
-                            .map_or(0, |t| t[component % 4]),
+                        InputSource::Attribute { index, component } => {
+                            texels.get(index).map_or(0, |t| t[component % 4])
+                        }
                         InputSource::Other(slot) => fetch(draw, params, g, slot, id, instance),
                     };
                 }

@@ -25,6 +25,10 @@ pub struct RenderTargets {
     /// instance ends (`pResolveAttachments`, or dynamic rendering's `resolveImageView` with
     /// `VK_RESOLVE_MODE_AVERAGE_BIT`).
     pub resolve: Vec<Option<Ref<ImageView>>>,
+    /// The depth and stencil resolves when the instance ends: the single-sample view and how
+    /// (`VK_RESOLVE_MODE_*`, one bit).
+    pub depth_resolve: Option<(Ref<ImageView>, vk::ResolveModeFlags)>,
+    pub stencil_resolve: Option<(Ref<ImageView>, vk::ResolveModeFlags)>,
 }
 
 /// A clear done when a render pass instance begins (a `CLEAR` load op).

@@ -10,6 +10,14 @@ use ash::vk;
 use crate::format_support;
 
 /// The Vulkan version Pumice reports.
+/// The depth/stencil resolve modes that work (the stencil aspect takes all but `AVERAGE`).
+pub const DEPTH_STENCIL_RESOLVE_MODES: vk::ResolveModeFlags = vk::ResolveModeFlags::from_raw(
+    vk::ResolveModeFlags::SAMPLE_ZERO.as_raw()
+        | vk::ResolveModeFlags::AVERAGE.as_raw()
+        | vk::ResolveModeFlags::MIN.as_raw()
+        | vk::ResolveModeFlags::MAX.as_raw(),
+);
+
 pub const API_VERSION: u32 = vk::make_api_version(0, 1, 3, 281);
 /// The driver's own version: the crate version.
 pub const DRIVER_VERSION: u32 = vk::make_api_version(
@@ -373,8 +381,13 @@ impl PhysicalDevice {
         }
         p.rounding_mode_independence = vk::ShaderFloatControlsIndependence::ALL;
         p.max_update_after_bind_descriptors_in_all_pools = 0;
-        p.supported_depth_resolve_modes = vk::ResolveModeFlags::empty();
-        p.supported_stencil_resolve_modes = vk::ResolveModeFlags::empty();
+        // Depth and stencil resolves (raster `transfer::resolve_depth_stencil`); AVERAGE is
+        // depth only.
+        p.supported_depth_resolve_modes = DEPTH_STENCIL_RESOLVE_MODES;
+        p.supported_stencil_resolve_modes =
+            DEPTH_STENCIL_RESOLVE_MODES & !vk::ResolveModeFlags::AVERAGE;
+        p.independent_resolve_none = vk::TRUE;
+        p.independent_resolve = vk::TRUE;
         p.max_timeline_semaphore_value_difference = u64::MAX;
         p.framebuffer_integer_color_sample_counts = MSAA_COUNTS;
     }

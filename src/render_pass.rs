@@ -24,6 +24,9 @@ pub struct SubpassDesc {
     pub resolve: Vec<Option<u32>>,
     pub depth_stencil: Option<u32>,
     pub input: Vec<Option<u32>>,
+    /// `VkSubpassDescriptionDepthStencilResolve`: the attachment the depth/stencil attachment
+    /// resolves into, and the depth and stencil modes (`NONE`: that aspect is not resolved).
+    pub depth_stencil_resolve: Option<(u32, vk::ResolveModeFlags, vk::ResolveModeFlags)>,
 }
 
 #[derive(Debug)]
@@ -47,12 +50,14 @@ impl RenderPass {
     ) -> Result<RenderPass, vk::Result> {
         let n = attachments.len() as u32;
         for s in &subpasses {
+            let resolve_target = s.depth_stencil_resolve.map(|r| r.0);
             let all = s
                 .color
                 .iter()
                 .chain(&s.resolve)
                 .chain(&s.input)
-                .chain(std::iter::once(&s.depth_stencil));
+                .chain(std::iter::once(&s.depth_stencil))
+                .chain(std::iter::once(&resolve_target));
             if all.flatten().any(|&a| a >= n) {
                 return Err(vk::Result::ERROR_INITIALIZATION_FAILED);
             }
@@ -83,6 +88,7 @@ impl RenderPass {
             resolve: resolve.iter().map(|r| index(r.attachment)).collect(),
             depth_stencil: depth.and_then(|r| index(r.attachment)),
             input: input.iter().map(|r| index(r.attachment)).collect(),
+            depth_stencil_resolve: None,
         }
     }
 
@@ -97,6 +103,7 @@ impl RenderPass {
             resolve: resolve.iter().map(|r| index(r.attachment)).collect(),
             depth_stencil: depth.and_then(|r| index(r.attachment)),
             input: input.iter().map(|r| index(r.attachment)).collect(),
+            depth_stencil_resolve: None,
         }
     }
 }

@@ -1485,8 +1485,18 @@ fn subpasses_read_earlier_attachments_as_input_attachments() {
     let ctx = Ctx::new();
     let d = &ctx.device;
     let usage = vk::ImageUsageFlags::COLOR_ATTACHMENT | vk::ImageUsageFlags::INPUT_ATTACHMENT;
-    let first = target(&ctx, vk::Format::R8G8B8A8_UNORM, usage, vk::ImageAspectFlags::COLOR);
-    let second = target(&ctx, vk::Format::R8G8B8A8_UNORM, usage, vk::ImageAspectFlags::COLOR);
+    let first = target(
+        &ctx,
+        vk::Format::R8G8B8A8_UNORM,
+        usage,
+        vk::ImageAspectFlags::COLOR,
+    );
+    let second = target(
+        &ctx,
+        vk::Format::R8G8B8A8_UNORM,
+        usage,
+        vk::ImageAspectFlags::COLOR,
+    );
     const SWAP: &str = r"#version 450
 layout(input_attachment_index = 0, set = 0, binding = 0) uniform subpassInput earlier;
 layout(location = 0) out vec4 o;
@@ -1670,6 +1680,123 @@ void main() { vec4 c = subpassLoad(earlier); o = vec4(c.b, c.g, c.r, 1.0); }";
                 [64, 128, 191, 255]
             };
             assert_eq!(b[i], want, "({x},{y}): attachment 0 is {:?}", a[i]);
+        }
+    }
+}
+
+/// Depth and stencil resolves of a 4× D32S8 attachment by every mode. A quad at depth ¼
+/// writing stencil 7 ends at x = 32.25: pixel 31 is covered, 33 not, and of pixel 32 only
+/// sample 2 (at x + 0.125) is — so the modes disagree there.
+#[test]
+fn depth_and_stencil_resolves_by_mode() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let ds_format = vk::Format::D32_SFLOAT_S8_UINT;
+    let ds_aspect = vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL;
+    let stencil = stencil_face(vk::CompareOp::ALWAYS, vk::StencilOp::REPLACE, 7);
+    let fixed = Fixed {
+        depth_format: ds_format,
+        stencil_format: ds_format,
+        ds: vk::PipelineDepthStencilStateCreateInfo::default()
+            .depth_test_enable(true)
+            .depth_write_enable(true)
+            .depth_compare_op(vk::CompareOp::ALWAYS)
+            .stencil_test_enable(true)
+            .front(stencil)
+            .back(stencil),
+        samples: vk::SampleCountFlags::TYPE_4,
+        ..Fixed::new()
+    };
+    let layout = push_layout(&ctx);
+    let pipe = pipeline_fixed(&ctx, FRAG, layout, vk::RenderPass::null(), &fixed);
+    let vb = vertices(&ctx, &quad_vertices(-1.0, ndc(32.25), 0.25, [1.0; 3]));
+    use vk::ResolveModeFlags as M;
+    // (depth mode, stencil mode, pixel 32's expected depth and stencil)
+    for (depth_mode, stencil_mode, want_depth, want_stencil) in [
+        (M::SAMPLE_ZERO, M::SAMPLE_ZERO, 1.0, 0),
+        (M::MIN, M::MIN, 0.25, 0),
+        (M::MAX, M::MAX, 1.0, 7),
+        (M::AVERAGE, M::NONE, 0.8125, 0),
+    ] {
+        let color = target_samples(
+            &ctx,
+            vk::Format::R8G8B8A8_UNORM,
+            vk::ImageUsageFlags::COLOR_ATTACHMENT,
+            vk::ImageAspectFlags::COLOR,
+            vk::SampleCountFlags::TYPE_4,
+        );
+        let ms = target_samples(
+            &ctx,
+            ds_format,
+            vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT,
+            ds_aspect,
+            vk::SampleCountFlags::TYPE_4,
+        );
+        let resolved = target(
+            &ctx,
+            ds_format,
+            vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT,
+            ds_aspect,
+        );
+        ctx.run(|cb| unsafe {
+            let color_att = [vk::RenderingAttachmentInfo::default()
+                .image_view(color.view)
+                .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::STORE)];
+            let ds_att = |mode: vk::ResolveModeFlags| {
+                vk::RenderingAttachmentInfo::default()
+                    .image_view(ms.view)
+                    .image_layout(vk::ImageLayout::DEPTH_STENCIL_ATTACHMENT_OPTIMAL)
+                    .load_op(vk::AttachmentLoadOp::CLEAR)
+                    .store_op(vk::AttachmentStoreOp::STORE)
+                    .clear_value(CLEAR_DEPTH_ONE)
+                    .resolve_mode(mode)
+                    .resolve_image_view(resolved.view)
+                    .resolve_image_layout(vk::ImageLayout::DEPTH_STENCIL_ATTACHMENT_OPTIMAL)
+            };
+            let (depth_att, stencil_att) = (ds_att(depth_mode), ds_att(stencil_mode));
+            d.cmd_begin_rendering(
+                cb,
+                &vk::RenderingInfo::default()
+                    .render_area(full_area())
+                    .layer_count(1)
+                    .color_attachments(&color_att)
+                    .depth_attachment(&depth_att)
+                    .stencil_attachment(&stencil_att),
+            );
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_draw(cb, 6, 1, 0, 0);
+            d.cmd_end_rendering(cb);
+        });
+        let depth = read_plane(&ctx, resolved.image, vk::ImageAspectFlags::DEPTH, 4);
+        let stencil = read_plane(&ctx, resolved.image, vk::ImageAspectFlags::STENCIL, 1);
+        let z = |x: u32, y: u32| {
+            let i = ((y * SIZE + x) * 4) as usize;
+            f32::from_le_bytes(depth[i..i + 4].try_into().unwrap())
+        };
+        let st = |x: u32, y: u32| stencil[(y * SIZE + x) as usize];
+        let what = format!("depth {depth_mode:?}, stencil {stencil_mode:?}");
+        for y in [0, 17, 63] {
+            assert_eq!(
+                (z(31, y), st(31, y)),
+                (0.25, if stencil_mode == M::NONE { 0 } else { 7 }),
+                "{what}: covered pixel"
+            );
+            assert_eq!((z(33, y), st(33, y)), (1.0, 0), "{what}: uncovered pixel");
+            assert_eq!(
+                (z(32, y), st(32, y)),
+                (want_depth, want_stencil),
+                "{what}: edge pixel"
+            );
         }
     }
 }

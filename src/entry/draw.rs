@@ -125,6 +125,8 @@ fn begin_subpass(
                 stencil: stencil.then(|| view(a)),
                 area: inst.area,
                 resolve: Vec::new(),
+                depth_resolve: None,
+                stencil_resolve: None,
             };
             (targets, ds_clears)
         } else {
@@ -143,6 +145,8 @@ fn begin_subpass(
                 stencil: None,
                 area: inst.area,
                 resolve: vec![None],
+                depth_resolve: None,
+                stencil_resolve: None,
             };
             (targets, clears)
         };
@@ -160,7 +164,8 @@ fn begin_subpass(
         .enumerate()
         .map(|(slot, a)| {
             a.map(|i| {
-                if first_here(i) && rp.attachments[i as usize].load_op == vk::AttachmentLoadOp::CLEAR
+                if first_here(i)
+                    && rp.attachments[i as usize].load_op == vk::AttachmentLoadOp::CLEAR
                 {
                     if let Some(v) = inst.clear_values.get(i as usize) {
                         clears.push(LoadClear::Color {
@@ -181,6 +186,7 @@ fn begin_subpass(
     // and as the stencil attachment when it has stencil; `loadOp` applies to the depth aspect,
     // `stencilLoadOp` to the stencil aspect.
     let (mut depth, mut stencil) = (None, None);
+    let (mut depth_resolve, mut stencil_resolve) = (None, None);
     if let Some(i) = sub.depth_stencil {
         let (has_depth, has_stencil, ds_clears) = depth_stencil_clears(inst, i);
         if first_here(i) {
@@ -188,6 +194,14 @@ fn begin_subpass(
         }
         depth = has_depth.then(|| view(i));
         stencil = has_stencil.then(|| view(i));
+        if let Some((r, depth_mode, stencil_mode)) = sub.depth_stencil_resolve {
+            if has_depth && depth_mode != vk::ResolveModeFlags::NONE {
+                depth_resolve = Some((view(r), depth_mode));
+            }
+            if has_stencil && stencil_mode != vk::ResolveModeFlags::NONE {
+                stencil_resolve = Some((view(r), stencil_mode));
+            }
+        }
     }
     let targets = Arc::new(RenderTargets {
         color,
@@ -195,6 +209,8 @@ fn begin_subpass(
         stencil,
         area: inst.area,
         resolve,
+        depth_resolve,
+        stencil_resolve,
     });
     commands.push(Command::BeginRendering {
         targets: targets.clone(),
@@ -290,16 +306,22 @@ unsafe fn rendering_targets(
             }
             None => None,
         };
-        // Depth/stencil resolves need multisampling, which is not supported.
-        let resolves = [info.p_depth_attachment, info.p_stencil_attachment]
-            .into_iter()
-            .filter_map(|a| handle::opt_ref(a))
-            .any(|a| {
-                a.resolve_mode != vk::ResolveModeFlags::NONE && !a.resolve_image_view.is_null()
-            });
-        if resolves {
-            return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
-        }
+        // Depth and stencil resolves (VK_KHR_depth_stencil_resolve, core in 1.2).
+        let ds_resolve = |a: *const vk::RenderingAttachmentInfo| -> Result<_, vk::Result> {
+            let Some(a) = handle::opt_ref(a) else {
+                return Ok(None);
+            };
+            if a.resolve_mode == vk::ResolveModeFlags::NONE || a.resolve_image_view.is_null() {
+                return Ok(None);
+            }
+            if !crate::physical_device::DEPTH_STENCIL_RESOLVE_MODES.contains(a.resolve_mode) {
+                return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+            }
+            Ok(handle::get_optional::<_, ImageView>(a.resolve_image_view)?
+                .map(|v| (v, a.resolve_mode)))
+        };
+        let depth_resolve = ds_resolve(info.p_depth_attachment)?;
+        let stencil_resolve = ds_resolve(info.p_stencil_attachment)?;
         Ok((
             Arc::new(RenderTargets {
                 color,
@@ -307,6 +329,8 @@ unsafe fn rendering_targets(
                 stencil,
                 area: info.render_area,
                 resolve,
+                depth_resolve,
+                stencil_resolve,
             }),
             clears,
         ))
@@ -316,11 +340,10 @@ unsafe fn rendering_targets(
 /// Ends a render pass instance: the resolves, when it has any.
 fn end(s: &mut crate::command_buffer::PipelineState) -> Option<crate::command_buffer::Command> {
     let targets = s.draw.targets.take()?;
-    targets
-        .resolve
-        .iter()
-        .any(Option::is_some)
-        .then_some(crate::command_buffer::Command::EndRendering { targets })
+    let resolves = targets.resolve.iter().any(Option::is_some)
+        || targets.depth_resolve.is_some()
+        || targets.stencil_resolve.is_some();
+    resolves.then_some(crate::command_buffer::Command::EndRendering { targets })
 }
 
 /// Records an indirect draw; the parameters are read when it executes.

@@ -330,15 +330,28 @@ entry_points! {
             let attachments = handle::slice(info.p_attachments, info.attachment_count).iter().map(attachment2).collect();
             let mut subpasses = Vec::new();
             for s in handle::slice(info.p_subpasses, info.subpass_count) {
-                if s.view_mask != 0 || handle::find::<vk::SubpassDescriptionDepthStencilResolve>(s.p_next).is_some() {
+                if s.view_mask != 0 {
                     return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
                 }
-                subpasses.push(RenderPass::subpass_from_refs2(
+                let mut sub = RenderPass::subpass_from_refs2(
                     handle::slice(s.p_color_attachments, s.color_attachment_count),
                     if s.p_resolve_attachments.is_null() { &[] } else { handle::slice(s.p_resolve_attachments, s.color_attachment_count) },
                     handle::opt_ref(s.p_depth_stencil_attachment),
                     handle::slice(s.p_input_attachments, s.input_attachment_count),
-                ));
+                );
+                if let Some(r) = handle::find::<vk::SubpassDescriptionDepthStencilResolve>(s.p_next) {
+                    let modes = crate::physical_device::DEPTH_STENCIL_RESOLVE_MODES;
+                    let known = |m: vk::ResolveModeFlags| m == vk::ResolveModeFlags::NONE || modes.contains(m);
+                    if !known(r.depth_resolve_mode) || !known(r.stencil_resolve_mode) {
+                        return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+                    }
+                    if let Some(a) = handle::opt_ref(r.p_depth_stencil_resolve_attachment) {
+                        if a.attachment != vk::ATTACHMENT_UNUSED {
+                            sub.depth_stencil_resolve = Some((a.attachment, r.depth_resolve_mode, r.stencil_resolve_mode));
+                        }
+                    }
+                }
+                subpasses.push(sub);
             }
             handle::write(p_render_pass, handle::new_handle(RenderPass::new(attachments, subpasses)?))
         }

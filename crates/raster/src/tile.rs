@@ -42,7 +42,11 @@ const fn block_offsets_in_quad(axis: usize) -> [i32; LANES] {
     let mut t = [0; LANES];
     let mut l = 0;
     while l < LANES {
-        t[l] = if axis == 0 { (l & 1) as i32 } else { ((l >> 1) & 1) as i32 };
+        t[l] = if axis == 0 {
+            (l & 1) as i32
+        } else {
+            ((l >> 1) & 1) as i32
+        };
         l += 1;
     }
     t
@@ -64,7 +68,11 @@ fn interpolate<const N: usize>(
 ) {
     let n = interp.len();
     let [z0, dz1, dz2, iw0, iw1, iw2] = [rec[0], rec[1], rec[2], rec[3], rec[4], rec[5]];
-    let (v0, d1, d2) = (&rec[6..6 + n], &rec[6 + n..6 + 2 * n], &rec[6 + 2 * n..6 + 3 * n]);
+    let (v0, d1, d2) = (
+        &rec[6..6 + n],
+        &rec[6 + n..6 + 2 * n],
+        &rec[6 + 2 * n..6 + 3 * n],
+    );
     let [l1p, l2p] = tri.lambda;
     let l1: [f32; N] = std::array::from_fn(|k| l1p[0] * fx[k] + l1p[1] * fy[k] + l1p[2]);
     let l2: [f32; N] = std::array::from_fn(|k| l2p[0] * fx[k] + l2p[1] * fy[k] + l2p[2]);
@@ -245,7 +253,9 @@ impl Worker {
                             let (dx, dy) = ((k & 1) as i32, (k >> 1) as i32);
                             let inside = accept
                                 || (0..3).all(|i| {
-                                    at[i] + i64::from(dx) * edges[i].dx + i64::from(dy) * edges[i].dy
+                                    at[i]
+                                        + i64::from(dx) * edges[i].dx
+                                        + i64::from(dy) * edges[i].dy
                                         >= 0
                                 });
                             *m = u8::from(inside && blk.contains(qx + dx, qy + dy));
@@ -420,12 +430,10 @@ impl Worker {
         }
         // Integer offsets from the reference pixel, converted, then the fractional position:
         // the same operations, in the same order, as the whole-block path.
-        let fx: [f32; 4] = std::array::from_fn(|k| {
-            ((qx - tri.ref_px[0]) as f32 + ox) + KX[k] as f32
-        });
-        let fy: [f32; 4] = std::array::from_fn(|k| {
-            ((qy - tri.ref_px[1]) as f32 + oy) + KY[k] as f32
-        });
+        let fx: [f32; 4] =
+            std::array::from_fn(|k| ((qx - tri.ref_px[0]) as f32 + ox) + KX[k] as f32);
+        let fy: [f32; 4] =
+            std::array::from_fn(|k| ((qy - tri.ref_px[1]) as f32 + oy) + KY[k] as f32);
         interpolate(b, base, &draw.interp, tri, rec, &fx, &fy);
         b.quads += 1;
         if b.quads == QUADS {

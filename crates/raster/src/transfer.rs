@@ -12,7 +12,7 @@
 
 mod blit;
 mod resolve;
-pub use resolve::resolve_image;
+pub use resolve::{resolve_depth_stencil, resolve_image, DepthStencilResolve};
 #[cfg(test)]
 mod tests;
 

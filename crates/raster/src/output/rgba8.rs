@@ -254,7 +254,15 @@ mod tests {
     #[test]
     fn encode8_is_encode_unorm() {
         let mut x = 0x9e37_79b9u32;
-        let mut values = vec![f32::NAN, -0.0, -1.0, 2.0, f32::INFINITY, 0.5 / 255.0, 254.5 / 255.0];
+        let mut values = vec![
+            f32::NAN,
+            -0.0,
+            -1.0,
+            2.0,
+            f32::INFINITY,
+            0.5 / 255.0,
+            254.5 / 255.0,
+        ];
         for _ in 0..100_000 {
             x ^= x << 13;
             x ^= x >> 17;
@@ -263,7 +271,11 @@ mod tests {
         }
         for k in 0..255 {
             let tie = (k as f32 + 0.5) / 255.0;
-            values.extend([tie, f32::from_bits(tie.to_bits() - 1), f32::from_bits(tie.to_bits() + 1)]);
+            values.extend([
+                tie,
+                f32::from_bits(tie.to_bits() - 1),
+                f32::from_bits(tie.to_bits() + 1),
+            ]);
         }
         for v in values {
             assert_eq!(encode8(v), encode_unorm(v, 8), "{v:e}");
@@ -273,7 +285,10 @@ mod tests {
     #[test]
     fn unpack_division_is_decode_unorm() {
         for b in 0..256u32 {
-            assert_eq!((b as f32 / 255.0).to_bits(), UNORM8_TO_F32[b as usize].to_bits());
+            assert_eq!(
+                (b as f32 / 255.0).to_bits(),
+                UNORM8_TO_F32[b as usize].to_bits()
+            );
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `vkCmdResolveImage` and render pass resolves: a multisampled colour image's samples
-//! averaged into a single-sample image.
+//! averaged into a single-sample image; depth and stencil resolves (`VK_KHR_depth_stencil_
+//! resolve`, core in 1.2) by sample 0, the minimum, the maximum or (depth) the average.
 //!
 //! Specification ("Resolving Multisample Images"; `VK_RESOLVE_MODE_AVERAGE_BIT`): for float
 //! and normalized formats the samples are averaged — in linear space for sRGB formats (decoded,
@@ -22,6 +23,19 @@ enum Mode {
     Float,
     /// Integer formats: sample 0.
     SampleZero,
+    /// Depth or stencil: the smallest or largest sample (decoded).
+    Min,
+    Max,
+}
+
+/// A depth or stencil resolve mode (`VkResolveModeFlagBits`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DepthStencilResolve {
+    SampleZero,
+    /// Depth only.
+    Average,
+    Min,
+    Max,
 }
 
 fn mode(format: Format) -> Mode {
@@ -48,6 +62,27 @@ fn resolve_row(format: Format, m: Mode, bpp: usize, samples: usize, src: &[u8], 
     for (d, s) in dst.chunks_exact_mut(bpp).zip(src.chunks_exact(texel)) {
         match m {
             Mode::SampleZero => d.copy_from_slice(&s[..bpp]),
+            Mode::Min | Mode::Max => {
+                // Depth and stencil planes hold one component: compare decoded values.
+                let value = |k: usize| match pack::decode(format, &s[k * bpp..(k + 1) * bpp]) {
+                    Some(Texel::Float(v)) => f64::from(v[0]),
+                    Some(Texel::Uint(v)) => f64::from(v[0]),
+                    Some(Texel::Sint(v)) => f64::from(v[0]),
+                    None => 0.0,
+                };
+                let mut best = 0;
+                for k in 1..samples {
+                    let better = if m == Mode::Min {
+                        value(k) < value(best)
+                    } else {
+                        value(k) > value(best)
+                    };
+                    if better {
+                        best = k;
+                    }
+                }
+                d.copy_from_slice(&s[best * bpp..(best + 1) * bpp]);
+            }
             Mode::Unorm8 => {
                 for (i, out) in d.iter_mut().enumerate() {
                     let sum: usize = (0..samples).map(|k| usize::from(s[k * bpp + i])).sum();
@@ -91,18 +126,59 @@ pub fn resolve_image(
     dst: ImageRef,
     regions: &[ImageCopy],
 ) -> Result<(), TransferError> {
+    let sd = &src.layout.desc;
+    ensure(sd.format.aspects().color && !sd.format.is_compressed())?;
+    resolve_aspect(src, dst, regions, Aspect::Color, mode(sd.format))
+}
+
+/// The depth or stencil resolve of a render pass: aspect `aspect` of `src` (multisampled)
+/// into the same aspect of `dst` (single-sample, of a format with the same plane format).
+pub fn resolve_depth_stencil(
+    src: ImageRef,
+    dst: ImageRef,
+    regions: &[ImageCopy],
+    aspect: Aspect,
+    how: DepthStencilResolve,
+) -> Result<(), TransferError> {
+    ensure(matches!(aspect, Aspect::Depth | Aspect::Stencil))?;
+    let plane = |i: &ImageRef| {
+        i.layout
+            .subresource(aspect, 0, 0)
+            .map(|s| s.format)
+            .ok_or(TransferError)
+    };
+    let format = plane(&src)?;
+    ensure(plane(&dst)? == format)?;
+    let m = match how {
+        DepthStencilResolve::SampleZero => Mode::SampleZero,
+        DepthStencilResolve::Average if aspect == Aspect::Depth => Mode::Float,
+        DepthStencilResolve::Average => return Err(TransferError),
+        DepthStencilResolve::Min => Mode::Min,
+        DepthStencilResolve::Max => Mode::Max,
+    };
+    resolve_aspect(src, dst, regions, aspect, m)
+}
+
+/// The resolve of `aspect` (whose plane format both images share) with mode `m`.
+fn resolve_aspect(
+    src: ImageRef,
+    dst: ImageRef,
+    regions: &[ImageCopy],
+    aspect: Aspect,
+    m: Mode,
+) -> Result<(), TransferError> {
     check_image(&src)?;
     check_image(&dst)?;
     let (sd, dd) = (&src.layout.desc, &dst.layout.desc);
     // VUID-vkCmdResolveImage-srcImage-00257/00259, -srcImage-01386.
-    ensure(sd.samples > 1 && dd.samples == 1 && sd.format == dd.format)?;
-    ensure(sd.format.aspects().color && !sd.format.is_compressed())?;
-    let format = sd.format;
+    ensure(sd.samples > 1 && dd.samples == 1)?;
+    let format = ok_or(src.layout.subresource(aspect, 0, 0))?.format;
+    ensure(ok_or(dst.layout.subresource(aspect, 0, 0))?.format == format)?;
     let bpp = format.info().block_bytes as usize;
     let samples = sd.samples as usize;
     let mut jobs = Vec::new();
     for r in regions {
-        ensure(r.src.aspect == Aspect::Color && r.dst.aspect == Aspect::Color)?;
+        ensure(r.src.aspect == aspect && r.dst.aspect == aspect)?;
         ensure(r.extent[2] == 1 && r.src_offset[2] == 0 && r.dst_offset[2] == 0)?;
         let n = resolve_count(r.src.base_array_layer, r.src.layer_count, sd.array_layers)?;
         let dst_count = if r.dst.layer_count == REMAINING {
@@ -117,12 +193,12 @@ pub fn resolve_image(
         }
         for l in 0..n {
             let ss = ok_or(src.layout.subresource(
-                Aspect::Color,
+                aspect,
                 r.src.mip_level,
                 r.src.base_array_layer + l,
             ))?;
             let ds = ok_or(dst.layout.subresource(
-                Aspect::Color,
+                aspect,
                 r.dst.mip_level,
                 r.dst.base_array_layer + l,
             ))?;
@@ -150,7 +226,6 @@ pub fn resolve_image(
             });
         }
     }
-    let m = mode(format);
     let mut srow = Vec::new();
     let mut drow = Vec::new();
     for j in &jobs {

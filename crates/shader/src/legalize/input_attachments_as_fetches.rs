@@ -99,12 +99,7 @@ fn rewrite(m: &mut Module) -> Option<()> {
         // OpImageRead %result_type %result %image %coordinate [operands ids…]
         let (result_type, result, image, coord) = (inst.0[1], inst.0[2], inst.0[3], inst.0[4]);
         let coord_type = coordinate_type(&out, coord)?;
-        let [fc, xy, ixy, at] = [
-            m.fresh_id()?,
-            m.fresh_id()?,
-            m.fresh_id()?,
-            m.fresh_id()?,
-        ];
+        let [fc, xy, ixy, at] = [m.fresh_id()?, m.fresh_id()?, m.fresh_id()?, m.fresh_id()?];
         out.push(Inst::new(op::LOAD, &[vec4, fc, frag_coord]));
         out.push(Inst::new(op::VECTOR_SHUFFLE, &[vec2, xy, fc, fc, 0, 1]));
         out.push(Inst::new(CONVERT_F_TO_S, &[coord_type, ixy, xy]));
@@ -214,13 +209,20 @@ mod tests {
         let module = crate::front::parse(&out).expect("naga accepts the rewritten module");
         assert!(module.0.global_variables.iter().any(|(_, g)| matches!(
             g.binding,
-            Some(naga::ResourceBinding { group: 0, binding: 0 })
+            Some(naga::ResourceBinding {
+                group: 0,
+                binding: 0
+            })
         )));
         let m = Module::read(&out).unwrap();
         assert!(m.insts.iter().all(|i| i.opcode() != IMAGE_READ));
         assert!(m.insts.iter().any(|i| i.opcode() == IMAGE_FETCH));
         // The entry point lists `o` and the new FragCoord input ("main" takes two words).
-        let entry = m.insts.iter().find(|i| i.opcode() == op::ENTRY_POINT).unwrap();
+        let entry = m
+            .insts
+            .iter()
+            .find(|i| i.opcode() == op::ENTRY_POINT)
+            .unwrap();
         assert_eq!(entry.0.len(), 7);
     }
 }
