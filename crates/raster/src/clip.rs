@@ -106,13 +106,13 @@ impl Clipper {
     /// Clips the triangle `tri` (three vertices of `stride` floats, laid out one after another)
     /// against `planes`; returns the resulting convex polygon as a flat buffer of vertices (empty
     /// when nothing is left). Any non-finite position rejects the triangle.
-    pub fn clip(
-        &mut self,
-        tri: &[f32],
+    pub fn clip<'a>(
+        &'a mut self,
+        tri: &'a [f32],
         stride: usize,
         planes: &ClipPlanes,
         interp: &[Interpolation],
-    ) -> &[f32] {
+    ) -> &'a [f32] {
         self.poly.clear();
         if stride < 4 || tri.len() < 3 * stride {
             return &self.poly;
@@ -125,6 +125,15 @@ impl Clipper {
             if (0..3).all(|i| p.dist(vertex(i)) < 0.0) {
                 return &self.poly;
             }
+        }
+        // Nearly every triangle is inside every clip plane: then it is its own result, with
+        // no copy (the same distances the loop below would compute decide it).
+        if planes
+            .clip
+            .iter()
+            .all(|p| (0..3).all(|i| p.dist(vertex(i)) >= 0.0))
+        {
+            return &tri[..3 * stride];
         }
         self.poly.extend_from_slice(&tri[..3 * stride]);
         for p in &planes.clip {
