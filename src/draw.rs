@@ -382,6 +382,16 @@ impl<'d> AttributeReader<'d> {
         };
         let index = u64::from(if per_instance { instance } else { vertex });
         let at = base.saturating_add(index.saturating_mul(stride));
+        if floats > 0 && at.saturating_add(16) <= buffer.size {
+            // The common case: up to four floats, read as one 16-byte block.
+            if let Some(b) = buffer.memory.read_array::<16>(buffer.offset + at) {
+                let mut v = [0, 0, 0, 1f32.to_bits()];
+                for (c, w) in v.iter_mut().enumerate().take(floats) {
+                    *w = u32::from_le_bytes([b[4 * c], b[4 * c + 1], b[4 * c + 2], b[4 * c + 3]]);
+                }
+                return v;
+            }
+        }
         let mut bytes = [0u8; 32];
         // Robust: an attribute outside the buffer reads zero.
         if at.saturating_add(size as u64) > buffer.size
@@ -514,26 +524,47 @@ pub fn shade_vertices(
         .map(|&l| AttributeReader::new(draw, g, l))
         .collect();
     // Shade one run of `ids` into `data` (its vertices, `stride` floats each), W at a time.
+    // For each attribute reader, the input registers it fills (register, component); the
+    // built-in inputs; and for each float of a shaded vertex, the output register it comes
+    // from (or its constant).
+    let mut fills: Vec<Vec<(usize, usize)>> = vec![Vec::new(); readers.len()];
+    let mut builtins: Vec<(usize, IoSlot)> = Vec::new();
+    for (reg, src) in sources.iter().enumerate() {
+        match *src {
+            InputSource::Attribute { index, component } => {
+                if let Some(f) = fills.get_mut(index) {
+                    f.push((reg, component % 4));
+                }
+            }
+            InputSource::Other(slot) => builtins.push((reg, slot)),
+        }
+    }
+    let mut vertex_layout: Vec<Result<usize, f32>> = (0..4)
+        .map(|c| position[c].ok_or(if c == 3 { 1.0 } else { 0.0 }))
+        .collect();
+    vertex_layout.extend(varying_out.iter().map(|o| o.ok_or(0.0)));
+    if point_size.is_some() {
+        vertex_layout.push(point_size_out.ok_or(1.0));
+    }
+    // Shade one run of `ids` into `data` (its vertices, `stride` floats each), W at a time:
+    // inputs gathered attribute by attribute, outputs scattered component by component.
     let shade = |ids: &[u32], data: &mut [f32]| -> Result<(), &'static str> {
-        let mut texels = vec![[0u32; 4]; locations.len()];
         let mut runner =
             StageRunner::new(vs, res).map_err(|_| "a vertex shader resource is not bound")?;
         let mut in_regs = vec![[0u32; W]; inputs.len()];
         let mut out_regs = vec![[0u32; W]; outputs.len()];
         for (chunk_index, chunk) in ids.chunks(W).enumerate() {
-            for (lane, &id) in chunk.iter().enumerate() {
-                // Each attribute is fetched and decoded once per vertex, then its components
-                // are spread over the input registers.
-                for (t, reader) in texels.iter_mut().zip(&readers) {
-                    *t = reader.read(id, instance);
+            for (reader, fill) in readers.iter().zip(&fills) {
+                for (lane, &id) in chunk.iter().enumerate() {
+                    let t = reader.read(id, instance);
+                    for &(reg, c) in fill {
+                        in_regs[reg][lane] = t[c];
+                    }
                 }
-                for (src, reg) in sources.iter().zip(in_regs.iter_mut()) {
-                    reg[lane] = match *src {
-                        InputSource::Attribute { index, component } => {
-                            texels.get(index).map_or(0, |t| t[component % 4])
-                        }
-                        InputSource::Other(slot) => fetch(draw, params, g, slot, id, instance),
-                    };
+            }
+            for &(reg, slot) in &builtins {
+                for (lane, &id) in chunk.iter().enumerate() {
+                    in_regs[reg][lane] = fetch(draw, params, g, slot, id, instance);
                 }
             }
             let active = if chunk.len() == W {
@@ -547,21 +578,23 @@ pub fn shade_vertices(
             {
                 return Err(VERTEX_STOPPED);
             }
-            for lane in 0..chunk.len() {
-                let start = (chunk_index * W + lane) * stride;
-                let Some(v) = data.get_mut(start..start + stride) else {
-                    continue;
-                };
-                for c in 0..4 {
-                    v[c] = position[c].map_or(if c == 3 { 1.0 } else { 0.0 }, |o| {
-                        f32::from_bits(out_regs[o][lane])
-                    });
-                }
-                for (k, o) in varying_out.iter().enumerate() {
-                    v[4 + k] = o.map_or(0.0, |o| f32::from_bits(out_regs[o][lane]));
-                }
-                if let (Some(k), Some(o)) = (point_size, point_size_out) {
-                    v[k] = f32::from_bits(out_regs[o][lane]);
+            let start = chunk_index * W * stride;
+            let Some(dst) = data.get_mut(start..start + chunk.len() * stride) else {
+                continue;
+            };
+            for (k, src) in vertex_layout.iter().enumerate() {
+                match *src {
+                    Ok(o) => {
+                        let Some(reg) = out_regs.get(o) else { continue };
+                        for (v, &bits) in dst.chunks_exact_mut(stride).zip(reg.iter()) {
+                            v[k] = f32::from_bits(bits);
+                        }
+                    }
+                    Err(c) => {
+                        for v in dst.chunks_exact_mut(stride) {
+                            v[k] = c;
+                        }
+                    }
                 }
             }
         }

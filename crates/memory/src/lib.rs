@@ -96,6 +96,19 @@ impl DeviceMemory {
         Ok(())
     }
 
+    /// The `N` bytes at `offset`, or `None` when they are not all inside: a fixed-size copy
+    /// the compiler turns into a few moves (the slice form calls `memcpy`), for the small
+    /// per-vertex reads of vertex attributes.
+    #[inline]
+    pub fn read_array<const N: usize>(&self, offset: u64) -> Option<[u8; N]> {
+        let start = self.check(offset, N).ok()?;
+        let mut out = [0u8; N];
+        // SAFETY: `start..start + N` lies inside the allocation (checked above) and `out` is a
+        // distinct local buffer.
+        unsafe { std::ptr::copy_nonoverlapping(self.ptr.as_ptr().add(start), out.as_mut_ptr(), N) };
+        Some(out)
+    }
+
     /// Copies `src` to `offset`.
     pub fn write(&self, offset: u64, src: &[u8]) -> Result<(), OutOfBounds> {
         let start = self.check(offset, src.len())?;
