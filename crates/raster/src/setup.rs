@@ -231,12 +231,17 @@ pub(crate) const MAX_POLY: usize = 16;
 /// Snaps a framebuffer coordinate to fixed point, clamped just beyond the guard band.
 pub(crate) fn snap(v: f32) -> i64 {
     let lim = (GUARD_BAND as f64 + 16.0) * ONE as f64;
-    let f = (f64::from(v) * ONE as f64).round();
+    let f = f64::from(v) * ONE as f64;
     if f.is_nan() {
-        0
-    } else {
-        f.clamp(-lim, lim) as i64
+        return 0;
     }
+    // `f.round()` (half away from zero) without the libm call baseline x86-64 makes of it:
+    // truncate, then step by the exact remainder. Clamping first to the integral `lim` gives
+    // the same result as clamping the rounded value.
+    let f = f.clamp(-lim, lim);
+    let t = f as i64;
+    let r = f - t as f64;
+    t + i64::from(r >= 0.5) - i64::from(r <= -0.5)
 }
 
 /// A clipped polygon in framebuffer space: snapped positions, depth and 1/w per vertex, and its
@@ -557,15 +562,18 @@ fn setup_triangle(
     let ref_px = [to_i32(x[0].div_euclid(ONE)), to_i32(y[0].div_euclid(ONE))];
     let (rx, ry) = (f64::from(ref_px[0]), f64::from(ref_px[1]));
     // λ₁ ∝ the edge v₂→v₀ (zero on it, area at v₁); λ₂ ∝ the edge v₀→v₁.
+    // One division: the f64 products differ from quotients by an f64 ulp, far below the f32
+    // the planes are stored as.
+    let inv_a = 1.0 / a;
     let l1 = [
-        -(y0 - y2) / a,
-        (x0 - x2) / a,
-        ((x0 - x2) * (ry - y2) - (y0 - y2) * (rx - x2)) / a,
+        -(y0 - y2) * inv_a,
+        (x0 - x2) * inv_a,
+        ((x0 - x2) * (ry - y2) - (y0 - y2) * (rx - x2)) * inv_a,
     ];
     let l2 = [
-        -(y1 - y0) / a,
-        (x1 - x0) / a,
-        ((x1 - x0) * (ry - y0) - (y1 - y0) * (rx - x0)) / a,
+        -(y1 - y0) * inv_a,
+        (x1 - x0) * inv_a,
+        ((x1 - x0) * (ry - y0) - (y1 - y0) * (rx - x0)) * inv_a,
     ];
     Some(Triangle {
         draw,
@@ -601,6 +609,34 @@ mod tests {
         p.iter()
             .flat_map(|&[x, y]| [x / 50.0 - 1.0, y / 50.0 - 1.0, 0.5, 1.0])
             .collect()
+    }
+
+    #[test]
+    fn snap_rounds_half_away_from_zero() {
+        let lim = (GUARD_BAND as f64 + 16.0) * ONE as f64;
+        let reference = |v: f32| {
+            let f = (f64::from(v) * ONE as f64).round();
+            if f.is_nan() {
+                0
+            } else {
+                f.clamp(-lim, lim) as i64
+            }
+        };
+        let mut x = 0x2545_f491u32;
+        let mut values = vec![0.0, -0.0, 0.5 / 256.0, -0.5 / 256.0, 1.5 / 256.0, -2.5 / 256.0];
+        values.extend([f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e30, -1e30, 32800.0]);
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            // Finite floats of every magnitude up to beyond the guard band, and exact ties.
+            let v = f32::from_bits(x & 0xc7ff_ffff);
+            values.push(v);
+            values.push(((x % 20_000) as f32 - 10_000.0 + 0.5) / 256.0);
+        }
+        for v in values {
+            assert_eq!(snap(v), reference(v), "{v:e}");
+        }
     }
 
     #[test]
