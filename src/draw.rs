@@ -434,6 +434,22 @@ pub struct ShadedVertices {
     pub point_size: Option<usize>,
 }
 
+/// A fragment program input as the vertex stage names it: the clip and cull distances the
+/// legalizer moved to reserved locations (naga has no such fragment inputs) are the vertex
+/// stage's `ClipDistance`/`CullDistance` again.
+fn fragment_input_slot(slot: IoSlot) -> IoSlot {
+    use pumice_shader::legalize::{CLIP_DISTANCE_LOCATION as CLIP, CULL_DISTANCE_LOCATION as CULL};
+    match slot {
+        IoSlot::Location { location, .. } if (CLIP..CLIP + 8).contains(&location) => {
+            IoSlot::ClipDistance((location - CLIP) as u8)
+        }
+        IoSlot::Location { location, .. } if (CULL..CULL + 8).contains(&location) => {
+            IoSlot::CullDistance((location - CULL) as u8)
+        }
+        other => other,
+    }
+}
+
 /// Where a vertex program input comes from.
 #[derive(Clone, Copy, Debug)]
 enum InputSource {
@@ -470,13 +486,28 @@ pub fn shade_vertices(
     let vs: &StageProgram = &g.vertex;
     let inputs: Vec<IoSlot> = vs.inputs().collect();
     let outputs: Vec<IoSlot> = vs.outputs().collect();
-    let varyings: Vec<IoSlot> = match &g.fragment {
+    let mut varyings: Vec<IoSlot> = match &g.fragment {
         Some(fs) => fs
             .inputs()
+            .map(fragment_input_slot)
             .filter(|s| matches!(s, IoSlot::Location { .. }))
             .collect(),
         None => Vec::new(),
     };
+    // Clip and cull distances travel as extra varyings after the fragment's inputs: they are
+    // interpolated like them (clipping and a fragment shader reading them both need that),
+    // and the rasterizer is told which components they are (`raster_state`).
+    let mut distances: Vec<IoSlot> = outputs
+        .iter()
+        .copied()
+        .filter(|s| matches!(s, IoSlot::ClipDistance(_) | IoSlot::CullDistance(_)))
+        .collect();
+    distances.sort_by_key(|s| match *s {
+        IoSlot::ClipDistance(i) => (0, i),
+        IoSlot::CullDistance(i) => (1, i),
+        _ => (2, 0),
+    });
+    varyings.extend(distances);
     let position: Vec<Option<usize>> = (0..4)
         .map(|c| outputs.iter().position(|s| *s == IoSlot::Position(c)))
         .collect();
@@ -674,8 +705,11 @@ impl<'a> ShaderFragment<'a> {
         let (inputs, outputs) = match program {
             Some(p) => (
                 p.inputs()
+                    .map(fragment_input_slot)
                     .map(|s| match s {
-                        IoSlot::Location { .. } => varyings
+                        IoSlot::Location { .. }
+                        | IoSlot::ClipDistance(_)
+                        | IoSlot::CullDistance(_) => varyings
                             .iter()
                             .position(|v| *v == s)
                             .map_or(FragInput::Zero, FragInput::Varying),
@@ -951,6 +985,18 @@ fn raster_state(
         polygon_mode: conv::polygon_mode(s.polygon_mode).ok_or("polygon mode")?,
         depth_clamp: s.depth_clamp,
         varyings: varyings.iter().map(interpolation).collect(),
+        clip_distances: varyings
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, IoSlot::ClipDistance(_)))
+            .map(|(k, _)| 4 + k)
+            .collect(),
+        cull_distances: varyings
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, IoSlot::CullDistance(_)))
+            .map(|(k, _)| 4 + k)
+            .collect(),
         depth: pumice_raster::DepthState {
             test_enable: dynamic_value(g, D::DEPTH_TEST_ENABLE, d.depth_test)
                 .unwrap_or(s.depth_test),

@@ -227,9 +227,11 @@ impl PhysicalDevice {
             max_sample_mask_words: 1,
             timestamp_compute_and_graphics: vk::TRUE,
             timestamp_period: 1.0,
-            max_clip_distances: 0,
-            max_cull_distances: 0,
-            max_combined_clip_and_cull_distances: 0,
+            // Clip and cull distances ride along as varyings (draw `shade_vertices`): the
+            // specification's minimum of 8 each, 8 together.
+            max_clip_distances: 8,
+            max_cull_distances: 8,
+            max_combined_clip_and_cull_distances: 8,
             discrete_queue_priorities: 2,
             // Point sprites of any clamped size (raster `prims`); lines are 1 pixel wide.
             point_size_range: pumice_raster::POINT_SIZE_RANGE,
@@ -286,6 +288,9 @@ impl PhysicalDevice {
             shader_float64: vk::TRUE,
             // Polygon modes LINE and POINT (raster `prims`).
             fill_mode_non_solid: vk::TRUE,
+            // User clip planes and cull distances (raster `clip`, `pass::culled`).
+            shader_clip_distance: vk::TRUE,
+            shader_cull_distance: vk::TRUE,
             // PointSize up to `pointSizeRange[1]`.
             large_points: vk::TRUE,
             // Indirect draws read any number of records, with their firstInstance.

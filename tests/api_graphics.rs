@@ -1801,6 +1801,77 @@ fn depth_and_stencil_resolves_by_mode() {
     }
 }
 
+/// `gl_ClipDistance` clips a full-screen triangle at clip x = −¼ (a user plane, interpolated
+/// linearly in clip space) and reaches the fragment shader interpolated; `gl_CullDistance`
+/// drops a triangle whose three vertices have it negative.
+#[test]
+fn clip_and_cull_distances() {
+    const CLIP_VERT: &str = r"#version 450
+layout(location = 0) in vec3 pos;
+layout(location = 1) in vec3 color;
+layout(location = 0) out vec3 v_color;
+out gl_PerVertex { vec4 gl_Position; float gl_ClipDistance[1]; float gl_CullDistance[1]; };
+void main() {
+    gl_Position = vec4(pos, 1.0);
+    v_color = color;
+    gl_ClipDistance[0] = pos.x + 0.25;
+    gl_CullDistance[0] = color.b - 0.5;
+}";
+    const CLIP_FRAG: &str = r"#version 450
+layout(location = 0) in vec3 v_color;
+layout(location = 0) out vec4 o;
+in float gl_ClipDistance[1];
+void main() { o = vec4(v_color.r, gl_ClipDistance[0] * 0.5, v_color.b, 1.0); }";
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let color = color_target(&ctx);
+    let layout = push_layout(&ctx);
+    let pipe = pipeline_fixed(
+        &ctx,
+        CLIP_FRAG,
+        layout,
+        vk::RenderPass::null(),
+        &Fixed {
+            vert: CLIP_VERT,
+            ..Fixed::new()
+        },
+    );
+    #[rustfmt::skip]
+    let vb = vertices(&ctx, &[
+        // Full screen, blue 1 everywhere: kept, clipped at x = -1/4.
+        -1.0, -1.0, 0.5, 1.0, 0.0, 1.0,
+        3.0, -1.0, 0.5, 1.0, 0.0, 1.0,
+        -1.0, 3.0, 0.5, 1.0, 0.0, 1.0,
+        // Blue 0 at every vertex: culled (it would cover the right half in red).
+        0.0, -1.0, 0.4, 1.0, 0.0, 0.0,
+        1.0, -1.0, 0.4, 1.0, 0.0, 0.0,
+        1.0, 1.0, 0.4, 1.0, 0.0, 0.0,
+    ]);
+    ctx.run(|cb| unsafe {
+        begin_cleared(&ctx, cb, &color, None);
+        d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+        d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+        d.cmd_draw(cb, 6, 1, 0, 0);
+        d.cmd_end_rendering(cb);
+    });
+    let px = read_pixels(&ctx, color.image);
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let p = px[(y * SIZE + x) as usize];
+            let cx = ndc(x as f32 + 0.5);
+            if cx + 0.25 < 0.0 {
+                assert_eq!(p, [0, 0, 0, 0], "({x},{y}) is clipped");
+            } else {
+                let green = (cx + 0.25) * 0.5 * 255.0;
+                assert!(
+                    p[0] == 255 && p[2] == 255 && p[3] == 255 && (p[1] as f32 - green).abs() <= 1.0,
+                    "({x},{y}) {p:?}: want green {green}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn clear_attachments_inside_dynamic_rendering() {
     let ctx = Ctx::new();

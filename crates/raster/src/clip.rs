@@ -31,21 +31,34 @@ pub const GUARD_BAND: f32 = 32768.0;
 /// Smallest `w` kept: clipping against `w ≥ W_EPSILON` keeps `1/w` finite.
 pub const W_EPSILON: f32 = 1.0e-6;
 
-/// A half-space `n · (x, y, z, w) + k ≥ 0` of clip space.
+/// A half-space `n · (x, y, z, w) + k ≥ 0` of clip space — or, for a user clip plane
+/// (`ClipDistance`), the half-space where component `component` of the vertex is ≥ 0: clip
+/// distances interpolate linearly in clip space, exactly like positions.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Plane {
     pub n: [f32; 4],
     pub k: f32,
+    pub component: Option<usize>,
 }
 
 impl Plane {
     pub const fn new(n: [f32; 4], k: f32) -> Plane {
-        Plane { n, k }
+        Plane {
+            n,
+            k,
+            component: None,
+        }
     }
 
     /// Signed distance (scaled), computed in f64 so that it does not depend on evaluation order.
     #[inline]
     pub(crate) fn dist(&self, v: &[f32]) -> f64 {
+        if let Some(c) = self.component {
+            // A NaN distance counts as outside.
+            return v
+                .get(c)
+                .map_or(-1.0, |&d| if d.is_nan() { -1.0 } else { f64::from(d) });
+        }
         let n = self.n;
         f64::from(n[0]) * f64::from(v[0])
             + f64::from(n[1]) * f64::from(v[1])
@@ -65,8 +78,13 @@ pub(crate) struct ClipPlanes {
 impl ClipPlanes {
     /// Planes for a viewport mapping clip x/y to `o + h · (x / w)` (`o`, `h` per axis, in
     /// pixels).
-    pub fn new(origin: [f32; 2], half: [f32; 2], depth_clamp: bool) -> ClipPlanes {
+    /// `user`: the vertex components holding clip distances, one user plane each.
+    pub fn new(origin: [f32; 2], half: [f32; 2], depth_clamp: bool, user: &[usize]) -> ClipPlanes {
         let mut clip = vec![Plane::new([0.0, 0.0, 0.0, 1.0], -W_EPSILON)];
+        clip.extend(user.iter().map(|&c| Plane {
+            component: Some(c),
+            ..Plane::new([0.0; 4], 0.0)
+        }));
         if !depth_clamp {
             clip.push(Plane::new([0.0, 0.0, 1.0, 0.0], 0.0));
             clip.push(Plane::new([0.0, 0.0, -1.0, 1.0], 0.0));
@@ -217,7 +235,7 @@ mod tests {
     use super::*;
 
     fn planes() -> ClipPlanes {
-        ClipPlanes::new([50.0, 50.0], [50.0, 50.0], false)
+        ClipPlanes::new([50.0, 50.0], [50.0, 50.0], false, &[])
     }
 
     #[test]

@@ -527,7 +527,11 @@ impl TileBuffer {
                 batch.y[lane].wrapping_sub(r.y0 as u32),
             );
             let i = (py as usize * w as usize + px as usize) * 4;
-            let slot = if px < w && py < h { bytes.get_mut(i..i + 4) } else { None };
+            let slot = if px < w && py < h {
+                bytes.get_mut(i..i + 4)
+            } else {
+                None
+            };
             let Some(slot) = slot else {
                 out &= !(1 << lane);
                 continue;
@@ -614,7 +618,11 @@ impl TileBuffer {
         // neither reads what the other writes, so this is the per-fragment order.
         let d32 = (!depth_done && !STENCIL)
             .then(|| {
-                let z = if out.depth_written { &out.depth } else { &batch.z };
+                let z = if out.depth_written {
+                    &out.depth
+                } else {
+                    &batch.z
+                };
                 self.depth_test_d32(ops, batch, pass, z)
             })
             .flatten();

@@ -179,6 +179,31 @@ fn assemble(topology: Topology, n: usize, mut f: impl FnMut(usize, [usize; 3])) 
     }
 }
 
+/// Whether a primitive with `vertices` is dropped by a cull distance (components `cull`):
+/// "if the cull distance for all vertices of the primitive is negative for any cull distance
+/// index, the primitive is discarded". A NaN distance counts as negative.
+fn culled(vertices: &[&[f32]], cull: &[usize]) -> bool {
+    cull.iter().any(|&c| {
+        vertices
+            .iter()
+            .all(|v| v.get(c).is_none_or(|&d| d.is_nan() || d < 0.0))
+    })
+}
+
+/// [`culled`] for the three vertices in `scratch` (`vstride` floats each).
+fn culled_triangle(scratch: &[f32], vstride: usize, cull: &[usize]) -> bool {
+    !cull.is_empty()
+        && scratch.len() >= 3 * vstride
+        && culled(
+            &[
+                &scratch[..vstride],
+                &scratch[vstride..2 * vstride],
+                &scratch[2 * vstride..3 * vstride],
+            ],
+            cull,
+        )
+}
+
 /// Copies the vertices `prim` of a triangle into `scratch` (`vstride` floats each), flat
 /// components from the provoking vertex; returns their point sizes, or `None` when a vertex
 /// is missing (the primitive is dropped).
@@ -337,7 +362,13 @@ impl<'a> Pass<'a> {
         if params.clip_rect.is_empty() {
             return Ok(());
         }
-        let planes = ClipPlanes::new(params.origin, params.half, state.depth_clamp);
+        let planes = ClipPlanes::new(
+            params.origin,
+            params.half,
+            state.depth_clamp,
+            &state.clip_distances,
+        );
+        let cull = state.cull_distances.as_slice();
         let ops = self.draw_ops(state);
         let vertex_count = input.vertices.len() / stride;
         let interp = &state.varyings;
@@ -421,7 +452,7 @@ impl<'a> Pass<'a> {
                     for p in 0..len {
                         let id = primitive_id;
                         primitive_id = primitive_id.wrapping_add(1);
-                        if let Some((v, size)) = vertex(p) {
+                        if let Some((v, size)) = vertex(p).filter(|(v, _)| !culled(&[v], cull)) {
                             setup_point(
                                 &params,
                                 &draw_interp,
@@ -450,6 +481,9 @@ impl<'a> Pass<'a> {
                         let (Some((a, _)), Some((b, _))) = (vertex(pa), vertex(pb)) else {
                             continue;
                         };
+                        if culled(&[a, b], cull) {
+                            continue;
+                        }
                         scratch.clear();
                         scratch.extend_from_slice(a);
                         scratch.extend_from_slice(b);
@@ -484,7 +518,9 @@ impl<'a> Pass<'a> {
                         attrs.clear();
                         for i in c * SETUP_CHUNK..((c + 1) * SETUP_CHUNK).min(count) {
                             let prim = triangle_vertices(input.topology, i);
-                            if fetch_triangle(&vertex, prim, interp, vstride, scratch).is_none() {
+                            if fetch_triangle(&vertex, prim, interp, vstride, scratch).is_none()
+                                || culled_triangle(scratch, vstride, cull)
+                            {
                                 continue;
                             }
                             let poly = clipper.clip(scratch, vstride, &planes, interp);
@@ -509,6 +545,9 @@ impl<'a> Pass<'a> {
                         else {
                             return;
                         };
+                        if culled_triangle(scratch, vstride, cull) {
+                            return;
+                        }
                         let poly = clipper.clip(scratch, vstride, &planes, interp);
                         match mode {
                             PolygonMode::Fill => {

@@ -623,8 +623,22 @@ mod tests {
             }
         };
         let mut x = 0x2545_f491u32;
-        let mut values = vec![0.0, -0.0, 0.5 / 256.0, -0.5 / 256.0, 1.5 / 256.0, -2.5 / 256.0];
-        values.extend([f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e30, -1e30, 32800.0]);
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.5 / 256.0,
+            -0.5 / 256.0,
+            1.5 / 256.0,
+            -2.5 / 256.0,
+        ];
+        values.extend([
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            1e30,
+            -1e30,
+            32800.0,
+        ]);
         for _ in 0..200_000 {
             x ^= x << 13;
             x ^= x >> 17;

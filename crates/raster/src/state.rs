@@ -479,6 +479,12 @@ pub struct RasterState {
     /// How each varying component (after the 4 position components of a vertex) is
     /// interpolated; its length is the number of varying components `N`.
     pub varyings: Vec<Interpolation>,
+    /// Vertex components (offsets from the vertex's start, so past the position: among the
+    /// varyings) holding clip distances: the primitive is clipped to where each is ≥ 0.
+    pub clip_distances: Vec<usize>,
+    /// Vertex components holding cull distances: a primitive is dropped when all its vertices
+    /// have one of them negative.
+    pub cull_distances: Vec<usize>,
     pub depth: DepthState,
     /// `depthBiasEnable` and its factors; `None` when disabled.
     pub depth_bias: Option<DepthBias>,
@@ -504,6 +510,8 @@ impl RasterState {
             polygon_mode: PolygonMode::Fill,
             depth_clamp: false,
             varyings: vec![Interpolation::Smooth; varyings],
+            clip_distances: Vec::new(),
+            cull_distances: Vec::new(),
             depth: DepthState::default(),
             depth_bias: None,
             depth_bounds: None,

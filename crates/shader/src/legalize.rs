@@ -26,6 +26,8 @@
 //!     variables go (workgroup memory starts zeroed).
 //! 5. `split_combined_samplers`: combined image-sampler variables (and arrays and function
 //!    parameters of them) → an image and a sampler joined by `OpSampledImage` at each load.
+//! 5'. `fragment_distances_as_locations`: a fragment shader's clip/cull distance inputs →
+//!     inputs at reserved locations (naga has them only as vertex outputs).
 //! 6. `split_io_arrays`: array inputs/outputs → one variable per location.
 //! 7. `decorate_flat_outputs`: integer vertex outputs get `Flat`.
 //! 8. `lower_modf_frexp`: pointer forms of `Modf`/`Frexp` → the struct forms.
@@ -48,6 +50,7 @@ mod drop_buffer_non_readable;
 mod drop_zero_workgroup_initializers;
 mod find_loop_break_in_switch;
 mod find_lost_compare_lod;
+mod fragment_distances_as_locations;
 mod input_attachments_as_fetches;
 mod lower_all_equal;
 mod lower_copy_logical;
@@ -72,6 +75,8 @@ pub(crate) use drop_buffer_non_readable::drop_buffer_non_readable;
 pub(crate) use drop_zero_workgroup_initializers::drop_zero_workgroup_initializers;
 pub(crate) use find_loop_break_in_switch::has_loop_break_in_switch;
 pub(crate) use find_lost_compare_lod::has_lost_compare_lod;
+pub(crate) use fragment_distances_as_locations::fragment_distances_as_locations;
+pub use fragment_distances_as_locations::{CLIP_DISTANCE_LOCATION, CULL_DISTANCE_LOCATION};
 pub(crate) use input_attachments_as_fetches::input_attachments_as_fetches;
 pub(crate) use lower_all_equal::lower_all_equal;
 pub(crate) use lower_copy_logical::lower_copy_logical;
@@ -596,6 +601,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     drop_buffer_non_readable(&mut m);
     drop_zero_workgroup_initializers(&mut m);
     split_combined_samplers(&mut m);
+    fragment_distances_as_locations(&mut m);
     split_io_arrays(&mut m);
     decorate_flat_outputs(&mut m);
     lower_modf_frexp(&mut m);
