@@ -10,11 +10,18 @@ fn main() {
     let words = pumice_shader::front::words(&std::fs::read(path).unwrap()).unwrap();
     let result = match stage.as_str() {
         "comp" => ComputeProgram::new(&words, "main", &[]).map(|p| p.disassemble()),
-        "frag" => StageProgram::new(&words, "main", Stage::Fragment, &[]).map(|p| p.disassemble()),
-        _ => StageProgram::new(&words, "main", Stage::Vertex, &[]).map(|p| p.disassemble()),
+        "frag" => StageProgram::new(&words, "main", Stage::Fragment, &[]).map(describe),
+        _ => StageProgram::new(&words, "main", Stage::Vertex, &[]).map(describe),
     };
     match result {
         Ok(text) => println!("{text}"),
         Err(e) => println!("error: {e}"),
     }
+}
+
+/// The stage's inputs and outputs, then its bytecode.
+fn describe(p: StageProgram) -> String {
+    let inputs: Vec<_> = p.inputs().collect();
+    let outputs: Vec<_> = p.outputs().collect();
+    format!("; inputs {inputs:?}\n; outputs {outputs:?}\n{}", p.disassemble())
 }
