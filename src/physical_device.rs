@@ -329,6 +329,15 @@ impl PhysicalDevice {
         f.shader_zero_initialize_workgroup_memory = vk::TRUE;
         // vkCmdBeginRendering/vkCmdEndRendering (tests/api_graphics.rs).
         f.dynamic_rendering = vk::TRUE;
+        // FAIL_ON_PIPELINE_COMPILE_REQUIRED answers VK_PIPELINE_COMPILE_REQUIRED (every
+        // pipeline compiles when created) and caches take EXTERNALLY_SYNCHRONIZED (entry
+        // `create_pipelines`).
+        f.pipeline_creation_cache_control = vk::TRUE;
+        // The one subgroup size there is (W lanes, compute) is the required size a pipeline
+        // may ask for; workgroups run as whole batches of W, so with a local size that is a
+        // multiple of W every subgroup is full.
+        f.subgroup_size_control = vk::TRUE;
+        f.compute_full_subgroups = vk::TRUE;
     }
 
     pub fn vulkan11_properties(&self, p: &mut vk::PhysicalDeviceVulkan11Properties) {
@@ -404,7 +413,7 @@ impl PhysicalDevice {
             .limits()
             .max_compute_work_group_invocations
             .div_ceil(pumice_shader::ir::W as u32);
-        p.required_subgroup_size_stages = vk::ShaderStageFlags::empty();
+        p.required_subgroup_size_stages = vk::ShaderStageFlags::COMPUTE;
         p.max_inline_uniform_block_size = 0;
         p.max_inline_uniform_total_size = 0;
         p.storage_texel_buffer_offset_alignment_bytes = 16;

@@ -896,3 +896,62 @@ fn compute_pipeline_failures_write_null_handles() {
         d.destroy_shader_module(module, None);
     }
 }
+
+/// `pipelineCreationCacheControl`: a pipeline asked to fail rather than compile is not made
+/// (null, `VK_PIPELINE_COMPILE_REQUIRED`) while its neighbours are; `subgroupSizeControl`: a
+/// required subgroup size equal to the one reported is accepted, with full subgroups.
+#[test]
+fn compile_required_and_required_subgroup_size() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let words = glsl(
+        "comp",
+        "#version 450\nlayout(local_size_x = 64) in;\nvoid main() {}",
+    );
+    let module = unsafe {
+        d.create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
+    }
+    .unwrap();
+    let layout =
+        unsafe { d.create_pipeline_layout(&vk::PipelineLayoutCreateInfo::default(), None) }
+            .unwrap();
+    let mut props13 = vk::PhysicalDeviceVulkan13Properties::default();
+    let mut props = vk::PhysicalDeviceProperties2::default().push_next(&mut props13);
+    unsafe {
+        ctx.instance
+            .get_physical_device_properties2(ctx.physical, &mut props)
+    };
+    let size = props13.max_subgroup_size;
+    assert_eq!(props13.min_subgroup_size, size);
+    assert!(props13
+        .required_subgroup_size_stages
+        .contains(vk::ShaderStageFlags::COMPUTE));
+    let mut required = vk::PipelineShaderStageRequiredSubgroupSizeCreateInfo::default()
+        .required_subgroup_size(size);
+    let stage = vk::PipelineShaderStageCreateInfo::default()
+        .stage(vk::ShaderStageFlags::COMPUTE)
+        .module(module)
+        .name(c"main");
+    let sized_stage = stage
+        .flags(vk::PipelineShaderStageCreateFlags::REQUIRE_FULL_SUBGROUPS)
+        .push_next(&mut required);
+    let infos = [
+        vk::ComputePipelineCreateInfo::default()
+            .stage(stage)
+            .layout(layout)
+            .flags(vk::PipelineCreateFlags::FAIL_ON_PIPELINE_COMPILE_REQUIRED),
+        vk::ComputePipelineCreateInfo::default()
+            .stage(sized_stage)
+            .layout(layout),
+    ];
+    let created = unsafe { d.create_compute_pipelines(vk::PipelineCache::null(), &infos, None) };
+    let (handles, code) = created.expect_err("not a plain success");
+    assert_eq!(code, vk::Result::PIPELINE_COMPILE_REQUIRED);
+    assert_eq!(handles[0], vk::Pipeline::null());
+    assert_ne!(handles[1], vk::Pipeline::null());
+    unsafe {
+        d.destroy_pipeline(handles[1], None);
+        d.destroy_pipeline_layout(layout, None);
+        d.destroy_shader_module(module, None);
+    }
+}

@@ -71,6 +71,57 @@ unsafe fn compute_pipeline(info: &vk::ComputePipelineCreateInfo) -> Result<Pipel
     }
 }
 
+/// `vkCreate*Pipelines`: creates a pipeline from each info with `create` into `out`, by the
+/// specification's rules. A failed one's handle is null and its error is returned ("the
+/// implementation will attempt to create all pipelines"), unless
+/// `VK_PIPELINE_CREATE_EARLY_RETURN_ON_FAILURE_BIT` asks to stop there (the rest are null
+/// too). With `VK_PIPELINE_CREATE_FAIL_ON_PIPELINE_COMPILE_REQUIRED_BIT` the pipeline is not
+/// created and `VK_PIPELINE_COMPILE_REQUIRED` returned (`pipelineCreationCacheControl`): every
+/// Pumice pipeline is compiled when it is created, so a compile is always required.
+///
+/// # Safety
+/// `out` must have room for `infos.len()` handles (or be null when there are none).
+pub(crate) unsafe fn create_pipelines<I>(
+    infos: &[I],
+    flags: impl Fn(&I) -> vk::PipelineCreateFlags,
+    create: impl Fn(&I) -> Result<Pipeline, vk::Result>,
+    out: *mut vk::Pipeline,
+) -> Result<vk::Result, vk::Result> {
+    if out.is_null() && !infos.is_empty() {
+        return Err(vk::Result::ERROR_UNKNOWN);
+    }
+    let mut status = Ok(vk::Result::SUCCESS);
+    for (i, info) in infos.iter().enumerate() {
+        let f = flags(info);
+        let made = if f.contains(vk::PipelineCreateFlags::FAIL_ON_PIPELINE_COMPILE_REQUIRED) {
+            Err(vk::Result::PIPELINE_COMPILE_REQUIRED)
+        } else {
+            create(info)
+        };
+        // SAFETY: `out` has room for `infos.len()` handles (caller contract).
+        unsafe {
+            match made {
+                Ok(p) => out.add(i).write(handle::new_handle(p)),
+                Err(e) => {
+                    out.add(i).write(vk::Pipeline::null());
+                    status = match (status, e) {
+                        (Err(prev), _) => Err(prev),
+                        (Ok(_), vk::Result::PIPELINE_COMPILE_REQUIRED) => Ok(e),
+                        (Ok(_), e) => Err(e),
+                    };
+                    if f.contains(vk::PipelineCreateFlags::EARLY_RETURN_ON_FAILURE) {
+                        for j in i + 1..infos.len() {
+                            out.add(j).write(vk::Pipeline::null());
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    status
+}
+
 entry_points! {
     Device fn vkCreatePipelineLayout(
         _device: vk::Device,
@@ -170,34 +221,11 @@ entry_points! {
         p_infos: *const vk::ComputePipelineCreateInfo,
         _p_allocator: *const vk::AllocationCallbacks,
         p_pipelines: *mut vk::Pipeline,
-    ) -> Result {
+    ) -> Status {
         // SAFETY: valid usage: `count` valid create infos and room for `count` handles.
         unsafe {
-            if p_pipelines.is_null() && count > 0 {
-                return Err(vk::Result::ERROR_UNKNOWN);
-            }
             let infos = handle::slice(p_infos, count);
-            let mut result = Ok(());
-            for (i, info) in infos.iter().enumerate() {
-                match compute_pipeline(info) {
-                    Ok(p) => p_pipelines.add(i).write(handle::new_handle(p)),
-                    Err(e) => {
-                        // Spec: "the corresponding elements of pPipelines will be set to
-                        // VK_NULL_HANDLE … The implementation will attempt to create all
-                        // pipelines", unless VK_PIPELINE_CREATE_EARLY_RETURN_ON_FAILURE_BIT
-                        // asks to stop at the first failure (the rest are null too).
-                        p_pipelines.add(i).write(vk::Pipeline::null());
-                        result = result.and(Err(e));
-                        if info.flags.contains(vk::PipelineCreateFlags::EARLY_RETURN_ON_FAILURE) {
-                            for j in i + 1..infos.len() {
-                                p_pipelines.add(j).write(vk::Pipeline::null());
-                            }
-                            break;
-                        }
-                    }
-                }
-            }
-            result
+            create_pipelines(infos, |i| i.flags, |i| compute_pipeline(i), p_pipelines)
         }
     }
 

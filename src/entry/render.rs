@@ -402,24 +402,11 @@ entry_points! {
         p_infos: *const vk::GraphicsPipelineCreateInfo,
         _p_allocator: *const vk::AllocationCallbacks,
         p_pipelines: *mut vk::Pipeline,
-    ) -> Result {
+    ) -> Status {
         // SAFETY: valid usage: `count` valid create infos and room for `count` handles.
         unsafe {
-            if p_pipelines.is_null() && count > 0 {
-                return Err(vk::Result::ERROR_UNKNOWN);
-            }
             let infos = handle::slice(p_infos, count);
-            let mut result = Ok(());
-            for (i, info) in infos.iter().enumerate() {
-                match graphics_pipeline(info) {
-                    Ok(p) => p_pipelines.add(i).write(handle::new_handle(p)),
-                    Err(e) => {
-                        p_pipelines.add(i).write(vk::Pipeline::null());
-                        result = result.and(Err(e));
-                    }
-                }
-            }
-            result
+            crate::entry::pipeline::create_pipelines(infos, |i| i.flags, |i| graphics_pipeline(i), p_pipelines)
         }
     }
 }

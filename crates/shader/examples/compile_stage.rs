@@ -23,5 +23,8 @@ fn main() {
 fn describe(p: StageProgram) -> String {
     let inputs: Vec<_> = p.inputs().collect();
     let outputs: Vec<_> = p.outputs().collect();
-    format!("; inputs {inputs:?}\n; outputs {outputs:?}\n{}", p.disassemble())
+    format!(
+        "; inputs {inputs:?}\n; outputs {outputs:?}\n{}",
+        p.disassemble()
+    )
 }
