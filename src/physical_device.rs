@@ -316,6 +316,11 @@ impl PhysicalDevice {
         f.host_query_reset = vk::TRUE;
         // vkCmdDrawIndirectCount and vkCmdDrawIndexedIndirectCount.
         f.draw_indirect_count = vk::TRUE;
+        // Framebuffers whose views come with vkCmdBeginRenderPass (tests/api_graphics.rs).
+        f.imageless_framebuffer = vk::TRUE;
+        // Image layouts change nothing in Pumice's memory: depth-only and stencil-only layouts
+        // (and VkAttachmentReferenceStencilLayout) are as good as any.
+        f.separate_depth_stencil_layouts = vk::TRUE;
     }
 
     pub fn vulkan13_features(&self, f: &mut vk::PhysicalDeviceVulkan13Features) {

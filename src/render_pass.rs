@@ -125,6 +125,8 @@ pub struct RenderPassInstance {
 pub struct Framebuffer {
     /// Empty for an imageless framebuffer (views come with `vkCmdBeginRenderPass`).
     pub attachments: Vec<Ref<ImageView>>,
+    /// `VK_FRAMEBUFFER_CREATE_IMAGELESS_BIT`.
+    pub imageless: bool,
     pub width: u32,
     pub height: u32,
     pub layers: u32,

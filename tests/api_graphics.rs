@@ -1872,6 +1872,107 @@ void main() { o = vec4(v_color.r, gl_ClipDistance[0] * 0.5, v_color.b, 1.0); }";
     }
 }
 
+/// An imageless framebuffer takes its view at `vkCmdBeginRenderPass` (the load clear lands in
+/// it); a framebuffer of a render pass without attachments is not mistaken for one.
+#[test]
+fn imageless_framebuffers_and_framebuffers_without_attachments() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let color = color_target(&ctx);
+    unsafe {
+        let attachments = [vk::AttachmentDescription::default()
+            .format(vk::Format::R8G8B8A8_UNORM)
+            .samples(vk::SampleCountFlags::TYPE_1)
+            .load_op(vk::AttachmentLoadOp::CLEAR)
+            .store_op(vk::AttachmentStoreOp::STORE)
+            .final_layout(vk::ImageLayout::TRANSFER_SRC_OPTIMAL)];
+        let color_refs = [vk::AttachmentReference {
+            attachment: 0,
+            layout: vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL,
+        }];
+        let subpasses = [vk::SubpassDescription::default().color_attachments(&color_refs)];
+        let rp = d
+            .create_render_pass(
+                &vk::RenderPassCreateInfo::default()
+                    .attachments(&attachments)
+                    .subpasses(&subpasses),
+                None,
+            )
+            .unwrap();
+        let formats = [vk::Format::R8G8B8A8_UNORM];
+        let image_infos = [vk::FramebufferAttachmentImageInfo::default()
+            .usage(vk::ImageUsageFlags::COLOR_ATTACHMENT | vk::ImageUsageFlags::TRANSFER_SRC)
+            .width(SIZE)
+            .height(SIZE)
+            .layer_count(1)
+            .view_formats(&formats)];
+        let mut fb_attachments =
+            vk::FramebufferAttachmentsCreateInfo::default().attachment_image_infos(&image_infos);
+        let fb = d
+            .create_framebuffer(
+                &vk::FramebufferCreateInfo::default()
+                    .flags(vk::FramebufferCreateFlags::IMAGELESS)
+                    .render_pass(rp)
+                    .attachment_count(1)
+                    .width(SIZE)
+                    .height(SIZE)
+                    .layers(1)
+                    .push_next(&mut fb_attachments),
+                None,
+            )
+            .unwrap();
+        // No attachments at all, and a framebuffer that is not imageless.
+        let empty_subpass = [vk::SubpassDescription::default()];
+        let empty_rp = d
+            .create_render_pass(
+                &vk::RenderPassCreateInfo::default().subpasses(&empty_subpass),
+                None,
+            )
+            .unwrap();
+        let empty_fb = d
+            .create_framebuffer(
+                &vk::FramebufferCreateInfo::default()
+                    .render_pass(empty_rp)
+                    .width(SIZE)
+                    .height(SIZE)
+                    .layers(1),
+                None,
+            )
+            .unwrap();
+        ctx.run(|cb| {
+            let views = [color.view];
+            let mut begin_views = vk::RenderPassAttachmentBeginInfo::default().attachments(&views);
+            let clear = [vk::ClearValue {
+                color: vk::ClearColorValue {
+                    float32: [0.0, 1.0, 0.0, 1.0],
+                },
+            }];
+            d.cmd_begin_render_pass(
+                cb,
+                &vk::RenderPassBeginInfo::default()
+                    .render_pass(rp)
+                    .framebuffer(fb)
+                    .render_area(full_area())
+                    .clear_values(&clear)
+                    .push_next(&mut begin_views),
+                vk::SubpassContents::INLINE,
+            );
+            d.cmd_end_render_pass(cb);
+            d.cmd_begin_render_pass(
+                cb,
+                &vk::RenderPassBeginInfo::default()
+                    .render_pass(empty_rp)
+                    .framebuffer(empty_fb)
+                    .render_area(full_area()),
+                vk::SubpassContents::INLINE,
+            );
+            d.cmd_end_render_pass(cb);
+        });
+    }
+    let px = read_pixels(&ctx, color.image);
+    assert!(px.iter().all(|&p| p == [0, 255, 0, 255]), "{:?}", px[0]);
+}
+
 #[test]
 fn clear_attachments_inside_dynamic_rendering() {
     let ctx = Ctx::new();

@@ -35,7 +35,7 @@ unsafe fn render_pass_instance(
     unsafe {
         let rp = handle::get::<_, RenderPass>(info.render_pass)?;
         let fb = handle::get::<_, Framebuffer>(info.framebuffer)?;
-        let views: Vec<Ref<ImageView>> = if fb.attachments.is_empty() {
+        let views: Vec<Ref<ImageView>> = if fb.imageless {
             let Some(a) = handle::find::<vk::RenderPassAttachmentBeginInfo>(info.p_next) else {
                 return Err(vk::Result::ERROR_UNKNOWN);
             };

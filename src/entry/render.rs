@@ -385,7 +385,8 @@ entry_points! {
                     attachments.push(handle::get::<_, ImageView>(v)?);
                 }
             }
-            let fb = Framebuffer { attachments, width: info.width, height: info.height, layers: info.layers };
+            let imageless = info.flags.contains(vk::FramebufferCreateFlags::IMAGELESS);
+            let fb = Framebuffer { attachments, imageless, width: info.width, height: info.height, layers: info.layers };
             handle::write(p_framebuffer, handle::new_handle(fb))
         }
     }
