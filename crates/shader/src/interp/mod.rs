@@ -23,6 +23,18 @@
 //! saves). Broadcasting on write, rather than a separate scalar register file read with
 //! broadcast on use, keeps every other instruction unchanged; the write of W lanes is the
 //! price.
+//!
+//! **Variable updates in one dispatch.** A variable kept in registers is updated by a fresh
+//! value and a masked move (`t = a * b + c; MovMasked { v, t }`); `opt::fuse_masked_moves`
+//! makes the pair one `TernMasked { dst: v, tmp: t, .. }` (and a loop's exit test one
+//! `BreakIfBin`). With every lane active, the usual case, the result is written straight into
+//! the variable: one dispatch and one pass over the lanes instead of two, and no copy. The
+//! lane loops write in place when the destination is also a source (`v = v * x + c`, the
+//! common shape of an update) instead of copying the sources first. Bench figures (2 busy
+//! cores, ratio Pumice / lavapipe in the same run, before → after): arithmetic-heavy compute
+//! shader 0.40–0.44× → 0.53–0.57×, 512² tiled matmul 1.75–2.09× → 4.25–4.42×, SAXPY
+//! 0.76–0.82× → 0.79–1.02× (noise: it moves memory); single-thread task clock of the
+//! arithmetic-heavy dispatch test 640–750 ms → 520–540 ms.
 
 mod arith;
 mod image;
@@ -379,6 +391,52 @@ impl Batch {
             .unwrap_or(0)
     }
 
+    /// `dst = src` on the active lanes.
+    #[inline(always)]
+    fn mov_masked(&mut self, dst: crate::ir::Reg, src: crate::ir::Reg) {
+        let exec = self.exec;
+        let (us, ud) = (self.uni(src), self.uni(dst));
+        if us
+            && ud
+            && self.regs.get(src as usize).map(|r| r[0])
+                == self.regs.get(dst as usize).map(|r| r[0])
+        {
+            // Same value everywhere already: a variable set to what it holds.
+            return;
+        }
+        // A partial move leaves the inactive lanes' old values.
+        self.set_uni(dst, us && exec == FULL);
+        if let Ok([s, d]) = self.regs.get_disjoint_mut([src as usize, dst as usize]) {
+            if exec == FULL {
+                *d = *s;
+            } else {
+                // A branch-free blend the compiler vectorises.
+                for i in 0..W {
+                    let m = ((exec >> i) & 1).wrapping_neg() as u32;
+                    d[i] = (s[i] & m) | (d[i] & !m);
+                }
+            }
+        }
+    }
+
+    /// The active lanes of `hit` (of its complement, with `negate`) break out of the innermost
+    /// loop or switch.
+    #[inline(always)]
+    fn break_if(&mut self, hit: Mask, negate: bool) {
+        let b = self.exec & if negate { !hit } else { hit };
+        for f in self.stack.iter_mut().rev() {
+            match f {
+                Frame::Loop { broken, .. } | Frame::Switch { broken, .. } => {
+                    *broken |= b;
+                    break;
+                }
+                Frame::Call { .. } => break,
+                Frame::If { .. } => {}
+            }
+        }
+        self.exec &= !b;
+    }
+
     /// Runs until the end of the program or a barrier.
     pub fn run(
         &mut self,
@@ -435,29 +493,70 @@ impl Batch {
                     arith::insert_bits(&mut self.regs, dst, base, insert, offset, count);
                     self.set_uni(dst, u);
                 }
-                Inst::MovMasked { dst, src } => {
-                    let exec = self.exec;
-                    let (us, ud) = (self.uni(src), self.uni(dst));
-                    if us
-                        && ud
-                        && self.regs.get(src as usize).map(|r| r[0])
-                            == self.regs.get(dst as usize).map(|r| r[0])
-                    {
-                        // Same value everywhere already: a variable set to what it holds.
-                        continue;
-                    }
-                    // A partial move leaves the inactive lanes' old values.
-                    self.set_uni(dst, us && exec == FULL);
-                    if let Ok([s, d]) = self.regs.get_disjoint_mut([src as usize, dst as usize]) {
-                        if exec == FULL {
-                            d.copy_from_slice(s);
+                Inst::MovMasked { dst, src } => self.mov_masked(dst, src),
+                Inst::UnMasked { op, dst, tmp, a } => {
+                    let u = self.uni(a);
+                    if self.exec == FULL {
+                        // Every lane takes the value: straight into the variable.
+                        if u {
+                            arith::un_uniform(&mut self.regs, op, dst, a);
                         } else {
-                            // A branch-free blend the compiler vectorises.
-                            for i in 0..W {
-                                let m = ((exec >> i) & 1).wrapping_neg() as u32;
-                                d[i] = (s[i] & m) | (d[i] & !m);
-                            }
+                            arith::un(&mut self.regs, op, dst, a);
                         }
+                        self.set_uni(dst, u);
+                    } else {
+                        if u {
+                            arith::un_uniform(&mut self.regs, op, tmp, a);
+                        } else {
+                            arith::un(&mut self.regs, op, tmp, a);
+                        }
+                        self.set_uni(tmp, u);
+                        self.mov_masked(dst, tmp);
+                    }
+                }
+                Inst::BinMasked { op, dst, tmp, a, b } => {
+                    let u = self.uni(a) && self.uni(b);
+                    if self.exec == FULL {
+                        if u {
+                            arith::bin_uniform(&mut self.regs, op, dst, a, b);
+                        } else {
+                            arith::bin(&mut self.regs, op, dst, a, b);
+                        }
+                        self.set_uni(dst, u);
+                    } else {
+                        if u {
+                            arith::bin_uniform(&mut self.regs, op, tmp, a, b);
+                        } else {
+                            arith::bin(&mut self.regs, op, tmp, a, b);
+                        }
+                        self.set_uni(tmp, u);
+                        self.mov_masked(dst, tmp);
+                    }
+                }
+                Inst::TernMasked {
+                    op,
+                    dst,
+                    tmp,
+                    a,
+                    b,
+                    c,
+                } => {
+                    let u = self.uni(a) && self.uni(b) && self.uni(c);
+                    if self.exec == FULL {
+                        if u {
+                            arith::tern_uniform(&mut self.regs, op, dst, a, b, c);
+                        } else {
+                            arith::tern(&mut self.regs, op, dst, a, b, c);
+                        }
+                        self.set_uni(dst, u);
+                    } else {
+                        if u {
+                            arith::tern_uniform(&mut self.regs, op, tmp, a, b, c);
+                        } else {
+                            arith::tern(&mut self.regs, op, tmp, a, b, c);
+                        }
+                        self.set_uni(tmp, u);
+                        self.mov_masked(dst, tmp);
                     }
                 }
                 Inst::Load { dst, space, addr } => {
@@ -542,18 +641,33 @@ impl Batch {
                 }
                 Inst::BreakIf { cond, negate } => {
                     let hit = lanes(&self.regs[cond as usize]);
-                    let b = self.exec & if negate { !hit } else { hit };
-                    for f in self.stack.iter_mut().rev() {
-                        match f {
-                            Frame::Loop { broken, .. } | Frame::Switch { broken, .. } => {
-                                *broken |= b;
-                                break;
-                            }
-                            Frame::Call { .. } => break,
-                            Frame::If { .. } => {}
+                    self.break_if(hit, negate);
+                }
+                Inst::BreakIfBin {
+                    op,
+                    tmp,
+                    a,
+                    b,
+                    negate,
+                } => {
+                    let scalar = if self.uni(a) && self.uni(b) {
+                        let x = self.regs.get(a as usize).map_or(0, |r| r[0]);
+                        let y = self.regs.get(b as usize).map_or(0, |r| r[0]);
+                        arith::compare(op, x, y)
+                    } else {
+                        None
+                    };
+                    let hit = match scalar {
+                        // A uniform loop counter: no lanes written.
+                        Some(true) => FULL,
+                        Some(false) => 0,
+                        None => {
+                            arith::bin(&mut self.regs, op, tmp, a, b);
+                            self.set_uni(tmp, false);
+                            lanes(&self.regs[tmp as usize])
                         }
-                    }
-                    self.exec &= !b;
+                    };
+                    self.break_if(hit, negate);
                 }
                 Inst::LoopEnd { body_pc } => {
                     let gone = self.innermost_call_returned() | self.killed;
