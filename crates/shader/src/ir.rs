@@ -148,6 +148,9 @@ pub enum Tern {
     FFma,
     /// `a * b + c` with the product rounded first (two IEEE operations, not a fused one).
     FMulAdd,
+    /// `a * b - c` with the product rounded first (an `FMul` and an `FSub`, fused into one
+    /// dispatch by `opt::fuse_multiply_add`).
+    FMulSub,
     FMix,
     FClamp,
     FSmoothStep,

@@ -478,6 +478,7 @@ fn tern_impl<const UNI: bool>(regs: &mut [[u32; W]], op: Tern, dst: Reg, a: Reg,
     let uni = UNI;
     match op {
         Tern::FMulAdd => map3(regs, uni, dst, a, b, c, |x, y, z| u(f(x) * f(y) + f(z))),
+        Tern::FMulSub => map3(regs, uni, dst, a, b, c, |x, y, z| u(f(x) * f(y) - f(z))),
         Tern::FFma => map3(regs, uni, dst, a, b, c, |x, y, z| {
             u(f(x).mul_add(f(y), f(z)))
         }),

@@ -936,6 +936,7 @@ fn tern_ref(op: Tern, ab: u32, bb: u32, cb: u32) -> Want {
         // GLSL fma: fused, or a multiply then an add.
         Tern::FFma => Want::OneOf(vec![fma32(a, b, c), add32(mul32(a, b), c)]),
         Tern::FMulAdd => Want::F(add32(mul32(a, b), c)),
+        Tern::FMulSub => Want::F(sub32(mul32(a, b), c)),
         Tern::FMix => Want::F(add32(mul32(a, sub32(1.0, c)), mul32(b, c))),
         // clamp(x = a, lo = b, hi = c): undefined for lo > hi.
         Tern::FClamp => {
@@ -1123,9 +1124,10 @@ const ALL_BIN: [Bin; 46] = [
     Bin::Pack16,
 ];
 
-const ALL_TERN: [Tern; 10] = [
+const ALL_TERN: [Tern; 11] = [
     Tern::FFma,
     Tern::FMulAdd,
+    Tern::FMulSub,
     Tern::FMix,
     Tern::FClamp,
     Tern::FSmoothStep,
