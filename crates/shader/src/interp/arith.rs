@@ -242,7 +242,7 @@ fn find_msb_s(x: u32) -> u32 {
 }
 
 /// Runs every lane.
-#[inline]
+#[inline(always)]
 pub fn un(regs: &mut [[u32; W]], op: Un, dst: Reg, a: Reg) {
     un_impl::<false>(regs, op, dst, a)
 }
@@ -335,7 +335,7 @@ fn un_impl<const UNI: bool>(regs: &mut [[u32; W]], op: Un, dst: Reg, a: Reg) {
 }
 
 /// Runs every lane.
-#[inline]
+#[inline(always)]
 pub fn bin(regs: &mut [[u32; W]], op: Bin, dst: Reg, a: Reg, b: Reg) {
     bin_impl::<false>(regs, op, dst, a, b)
 }
@@ -461,7 +461,7 @@ pub fn compare(op: Bin, x: u32, y: u32) -> Option<bool> {
 }
 
 /// Runs every lane.
-#[inline]
+#[inline(always)]
 pub fn tern(regs: &mut [[u32; W]], op: Tern, dst: Reg, a: Reg, b: Reg, c: Reg) {
     tern_impl::<false>(regs, op, dst, a, b, c)
 }

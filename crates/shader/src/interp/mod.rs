@@ -111,16 +111,18 @@ impl Watchdog<'_> {
 /// The compute built-in values of one batch's lanes.
 #[derive(Clone, Debug)]
 pub struct BuiltinValues {
-    pub global: [[u32; W]; 3],
-    pub local: [[u32; W]; 3],
-    pub local_index: [u32; W],
+    global: [[u32; W]; 3],
+    local: [[u32; W]; 3],
+    local_index: [u32; W],
     pub workgroup: [u32; 3],
     pub num_workgroups: [u32; 3],
     pub workgroup_size: [u32; 3],
     pub invocations: u32,
     /// The workgroup is one-dimensional: `local[1..]` are 0 and `global[1..]` the group's,
-    /// in every lane.
+    /// in every lane, and the per-lane arrays are not filled (see `compute`).
     one_d: bool,
+    /// The batch's first local invocation index.
+    first: u32,
 }
 
 impl Default for BuiltinValues {
@@ -134,6 +136,7 @@ impl Default for BuiltinValues {
             workgroup_size: [0; 3],
             invocations: 0,
             one_d: false,
+            first: 0,
         }
     }
 }
@@ -142,21 +145,14 @@ impl BuiltinValues {
     /// Values for the lanes `first ..` of workgroup `group`.
     pub fn compute(&mut self, first: u32, group: [u32; 3], size: [u32; 3], count: [u32; 3]) {
         let [sx, sy, sz] = size;
+        self.first = first;
+        self.workgroup = group;
+        self.num_workgroups = count;
+        self.workgroup_size = size;
         if sy == 1 && sz == 1 {
-            // One-dimensional workgroups (the common case): no divisions per lane.
-            for i in 0..W {
-                let li = first + i as u32;
-                self.local_index[i] = li;
-                self.local[0][i] = li;
-                self.global[0][i] = group[0].wrapping_mul(sx).wrapping_add(li);
-            }
-            self.local[1] = [0; W];
-            self.local[2] = [0; W];
-            self.global[1] = [group[1]; W];
-            self.global[2] = [group[2]; W];
-            self.workgroup = group;
-            self.num_workgroups = count;
-            self.workgroup_size = size;
+            // One-dimensional workgroups (the common case): `write` makes each lane's value
+            // as it writes the register, so nothing per lane is kept here (a SAXPY batch is
+            // ~20 instructions; filling seven arrays per batch cost as much as a third of them).
             self.invocations = sx;
             self.one_d = true;
             return;
@@ -170,9 +166,6 @@ impl BuiltinValues {
                 self.global[c][i] = group[c].wrapping_mul(size[c]).wrapping_add(local[c]);
             }
         }
-        self.workgroup = group;
-        self.num_workgroups = count;
-        self.workgroup_size = size;
         self.invocations = size[0] * size[1] * size[2];
         self.one_d = false;
     }
@@ -194,21 +187,58 @@ impl BuiltinValues {
         }
     }
 
-    fn get(&self, b: Builtin) -> [u32; W] {
-        match b {
-            Builtin::GlobalInvocationId(c) => self.global[c as usize % 3],
-            Builtin::LocalInvocationId(c) => self.local[c as usize % 3],
-            Builtin::LocalInvocationIndex => self.local_index,
-            Builtin::WorkgroupId(c) => [self.workgroup[c as usize % 3]; W],
-            Builtin::NumWorkgroups(c) => [self.num_workgroups[c as usize % 3]; W],
-            Builtin::WorkgroupSize(c) => [self.workgroup_size[c as usize % 3]; W],
-            // A subgroup is a batch: W consecutive local invocation indices.
-            Builtin::SubgroupSize => [W as u32; W],
-            Builtin::SubgroupInvocationId => {
-                std::array::from_fn(|i| self.local_index[i] % W as u32)
+    /// Writes built-in `b`'s lane values into `out`. Out of line: inlined into `start`'s loop
+    /// over the program's built-ins, the compiler computed every built-in's lanes up front
+    /// (~340 instructions per batch, whichever were used).
+    #[inline(never)]
+    fn write(&self, b: Builtin, out: &mut [u32; W]) {
+        let index = |out: &mut [u32; W], base: u32| {
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = base.wrapping_add(i as u32);
             }
-            Builtin::SubgroupId => std::array::from_fn(|i| self.local_index[i] / W as u32),
-            Builtin::NumSubgroups => [self.invocations.div_ceil(W as u32); W],
+        };
+        if self.one_d {
+            match b {
+                Builtin::GlobalInvocationId(0) => {
+                    let base = self.workgroup[0].wrapping_mul(self.workgroup_size[0]);
+                    return index(out, base.wrapping_add(self.first));
+                }
+                Builtin::LocalInvocationId(0) | Builtin::LocalInvocationIndex => {
+                    return index(out, self.first);
+                }
+                // The group's own coordinate (size 1, local 0 along y and z).
+                Builtin::GlobalInvocationId(c) => return out.fill(self.workgroup[c as usize % 3]),
+                Builtin::LocalInvocationId(_) => return out.fill(0),
+                _ => {}
+            }
+        }
+        let li = |i: usize| {
+            if self.one_d {
+                self.first.wrapping_add(i as u32)
+            } else {
+                self.local_index[i]
+            }
+        };
+        match b {
+            Builtin::GlobalInvocationId(c) => *out = self.global[c as usize % 3],
+            Builtin::LocalInvocationId(c) => *out = self.local[c as usize % 3],
+            Builtin::LocalInvocationIndex => *out = self.local_index,
+            Builtin::WorkgroupId(c) => out.fill(self.workgroup[c as usize % 3]),
+            Builtin::NumWorkgroups(c) => out.fill(self.num_workgroups[c as usize % 3]),
+            Builtin::WorkgroupSize(c) => out.fill(self.workgroup_size[c as usize % 3]),
+            // A subgroup is a batch: W consecutive local invocation indices.
+            Builtin::SubgroupSize => out.fill(W as u32),
+            Builtin::SubgroupInvocationId => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = li(i) % W as u32;
+                }
+            }
+            Builtin::SubgroupId => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = li(i) / W as u32;
+                }
+            }
+            Builtin::NumSubgroups => out.fill(self.invocations.div_ceil(W as u32)),
         }
     }
 }
@@ -297,7 +327,9 @@ impl Batch {
     /// its lanes. Constants stay as `new` set them (no instruction writes them).
     pub fn start(&mut self, program: &Program, lanes: usize, values: &BuiltinValues) {
         for &(r, b) in &program.builtins {
-            self.regs[r as usize] = values.get(b);
+            if let Some(out) = self.regs.get_mut(r as usize) {
+                values.write(b, out);
+            }
             self.uniform[r as usize] = values.uniform(b);
         }
         if self.scratch_words > 0 {
@@ -496,40 +528,30 @@ impl Batch {
                 Inst::MovMasked { dst, src } => self.mov_masked(dst, src),
                 Inst::UnMasked { op, dst, tmp, a } => {
                     let u = self.uni(a);
-                    if self.exec == FULL {
-                        // Every lane takes the value: straight into the variable.
-                        if u {
-                            arith::un_uniform(&mut self.regs, op, dst, a);
-                        } else {
-                            arith::un(&mut self.regs, op, dst, a);
-                        }
-                        self.set_uni(dst, u);
+                    // Every lane active (the usual case): straight into the variable.
+                    let full = self.exec == FULL;
+                    let out = if full { dst } else { tmp };
+                    if u {
+                        arith::un_uniform(&mut self.regs, op, out, a);
                     } else {
-                        if u {
-                            arith::un_uniform(&mut self.regs, op, tmp, a);
-                        } else {
-                            arith::un(&mut self.regs, op, tmp, a);
-                        }
-                        self.set_uni(tmp, u);
+                        arith::un(&mut self.regs, op, out, a);
+                    }
+                    self.set_uni(out, u);
+                    if !full {
                         self.mov_masked(dst, tmp);
                     }
                 }
                 Inst::BinMasked { op, dst, tmp, a, b } => {
                     let u = self.uni(a) && self.uni(b);
-                    if self.exec == FULL {
-                        if u {
-                            arith::bin_uniform(&mut self.regs, op, dst, a, b);
-                        } else {
-                            arith::bin(&mut self.regs, op, dst, a, b);
-                        }
-                        self.set_uni(dst, u);
+                    let full = self.exec == FULL;
+                    let out = if full { dst } else { tmp };
+                    if u {
+                        arith::bin_uniform(&mut self.regs, op, out, a, b);
                     } else {
-                        if u {
-                            arith::bin_uniform(&mut self.regs, op, tmp, a, b);
-                        } else {
-                            arith::bin(&mut self.regs, op, tmp, a, b);
-                        }
-                        self.set_uni(tmp, u);
+                        arith::bin(&mut self.regs, op, out, a, b);
+                    }
+                    self.set_uni(out, u);
+                    if !full {
                         self.mov_masked(dst, tmp);
                     }
                 }
@@ -542,20 +564,15 @@ impl Batch {
                     c,
                 } => {
                     let u = self.uni(a) && self.uni(b) && self.uni(c);
-                    if self.exec == FULL {
-                        if u {
-                            arith::tern_uniform(&mut self.regs, op, dst, a, b, c);
-                        } else {
-                            arith::tern(&mut self.regs, op, dst, a, b, c);
-                        }
-                        self.set_uni(dst, u);
+                    let full = self.exec == FULL;
+                    let out = if full { dst } else { tmp };
+                    if u {
+                        arith::tern_uniform(&mut self.regs, op, out, a, b, c);
                     } else {
-                        if u {
-                            arith::tern_uniform(&mut self.regs, op, tmp, a, b, c);
-                        } else {
-                            arith::tern(&mut self.regs, op, tmp, a, b, c);
-                        }
-                        self.set_uni(tmp, u);
+                        arith::tern(&mut self.regs, op, out, a, b, c);
+                    }
+                    self.set_uni(out, u);
+                    if !full {
                         self.mov_masked(dst, tmp);
                     }
                 }

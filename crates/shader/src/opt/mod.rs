@@ -6,6 +6,7 @@
 
 mod drop_redundant_continue;
 mod eliminate_common_subexpressions;
+mod forward_entry_copies;
 mod fuse_masked_moves;
 mod fuse_multiply_add;
 mod hoist_invariants;
@@ -14,6 +15,7 @@ mod propagate_copies;
 use crate::ir::{Inst, Program, Reg};
 
 pub fn run(program: &mut Program) {
+    forward_entry_copies::run(program);
     propagate_copies::run(program);
     eliminate_common_subexpressions::run(program);
     hoist_invariants::run(program);
