@@ -478,8 +478,11 @@ impl Batch {
         watchdog: &Watchdog,
     ) -> Result<Status, Stop> {
         let code = &program.code;
-        while let Some(&inst) = code.get(self.pc) {
-            self.pc += 1;
+        // The program counter lives in a local while the batch runs (a field would be loaded
+        // and stored around every dispatch); it goes back to `self.pc` when the run stops.
+        let mut pc = self.pc;
+        while let Some(&inst) = code.get(pc) {
+            pc += 1;
             match inst {
                 Inst::Un { op, dst, a } => {
                     let u = self.uni(a);
@@ -617,14 +620,14 @@ impl Batch {
                     });
                     self.exec = taken;
                     if taken == 0 {
-                        self.pc = else_pc as usize;
+                        pc = else_pc as usize;
                     }
                 }
                 Inst::Else { end_pc } => {
                     if let Some(&Frame::If { saved, taken }) = self.stack.last() {
                         self.exec = saved & !taken & !self.disabled();
                         if self.exec == 0 {
-                            self.pc = end_pc as usize;
+                            pc = end_pc as usize;
                         }
                     }
                 }
@@ -635,7 +638,7 @@ impl Batch {
                 }
                 Inst::LoopBegin { end_pc } => {
                     if self.exec == 0 {
-                        self.pc = end_pc as usize + 1;
+                        pc = end_pc as usize + 1;
                     } else {
                         self.stack.push(Frame::Loop {
                             saved: self.exec,
@@ -695,13 +698,14 @@ impl Batch {
                     if remaining != 0 {
                         self.backedges = self.backedges.wrapping_add(1);
                         if self.backedges % 1024 == 0 && watchdog.expired() {
+                            self.pc = pc;
                             return Err(Stop::Cancelled);
                         }
                         if let Some(Frame::Loop { continued, .. }) = self.stack.last_mut() {
                             *continued = 0;
                         }
                         self.exec = remaining;
-                        self.pc = body_pc as usize;
+                        pc = body_pc as usize;
                     } else {
                         self.stack.pop();
                         self.exec = saved & !self.disabled();
@@ -752,7 +756,7 @@ impl Batch {
                         self.exec =
                             ((saved & lanes(&self.regs[cond as usize])) | fall) & !self.disabled();
                         if self.exec == 0 {
-                            self.pc = next_pc as usize;
+                            pc = next_pc as usize;
                         }
                     }
                 }
@@ -829,7 +833,10 @@ impl Batch {
                     self.killed |= self.exec;
                     self.exec = 0;
                 }
-                Inst::Barrier => return Ok(Status::Barrier),
+                Inst::Barrier => {
+                    self.pc = pc;
+                    return Ok(Status::Barrier);
+                }
                 Inst::ImageArg { index, src } => self.image_args[index as usize & 15] = src,
                 Inst::Image { op, dst, count } => {
                     if let Some(op) = program.image_ops.get(op as usize) {
@@ -841,6 +848,7 @@ impl Batch {
                 }
             }
         }
+        self.pc = pc;
         // Structured code leaves the mask stack as it found it; tests run with this checked.
         debug_assert!(
             self.stack.is_empty(),
