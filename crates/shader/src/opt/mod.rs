@@ -5,6 +5,7 @@
 //! of a variable kept in registers is a copy); these passes take out what that costs.
 
 mod drop_redundant_continue;
+mod drop_trivial_calls;
 mod eliminate_common_subexpressions;
 mod forward_entry_copies;
 mod fuse_masked_moves;
@@ -25,6 +26,7 @@ pub fn run(program: &mut Program) {
     drop_redundant_continue::run(program);
     // Last: the fused instructions it makes are opaque to the passes above.
     fuse_masked_moves::run(program);
+    drop_trivial_calls::run(program);
 }
 
 /// The registers an instruction reads.
