@@ -47,9 +47,12 @@
 //! (4 × 16M) 5.33G → 4.08G (with `forward_entry_copies`, the vectorised consecutive-address
 //! check and 1-D built-ins made in place), heavy fragment shader alone (20000 batches)
 //! 1.10G → 1.02G for the local program counter alone. Benches on the busy 2-core machine,
-//! same process runs alternating the driver before this work and after (ratio to lavapipe):
-//! arithmetic-heavy 0.20–0.37× → 0.49–0.73×, SAXPY 0.63–0.99× → 1.07–1.30×, matmul
-//! 2.07–2.54× → 2.38–3.07×, heavy fragment 0.08–0.10× → 0.12–0.15× (rasterizer included).
+//! runs alternating the driver before this work and after (`PUMICE_LIBRARY`), ratio to
+//! lavapipe in the same run: arithmetic-heavy 0.36–0.38× → 0.65–0.81× (6.4 → 7.5 Gop/s
+//! against lavapipe's 17.6 → 10.8 in the quietest pair), SAXPY 0.57–1.00× → 1.36–1.47×
+//! (after `drop_trivial_calls` too), 512² matmul 1.95–2.45× → 2.67–3.33×, heavy fragment
+//! 0.11× → 0.15–0.16× (0.018–0.019 → 0.022–0.026 Gpix/s, lavapipe 0.15–0.17; the
+//! rasterizer's share included).
 
 mod arith;
 mod image;
