@@ -45,6 +45,28 @@ pub fn disassemble(p: &Program) -> String {
             Inst::Un { op, dst, a } => format!("r{dst} = {op:?} r{a}"),
             Inst::Bin { op, dst, a, b } => format!("r{dst} = {op:?} r{a}, r{b}"),
             Inst::Tern { op, dst, a, b, c } => format!("r{dst} = {op:?} r{a}, r{b}, r{c}"),
+            Inst::UnMasked { op, dst, tmp, a } => format!("r{dst} =masked(r{tmp}) {op:?} r{a}"),
+            Inst::BinMasked { op, dst, tmp, a, b } => {
+                format!("r{dst} =masked(r{tmp}) {op:?} r{a}, r{b}")
+            }
+            Inst::TernMasked {
+                op,
+                dst,
+                tmp,
+                a,
+                b,
+                c,
+            } => format!("r{dst} =masked(r{tmp}) {op:?} r{a}, r{b}, r{c}"),
+            Inst::BreakIfBin {
+                op,
+                tmp,
+                a,
+                b,
+                negate,
+            } => format!(
+                "BreakIf{} (r{tmp} = {op:?} r{a}, r{b})",
+                if *negate { "Not" } else { "" }
+            ),
             Inst::Wide { op, hi, dst, a, b } => format!(
                 "r{dst} = {op:?}.{} r{}:r{}, r{}:r{}",
                 if *hi { "hi" } else { "lo" },

@@ -148,6 +148,9 @@ pub enum Tern {
     FFma,
     /// `a * b + c` with the product rounded first (two IEEE operations, not a fused one).
     FMulAdd,
+    /// `a * b - c` with the product rounded first (an `FMul` and an `FSub`, fused into one
+    /// dispatch by `opt::fuse_multiply_add`).
+    FMulSub,
     FMix,
     FClamp,
     FSmoothStep,
@@ -402,6 +405,33 @@ pub enum Inst {
         dst: Reg,
         src: Reg,
     },
+    /// `tmp = op a` then `MovMasked { dst, src: tmp }` in one dispatch, where nothing else
+    /// reads `tmp` (made by the last pass, `opt::fuse_masked_moves`: a variable set to a fresh
+    /// value). With every lane active the result goes straight into `dst` and `tmp` is left
+    /// stale; otherwise it goes through `tmp` as the two instructions did.
+    UnMasked {
+        op: Un,
+        dst: Reg,
+        tmp: Reg,
+        a: Reg,
+    },
+    /// `tmp = op a, b` then `MovMasked { dst, src: tmp }` (see [`Inst::UnMasked`]).
+    BinMasked {
+        op: Bin,
+        dst: Reg,
+        tmp: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    /// `tmp = op a, b, c` then `MovMasked { dst, src: tmp }` (see [`Inst::UnMasked`]).
+    TernMasked {
+        op: Tern,
+        dst: Reg,
+        tmp: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+    },
     Load {
         dst: Reg,
         space: Space,
@@ -447,6 +477,16 @@ pub enum Inst {
     /// or switch; the others go on.
     BreakIf {
         cond: Reg,
+        negate: bool,
+    },
+    /// `tmp = op a, b` then `BreakIf { cond: tmp, negate }`, where nothing else reads `tmp`
+    /// (a loop's exit test; made by `opt::fuse_masked_moves`). On uniform operands the
+    /// comparison runs once and `tmp` is not written.
+    BreakIfBin {
+        op: Bin,
+        tmp: Reg,
+        a: Reg,
+        b: Reg,
         negate: bool,
     },
     /// Back-edge: jump to `body_pc` while lanes remain.

@@ -43,13 +43,10 @@ fn map1(regs: &mut [[u32; W]], uni: bool, dst: Reg, a: Reg, op: impl Fn(u32) -> 
         for i in 0..W {
             out[i] = op(x[i]);
         }
-    } else if let Some(x) = regs.get(a as usize).copied() {
-        let mut out = [0u32; W];
-        for i in 0..W {
-            out[i] = op(x[i]);
-        }
-        if let Some(d) = regs.get_mut(dst as usize) {
-            *d = out;
+    } else if let Some(out) = regs.get_mut(dst as usize) {
+        // a == dst: in place, each lane read before written.
+        for o in out.iter_mut() {
+            *o = op(*o);
         }
     }
 }
@@ -63,15 +60,30 @@ fn map2(regs: &mut [[u32; W]], uni: bool, dst: Reg, a: Reg, b: Reg, op: impl Fn(
         for i in 0..W {
             out[i] = op(x[i], y[i]);
         }
-    } else if let (Some(x), Some(y)) =
-        (regs.get(a as usize).copied(), regs.get(b as usize).copied())
-    {
-        let mut out = [0u32; W];
-        for i in 0..W {
-            out[i] = op(x[i], y[i]);
+    } else if a == dst && b != dst {
+        // A variable's own update (`v = v op y`): in place, each lane read before written.
+        if let Ok([y, out]) = regs.get_disjoint_mut([b as usize, dst as usize]) {
+            for i in 0..W {
+                out[i] = op(out[i], y[i]);
+            }
         }
-        if let Some(d) = regs.get_mut(dst as usize) {
-            *d = out;
+    } else if b == dst && a != dst {
+        if let Ok([x, out]) = regs.get_disjoint_mut([a as usize, dst as usize]) {
+            for i in 0..W {
+                out[i] = op(x[i], out[i]);
+            }
+        }
+    } else if a == b && a != dst {
+        // `x * x`.
+        if let Ok([x, out]) = regs.get_disjoint_mut([a as usize, dst as usize]) {
+            for i in 0..W {
+                out[i] = op(x[i], x[i]);
+            }
+        }
+    } else if let Some(out) = regs.get_mut(dst as usize) {
+        // a == b == dst.
+        for o in out.iter_mut() {
+            *o = op(*o, *o);
         }
     }
 }
@@ -96,11 +108,28 @@ fn map3(
         for i in 0..W {
             out[i] = op(x[i], y[i], z[i]);
         }
-    } else if let (Some(x), Some(y), Some(z)) = (
-        regs.get(a as usize).copied(),
-        regs.get(b as usize).copied(),
-        regs.get(c as usize).copied(),
+    } else if let (true, Ok([y, z, out])) = (
+        a == dst,
+        regs.get_disjoint_mut([b as usize, c as usize, dst as usize]),
     ) {
+        // A variable's own update (`v = v * y + z`): in place, each lane read before written.
+        for i in 0..W {
+            out[i] = op(out[i], y[i], z[i]);
+        }
+    } else if let (true, Ok([x, y, out])) = (
+        c == dst,
+        regs.get_disjoint_mut([a as usize, b as usize, dst as usize]),
+    ) {
+        // `v = x * y + v`.
+        for i in 0..W {
+            out[i] = op(x[i], y[i], out[i]);
+        }
+    } else if let (Some(x), Some(y), Some(z)) = (
+        regs.get(a as usize),
+        regs.get(b as usize),
+        regs.get(c as usize),
+    ) {
+        // Other overlaps: read in place (shared borrows may alias), write once.
         let mut out = [0u32; W];
         for i in 0..W {
             out[i] = op(x[i], y[i], z[i]);
@@ -213,7 +242,7 @@ fn find_msb_s(x: u32) -> u32 {
 }
 
 /// Runs every lane.
-#[inline]
+#[inline(always)]
 pub fn un(regs: &mut [[u32; W]], op: Un, dst: Reg, a: Reg) {
     un_impl::<false>(regs, op, dst, a)
 }
@@ -306,7 +335,7 @@ fn un_impl<const UNI: bool>(regs: &mut [[u32; W]], op: Un, dst: Reg, a: Reg) {
 }
 
 /// Runs every lane.
-#[inline]
+#[inline(always)]
 pub fn bin(regs: &mut [[u32; W]], op: Bin, dst: Reg, a: Reg, b: Reg) {
     bin_impl::<false>(regs, op, dst, a, b)
 }
@@ -405,8 +434,34 @@ fn bin_impl<const UNI: bool>(regs: &mut [[u32; W]], op: Bin, dst: Reg, a: Reg, b
     }
 }
 
-/// Runs every lane.
+/// A comparison of one lane's operands (`None` for operations that are not comparisons):
+/// the exit test of a loop on a uniform counter runs once, without writing lanes.
 #[inline]
+pub fn compare(op: Bin, x: u32, y: u32) -> Option<bool> {
+    let (sx, sy) = (x as i32, y as i32);
+    Some(match op {
+        Bin::FEq => f(x) == f(y),
+        Bin::FNe => f(x) != f(y),
+        Bin::FLt => f(x) < f(y),
+        Bin::FLe => f(x) <= f(y),
+        Bin::FGt => f(x) > f(y),
+        Bin::FGe => f(x) >= f(y),
+        Bin::IEq => x == y,
+        Bin::INe => x != y,
+        Bin::ULt => x < y,
+        Bin::ULe => x <= y,
+        Bin::UGt => x > y,
+        Bin::UGe => x >= y,
+        Bin::SLt => sx < sy,
+        Bin::SLe => sx <= sy,
+        Bin::SGt => sx > sy,
+        Bin::SGe => sx >= sy,
+        _ => return None,
+    })
+}
+
+/// Runs every lane.
+#[inline(always)]
 pub fn tern(regs: &mut [[u32; W]], op: Tern, dst: Reg, a: Reg, b: Reg, c: Reg) {
     tern_impl::<false>(regs, op, dst, a, b, c)
 }
@@ -423,6 +478,7 @@ fn tern_impl<const UNI: bool>(regs: &mut [[u32; W]], op: Tern, dst: Reg, a: Reg,
     let uni = UNI;
     match op {
         Tern::FMulAdd => map3(regs, uni, dst, a, b, c, |x, y, z| u(f(x) * f(y) + f(z))),
+        Tern::FMulSub => map3(regs, uni, dst, a, b, c, |x, y, z| u(f(x) * f(y) - f(z))),
         Tern::FFma => map3(regs, uni, dst, a, b, c, |x, y, z| {
             u(f(x).mul_add(f(y), f(z)))
         }),

@@ -17,13 +17,22 @@ use crate::ir::{Bin, Inst, Program, Reg, Tern, Un, W};
 // Running one instruction.
 
 fn run_inst(inst: Inst, inputs: &[[u32; W]], out: Reg) -> [u32; W] {
+    run_inst_on(inst, inputs, out, W)
+}
+
+/// Runs `inst` with the first `active` lanes active; registers past the inputs hold
+/// `0xdead_beef`, so that a masked write shows which lanes it kept.
+fn run_inst_on(inst: Inst, inputs: &[[u32; W]], out: Reg, active: usize) -> [u32; W] {
     let program = Program {
         code: vec![inst],
-        register_count: 5,
+        register_count: 8,
         ..Program::default()
     };
     let mut batch = Batch::new(&program);
-    batch.start(&program, W, &BuiltinValues::default());
+    batch.start(&program, active, &BuiltinValues::default());
+    for r in batch.regs.iter_mut() {
+        *r = [0xdead_beef; W];
+    }
     for (i, r) in inputs.iter().enumerate() {
         batch.regs[i] = *r;
     }
@@ -37,21 +46,74 @@ fn run_inst(inst: Inst, inputs: &[[u32; W]], out: Reg) -> [u32; W] {
     batch.regs[out as usize]
 }
 
+/// The same operation as a variable update (`Inst::*Masked`, result in `dst` through `tmp`).
+fn masked(inst: Inst, dst: Reg, tmp: Reg) -> Inst {
+    match inst {
+        Inst::Un { op, a, .. } => Inst::UnMasked { op, dst, tmp, a },
+        Inst::Bin { op, a, b, .. } => Inst::BinMasked { op, dst, tmp, a, b },
+        Inst::Tern { op, a, b, c, .. } => Inst::TernMasked {
+            op,
+            dst,
+            tmp,
+            a,
+            b,
+            c,
+        },
+        other => other,
+    }
+}
+
 /// Runs `op` with its sources in r0.. and the result in r4, and again with the result written
-/// over the first source (the in-place path); both must agree.
+/// over each source (the in-place paths), with repeated sources, and as a masked variable
+/// update with every lane and with some lanes active; all must agree.
 fn run_op(make: impl Fn(Reg, [Reg; 4]) -> Inst, inputs: &[[u32; W]]) -> [u32; W] {
     let separate = run_inst(make(4, [0, 1, 2, 3]), inputs, 4);
-    let in_place = run_inst(make(0, [0, 1, 2, 3]), inputs, 0);
     // The two paths may be vectorised differently, and which NaN payload propagates through a
     // float operation is unspecified (by SPIR-V and by the hardware): NaNs match any NaN.
     let is_nan = |x: u32| (x & 0x7f80_0000) == 0x7f80_0000 && (x & 0x007f_ffff) != 0;
-    for lane in 0..W {
-        let (a, b) = (separate[lane], in_place[lane]);
-        assert!(
-            a == b || (is_nan(a) && is_nan(b)),
-            "in-place result differs in lane {lane}: {a:#x} vs {b:#x}"
-        );
+    let agree = |want: &[u32; W], got: &[u32; W], what: &str| {
+        for lane in 0..W {
+            let (a, b) = (want[lane], got[lane]);
+            assert!(
+                a == b || (is_nan(a) && is_nan(b)),
+                "{what}: result differs in lane {lane}: {a:#x} vs {b:#x}"
+            );
+        }
+    };
+    for k in 0..3 {
+        let in_place = run_inst(make(k, [0, 1, 2, 3]), inputs, k);
+        agree(&separate, &in_place, &format!("in place over source {k}"));
     }
+    // Repeated sources (`x * x`): r1 (and r2) hold r0's values.
+    let mut dup = inputs.to_vec();
+    dup[1] = dup[0];
+    let want = run_inst(make(4, [0, 1, 2, 3]), &dup, 4);
+    for (dst, srcs) in [(4, [0, 0, 2, 3]), (0, [0, 0, 2, 3]), (2, [0, 0, 2, 3])] {
+        let got = run_inst(make(dst, srcs), &dup, dst);
+        agree(&want, &got, &format!("r{dst} = op{srcs:?}"));
+    }
+    dup[2] = dup[0];
+    let want = run_inst(make(4, [0, 1, 2, 3]), &dup, 4);
+    for dst in [4, 0] {
+        let got = run_inst(make(dst, [0, 0, 0, 3]), &dup, dst);
+        agree(&want, &got, &format!("r{dst} = op(r0, r0, r0)"));
+    }
+    if masked(make(4, [0, 1, 2, 3]), 4, 5) == make(4, [0, 1, 2, 3]) {
+        return separate; // No masked form.
+    }
+    let full = run_inst(masked(make(4, [0, 1, 2, 3]), 4, 5), inputs, 4);
+    agree(&separate, &full, "masked, every lane");
+    let over = run_inst(masked(make(4, [0, 1, 2, 3]), 0, 5), inputs, 0);
+    agree(&separate, &over, "masked over source 0, every lane");
+    let active = W / 2 + 3;
+    let part = run_inst_on(masked(make(4, [0, 1, 2, 3]), 4, 5), inputs, 4, active);
+    let mut want = [0xdead_beef; W];
+    want[..active].copy_from_slice(&separate[..active]);
+    agree(&want, &part, "masked, some lanes");
+    let mut want = inputs[0];
+    want[..active].copy_from_slice(&separate[..active]);
+    let part = run_inst_on(masked(make(4, [0, 1, 2, 3]), 0, 5), inputs, 0, active);
+    agree(&want, &part, "masked over source 0, some lanes");
     separate
 }
 
@@ -874,6 +936,7 @@ fn tern_ref(op: Tern, ab: u32, bb: u32, cb: u32) -> Want {
         // GLSL fma: fused, or a multiply then an add.
         Tern::FFma => Want::OneOf(vec![fma32(a, b, c), add32(mul32(a, b), c)]),
         Tern::FMulAdd => Want::F(add32(mul32(a, b), c)),
+        Tern::FMulSub => Want::F(sub32(mul32(a, b), c)),
         Tern::FMix => Want::F(add32(mul32(a, sub32(1.0, c)), mul32(b, c))),
         // clamp(x = a, lo = b, hi = c): undefined for lo > hi.
         Tern::FClamp => {
@@ -1061,9 +1124,10 @@ const ALL_BIN: [Bin; 46] = [
     Bin::Pack16,
 ];
 
-const ALL_TERN: [Tern; 10] = [
+const ALL_TERN: [Tern; 11] = [
     Tern::FFma,
     Tern::FMulAdd,
+    Tern::FMulSub,
     Tern::FMix,
     Tern::FClamp,
     Tern::FSmoothStep,

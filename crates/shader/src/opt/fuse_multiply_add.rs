@@ -2,6 +2,8 @@
 //! nowhere else and `a`, `b` unchanged in between, becomes `u = FMulAdd a, b, c` at the add:
 //! one dispatch instead of two. The result is bit-identical: `FMulAdd`
 //! rounds the product before adding, exactly as the two instructions did (it is not an fma).
+//! Likewise `u = FSub t, c` becomes `u = FMulSub a, b, c` (`x * x - y * y`: one of the heavy
+//! fragment bench shader's eleven loop instructions).
 
 use crate::ir::{Bin, Inst, Program, Tern};
 
@@ -49,10 +51,21 @@ pub fn run(program: &mut Program) {
             } = *inst
             {
                 if x == t && y != t {
-                    break Some((dst, y));
+                    break Some((Tern::FMulAdd, dst, y));
                 }
                 if y == t && x != t {
-                    break Some((dst, x));
+                    break Some((Tern::FMulAdd, dst, x));
+                }
+            }
+            if let Inst::Bin {
+                op: Bin::FSub,
+                dst,
+                a: x,
+                b: y,
+            } = *inst
+            {
+                if x == t && y != t {
+                    break Some((Tern::FMulSub, dst, y));
                 }
             }
             if super::reads(inst).contains(&t) {
@@ -65,14 +78,8 @@ pub fn run(program: &mut Program) {
             }
             at += 1;
         };
-        let Some((dst, c)) = found else { continue };
-        program.code[at] = Inst::Tern {
-            op: Tern::FMulAdd,
-            dst,
-            a,
-            b,
-            c,
-        };
+        let Some((op, dst, c)) = found else { continue };
+        program.code[at] = Inst::Tern { op, dst, a, b, c };
         dead[pc] = true;
     }
     super::remove(program, &dead);

@@ -7,6 +7,8 @@
 mod drop_redundant_continue;
 mod eliminate_common_subexpressions;
 mod flatten_straight_calls;
+mod forward_entry_copies;
+mod fuse_masked_moves;
 mod fuse_multiply_add;
 mod hoist_invariants;
 mod propagate_copies;
@@ -14,6 +16,7 @@ mod propagate_copies;
 use crate::ir::{Inst, Program, Reg};
 
 pub fn run(program: &mut Program) {
+    forward_entry_copies::run(program);
     flatten_straight_calls::run(program);
     propagate_copies::run(program);
     eliminate_common_subexpressions::run(program);
@@ -22,6 +25,8 @@ pub fn run(program: &mut Program) {
     eliminate_common_subexpressions::run(program);
     fuse_multiply_add::run(program);
     drop_redundant_continue::run(program);
+    // Last: the fused instructions it makes are opaque to the passes above.
+    fuse_masked_moves::run(program);
 }
 
 /// Adds a write to every output register in `writes` (counts of writes per register, for
@@ -61,6 +66,10 @@ pub(crate) fn reads(inst: &Inst) -> Vec<Reg> {
         } => vec![*base, *insert, *offset, *count],
         // A masked move keeps the old value in inactive lanes: it reads its destination too.
         Inst::MovMasked { dst, src } => vec![*dst, *src],
+        Inst::UnMasked { dst, a, .. } => vec![*dst, *a],
+        Inst::BinMasked { dst, a, b, .. } => vec![*dst, *a, *b],
+        Inst::TernMasked { dst, a, b, c, .. } => vec![*dst, *a, *b, *c],
+        Inst::BreakIfBin { a, b, .. } => vec![*a, *b],
         Inst::Load { addr: a, .. } => addr(a),
         Inst::Store { src, addr: a, .. } => [vec![*src], addr(a)].concat(),
         Inst::Atomic {
@@ -78,7 +87,8 @@ pub(crate) fn reads(inst: &Inst) -> Vec<Reg> {
     }
 }
 
-/// The register an instruction writes.
+/// The register an instruction writes. (The fused `*Masked` instructions also write their
+/// `tmp`, which nothing else reads; they are made by the last pass.)
 pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
     match inst {
         Inst::Un { dst, .. }
@@ -87,6 +97,9 @@ pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
         | Inst::Wide { dst, .. }
         | Inst::InsertBits { dst, .. }
         | Inst::MovMasked { dst, .. }
+        | Inst::UnMasked { dst, .. }
+        | Inst::BinMasked { dst, .. }
+        | Inst::TernMasked { dst, .. }
         | Inst::Load { dst, .. }
         | Inst::Atomic { dst, .. }
         | Inst::ArrayLength { dst, .. }
@@ -134,6 +147,16 @@ pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
             *count = f(*count);
         }
         Inst::MovMasked { src, .. } => *src = f(*src),
+        Inst::UnMasked { a, .. } => *a = f(*a),
+        Inst::BinMasked { a, b, .. } | Inst::BreakIfBin { a, b, .. } => {
+            *a = f(*a);
+            *b = f(*b);
+        }
+        Inst::TernMasked { a, b, c, .. } => {
+            *a = f(*a);
+            *b = f(*b);
+            *c = f(*c);
+        }
         Inst::Load { addr: a, .. } => addr(a),
         Inst::Store { src, addr: a, .. } => {
             *src = f(*src);
@@ -169,6 +192,9 @@ pub(crate) fn is_control(inst: &Inst) -> bool {
             | Inst::Wide { .. }
             | Inst::InsertBits { .. }
             | Inst::MovMasked { .. }
+            | Inst::UnMasked { .. }
+            | Inst::BinMasked { .. }
+            | Inst::TernMasked { .. }
             | Inst::Load { .. }
             | Inst::Store { .. }
             | Inst::Atomic { .. }
