@@ -32,6 +32,8 @@
 //! 10. `lower_extended_arithmetic`: `IAddCarry`, `ISubBorrow`, `U/SMulExtended` → 32-bit
 //!     arithmetic.
 //! 11. `lower_all_equal`: `GroupNonUniformAllEqual` → broadcast-first, compare, `All`.
+//! 11b. `lower_mismatched_atomic_minmax`: `OpAtomicSMin`/`SMax`/`UMin`/`UMax` on a pointer of
+//!     the other signedness → a compare-exchange loop with explicit comparisons.
 //! 12. `signedness_from_opcode`: operands (and results) whose integer signedness disagrees
 //!     with the opcode (`OpSDiv` on `uint`s) are bitcast, since naga goes by the types.
 //! 13. `lower_wide_bitcasts`: bitcasts between a 64-bit scalar and a 32-bit 2-vector (and
@@ -50,6 +52,7 @@ mod lower_all_equal;
 mod lower_copy_logical;
 mod lower_elect;
 mod lower_extended_arithmetic;
+mod lower_mismatched_atomic_minmax;
 mod lower_modf_frexp;
 mod lower_scalar_normalize;
 mod lower_terminate_invocation;
@@ -73,6 +76,7 @@ pub(crate) use lower_all_equal::lower_all_equal;
 pub(crate) use lower_copy_logical::lower_copy_logical;
 pub(crate) use lower_elect::lower_elect;
 pub(crate) use lower_extended_arithmetic::lower_extended_arithmetic;
+pub(crate) use lower_mismatched_atomic_minmax::lower_mismatched_atomic_minmax;
 pub(crate) use lower_modf_frexp::lower_modf_frexp;
 pub(crate) use lower_scalar_normalize::lower_scalar_normalize;
 pub(crate) use lower_terminate_invocation::lower_terminate_invocation;
@@ -598,6 +602,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_copy_logical(&mut m);
     lower_extended_arithmetic(&mut m);
     lower_all_equal(&mut m);
+    lower_mismatched_atomic_minmax(&mut m);
     signedness_from_opcode(&mut m);
     lower_wide_bitcasts(&mut m);
     m.sort_globals();
