@@ -20,6 +20,8 @@
 //! 4a'. `arrayed_image_size`: size queries of arrayed images → dimensions and a layer-count
 //!     marker the lowering reads (naga drops the layer count).
 //! 4b. `drop_buffer_non_readable`: `NonReadable` on buffers (`writeonly buffer`) is dropped.
+//! 4b'. `buffer_block_arrays`: `Uniform` variables of arrays of `BufferBlock` structs →
+//!     `StorageBuffer` (naga would read them as uniform buffers).
 //! 4c. `drop_zero_workgroup_initializers`: `OpConstantNull` initializers of workgroup
 //!     variables go (workgroup memory starts zeroed).
 //! 5. `split_combined_samplers`: combined image-sampler variables (and arrays and function
@@ -42,6 +44,7 @@
 //! Then declarations are sorted so each follows what it refers to.
 
 mod arrayed_image_size;
+mod buffer_block_arrays;
 mod declare_coordinate_types;
 mod decorate_flat_outputs;
 mod drop_buffer_non_readable;
@@ -65,6 +68,7 @@ mod strip_extensions;
 mod texel_buffers_as_1d;
 
 pub(crate) use arrayed_image_size::arrayed_image_size;
+pub(crate) use buffer_block_arrays::buffer_block_arrays;
 pub use arrayed_image_size::LAYERS_MARKER;
 pub(crate) use declare_coordinate_types::declare_coordinate_types;
 pub(crate) use decorate_flat_outputs::decorate_flat_outputs;
@@ -593,6 +597,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     declare_coordinate_types(&mut m);
     arrayed_image_size(&mut m);
     drop_buffer_non_readable(&mut m);
+    buffer_block_arrays(&mut m);
     drop_zero_workgroup_initializers(&mut m);
     split_combined_samplers(&mut m);
     split_io_arrays(&mut m);
