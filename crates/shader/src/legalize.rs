@@ -36,6 +36,8 @@
 //! 11. `lower_all_equal`: `GroupNonUniformAllEqual` → broadcast-first, compare, `All`.
 //! 11b. `lower_mismatched_atomic_minmax`: `OpAtomicSMin`/`SMax`/`UMin`/`UMax` on a pointer of
 //!     the other signedness → a compare-exchange loop with explicit comparisons.
+//! 11c. `narrow_ldexp_exponent`: `Ldexp` with a 64-bit exponent → the exponent clamped to
+//!     ±4096 (the same result for every float width) and made 32-bit.
 //! 12. `signedness_from_opcode`: operands (and results) whose integer signedness disagrees
 //!     with the opcode (`OpSDiv` on `uint`s) are bitcast, since naga goes by the types.
 //! 13. `lower_wide_bitcasts`: bitcasts between a 64-bit scalar and a 32-bit 2-vector (and
@@ -60,6 +62,7 @@ mod lower_modf_frexp;
 mod lower_scalar_normalize;
 mod lower_terminate_invocation;
 mod lower_wide_bitcasts;
+mod narrow_ldexp_exponent;
 mod signedness_from_opcode;
 mod specialize;
 mod split_combined_samplers;
@@ -85,6 +88,7 @@ pub(crate) use lower_modf_frexp::lower_modf_frexp;
 pub(crate) use lower_scalar_normalize::lower_scalar_normalize;
 pub(crate) use lower_terminate_invocation::lower_terminate_invocation;
 pub(crate) use lower_wide_bitcasts::lower_wide_bitcasts;
+pub(crate) use narrow_ldexp_exponent::narrow_ldexp_exponent;
 pub(crate) use signedness_from_opcode::signedness_from_opcode;
 pub(crate) use specialize::specialize;
 pub(crate) use split_combined_samplers::split_combined_samplers;
@@ -608,6 +612,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_extended_arithmetic(&mut m);
     lower_all_equal(&mut m);
     lower_mismatched_atomic_minmax(&mut m);
+    narrow_ldexp_exponent(&mut m);
     signedness_from_opcode(&mut m);
     lower_wide_bitcasts(&mut m);
     m.sort_globals();
