@@ -16,6 +16,8 @@
 //! 3. `lower_elect`: `OpGroupNonUniformElect` → `BroadcastFirst(SubgroupLocalInvocationId) ==
 //!    SubgroupLocalInvocationId`.
 //! 4. `texel_buffers_as_1d`: texel buffers → 1-D images (fetches get `Lod 0`).
+//! 4'. `storage_ms_as_arrayed`: multisampled storage images → arrayed ones whose layer is
+//!     the sample (the interpreter reads an arrayed access to a multisampled view so).
 //! 4a. `declare_coordinate_types`: `ivec2`/`uvec2` declared for arrayed image coordinates.
 //! 4a'. `arrayed_image_size`: size queries of arrayed images → dimensions and a layer-count
 //!     marker the lowering reads (naga drops the layer count).
@@ -67,6 +69,7 @@ mod signedness_from_opcode;
 mod specialize;
 mod split_combined_samplers;
 mod split_io_arrays;
+mod storage_ms_as_arrayed;
 mod strip_extensions;
 mod texel_buffers_as_1d;
 
@@ -94,6 +97,7 @@ pub(crate) use specialize::specialize;
 pub(crate) use split_combined_samplers::split_combined_samplers;
 pub use split_combined_samplers::COMBINED_SAMPLER_BIT;
 pub(crate) use split_io_arrays::split_io_arrays;
+pub(crate) use storage_ms_as_arrayed::storage_ms_as_arrayed;
 pub(crate) use strip_extensions::strip_extensions;
 pub(crate) use texel_buffers_as_1d::texel_buffers_as_1d;
 
@@ -598,6 +602,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_terminate_invocation(&mut m);
     lower_elect(&mut m);
     texel_buffers_as_1d(&mut m);
+    storage_ms_as_arrayed(&mut m);
     declare_coordinate_types(&mut m);
     arrayed_image_size(&mut m);
     drop_buffer_non_readable(&mut m);

@@ -86,15 +86,15 @@ impl ImageBinding<'_> {
         Swizzle::apply(self.swizzle, words, self.one())
     }
 
-    fn store(&self, level: u32, layer: u32, xyz: [i32; 3], value: [u32; 4]) {
-        if level >= self.levels || layer >= self.layers {
+    fn store(&self, level: u32, layer: u32, xyz: [i32; 3], sample: u32, value: [u32; 4]) {
+        if level >= self.levels || layer >= self.layers || sample >= self.samples.max(1) {
             return;
         }
         let e = self.extent(level);
         if (0..3).any(|c| xyz[c] < 0 || xyz[c] as u32 >= e[c]) {
             return;
         }
-        let Some((at, format)) = self.texel_address(level, layer, xyz.map(|v| v as u32), 0) else {
+        let Some((at, format)) = self.texel_address(level, layer, xyz.map(|v| v as u32), sample) else {
             return;
         };
         let texel = match format.numeric_class() {
@@ -201,6 +201,7 @@ pub fn run(batch: &mut Batch, res: &Resources, op: &ImageOp, dst: Reg, count: u8
                     let (xyz, layer) = int_coords(batch, op, &args, lane);
                     let l = level.map_or(0, |r| batch.regs[arg(r) as usize][lane]);
                     let s = sample.map_or(0, |r| batch.regs[arg(r) as usize][lane]);
+                    let (layer, s) = sample_as_layer(op, &v, layer, s);
                     let t = v.load(l, layer, xyz, s).unwrap_or(zero);
                     for c in 0..4 {
                         out[c][lane] = t[c];
@@ -216,8 +217,9 @@ pub fn run(batch: &mut Batch, res: &Resources, op: &ImageOp, dst: Reg, count: u8
                         continue;
                     }
                     let (xyz, layer) = int_coords(batch, op, &args, lane);
+                    let (layer, s) = sample_as_layer(op, &v, layer, 0);
                     let t = value.map(|r| batch.regs[arg(r) as usize][lane]);
-                    v.store(0, layer, xyz, t);
+                    v.store(0, layer, xyz, s, t);
                 }
             }
             return;
@@ -248,6 +250,17 @@ pub fn run(batch: &mut Batch, res: &Resources, op: &ImageOp, dst: Reg, count: u8
 }
 
 /// Integer texel coordinates and layer of a fetch or store.
+/// A multisampled storage image is read as an arrayed one whose layer is the sample (see
+/// `crate::legalize::storage_ms_as_arrayed`): an arrayed access to a view with samples (which
+/// no real array view has) addresses sample `layer` of layer 0. Otherwise (layer, sample).
+fn sample_as_layer(op: &ImageOp, view: &ImageBinding, layer: u32, sample: u32) -> (u32, u32) {
+    if op.arrayed && view.samples > 1 {
+        (0, layer)
+    } else {
+        (layer, sample)
+    }
+}
+
 fn int_coords(batch: &Batch, op: &ImageOp, args: &[Reg; 16], lane: usize) -> ([i32; 3], u32) {
     let mut xyz = [0i32; 3];
     for (c, &a) in op.coords.iter().enumerate().take(3) {
