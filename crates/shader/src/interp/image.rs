@@ -200,7 +200,7 @@ pub fn run(batch: &mut Batch, res: &Resources, op: &ImageOp, dst: Reg, count: u8
                     }
                     let (xyz, layer) = int_coords(batch, op, &args, lane);
                     let l = level.map_or(0, |r| batch.regs[arg(r) as usize][lane]);
-                    let s = sample.map_or(0, |r| batch.regs[arg(r) as usize][lane]);
+                    let s = sample.map(|r| batch.regs[arg(r) as usize][lane]);
                     let (layer, s) = sample_as_layer(op, &v, layer, s);
                     let t = v.load(l, layer, xyz, s).unwrap_or(zero);
                     for c in 0..4 {
@@ -217,7 +217,7 @@ pub fn run(batch: &mut Batch, res: &Resources, op: &ImageOp, dst: Reg, count: u8
                         continue;
                     }
                     let (xyz, layer) = int_coords(batch, op, &args, lane);
-                    let (layer, s) = sample_as_layer(op, &v, layer, 0);
+                    let (layer, s) = sample_as_layer(op, &v, layer, None);
                     let t = value.map(|r| batch.regs[arg(r) as usize][lane]);
                     v.store(0, layer, xyz, s, t);
                 }
@@ -251,13 +251,18 @@ pub fn run(batch: &mut Batch, res: &Resources, op: &ImageOp, dst: Reg, count: u8
 
 /// Integer texel coordinates and layer of a fetch or store.
 /// A multisampled storage image is read as an arrayed one whose layer is the sample (see
-/// `crate::legalize::storage_ms_as_arrayed`): an arrayed access to a view with samples (which
-/// no real array view has) addresses sample `layer` of layer 0. Otherwise (layer, sample).
-fn sample_as_layer(op: &ImageOp, view: &ImageBinding, layer: u32, sample: u32) -> (u32, u32) {
-    if op.arrayed && view.samples > 1 {
-        (0, layer)
-    } else {
-        (layer, sample)
+/// `crate::legalize::storage_ms_as_arrayed`): an arrayed access without a sample operand to a
+/// view with samples (a real multisampled array is always accessed with one) addresses sample
+/// `layer` of layer 0. Otherwise (layer, sample).
+fn sample_as_layer(
+    op: &ImageOp,
+    view: &ImageBinding,
+    layer: u32,
+    sample: Option<u32>,
+) -> (u32, u32) {
+    match sample {
+        None if op.arrayed && view.samples > 1 => (0, layer),
+        s => (layer, s.unwrap_or(0)),
     }
 }
 
