@@ -112,6 +112,7 @@ pub fn parse_unlegalized(
     let mut module = module;
     register_modf_frexp_results(&mut module);
     buffer_arrays_as_binding_arrays(&mut module);
+    image_atomic_helper_access(&mut module);
     // naga refuses subgroup built-ins in a workgroup of more than one dimension (a WGSL rule
     // Vulkan does not have). The check looks only at the entry point's size, which nothing
     // else in validation depends on: validate a copy whose compute sizes are flattened to
@@ -220,6 +221,52 @@ fn buffer_arrays_as_binding_arrays(module: &mut naga::Module) {
             span,
         );
         module.global_variables[h].ty = binding_array;
+    }
+}
+
+/// The image parameter of the image atomic helpers (see
+/// [`crate::legalize::IMAGE_ATOMIC_PREFIX`]) takes the access of an image variable without
+/// access decorations: naga gives a storage image parameter no access, and the validator
+/// would refuse passing the variable.
+fn image_atomic_helper_access(module: &mut naga::Module) {
+    use naga::{ImageClass, StorageAccess, TypeInner};
+    let helpers: Vec<_> = module
+        .functions
+        .iter()
+        .filter(|(_, f)| {
+            f.name
+                .as_deref()
+                .is_some_and(|n| n.starts_with(crate::legalize::IMAGE_ATOMIC_PREFIX))
+        })
+        .map(|(h, _)| h)
+        .collect();
+    for h in helpers {
+        let Some(arg) = module.functions[h].arguments.first() else {
+            continue;
+        };
+        let TypeInner::Image {
+            dim,
+            arrayed,
+            class: ImageClass::Storage { format, .. },
+        } = module.types[arg.ty].inner
+        else {
+            continue;
+        };
+        let ty = module.types.insert(
+            naga::Type {
+                name: None,
+                inner: TypeInner::Image {
+                    dim,
+                    arrayed,
+                    class: ImageClass::Storage {
+                        format,
+                        access: StorageAccess::LOAD | StorageAccess::STORE,
+                    },
+                },
+            },
+            Default::default(),
+        );
+        module.functions[h].arguments[0].ty = ty;
     }
 }
 

@@ -18,6 +18,8 @@
 //! 4. `texel_buffers_as_1d`: texel buffers → 1-D images (fetches get `Lod 0`).
 //! 4'. `storage_ms_as_arrayed`: multisampled storage images → arrayed ones whose layer is
 //!     the sample (the interpreter reads an arrayed access to a multisampled view so).
+//! 4''. `image_atomics_as_calls`: atomics on `OpImageTexelPointer`s → calls of helpers named
+//!     [`IMAGE_ATOMIC_PREFIX`]`op`, which the lowering turns into image atomics.
 //! 4a. `declare_coordinate_types`: `ivec2`/`uvec2` declared for arrayed image coordinates.
 //! 4a'. `arrayed_image_size`: size queries of arrayed images → dimensions and a layer-count
 //!     marker the lowering reads (naga drops the layer count).
@@ -55,6 +57,7 @@ mod drop_buffer_non_readable;
 mod drop_zero_workgroup_initializers;
 mod find_loop_break_in_switch;
 mod find_lost_compare_lod;
+mod image_atomics_as_calls;
 mod lower_all_equal;
 mod lower_copy_logical;
 mod lower_elect;
@@ -82,6 +85,8 @@ pub(crate) use drop_buffer_non_readable::drop_buffer_non_readable;
 pub(crate) use drop_zero_workgroup_initializers::drop_zero_workgroup_initializers;
 pub(crate) use find_loop_break_in_switch::has_loop_break_in_switch;
 pub(crate) use find_lost_compare_lod::has_lost_compare_lod;
+pub(crate) use image_atomics_as_calls::image_atomics_as_calls;
+pub use image_atomics_as_calls::IMAGE_ATOMIC_PREFIX;
 pub(crate) use lower_all_equal::lower_all_equal;
 pub(crate) use lower_copy_logical::lower_copy_logical;
 pub(crate) use lower_elect::lower_elect;
@@ -603,6 +608,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_elect(&mut m);
     texel_buffers_as_1d(&mut m);
     storage_ms_as_arrayed(&mut m);
+    image_atomics_as_calls(&mut m);
     declare_coordinate_types(&mut m);
     arrayed_image_size(&mut m);
     drop_buffer_non_readable(&mut m);

@@ -110,6 +110,51 @@ impl ImageBinding<'_> {
     }
 }
 
+impl ImageBinding<'_> {
+    /// An atomic read-modify-write of the 32-bit integer texel (sample `sample` of it) at
+    /// integer coordinates; its old value, or `None` outside the view or for other formats.
+    fn atomic(
+        &self,
+        layer: u32,
+        xyz: [i32; 3],
+        sample: u32,
+        op: crate::ir::AtomicOp,
+        value: u32,
+        compare: u32,
+    ) -> Option<u32> {
+        if layer >= self.layers || sample >= self.samples.max(1) {
+            return None;
+        }
+        let e = self.extent(0);
+        if (0..3).any(|c| xyz[c] < 0 || xyz[c] as u32 >= e[c]) {
+            return None;
+        }
+        let (at, format) = self.texel_address(0, layer, xyz.map(|v| v as u32), sample)?;
+        if format.info().block_bytes != 4
+            || format.info().components().len() != 1
+            || format.numeric_class() == NumericClass::Float
+        {
+            return None;
+        }
+        self.memory.atomic_u32(at, |a| {
+            use std::sync::atomic::Ordering;
+            if op == crate::ir::AtomicOp::Load {
+                return a.load(Ordering::SeqCst);
+            }
+            let mut cur = a.load(Ordering::Relaxed);
+            loop {
+                let Some(new) = super::memory::apply(op, cur, value, compare) else {
+                    return cur;
+                };
+                match a.compare_exchange_weak(cur, new, Ordering::SeqCst, Ordering::Relaxed) {
+                    Ok(_) => return cur,
+                    Err(actual) => cur = actual,
+                }
+            }
+        })
+    }
+}
+
 impl TexelSource for ImageBinding<'_> {
     fn dim(&self) -> ViewDim {
         self.dim
@@ -223,6 +268,22 @@ pub fn run(batch: &mut Batch, res: &Resources, op: &ImageOp, dst: Reg, count: u8
                 }
             }
             return;
+        }
+        ImageOpKind::Atomic { op: aop, value, compare } => {
+            if let Some(v) = view {
+                let live = exec & !batch.no_write;
+                // Lanes one after another, so lanes of a batch on one texel see each other.
+                for lane in 0..W {
+                    if live >> lane & 1 == 0 {
+                        continue;
+                    }
+                    let (xyz, layer) = int_coords(batch, op, &args, lane);
+                    let (layer, s) = sample_as_layer(op, &v, layer, None);
+                    let x = batch.regs[arg(*value) as usize][lane];
+                    let c = batch.regs[arg(*compare) as usize][lane];
+                    out[0][lane] = v.atomic(layer, xyz, s, *aop, x, c).unwrap_or(0);
+                }
+            }
         }
         ImageOpKind::Sample {
             sampler,

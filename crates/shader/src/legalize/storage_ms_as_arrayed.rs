@@ -9,8 +9,9 @@
 //! image view never has) as sample `layer` of layer 0, with the same bounds: a sample index
 //! outside the image reads zero and writes nothing, as Vulkan's robust access gives.
 //!
-//! Only images whose values are used by such reads and writes alone are rewritten (a size or
-//! samples query, a texel pointer for atomics, or any other use leaves the module alone, and
+//! `OpImageTexelPointer`s (for image atomics, see [`super::image_atomics_as_calls`]) get the
+//! same coordinates and sample 0. Only images whose values are used by such reads and writes
+//! alone are rewritten (a size or samples query, or any other use leaves the module alone, and
 //! naga refuses it as before).
 
 use std::collections::HashSet;
@@ -18,6 +19,7 @@ use std::collections::HashSet;
 use super::{op, Inst, Module};
 
 const TYPE_IMAGE: u16 = 25;
+const IMAGE_TEXEL_POINTER: u16 = 60;
 const IMAGE_READ: u16 = 98;
 const IMAGE_WRITE: u16 = 99;
 const DIM_2D: u32 = 1;
@@ -71,7 +73,16 @@ fn rewrite(m: &mut Module, is_ms_storage: impl Fn(&Inst) -> bool) -> Option<()> 
     for i in &m.insts {
         for &v in &variables {
             let annotation = matches!(i.opcode(), op::NAME | op::DECORATE | op::ENTRY_POINT);
-            if uses(i, v) && !annotation && !(i.opcode() == op::LOAD && i.0[3] == v) {
+            let texel_pointer = i.opcode() == IMAGE_TEXEL_POINTER
+                && i.0.len() == 6
+                && i.0[3] == v
+                && i.0[4] != v
+                && i.0[5] != v;
+            if uses(i, v)
+                && !annotation
+                && !texel_pointer
+                && !(i.opcode() == op::LOAD && i.0[3] == v)
+            {
                 return None;
             }
         }
@@ -93,13 +104,14 @@ fn rewrite(m: &mut Module, is_ms_storage: impl Fn(&Inst) -> bool) -> Option<()> 
     }
     // The coordinates (integer 2-vectors) and samples (integer scalars) of the accesses, and
     // the 3-vector type of each coordinate's component type, declared first.
-    let mut plans: Vec<[u32; 5]> = Vec::new(); // [coord, sample, sample type, scalar, vec3]
+    let mut plans: Vec<[u32; 6]> = Vec::new(); // [coord, sample, sample type, scalar, vec3, 0]
     let accesses: Vec<(u32, u32)> = m
         .insts
         .iter()
         .filter_map(|i| match i.opcode() {
             IMAGE_READ if values.contains(&i.0[3]) => Some((i.0[4], i.0[6])),
             IMAGE_WRITE if values.contains(&i.0[1]) => Some((i.0[2], i.0[5])),
+            IMAGE_TEXEL_POINTER if variables.contains(&i.0[3]) => Some((i.0[4], i.0[5])),
             _ => None,
         })
         .collect();
@@ -119,7 +131,8 @@ fn rewrite(m: &mut Module, is_ms_storage: impl Fn(&Inst) -> bool) -> Option<()> 
             return None;
         }
         let vec3 = m.intern_type(op::TYPE_VECTOR, &[scalar, 3])?;
-        plans.push([coord, sample, sample_ty, scalar, vec3]);
+        let zero = m.constant32(sample_ty, 0)?;
+        plans.push([coord, sample, sample_ty, scalar, vec3, zero]);
     }
     for i in m.insts.iter_mut() {
         if i.opcode() == TYPE_IMAGE && images.contains(&i.0[1]) {
@@ -134,13 +147,14 @@ fn rewrite(m: &mut Module, is_ms_storage: impl Fn(&Inst) -> bool) -> Option<()> 
         let is_access = match i.opcode() {
             IMAGE_READ => values.contains(&i.0[3]),
             IMAGE_WRITE => values.contains(&i.0[1]),
+            IMAGE_TEXEL_POINTER => variables.contains(&i.0[3]),
             _ => false,
         };
         if !is_access {
             out.push(i);
             continue;
         }
-        let [coord, sample, sample_ty, scalar, vec3] = next.next()?;
+        let [coord, sample, sample_ty, scalar, vec3, zero] = next.next()?;
         let sample = if sample_ty == scalar {
             sample
         } else {
@@ -152,6 +166,8 @@ fn rewrite(m: &mut Module, is_ms_storage: impl Fn(&Inst) -> bool) -> Option<()> 
         out.push(Inst::new(op::COMPOSITE_CONSTRUCT, &[vec3, xyz, coord, sample]));
         out.push(match i.opcode() {
             IMAGE_READ => Inst::new(IMAGE_READ, &[i.0[1], i.0[2], i.0[3], xyz]),
+            // A texel pointer of an arrayed image has sample 0.
+            IMAGE_TEXEL_POINTER => Inst::new(IMAGE_TEXEL_POINTER, &[i.0[1], i.0[2], i.0[3], xyz, zero]),
             _ => Inst::new(IMAGE_WRITE, &[i.0[1], xyz, i.0[3]]),
         });
     }
@@ -159,9 +175,19 @@ fn rewrite(m: &mut Module, is_ms_storage: impl Fn(&Inst) -> bool) -> Option<()> 
     Some(())
 }
 
-/// Does `i` use `id` (any operand word but its own result id)?
+/// Does `i` use `id`? Image reads and writes skip their image-operands mask (a literal that
+/// may equal an id); the rest as [`super::uses_id`] says.
 fn uses(i: &Inst, id: u32) -> bool {
-    super::uses_id(i, id)
+    let w = &i.0;
+    match i.opcode() {
+        IMAGE_READ if w.len() >= 5 => {
+            w[3..5].contains(&id) || w.get(6..).is_some_and(|t| t.contains(&id))
+        }
+        IMAGE_WRITE if w.len() >= 4 => {
+            w[1..4].contains(&id) || w.get(5..).is_some_and(|t| t.contains(&id))
+        }
+        _ => super::uses_id(i, id),
+    }
 }
 
 #[cfg(test)]
