@@ -52,6 +52,10 @@ pub fn tiling_features(format: Format) -> (vk::FormatFeatureFlags, vk::FormatFea
             all |= F::STORAGE_IMAGE;
         }
     }
+    // Shaders run atomics on 32-bit integer texels (pumice-shader `image_atomics_as_calls`).
+    if matches!(format, Format::R32_UINT | Format::R32_SINT) && all.contains(F::STORAGE_IMAGE) {
+        all |= F::STORAGE_IMAGE_ATOMIC;
+    }
     if format.numeric_class() == NumericClass::Float {
         // Blits may filter linearly (VUID-vkCmdBlitImage-filter-02001 needs this bit with
         // BLIT_SRC for VK_FILTER_LINEAR); integer formats may not.
