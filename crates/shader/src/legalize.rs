@@ -35,6 +35,8 @@
 //! 8. `lower_modf_frexp`: pointer forms of `Modf`/`Frexp` → the struct forms.
 //! 8b. `lower_scalar_normalize`: `normalize` of a scalar → `x / abs(x)`.
 //! 9. `lower_copy_logical`: `OpCopyLogical` → member-wise extract and construct.
+//! 9b. `lower_composite_select`: `OpSelect` of arrays, structs and matrices → member-wise
+//!     selects.
 //! 10. `lower_extended_arithmetic`: `IAddCarry`, `ISubBorrow`, `U/SMulExtended` → 32-bit
 //!     arithmetic.
 //! 11. `lower_all_equal`: `GroupNonUniformAllEqual` → broadcast-first, compare, `All`.
@@ -59,6 +61,7 @@ mod find_loop_break_in_switch;
 mod find_lost_compare_lod;
 mod image_atomics_as_calls;
 mod lower_all_equal;
+mod lower_composite_select;
 mod lower_copy_logical;
 mod lower_elect;
 mod lower_extended_arithmetic;
@@ -88,6 +91,7 @@ pub(crate) use find_lost_compare_lod::has_lost_compare_lod;
 pub(crate) use image_atomics_as_calls::image_atomics_as_calls;
 pub use image_atomics_as_calls::IMAGE_ATOMIC_PREFIX;
 pub(crate) use lower_all_equal::lower_all_equal;
+pub(crate) use lower_composite_select::lower_composite_select;
 pub(crate) use lower_copy_logical::lower_copy_logical;
 pub(crate) use lower_elect::lower_elect;
 pub(crate) use lower_extended_arithmetic::lower_extended_arithmetic;
@@ -620,6 +624,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_modf_frexp(&mut m);
     lower_scalar_normalize(&mut m);
     lower_copy_logical(&mut m);
+    lower_composite_select(&mut m);
     lower_extended_arithmetic(&mut m);
     lower_all_equal(&mut m);
     lower_mismatched_atomic_minmax(&mut m);
