@@ -11,6 +11,8 @@
 //!    `LocalSize`.
 //! 1. `strip_extensions`: drop `SPV_KHR_subgroup_uniform_control_flow` (a hint) and its
 //!    execution mode, and `SPV_KHR_8bit_storage` (a permission, no instructions of its own).
+//! 1b. `unsigned_subgroup_builtins`: subgroup built-ins declared `int` → `uint` variables whose
+//!     loads are bitcast back (naga requires `u32`).
 //! 2. `lower_terminate_invocation`: `OpTerminateInvocation` → `OpKill`, then drop
 //!    `SPV_KHR_terminate_invocation`.
 //! 3. `lower_elect`: `OpGroupNonUniformElect` → `BroadcastFirst(SubgroupLocalInvocationId) ==
@@ -78,6 +80,7 @@ mod split_io_arrays;
 mod storage_ms_as_arrayed;
 mod strip_extensions;
 mod texel_buffers_as_1d;
+mod unsigned_subgroup_builtins;
 
 pub(crate) use arrayed_image_size::arrayed_image_size;
 pub(crate) use buffer_block_arrays::buffer_block_arrays;
@@ -109,6 +112,7 @@ pub(crate) use split_io_arrays::split_io_arrays;
 pub(crate) use storage_ms_as_arrayed::storage_ms_as_arrayed;
 pub(crate) use strip_extensions::strip_extensions;
 pub(crate) use texel_buffers_as_1d::texel_buffers_as_1d;
+pub(crate) use unsigned_subgroup_builtins::unsigned_subgroup_builtins;
 
 pub(crate) const MAGIC: u32 = 0x0723_0203;
 
@@ -608,6 +612,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     let mut m = Module::read(words)?;
     specialize(&mut m, specialization);
     strip_extensions(&mut m);
+    unsigned_subgroup_builtins(&mut m);
     lower_terminate_invocation(&mut m);
     lower_elect(&mut m);
     texel_buffers_as_1d(&mut m);
