@@ -201,7 +201,12 @@ fn buffer_arrays_as_binding_arrays(module: &mut naga::Module) {
     let handles: Vec<_> = module
         .global_variables
         .iter()
-        .filter(|(_, g)| matches!(g.space, AddressSpace::Uniform | AddressSpace::Storage { .. }))
+        .filter(|(_, g)| {
+            matches!(
+                g.space,
+                AddressSpace::Uniform | AddressSpace::Storage { .. }
+            )
+        })
         .map(|(h, _)| h)
         .collect();
     for h in handles {

@@ -708,7 +708,10 @@ fn extended_arithmetic_64() {
         0xdead_beef_0bad_f00d,
     ];
     let n = vals.len();
-    let words: Vec<u32> = vals.iter().flat_map(|&v| [v as u32, (v >> 32) as u32]).collect();
+    let words: Vec<u32> = vals
+        .iter()
+        .flat_map(|&v| [v as u32, (v >> 32) as u32])
+        .collect();
     let input = buffer_from_u32(&words);
     let out = buffer_from_u32(&vec![0; n * n * 12]);
     let w = spirv_asm(
@@ -804,7 +807,11 @@ fn extended_arithmetic_64() {
             let k = (y * n + x) * 6;
             let what = format!("a = {a:#x}, b = {b:#x}");
             let p = u128::from(a) * u128::from(b);
-            assert_eq!((at(k), at(k + 1)), (p as u64, (p >> 64) as u64), "umul {what}");
+            assert_eq!(
+                (at(k), at(k + 1)),
+                (p as u64, (p >> 64) as u64),
+                "umul {what}"
+            );
             let sp = i128::from(a as i64) * i128::from(b as i64);
             assert_eq!(
                 (at(k + 2), at(k + 3)),
@@ -812,7 +819,11 @@ fn extended_arithmetic_64() {
                 "smul {what}"
             );
             let sum = u128::from(a) + u128::from(b);
-            assert_eq!((at(k + 4), at(k + 5)), (sum as u64, (sum >> 64) as u64), "add {what}");
+            assert_eq!(
+                (at(k + 4), at(k + 5)),
+                (sum as u64, (sum >> 64) as u64),
+                "add {what}"
+            );
         }
     }
 }

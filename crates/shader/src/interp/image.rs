@@ -94,7 +94,8 @@ impl ImageBinding<'_> {
         if (0..3).any(|c| xyz[c] < 0 || xyz[c] as u32 >= e[c]) {
             return;
         }
-        let Some((at, format)) = self.texel_address(level, layer, xyz.map(|v| v as u32), sample) else {
+        let Some((at, format)) = self.texel_address(level, layer, xyz.map(|v| v as u32), sample)
+        else {
             return;
         };
         let texel = match format.numeric_class() {
@@ -269,7 +270,11 @@ pub fn run(batch: &mut Batch, res: &Resources, op: &ImageOp, dst: Reg, count: u8
             }
             return;
         }
-        ImageOpKind::Atomic { op: aop, value, compare } => {
+        ImageOpKind::Atomic {
+            op: aop,
+            value,
+            compare,
+        } => {
             if let Some(v) = view {
                 let live = exec & !batch.no_write;
                 // Lanes one after another, so lanes of a batch on one texel see each other.

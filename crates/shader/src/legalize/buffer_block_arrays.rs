@@ -49,7 +49,9 @@ pub(crate) fn buffer_block_arrays(m: &mut Module) {
             return;
         };
         for i in m.insts.iter_mut() {
-            if i.opcode() == op::VARIABLE && i.operand(0) == Some(ptr) && i.operand(2) == Some(UNIFORM)
+            if i.opcode() == op::VARIABLE
+                && i.operand(0) == Some(ptr)
+                && i.operand(2) == Some(UNIFORM)
             {
                 i.0[1] = storage_ptr;
                 i.0[3] = STORAGE_BUFFER;

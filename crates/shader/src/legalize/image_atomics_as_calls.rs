@@ -107,7 +107,10 @@ struct Texel {
 
 fn rewrite(m: &mut Module) -> Option<()> {
     if m.insts.iter().any(|i| {
-        i.opcode() == op::NAME && super::literal_string(&i.0[2..]).0.starts_with(IMAGE_ATOMIC_PREFIX)
+        i.opcode() == op::NAME
+            && super::literal_string(&i.0[2..])
+                .0
+                .starts_with(IMAGE_ATOMIC_PREFIX)
     }) {
         return None;
     }

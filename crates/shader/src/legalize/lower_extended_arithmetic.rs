@@ -66,12 +66,15 @@ fn constant(m: &mut Module, ty: u32, width: u32, value: u64) -> Option<u32> {
         return m.constant32(ty, value as u32);
     }
     let (lo, hi) = (value as u32, (value >> 32) as u32);
-    if let Some(i) = m.find(op::CONSTANT, |o| o.len() == 4 && o[0] == ty && o[2..] == [lo, hi]) {
+    if let Some(i) = m.find(op::CONSTANT, |o| {
+        o.len() == 4 && o[0] == ty && o[2..] == [lo, hi]
+    }) {
         return Some(m.insts[i].operands()[1]);
     }
     let id = m.fresh_id()?;
     let at = m.globals_end();
-    m.insts.insert(at, Inst::new(op::CONSTANT, &[ty, id, lo, hi]));
+    m.insts
+        .insert(at, Inst::new(op::CONSTANT, &[ty, id, lo, hi]));
     Some(id)
 }
 
@@ -91,7 +94,8 @@ fn splat(m: &mut Module, ty: u32, scalar_ty: u32, n: u32, width: u32, v: u64) ->
     let mut words = vec![ty, id];
     words.extend(parts);
     let at = m.globals_end();
-    m.insts.insert(at, Inst::new(op::CONSTANT_COMPOSITE, &words));
+    m.insts
+        .insert(at, Inst::new(op::CONSTANT_COMPOSITE, &words));
     Some(id)
 }
 

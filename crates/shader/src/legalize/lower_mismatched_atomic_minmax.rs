@@ -86,7 +86,9 @@ fn rewrite(m: &mut Module, k: usize) -> Option<usize> {
     // The enclosing block and function.
     let label_at = (0..k).rev().find(|&j| m.insts[j].opcode() == op::LABEL)?;
     let block_label = m.insts[label_at].operand(0)?;
-    let fn_at = (0..k).rev().find(|&j| m.insts[j].opcode() == op::FUNCTION)?;
+    let fn_at = (0..k)
+        .rev()
+        .find(|&j| m.insts[j].opcode() == op::FUNCTION)?;
     let end = (k..m.insts.len()).find(|&j| is_terminator(m.insts[j].opcode()))?;
     if m.insts[k..end]
         .iter()

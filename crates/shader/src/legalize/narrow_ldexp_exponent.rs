@@ -30,12 +30,15 @@ fn int64_shape(m: &Module, ty: u32) -> Option<(u32, u32)> {
 
 fn constant64(m: &mut Module, ty: u32, n: u32, scalar: u32, v: i64) -> Option<u32> {
     let (lo, hi) = (v as u32, (v as u64 >> 32) as u32);
-    let c = match m.find(op::CONSTANT, |o| o.len() == 4 && o[0] == scalar && o[2..] == [lo, hi]) {
+    let c = match m.find(op::CONSTANT, |o| {
+        o.len() == 4 && o[0] == scalar && o[2..] == [lo, hi]
+    }) {
         Some(i) => m.insts[i].operands()[1],
         None => {
             let id = m.fresh_id()?;
             let at = m.globals_end();
-            m.insts.insert(at, Inst::new(op::CONSTANT, &[scalar, id, lo, hi]));
+            m.insts
+                .insert(at, Inst::new(op::CONSTANT, &[scalar, id, lo, hi]));
             id
         }
     };
@@ -46,7 +49,8 @@ fn constant64(m: &mut Module, ty: u32, n: u32, scalar: u32, v: i64) -> Option<u3
     let mut words = vec![ty, id];
     words.extend(std::iter::repeat_n(c, n as usize));
     let at = m.globals_end();
-    m.insts.insert(at, Inst::new(op::CONSTANT_COMPOSITE, &words));
+    m.insts
+        .insert(at, Inst::new(op::CONSTANT_COMPOSITE, &words));
     Some(id)
 }
 

@@ -55,13 +55,17 @@ fn rewrite(m: &mut Module, is_ms_storage: impl Fn(&Inst) -> bool) -> Option<()> 
     let values: HashSet<u32> = m
         .insts
         .iter()
-        .filter(|i| super::has_result_type(i.opcode()) && i.operand(0).is_some_and(|t| images.contains(&t)))
+        .filter(|i| {
+            super::has_result_type(i.opcode()) && i.operand(0).is_some_and(|t| images.contains(&t))
+        })
         .map(|i| (i.opcode() == op::LOAD).then(|| i.0[2]))
         .collect::<Option<_>>()?;
     let pointers: HashSet<u32> = m
         .insts
         .iter()
-        .filter(|i| i.opcode() == op::TYPE_POINTER && i.operand(2).is_some_and(|t| images.contains(&t)))
+        .filter(|i| {
+            i.opcode() == op::TYPE_POINTER && i.operand(2).is_some_and(|t| images.contains(&t))
+        })
         .map(|i| i.0[1])
         .collect();
     let variables: HashSet<u32> = m
@@ -91,9 +95,18 @@ fn rewrite(m: &mut Module, is_ms_storage: impl Fn(&Inst) -> bool) -> Option<()> 
                 continue;
             }
             let ok = match i.opcode() {
-                IMAGE_READ => i.0.len() == 7 && i.0[3] == v && i.0[4] != v && i.0[5] == IMAGE_OPERANDS_SAMPLE && i.0[6] != v,
+                IMAGE_READ => {
+                    i.0.len() == 7
+                        && i.0[3] == v
+                        && i.0[4] != v
+                        && i.0[5] == IMAGE_OPERANDS_SAMPLE
+                        && i.0[6] != v
+                }
                 IMAGE_WRITE => {
-                    i.0.len() == 6 && i.0[1] == v && !i.0[2..].contains(&v) && i.0[4] == IMAGE_OPERANDS_SAMPLE
+                    i.0.len() == 6
+                        && i.0[1] == v
+                        && !i.0[2..].contains(&v)
+                        && i.0[4] == IMAGE_OPERANDS_SAMPLE
                 }
                 _ => false,
             };
@@ -163,11 +176,16 @@ fn rewrite(m: &mut Module, is_ms_storage: impl Fn(&Inst) -> bool) -> Option<()> 
             id
         };
         let xyz = m.fresh_id()?;
-        out.push(Inst::new(op::COMPOSITE_CONSTRUCT, &[vec3, xyz, coord, sample]));
+        out.push(Inst::new(
+            op::COMPOSITE_CONSTRUCT,
+            &[vec3, xyz, coord, sample],
+        ));
         out.push(match i.opcode() {
             IMAGE_READ => Inst::new(IMAGE_READ, &[i.0[1], i.0[2], i.0[3], xyz]),
             // A texel pointer of an arrayed image has sample 0.
-            IMAGE_TEXEL_POINTER => Inst::new(IMAGE_TEXEL_POINTER, &[i.0[1], i.0[2], i.0[3], xyz, zero]),
+            IMAGE_TEXEL_POINTER => {
+                Inst::new(IMAGE_TEXEL_POINTER, &[i.0[1], i.0[2], i.0[3], xyz, zero])
+            }
             _ => Inst::new(IMAGE_WRITE, &[i.0[1], xyz, i.0[3]]),
         });
     }
