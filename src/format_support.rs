@@ -52,6 +52,10 @@ pub fn tiling_features(format: Format) -> (vk::FormatFeatureFlags, vk::FormatFea
             all |= F::STORAGE_IMAGE;
         }
     }
+    // Shaders run atomics on 32-bit integer texels (pumice-shader `image_atomics_as_calls`).
+    if matches!(format, Format::R32_UINT | Format::R32_SINT) && all.contains(F::STORAGE_IMAGE) {
+        all |= F::STORAGE_IMAGE_ATOMIC;
+    }
     if format.numeric_class() == NumericClass::Float {
         // Blits may filter linearly (VUID-vkCmdBlitImage-filter-02001 needs this bit with
         // BLIT_SRC for VK_FILTER_LINEAR); integer formats may not.
@@ -151,6 +155,9 @@ fn flags_supported(flags: vk::ImageCreateFlags) -> bool {
 
 /// What `vkGetPhysicalDeviceImageFormatProperties` answers; `Err` is
 /// `VK_ERROR_FORMAT_NOT_SUPPORTED`.
+/// Sample counts of storage images (`storageImageSampleCounts`): 1 to 64.
+pub const STORAGE_SAMPLE_COUNTS: vk::SampleCountFlags = vk::SampleCountFlags::from_raw(0x7f);
+
 pub fn image_format_properties(
     format: vk::Format,
     ty: vk::ImageType,
@@ -222,20 +229,27 @@ pub fn image_format_properties(
         return unsupported;
     }
     // 4 samples for 2-D optimal attachments: the rasterizer and the transfers (copies, clears,
-    // resolves) handle them, and shaders fetch their samples. Storage images and input
-    // attachments with samples are not supported (`storageImageSampleCounts` is 1).
+    // resolves) handle them, and shaders fetch their samples. Input attachments with samples
+    // are not supported.
     let attachment = features.intersects(
         vk::FormatFeatureFlags::COLOR_ATTACHMENT | vk::FormatFeatureFlags::DEPTH_STENCIL_ATTACHMENT,
     );
-    // Shaders fetch samples of multisampled images (`texelFetch` on `sampler2DMS`); storage
-    // images and input attachments with samples are not supported.
+    // Shaders fetch samples of multisampled images (`texelFetch` on `sampler2DMS`).
     let shader_read = vk::ImageUsageFlags::STORAGE | vk::ImageUsageFlags::INPUT_ATTACHMENT;
-    let sample_counts = if ty == vk::ImageType::TYPE_2D
+    // Storage images that are not attachments take any count: shaders address their samples
+    // directly (`interp::image`), and transfers copy and clear all of a texel's samples.
+    let attachment_usage = vk::ImageUsageFlags::COLOR_ATTACHMENT
+        | vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT
+        | vk::ImageUsageFlags::INPUT_ATTACHMENT;
+    let plain_2d = ty == vk::ImageType::TYPE_2D
         && !linear_tiling
-        && attachment
-        && !usage.intersects(shader_read)
-        && !flags.contains(vk::ImageCreateFlags::CUBE_COMPATIBLE)
+        && !flags.contains(vk::ImageCreateFlags::CUBE_COMPATIBLE);
+    let sample_counts = if plain_2d
+        && usage.contains(vk::ImageUsageFlags::STORAGE)
+        && !usage.intersects(attachment_usage)
     {
+        STORAGE_SAMPLE_COUNTS
+    } else if plain_2d && attachment && !usage.intersects(shader_read) {
         vk::SampleCountFlags::TYPE_1 | vk::SampleCountFlags::TYPE_4
     } else {
         vk::SampleCountFlags::TYPE_1

@@ -64,11 +64,11 @@ impl Image {
         {
             return Err(vk::Result::ERROR_UNKNOWN);
         }
-        let samples = match info.samples {
-            vk::SampleCountFlags::TYPE_1 => 1,
-            vk::SampleCountFlags::TYPE_4 => 4,
-            _ => return Err(vk::Result::ERROR_FORMAT_NOT_SUPPORTED),
-        };
+        // One bit: 1 to 64 samples (which ones a format and usage allow, `sampleCounts` says).
+        let samples = info.samples.as_raw();
+        if !samples.is_power_of_two() || samples > 64 {
+            return Err(vk::Result::ERROR_FORMAT_NOT_SUPPORTED);
+        }
         // VUID-VkImageCreateInfo-samples-02257/02258: multisampled images are 2-D, optimal,
         // one level; `sampleCounts` already says which formats and usages allow them.
         if !limits.sample_counts.contains(info.samples)

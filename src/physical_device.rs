@@ -53,7 +53,6 @@ pub const MEMORY_TYPE_COUNT: u32 = 1;
 pub const DRIVER_NAME: &str = "Pumice";
 
 /// Sample counts of attachments: the rasterizer does 1 and 4 samples (standard locations).
-/// Shaders cannot read multisampled images, so the `sampledImage*` and storage counts stay 1.
 const MSAA_COUNTS: vk::SampleCountFlags = vk::SampleCountFlags::from_raw(
     vk::SampleCountFlags::TYPE_1.as_raw() | vk::SampleCountFlags::TYPE_4.as_raw(),
 );
@@ -223,7 +222,8 @@ impl PhysicalDevice {
                 | vk::SampleCountFlags::TYPE_4,
             sampled_image_stencil_sample_counts: vk::SampleCountFlags::TYPE_1
                 | vk::SampleCountFlags::TYPE_4,
-            storage_image_sample_counts: vk::SampleCountFlags::TYPE_1,
+            // Storage images of any sample count (`format_support`).
+            storage_image_sample_counts: crate::format_support::STORAGE_SAMPLE_COUNTS,
             max_sample_mask_words: 1,
             timestamp_compute_and_graphics: vk::TRUE,
             timestamp_period: 1.0,
@@ -302,6 +302,9 @@ impl PhysicalDevice {
             // than one per pixel (raster `tile`), and alpha-to-one (raster `output::samples`).
             sample_rate_shading: vk::TRUE,
             alpha_to_one: vk::TRUE,
+            // imageLoad/imageStore on multisampled storage images, any sample index (pumice-shader
+            // `legalize::storage_ms_as_arrayed`; outside the image reads 0, writes nothing).
+            shader_storage_image_multisample: vk::TRUE,
             ..Default::default()
         }
     }

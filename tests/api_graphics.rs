@@ -2500,7 +2500,7 @@ fn msaa_dynamic_rendering_resolve_mode_and_cmd_resolve_image() {
         vk::ImageUsageFlags::TRANSFER_DST,
         vk::ImageAspectFlags::COLOR,
     );
-    // The format reports 4 samples for attachments, 1 for sampled images.
+    // The format reports 4 samples for attachments and sampled images.
     let props = |usage| unsafe {
         ctx.instance.get_physical_device_image_format_properties(
             ctx.physical,
@@ -2521,8 +2521,12 @@ fn msaa_dynamic_rendering_resolve_mode_and_cmd_resolve_image() {
         sampled.sample_counts,
         vk::SampleCountFlags::TYPE_1 | vk::SampleCountFlags::TYPE_4
     );
+    // Storage images (not attachments) take 1 to 64 samples; with an attachment use, only 1.
     let storage = props(vk::ImageUsageFlags::STORAGE).unwrap();
-    assert_eq!(storage.sample_counts, vk::SampleCountFlags::TYPE_1);
+    assert_eq!(storage.sample_counts, vk::SampleCountFlags::from_raw(0x7f));
+    let storage_attach =
+        props(vk::ImageUsageFlags::STORAGE | vk::ImageUsageFlags::COLOR_ATTACHMENT).unwrap();
+    assert_eq!(storage_attach.sample_counts, vk::SampleCountFlags::TYPE_1);
     unsafe {
         let draw = MsaaDraw::new(&ctx);
         ctx.run(|cb| {

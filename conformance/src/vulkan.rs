@@ -101,6 +101,10 @@ struct GpuBuffer {
 }
 
 struct GpuImage {
+    /// Samples per texel: a multisampled image is never copied to or from its staging buffer.
+    samples: u32,
+    /// Whether the image has not been through a submission yet (its layout is undefined).
+    fresh: bool,
     image: vk::Image,
     view: vk::ImageView,
     format: vk::Format,
@@ -347,8 +351,12 @@ impl<'a> Exec<'a> {
                 }
                 continue;
             };
-            if b.image.as_ref().is_some_and(|i| i.samples > 1) {
-                return Err("unsupported: multisampled images".into());
+            // Multisampled images only as storage images (written and read by shaders alone:
+            // no uploads, downloads or expectations).
+            if b.image.as_ref().is_some_and(|i| i.samples > 1)
+                && image_usage[i] != vk::ImageUsageFlags::STORAGE
+            {
+                return Err("unsupported: multisampled images other than storage images".into());
             }
             let e = extent[i].get_or_insert(((data[i].len() / f.size.max(1)) as u32, 1, 1));
             let want = host_image_size(f, *e);
@@ -414,6 +422,17 @@ impl<'a> Exec<'a> {
                     buf[at..at + bytes.len()].copy_from_slice(&bytes);
                 }
                 Command::Expect(e) => {
+                    let used = match e {
+                        Expect::Pixels { buffer, .. } | Expect::Values { buffer, .. } => {
+                            vec![*buffer]
+                        }
+                        Expect::EqBuffer { a, b }
+                        | Expect::RmseBuffer { a, b, .. }
+                        | Expect::HistogramEmd { a, b, .. } => vec![*a, *b],
+                    };
+                    if used.iter().any(|&b| self.samples(b) > 1) {
+                        return Err("unsupported: expectations on multisampled images".into());
+                    }
                     let data = &self.data;
                     let extent = &self.extent;
                     let view = |b: usize| View {
@@ -504,6 +523,11 @@ impl<'a> Exec<'a> {
         Ok(self.gpu_images[b].as_ref().expect("just made"))
     }
 
+    /// Samples per texel of script buffer `b` (1 unless it is a multisampled image).
+    pub(super) fn samples(&self, b: usize) -> u32 {
+        self.s.buffers[b].image.as_ref().map_or(1, |i| i.samples.max(1))
+    }
+
     fn make_image(&mut self, b: usize) -> R<GpuImage> {
         let decl = &self.s.buffers[b];
         let DataType::Format(f) = &decl.ty else {
@@ -531,6 +555,24 @@ impl<'a> Exec<'a> {
         let usage = self.image_usage[b]
             | vk::ImageUsageFlags::TRANSFER_SRC
             | vk::ImageUsageFlags::TRANSFER_DST;
+        let samples = self.samples(b);
+        if samples > 1 {
+            // Like Amber: a sample count the device does not support for this use is a skip.
+            // SAFETY: valid physical device.
+            let props = unsafe {
+                self.ctx.instance.get_physical_device_image_format_properties(
+                    self.ctx.physical,
+                    f.vk,
+                    ty,
+                    vk::ImageTiling::OPTIMAL,
+                    usage,
+                    vk::ImageCreateFlags::empty(),
+                )
+            };
+            if !props.is_ok_and(|p| p.sample_counts.as_raw() & samples != 0) {
+                return Err(format!("unsupported: {samples} samples for {}", f.name));
+            }
+        }
         let ici = vk::ImageCreateInfo::default()
             .image_type(ty)
             .format(f.vk)
@@ -541,7 +583,7 @@ impl<'a> Exec<'a> {
             })
             .mip_levels(1)
             .array_layers(1)
-            .samples(vk::SampleCountFlags::TYPE_1)
+            .samples(vk::SampleCountFlags::from_raw(self.samples(b)))
             .tiling(vk::ImageTiling::OPTIMAL)
             .usage(usage)
             .initial_layout(vk::ImageLayout::UNDEFINED);
@@ -580,6 +622,8 @@ impl<'a> Exec<'a> {
         let size = host_image_size(f, extent) as u64;
         let staging = self.make_buffer(size)?;
         Ok(GpuImage {
+            samples,
+            fresh: true,
             image,
             view,
             format: f.vk,

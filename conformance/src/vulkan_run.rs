@@ -571,6 +571,9 @@ impl Exec<'_> {
         }
         for &b in imgs {
             self.gpu_image(b)?;
+            if self.samples(b) > 1 {
+                continue;
+            }
             let g = self.gpu_images[b].as_ref().expect("made").staging;
             let src = &self.data[b];
             let n = src.len().min(g.size as usize);
@@ -589,7 +592,7 @@ impl Exec<'_> {
             }
         }
         for &b in imgs {
-            if let Some(img) = &self.gpu_images[b] {
+            if let Some(img) = self.gpu_images[b].as_ref().filter(|i| i.samples == 1) {
                 let dst = &mut self.data[b];
                 let n = dst.len().min(img.staging.size as usize);
                 // SAFETY: as above.
@@ -658,6 +661,21 @@ impl Exec<'_> {
         body: impl FnOnce(&Self, vk::CommandBuffer) -> R<()>,
     ) -> R<()> {
         self.upload(bufs, imgs)?;
+        // Single-sample images are uploaded again, so their layout starts undefined each time;
+        // a multisampled one keeps its contents from the first submission on.
+        let old_layouts: Vec<vk::ImageLayout> = imgs
+            .iter()
+            .map(|&b| {
+                let img = self.gpu_images[b].as_mut().expect("uploaded");
+                let keep = img.samples > 1 && !img.fresh;
+                img.fresh = false;
+                if keep {
+                    vk::ImageLayout::GENERAL
+                } else {
+                    vk::ImageLayout::UNDEFINED
+                }
+            })
+            .collect();
         let ai = vk::CommandBufferAllocateInfo::default()
             .command_pool(self.pool)
             .level(vk::CommandBufferLevel::PRIMARY)
@@ -671,13 +689,13 @@ impl Exec<'_> {
             d.begin_command_buffer(cb, &vk::CommandBufferBeginInfo::default())
                 .map_err(vkerr("vkBeginCommandBuffer"))?;
             let mut to_general = Vec::new();
-            for &b in imgs {
+            for (&b, &old_layout) in imgs.iter().zip(&old_layouts) {
                 let img = self.gpu_images[b].as_ref().expect("uploaded");
                 to_general.push(
                     vk::ImageMemoryBarrier::default()
                         .src_access_mask(vk::AccessFlags::empty())
                         .dst_access_mask(vk::AccessFlags::TRANSFER_WRITE)
-                        .old_layout(vk::ImageLayout::UNDEFINED)
+                        .old_layout(old_layout)
                         .new_layout(vk::ImageLayout::GENERAL)
                         .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
                         .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
@@ -702,6 +720,9 @@ impl Exec<'_> {
             );
             for &b in imgs {
                 let img = self.gpu_images[b].as_ref().expect("uploaded");
+                if img.samples > 1 {
+                    continue;
+                }
                 d.cmd_copy_buffer_to_image(
                     cb,
                     img.staging.buffer,
@@ -720,6 +741,9 @@ impl Exec<'_> {
             self.barrier(cb);
             for &b in imgs {
                 let img = self.gpu_images[b].as_ref().expect("uploaded");
+                if img.samples > 1 {
+                    continue;
+                }
                 d.cmd_copy_image_to_buffer(
                     cb,
                     img.image,

@@ -111,6 +111,8 @@ pub fn parse_unlegalized(
     .map_err(|e| ParseError::Frontend(e.to_string()))?;
     let mut module = module;
     register_modf_frexp_results(&mut module);
+    buffer_arrays_as_binding_arrays(&mut module);
+    image_atomic_helper_access(&mut module);
     // naga refuses subgroup built-ins in a workgroup of more than one dimension (a WGSL rule
     // Vulkan does not have). The check looks only at the entry point's size, which nothing
     // else in validation depends on: validate a copy whose compute sizes are flattened to
@@ -188,6 +190,91 @@ fn replace_non_finite_literals(module: &mut naga::Module) {
 /// the predeclared type: `{ T, T }` for modf and `{ T, i32-of-T's-shape }` for frexp, for each
 /// f32 and f64 scalar and vector shape. A shape the module has no struct for gets naga's own; one it
 /// has two distinct structs for gets none, and validation refuses the module if it uses it.
+/// Arrays of uniform or storage buffers (`uniform B { .. } b[2]`) as binding arrays.
+///
+/// In Vulkan a buffer variable is a block or an array of blocks, the array being one
+/// descriptor per element. naga's reader makes the array a plain `Array` (it only knows binding
+/// arrays of images and samplers), which would read every element from the first descriptor;
+/// a `BindingArray` is what the lowering takes one descriptor per element for.
+fn buffer_arrays_as_binding_arrays(module: &mut naga::Module) {
+    use naga::{AddressSpace, TypeInner};
+    let handles: Vec<_> = module
+        .global_variables
+        .iter()
+        .filter(|(_, g)| {
+            matches!(
+                g.space,
+                AddressSpace::Uniform | AddressSpace::Storage { .. }
+            )
+        })
+        .map(|(h, _)| h)
+        .collect();
+    for h in handles {
+        let ty = module.global_variables[h].ty;
+        let TypeInner::Array { base, size, .. } = module.types[ty].inner else {
+            continue;
+        };
+        if !matches!(module.types[base].inner, TypeInner::Struct { .. }) {
+            continue;
+        }
+        let span = module.types.get_span(ty);
+        let binding_array = module.types.insert(
+            naga::Type {
+                name: None,
+                inner: TypeInner::BindingArray { base, size },
+            },
+            span,
+        );
+        module.global_variables[h].ty = binding_array;
+    }
+}
+
+/// The image parameter of the image atomic helpers (see
+/// [`crate::legalize::IMAGE_ATOMIC_PREFIX`]) takes the access of an image variable without
+/// access decorations: naga gives a storage image parameter no access, and the validator
+/// would refuse passing the variable.
+fn image_atomic_helper_access(module: &mut naga::Module) {
+    use naga::{ImageClass, StorageAccess, TypeInner};
+    let helpers: Vec<_> = module
+        .functions
+        .iter()
+        .filter(|(_, f)| {
+            f.name
+                .as_deref()
+                .is_some_and(|n| n.starts_with(crate::legalize::IMAGE_ATOMIC_PREFIX))
+        })
+        .map(|(h, _)| h)
+        .collect();
+    for h in helpers {
+        let Some(arg) = module.functions[h].arguments.first() else {
+            continue;
+        };
+        let TypeInner::Image {
+            dim,
+            arrayed,
+            class: ImageClass::Storage { format, .. },
+        } = module.types[arg.ty].inner
+        else {
+            continue;
+        };
+        let ty = module.types.insert(
+            naga::Type {
+                name: None,
+                inner: TypeInner::Image {
+                    dim,
+                    arrayed,
+                    class: ImageClass::Storage {
+                        format,
+                        access: StorageAccess::LOAD | StorageAccess::STORE,
+                    },
+                },
+            },
+            Default::default(),
+        );
+        module.functions[h].arguments[0].ty = ty;
+    }
+}
+
 fn register_modf_frexp_results(module: &mut naga::Module) {
     use naga::{Expression, MathFunction, PredeclaredType, Scalar, TypeInner, VectorSize};
     let uses = |f: &naga::Function| {

@@ -597,6 +597,13 @@ pub enum ImageOpKind {
     Store {
         value: [u8; 4],
     },
+    /// An atomic read-modify-write of a 32-bit integer texel (`r32ui`/`r32i`); the result is
+    /// the texel's old value (0 outside the image, where nothing is written). Masked.
+    Atomic {
+        op: AtomicOp,
+        value: u8,
+        compare: u8,
+    },
     Size {
         level: Option<u8>,
     },

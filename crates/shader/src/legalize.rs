@@ -11,6 +11,8 @@
 //!    `LocalSize`.
 //! 1. `strip_extensions`: drop `SPV_KHR_subgroup_uniform_control_flow` (a hint) and its
 //!    execution mode, and `SPV_KHR_8bit_storage` (a permission, no instructions of its own).
+//! 1b. `unsigned_subgroup_builtins`: subgroup built-ins declared `int` → `uint` variables whose
+//!     loads are bitcast back (naga requires `u32`).
 //! 2. `lower_terminate_invocation`: `OpTerminateInvocation` → `OpKill`, then drop
 //!    `SPV_KHR_terminate_invocation`.
 //! 3. `lower_elect`: `OpGroupNonUniformElect` → `BroadcastFirst(SubgroupLocalInvocationId) ==
@@ -18,10 +20,16 @@
 //! 4. `texel_buffers_as_1d`: texel buffers → 1-D images (fetches get `Lod 0`).
 //! 4'. `input_attachments_as_fetches`: input attachments → 2-D images fetched at the
 //!     fragment's position.
+//! 4''. `storage_ms_as_arrayed`: multisampled storage images → arrayed ones whose layer is
+//!     the sample (the interpreter reads an arrayed access to a multisampled view so).
+//! 4'''. `image_atomics_as_calls`: atomics on `OpImageTexelPointer`s → calls of helpers named
+//!     [`IMAGE_ATOMIC_PREFIX`]`op`, which the lowering turns into image atomics.
 //! 4a. `declare_coordinate_types`: `ivec2`/`uvec2` declared for arrayed image coordinates.
 //! 4a'. `arrayed_image_size`: size queries of arrayed images → dimensions and a layer-count
 //!     marker the lowering reads (naga drops the layer count).
 //! 4b. `drop_buffer_non_readable`: `NonReadable` on buffers (`writeonly buffer`) is dropped.
+//! 4b'. `buffer_block_arrays`: `Uniform` variables of arrays of `BufferBlock` structs →
+//!     `StorageBuffer` (naga would read them as uniform buffers).
 //! 4c. `drop_zero_workgroup_initializers`: `OpConstantNull` initializers of workgroup
 //!     variables go (workgroup memory starts zeroed).
 //! 5. `split_combined_samplers`: combined image-sampler variables (and arrays and function
@@ -33,9 +41,15 @@
 //! 8. `lower_modf_frexp`: pointer forms of `Modf`/`Frexp` → the struct forms.
 //! 8b. `lower_scalar_normalize`: `normalize` of a scalar → `x / abs(x)`.
 //! 9. `lower_copy_logical`: `OpCopyLogical` → member-wise extract and construct.
+//! 9b. `lower_composite_select`: `OpSelect` of arrays, structs and matrices → member-wise
+//!     selects.
 //! 10. `lower_extended_arithmetic`: `IAddCarry`, `ISubBorrow`, `U/SMulExtended` → 32-bit
 //!     arithmetic.
 //! 11. `lower_all_equal`: `GroupNonUniformAllEqual` → broadcast-first, compare, `All`.
+//! 11b. `lower_mismatched_atomic_minmax`: `OpAtomicSMin`/`SMax`/`UMin`/`UMax` on a pointer of
+//!     the other signedness → a compare-exchange loop with explicit comparisons.
+//! 11c. `narrow_ldexp_exponent`: `Ldexp` with a 64-bit exponent → the exponent clamped to
+//!     ±4096 (the same result for every float width) and made 32-bit.
 //! 12. `signedness_from_opcode`: operands (and results) whose integer signedness disagrees
 //!     with the opcode (`OpSDiv` on `uint`s) are bitcast, since naga goes by the types.
 //! 13. `lower_wide_bitcasts`: bitcasts between a 64-bit scalar and a 32-bit 2-vector (and
@@ -44,6 +58,7 @@
 //! Then declarations are sorted so each follows what it refers to.
 
 mod arrayed_image_size;
+mod buffer_block_arrays;
 mod declare_coordinate_types;
 mod decorate_flat_outputs;
 mod drop_buffer_non_readable;
@@ -52,22 +67,29 @@ mod find_loop_break_in_switch;
 mod find_lost_compare_lod;
 mod fragment_distances_as_locations;
 mod input_attachments_as_fetches;
+mod image_atomics_as_calls;
 mod lower_all_equal;
+mod lower_composite_select;
 mod lower_copy_logical;
 mod lower_elect;
 mod lower_extended_arithmetic;
+mod lower_mismatched_atomic_minmax;
 mod lower_modf_frexp;
 mod lower_scalar_normalize;
 mod lower_terminate_invocation;
 mod lower_wide_bitcasts;
+mod narrow_ldexp_exponent;
 mod signedness_from_opcode;
 mod specialize;
 mod split_combined_samplers;
 mod split_io_arrays;
+mod storage_ms_as_arrayed;
 mod strip_extensions;
 mod texel_buffers_as_1d;
+mod unsigned_subgroup_builtins;
 
 pub(crate) use arrayed_image_size::arrayed_image_size;
+pub(crate) use buffer_block_arrays::buffer_block_arrays;
 pub use arrayed_image_size::LAYERS_MARKER;
 pub(crate) use declare_coordinate_types::declare_coordinate_types;
 pub(crate) use decorate_flat_outputs::decorate_flat_outputs;
@@ -78,21 +100,28 @@ pub(crate) use find_lost_compare_lod::has_lost_compare_lod;
 pub(crate) use fragment_distances_as_locations::fragment_distances_as_locations;
 pub use fragment_distances_as_locations::{CLIP_DISTANCE_LOCATION, CULL_DISTANCE_LOCATION};
 pub(crate) use input_attachments_as_fetches::input_attachments_as_fetches;
+pub(crate) use image_atomics_as_calls::image_atomics_as_calls;
+pub use image_atomics_as_calls::IMAGE_ATOMIC_PREFIX;
 pub(crate) use lower_all_equal::lower_all_equal;
+pub(crate) use lower_composite_select::lower_composite_select;
 pub(crate) use lower_copy_logical::lower_copy_logical;
 pub(crate) use lower_elect::lower_elect;
 pub(crate) use lower_extended_arithmetic::lower_extended_arithmetic;
+pub(crate) use lower_mismatched_atomic_minmax::lower_mismatched_atomic_minmax;
 pub(crate) use lower_modf_frexp::lower_modf_frexp;
 pub(crate) use lower_scalar_normalize::lower_scalar_normalize;
 pub(crate) use lower_terminate_invocation::lower_terminate_invocation;
 pub(crate) use lower_wide_bitcasts::lower_wide_bitcasts;
+pub(crate) use narrow_ldexp_exponent::narrow_ldexp_exponent;
 pub(crate) use signedness_from_opcode::signedness_from_opcode;
 pub(crate) use specialize::specialize;
 pub(crate) use split_combined_samplers::split_combined_samplers;
 pub use split_combined_samplers::COMBINED_SAMPLER_BIT;
 pub(crate) use split_io_arrays::split_io_arrays;
+pub(crate) use storage_ms_as_arrayed::storage_ms_as_arrayed;
 pub(crate) use strip_extensions::strip_extensions;
 pub(crate) use texel_buffers_as_1d::texel_buffers_as_1d;
+pub(crate) use unsigned_subgroup_builtins::unsigned_subgroup_builtins;
 
 pub(crate) const MAGIC: u32 = 0x0723_0203;
 
@@ -592,13 +621,17 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     let mut m = Module::read(words)?;
     specialize(&mut m, specialization);
     strip_extensions(&mut m);
+    unsigned_subgroup_builtins(&mut m);
     lower_terminate_invocation(&mut m);
     lower_elect(&mut m);
     texel_buffers_as_1d(&mut m);
     input_attachments_as_fetches(&mut m);
+    storage_ms_as_arrayed(&mut m);
+    image_atomics_as_calls(&mut m);
     declare_coordinate_types(&mut m);
     arrayed_image_size(&mut m);
     drop_buffer_non_readable(&mut m);
+    buffer_block_arrays(&mut m);
     drop_zero_workgroup_initializers(&mut m);
     split_combined_samplers(&mut m);
     fragment_distances_as_locations(&mut m);
@@ -607,8 +640,11 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_modf_frexp(&mut m);
     lower_scalar_normalize(&mut m);
     lower_copy_logical(&mut m);
+    lower_composite_select(&mut m);
     lower_extended_arithmetic(&mut m);
     lower_all_equal(&mut m);
+    lower_mismatched_atomic_minmax(&mut m);
+    narrow_ldexp_exponent(&mut m);
     signedness_from_opcode(&mut m);
     lower_wide_bitcasts(&mut m);
     m.sort_globals();

@@ -691,6 +691,143 @@ fn extended_arithmetic() {
     }
 }
 
+/// 64-bit `OpUMulExtended`, `OpSMulExtended` and `OpIAddCarry` (legalized into 64-bit
+/// arithmetic on 32-bit halves) over pairs of extreme values, against 128-bit Rust.
+#[test]
+fn extended_arithmetic_64() {
+    let vals: [u64; 10] = [
+        0,
+        1,
+        0xffff_ffff,
+        0x1_0000_0000,
+        0x7fff_ffff_ffff_ffff,
+        0x8000_0000_0000_0000,
+        0xffff_ffff_ffff_fffe,
+        0xffff_ffff_ffff_ffff,
+        0x1234_5678_9abc_def0,
+        0xdead_beef_0bad_f00d,
+    ];
+    let n = vals.len();
+    let words: Vec<u32> = vals
+        .iter()
+        .flat_map(|&v| [v as u32, (v >> 32) as u32])
+        .collect();
+    let input = buffer_from_u32(&words);
+    let out = buffer_from_u32(&vec![0; n * n * 12]);
+    let w = spirv_asm(
+        r#"
+               OpCapability Shader
+               OpCapability Int64
+               OpMemoryModel Logical GLSL450
+               OpEntryPoint GLCompute %main "main" %lid
+               OpExecutionMode %main LocalSize 10 10 1
+               OpDecorate %lid BuiltIn LocalInvocationId
+               OpDecorate %ra ArrayStride 8
+               OpDecorate %S Block
+               OpMemberDecorate %S 0 Offset 0
+               OpDecorate %in DescriptorSet 0
+               OpDecorate %in Binding 0
+               OpDecorate %out DescriptorSet 0
+               OpDecorate %out Binding 1
+       %void = OpTypeVoid
+         %fn = OpTypeFunction %void
+       %uint = OpTypeInt 32 0
+      %uint3 = OpTypeVector %uint 3
+        %u64 = OpTypeInt 64 0
+        %i64 = OpTypeInt 64 1
+         %ra = OpTypeRuntimeArray %u64
+          %S = OpTypeStruct %ra
+         %pS = OpTypePointer StorageBuffer %S
+        %p64 = OpTypePointer StorageBuffer %u64
+      %pin3 = OpTypePointer Input %uint3
+        %US = OpTypeStruct %u64 %u64
+        %IS = OpTypeStruct %i64 %i64
+         %in = OpVariable %pS StorageBuffer
+        %out = OpVariable %pS StorageBuffer
+        %lid = OpVariable %pin3 Input
+         %u0 = OpConstant %uint 0
+        %u10 = OpConstant %uint 10
+         %u6 = OpConstant %uint 6
+         %u1 = OpConstant %uint 1
+         %u2 = OpConstant %uint 2
+         %u3 = OpConstant %uint 3
+         %u4 = OpConstant %uint 4
+         %u5 = OpConstant %uint 5
+       %main = OpFunction %void None %fn
+          %l = OpLabel
+        %id3 = OpLoad %uint3 %lid
+          %x = OpCompositeExtract %uint %id3 0
+          %y = OpCompositeExtract %uint %id3 1
+         %pa = OpAccessChain %p64 %in %u0 %x
+         %pb = OpAccessChain %p64 %in %u0 %y
+          %a = OpLoad %u64 %pa
+          %b = OpLoad %u64 %pb
+         %yn = OpIMul %uint %y %u10
+        %idx = OpIAdd %uint %yn %x
+       %base = OpIMul %uint %idx %u6
+         %um = OpUMulExtended %US %a %b
+        %sa = OpBitcast %i64 %a
+        %sb = OpBitcast %i64 %b
+         %sm = OpSMulExtended %IS %sa %sb
+         %ac = OpIAddCarry %US %a %b
+        %ulo = OpCompositeExtract %u64 %um 0
+        %uhi = OpCompositeExtract %u64 %um 1
+       %slo_ = OpCompositeExtract %i64 %sm 0
+       %shi_ = OpCompositeExtract %i64 %sm 1
+        %slo = OpBitcast %u64 %slo_
+        %shi = OpBitcast %u64 %shi_
+        %sum = OpCompositeExtract %u64 %ac 0
+      %carry = OpCompositeExtract %u64 %ac 1
+         %o0 = OpAccessChain %p64 %out %u0 %base
+               OpStore %o0 %ulo
+        %b1 = OpIAdd %uint %base %u1
+         %o1 = OpAccessChain %p64 %out %u0 %b1
+               OpStore %o1 %uhi
+        %b2 = OpIAdd %uint %base %u2
+         %o2 = OpAccessChain %p64 %out %u0 %b2
+               OpStore %o2 %slo
+        %b3 = OpIAdd %uint %base %u3
+         %o3 = OpAccessChain %p64 %out %u0 %b3
+               OpStore %o3 %shi
+        %b4 = OpIAdd %uint %base %u4
+         %o4 = OpAccessChain %p64 %out %u0 %b4
+               OpStore %o4 %sum
+        %b5 = OpIAdd %uint %base %u5
+         %o5 = OpAccessChain %p64 %out %u0 %b5
+               OpStore %o5 %carry
+               OpReturn
+               OpFunctionEnd
+"#,
+    );
+    run_words(&w, &[&input, &out], &[], [1, 1, 1]);
+    let got = read_u32(&out);
+    let at = |k: usize| u64::from(got[2 * k]) | u64::from(got[2 * k + 1]) << 32;
+    for (y, &b) in vals.iter().enumerate() {
+        for (x, &a) in vals.iter().enumerate() {
+            let k = (y * n + x) * 6;
+            let what = format!("a = {a:#x}, b = {b:#x}");
+            let p = u128::from(a) * u128::from(b);
+            assert_eq!(
+                (at(k), at(k + 1)),
+                (p as u64, (p >> 64) as u64),
+                "umul {what}"
+            );
+            let sp = i128::from(a as i64) * i128::from(b as i64);
+            assert_eq!(
+                (at(k + 2), at(k + 3)),
+                (sp as u64, (sp >> 64) as u64),
+                "smul {what}"
+            );
+            let sum = u128::from(a) + u128::from(b);
+            assert_eq!(
+                (at(k + 4), at(k + 5)),
+                (sum as u64, (sum >> 64) as u64),
+                "add {what}"
+            );
+        }
+    }
+}
+
 /// `subgroupAllEqual` on integers, floats (where -0 equals +0 and NaN equals nothing),
 /// vectors and booleans, in subgroups of 64, with all or part of the subgroup active.
 #[test]

@@ -86,15 +86,16 @@ impl ImageBinding<'_> {
         Swizzle::apply(self.swizzle, words, self.one())
     }
 
-    fn store(&self, level: u32, layer: u32, xyz: [i32; 3], value: [u32; 4]) {
-        if level >= self.levels || layer >= self.layers {
+    fn store(&self, level: u32, layer: u32, xyz: [i32; 3], sample: u32, value: [u32; 4]) {
+        if level >= self.levels || layer >= self.layers || sample >= self.samples.max(1) {
             return;
         }
         let e = self.extent(level);
         if (0..3).any(|c| xyz[c] < 0 || xyz[c] as u32 >= e[c]) {
             return;
         }
-        let Some((at, format)) = self.texel_address(level, layer, xyz.map(|v| v as u32), 0) else {
+        let Some((at, format)) = self.texel_address(level, layer, xyz.map(|v| v as u32), sample)
+        else {
             return;
         };
         let texel = match format.numeric_class() {
@@ -107,6 +108,51 @@ impl ImageBinding<'_> {
         if n <= 16 && pack::encode(format, texel, &mut buf[..n]) {
             let _ = self.memory.write(at, &buf[..n]);
         }
+    }
+}
+
+impl ImageBinding<'_> {
+    /// An atomic read-modify-write of the 32-bit integer texel (sample `sample` of it) at
+    /// integer coordinates; its old value, or `None` outside the view or for other formats.
+    fn atomic(
+        &self,
+        layer: u32,
+        xyz: [i32; 3],
+        sample: u32,
+        op: crate::ir::AtomicOp,
+        value: u32,
+        compare: u32,
+    ) -> Option<u32> {
+        if layer >= self.layers || sample >= self.samples.max(1) {
+            return None;
+        }
+        let e = self.extent(0);
+        if (0..3).any(|c| xyz[c] < 0 || xyz[c] as u32 >= e[c]) {
+            return None;
+        }
+        let (at, format) = self.texel_address(0, layer, xyz.map(|v| v as u32), sample)?;
+        if format.info().block_bytes != 4
+            || format.info().components().len() != 1
+            || format.numeric_class() == NumericClass::Float
+        {
+            return None;
+        }
+        self.memory.atomic_u32(at, |a| {
+            use std::sync::atomic::Ordering;
+            if op == crate::ir::AtomicOp::Load {
+                return a.load(Ordering::SeqCst);
+            }
+            let mut cur = a.load(Ordering::Relaxed);
+            loop {
+                let Some(new) = super::memory::apply(op, cur, value, compare) else {
+                    return cur;
+                };
+                match a.compare_exchange_weak(cur, new, Ordering::SeqCst, Ordering::Relaxed) {
+                    Ok(_) => return cur,
+                    Err(actual) => cur = actual,
+                }
+            }
+        })
     }
 }
 
@@ -200,7 +246,8 @@ pub fn run(batch: &mut Batch, res: &Resources, op: &ImageOp, dst: Reg, count: u8
                     }
                     let (xyz, layer) = int_coords(batch, op, &args, lane);
                     let l = level.map_or(0, |r| batch.regs[arg(r) as usize][lane]);
-                    let s = sample.map_or(0, |r| batch.regs[arg(r) as usize][lane]);
+                    let s = sample.map(|r| batch.regs[arg(r) as usize][lane]);
+                    let (layer, s) = sample_as_layer(op, &v, layer, s);
                     let t = v.load(l, layer, xyz, s).unwrap_or(zero);
                     for c in 0..4 {
                         out[c][lane] = t[c];
@@ -216,11 +263,32 @@ pub fn run(batch: &mut Batch, res: &Resources, op: &ImageOp, dst: Reg, count: u8
                         continue;
                     }
                     let (xyz, layer) = int_coords(batch, op, &args, lane);
+                    let (layer, s) = sample_as_layer(op, &v, layer, None);
                     let t = value.map(|r| batch.regs[arg(r) as usize][lane]);
-                    v.store(0, layer, xyz, t);
+                    v.store(0, layer, xyz, s, t);
                 }
             }
             return;
+        }
+        ImageOpKind::Atomic {
+            op: aop,
+            value,
+            compare,
+        } => {
+            if let Some(v) = view {
+                let live = exec & !batch.no_write;
+                // Lanes one after another, so lanes of a batch on one texel see each other.
+                for lane in 0..W {
+                    if live >> lane & 1 == 0 {
+                        continue;
+                    }
+                    let (xyz, layer) = int_coords(batch, op, &args, lane);
+                    let (layer, s) = sample_as_layer(op, &v, layer, None);
+                    let x = batch.regs[arg(*value) as usize][lane];
+                    let c = batch.regs[arg(*compare) as usize][lane];
+                    out[0][lane] = v.atomic(layer, xyz, s, *aop, x, c).unwrap_or(0);
+                }
+            }
         }
         ImageOpKind::Sample {
             sampler,
@@ -248,6 +316,22 @@ pub fn run(batch: &mut Batch, res: &Resources, op: &ImageOp, dst: Reg, count: u8
 }
 
 /// Integer texel coordinates and layer of a fetch or store.
+/// A multisampled storage image is read as an arrayed one whose layer is the sample (see
+/// `crate::legalize::storage_ms_as_arrayed`): an arrayed access without a sample operand to a
+/// view with samples (a real multisampled array is always accessed with one) addresses sample
+/// `layer` of layer 0. Otherwise (layer, sample).
+fn sample_as_layer(
+    op: &ImageOp,
+    view: &ImageBinding,
+    layer: u32,
+    sample: Option<u32>,
+) -> (u32, u32) {
+    match sample {
+        None if op.arrayed && view.samples > 1 => (0, layer),
+        s => (layer, s.unwrap_or(0)),
+    }
+}
+
 fn int_coords(batch: &Batch, op: &ImageOp, args: &[Reg; 16], lane: usize) -> ([i32; 3], u32) {
     let mut xyz = [0i32; 3];
     for (c, &a) in op.coords.iter().enumerate().take(3) {

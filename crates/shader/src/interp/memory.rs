@@ -260,7 +260,7 @@ pub fn store(
 }
 
 /// The new value of an atomic read-modify-write, or `None` for "leave it" (a failed compare).
-fn apply(op: AtomicOp, old: u32, value: u32, compare: u32) -> Option<u32> {
+pub(super) fn apply(op: AtomicOp, old: u32, value: u32, compare: u32) -> Option<u32> {
     Some(match op {
         AtomicOp::Add => old.wrapping_add(value),
         AtomicOp::Sub => old.wrapping_sub(value),

@@ -1,4 +1,5 @@
-//! `OpIAddCarry`, `OpISubBorrow`, `OpUMulExtended`, `OpSMulExtended` → 32-bit arithmetic.
+//! `OpIAddCarry`, `OpISubBorrow`, `OpUMulExtended`, `OpSMulExtended` → plain arithmetic of
+//! the operands' width (32 or 64 bits).
 //!
 //! naga reads none of the four. Each returns a struct of two members of the operands' type
 //! (a 32-bit integer scalar or vector); the rewrite computes both with plain 32-bit
@@ -14,6 +15,9 @@
 //! - signed multiply: the same low word; the signed high word is the unsigned one minus `b`
 //!   when `a < 0` and minus `a` when `b < 0` (mod 2^32), since a negative `a` reads as
 //!   `a + 2^32` unsigned.
+//!
+//! 64-bit operands take the same steps with 32-bit halves (shifts by 32 and 63, the mask
+//! 0xffff_ffff): every partial product of two 32-bit halves fits in 64 bits.
 //!
 //! Other widths leave the instruction alone (naga then refuses it as before).
 
@@ -32,7 +36,8 @@ struct Shape {
     /// The unsigned type of the same shape, and the bool type of the same shape.
     uty: u32,
     bty: u32,
-    /// Constants of `uty`: 0, 1, 16, 31, 0xffff.
+    /// Constants of `uty`: 0, 1, half the width (16 or 32), the width - 1 (31 or 63), and the
+    /// low half's mask (0xffff or 0xffff_ffff); the names say the 32-bit values.
     zero: u32,
     one: u32,
     sixteen: u32,
@@ -40,22 +45,63 @@ struct Shape {
     low_mask: u32,
 }
 
-/// (components, signed) of a 32-bit integer scalar or vector type.
-fn int_shape(m: &Module, ty: u32) -> Option<(u32, bool)> {
+/// (components, signed, width) of a 32- or 64-bit integer scalar or vector type.
+fn int_shape(m: &Module, ty: u32) -> Option<(u32, bool, u32)> {
     let t = m.type_def(ty)?;
     match t.opcode() {
-        op::TYPE_INT if t.operand(1) == Some(32) => Some((1, t.operand(2)? == 1)),
+        op::TYPE_INT if matches!(t.operand(1), Some(32 | 64)) => {
+            Some((1, t.operand(2)? == 1, t.operand(1)?))
+        }
         op::TYPE_VECTOR => {
-            let (c, signed) = int_shape(m, t.operand(1)?)?;
-            (c == 1).then_some((t.operand(2)?, signed))
+            let (c, signed, width) = int_shape(m, t.operand(1)?)?;
+            (c == 1).then_some((t.operand(2)?, signed, width))
         }
         _ => None,
     }
 }
 
+/// An `OpConstant` of the integer type `ty` (`width` bits) with `value`, found or declared.
+fn constant(m: &mut Module, ty: u32, width: u32, value: u64) -> Option<u32> {
+    if width == 32 {
+        return m.constant32(ty, value as u32);
+    }
+    let (lo, hi) = (value as u32, (value >> 32) as u32);
+    if let Some(i) = m.find(op::CONSTANT, |o| {
+        o.len() == 4 && o[0] == ty && o[2..] == [lo, hi]
+    }) {
+        return Some(m.insts[i].operands()[1]);
+    }
+    let id = m.fresh_id()?;
+    let at = m.globals_end();
+    m.insts
+        .insert(at, Inst::new(op::CONSTANT, &[ty, id, lo, hi]));
+    Some(id)
+}
+
+/// A constant of `ty` (a scalar `scalar_ty`, or a vector of `n` of them) with `v` everywhere.
+fn splat(m: &mut Module, ty: u32, scalar_ty: u32, n: u32, width: u32, v: u64) -> Option<u32> {
+    let c = constant(m, scalar_ty, width, v)?;
+    if n == 1 {
+        return Some(c);
+    }
+    let parts = vec![c; n as usize];
+    if let Some(i) = m.find(op::CONSTANT_COMPOSITE, |o| {
+        o.len() == 2 + parts.len() && o[0] == ty && o[2..] == parts[..]
+    }) {
+        return Some(m.insts[i].operands()[1]);
+    }
+    let id = m.fresh_id()?;
+    let mut words = vec![ty, id];
+    words.extend(parts);
+    let at = m.globals_end();
+    m.insts
+        .insert(at, Inst::new(op::CONSTANT_COMPOSITE, &words));
+    Some(id)
+}
+
 fn shape(m: &mut Module, ty: u32) -> Option<Shape> {
-    let (n, _) = int_shape(m, ty)?;
-    let uint = m.intern_type(op::TYPE_INT, &[32, 0])?;
+    let (n, _, width) = int_shape(m, ty)?;
+    let uint = m.intern_type(op::TYPE_INT, &[width, 0])?;
     let boolean = m.intern_type(op::TYPE_BOOL, &[])?;
     let (uty, bty) = if n == 1 {
         (uint, boolean)
@@ -65,15 +111,16 @@ fn shape(m: &mut Module, ty: u32) -> Option<Shape> {
             m.intern_type(op::TYPE_VECTOR, &[boolean, n])?,
         )
     };
+    let half = u64::from(width / 2);
     Some(Shape {
         ty,
         uty,
         bty,
-        zero: m.splat(uty, uint, n, 0)?,
-        one: m.splat(uty, uint, n, 1)?,
-        sixteen: m.splat(uty, uint, n, 16)?,
-        thirty_one: m.splat(uty, uint, n, 31)?,
-        low_mask: m.splat(uty, uint, n, 0xffff)?,
+        zero: splat(m, uty, uint, n, width, 0)?,
+        one: splat(m, uty, uint, n, width, 1)?,
+        sixteen: splat(m, uty, uint, n, width, half)?,
+        thirty_one: splat(m, uty, uint, n, width, u64::from(width) - 1)?,
+        low_mask: splat(m, uty, uint, n, width, (1u64 << half) - 1)?,
     })
 }
 

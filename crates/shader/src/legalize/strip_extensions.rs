@@ -52,6 +52,43 @@ pub(crate) fn strip_extensions(m: &mut Module) {
         m.insts.retain(|i| !float_modes(i));
         m.remove_extension("SPV_KHR_float_controls");
     }
+    strip_hint_decorations(m);
+}
+
+/// Decorations that only inform: `UniformId` (a value is uniform in a scope; SPIR-V 1.4),
+/// `CounterBuffer` (names an HLSL append buffer's counter), `UserSemantic` and
+/// `UserTypeGOOGLE` (source-level names). Nothing executes differently without them; naga
+/// refuses `OpDecorateId` and `OpDecorateString` altogether. Their extensions go when no such
+/// instruction is left.
+const UNIFORM_ID: u32 = 27;
+const COUNTER_BUFFER: u32 = 5634;
+const USER_SEMANTIC: u32 = 5635;
+const USER_TYPE_GOOGLE: u32 = 5636;
+
+fn strip_hint_decorations(m: &mut Module) {
+    m.insts.retain(|i| match i.opcode() {
+        op::DECORATE_ID => !matches!(i.operand(1), Some(UNIFORM_ID | COUNTER_BUFFER)),
+        op::DECORATE_STRING => !matches!(i.operand(1), Some(USER_SEMANTIC | USER_TYPE_GOOGLE)),
+        op::MEMBER_DECORATE_STRING => {
+            !matches!(i.operand(2), Some(USER_SEMANTIC | USER_TYPE_GOOGLE))
+        }
+        _ => true,
+    });
+    let left = m.insts.iter().any(|i| {
+        matches!(
+            i.opcode(),
+            op::DECORATE_ID | op::DECORATE_STRING | op::MEMBER_DECORATE_STRING
+        )
+    });
+    if !left {
+        for name in [
+            "SPV_GOOGLE_hlsl_functionality1",
+            "SPV_GOOGLE_decorate_string",
+            "SPV_GOOGLE_user_type",
+        ] {
+            m.remove_extension(name);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -92,5 +129,67 @@ mod tests {
             1
         );
         crate::parse(&w).unwrap();
+    }
+
+    #[test]
+    fn hint_decorations_are_dropped_and_the_shader_runs() {
+        let text = r#"
+               OpCapability Shader
+               OpExtension "SPV_GOOGLE_hlsl_functionality1"
+               OpMemoryModel Logical GLSL450
+               OpEntryPoint GLCompute %main "main" %buf
+               OpExecutionMode %main LocalSize 1 1 1
+               OpDecorate %S Block
+               OpMemberDecorate %S 0 Offset 0
+               OpDecorateString %buf UserSemantic "OUT"
+               OpMemberDecorateString %S 0 UserSemantic "VALUE"
+               OpDecorate %buf DescriptorSet 0
+               OpDecorate %buf Binding 0
+               OpDecorateId %v UniformId %scope
+       %void = OpTypeVoid
+         %fn = OpTypeFunction %void
+       %uint = OpTypeInt 32 0
+      %scope = OpConstant %uint 3
+         %u0 = OpConstant %uint 0
+         %u7 = OpConstant %uint 7
+          %S = OpTypeStruct %uint
+         %pS = OpTypePointer StorageBuffer %S
+         %pu = OpTypePointer StorageBuffer %uint
+        %buf = OpVariable %pS StorageBuffer
+       %main = OpFunction %void None %fn
+          %l = OpLabel
+          %p = OpAccessChain %pu %buf %u0
+          %x = OpLoad %uint %p
+          %v = OpIAdd %uint %x %u7
+               OpStore %p %v
+               OpReturn
+               OpFunctionEnd
+"#;
+        let Some(w) = assemble(text, "spv1.4") else {
+            return;
+        };
+        assert!(crate::front::parse_unlegalized(&w).is_err());
+        let program = crate::compute::ComputeProgram::new(&w, "main", &[]).unwrap();
+        let memory = pumice_memory::DeviceMemory::new(4).unwrap();
+        memory.write(0, &5u32.to_le_bytes()).unwrap();
+        let res = crate::compute::DispatchResources {
+            images: Vec::new(),
+            buffers: vec![(
+                (0, 0, 0),
+                crate::compute::BufferSlice {
+                    memory: &memory,
+                    offset: 0,
+                    size: 4,
+                },
+            )],
+            push_constants: Vec::new(),
+        };
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        crate::compute::dispatch(&program, &res, [0; 3], [1, 1, 1], &cancel).unwrap();
+        let mut out = [0u8; 4];
+        memory.read(0, &mut out).unwrap();
+        assert_eq!(u32::from_le_bytes(out), 12);
+        let m = Module::read(&crate::legalize::legalize(&w).unwrap()).unwrap();
+        assert!(!m.has_extension("SPV_GOOGLE_hlsl_functionality1"));
     }
 }

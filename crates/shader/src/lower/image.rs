@@ -411,3 +411,71 @@ impl<'m> Lowering<'m> {
         Ok(())
     }
 }
+
+impl<'m> Lowering<'m> {
+    /// A call of a helper `crate::legalize::image_atomics_as_calls` made for an image atomic:
+    /// `helper(image, coordinate, value, compare)`, the operation named after the prefix.
+    /// Returns the texel's old value.
+    pub(crate) fn image_atomic_call(
+        &mut self,
+        ctx: &mut FnCtx<'m>,
+        op_name: &str,
+        arguments: &[Handle<Expression>],
+    ) -> Result<Vec<Reg>, CompileError> {
+        use crate::ir::AtomicOp;
+        let op = match op_name {
+            "load" => AtomicOp::Load,
+            "exchange" => AtomicOp::Exchange,
+            "compare_exchange" => AtomicOp::CompareExchange,
+            "add" => AtomicOp::Add,
+            "sub" => AtomicOp::Sub,
+            "smin" => AtomicOp::SMin,
+            "umin" => AtomicOp::UMin,
+            "smax" => AtomicOp::SMax,
+            "umax" => AtomicOp::UMax,
+            "and" => AtomicOp::And,
+            "or" => AtomicOp::Or,
+            "xor" => AtomicOp::Xor,
+            _ => return unsupported(format!("image atomic {op_name}")),
+        };
+        let &[image, coordinate, value, compare] = arguments else {
+            return unsupported("an image atomic helper with other arguments");
+        };
+        let it = self.image_type_of(ctx, image)?;
+        if !matches!(it.class, ImageClass::Storage { .. }) || it.shape == ImageShape::Cube {
+            return unsupported("an image atomic on other than a 1-D, 2-D or 3-D storage image");
+        }
+        let img = self.expression_value(ctx, image)?;
+        let image_slot = self.handle_slot(&img)?;
+        let c = self.value_regs(ctx, coordinate)?;
+        let n = match it.shape {
+            ImageShape::D1 => 1,
+            ImageShape::D2 => 2,
+            _ => 3,
+        };
+        if c.len() != n + usize::from(it.arrayed) {
+            return unsupported("an image atomic coordinate of the wrong size");
+        }
+        let mut args = Args::default();
+        let coords = args.push_all(&c[..n])?;
+        let layer = if it.arrayed {
+            Some(args.push(c[n])?)
+        } else {
+            None
+        };
+        let v = self.value_regs(ctx, value)?[0];
+        let value = args.push(v)?;
+        let cmp = self.value_regs(ctx, compare)?[0];
+        let compare = args.push(cmp)?;
+        let op = ImageOp {
+            kind: ImageOpKind::Atomic { op, value, compare },
+            image: image_slot,
+            shape: it.shape,
+            arrayed: it.arrayed,
+            depth: false,
+            coords,
+            array_index: layer,
+        };
+        Ok(self.emit_image(args, op, 1))
+    }
+}

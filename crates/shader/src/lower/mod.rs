@@ -691,6 +691,18 @@ impl<'m> Lowering<'m> {
                 arguments,
                 result,
             } => {
+                let callee = &self.module.functions[*function];
+                if let Some(op) = callee
+                    .name
+                    .as_deref()
+                    .and_then(|n| n.strip_prefix(crate::legalize::IMAGE_ATOMIC_PREFIX))
+                {
+                    let regs = self.image_atomic_call(ctx, op, arguments)?;
+                    if let Some(r) = result {
+                        ctx.values.insert(*r, Value::Regs(regs));
+                    }
+                    return Ok(());
+                }
                 let mut args = Vec::new();
                 for &a in arguments {
                     args.push(self.expression_value(ctx, a)?);
