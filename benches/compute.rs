@@ -74,6 +74,18 @@ struct Pipeline {
 }
 
 fn pipeline(gpu: &Gpu, words: &[u32], buffers: &[&Buffer], push_size: u32) -> (Pipeline, Duration) {
+    pipeline_specialized(gpu, words, buffers, push_size, None)
+}
+
+/// [`pipeline`] with specialization constant 0 set to `spec` (a constant the shader need not
+/// have: the value still makes the pipeline a new one to every cache).
+fn pipeline_specialized(
+    gpu: &Gpu,
+    words: &[u32],
+    buffers: &[&Buffer],
+    push_size: u32,
+    spec: Option<u32>,
+) -> (Pipeline, Duration) {
     let d = &gpu.device;
     unsafe {
         let bindings: Vec<_> = (0..buffers.len() as u32)
@@ -109,10 +121,22 @@ fn pipeline(gpu: &Gpu, words: &[u32], buffers: &[&Buffer], push_size: u32) -> (P
         let module = d
             .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(words), None)
             .unwrap();
-        let stage = vk::PipelineShaderStageCreateInfo::default()
+        let entries = [vk::SpecializationMapEntry {
+            constant_id: 0,
+            offset: 0,
+            size: 4,
+        }];
+        let data = spec.unwrap_or(0).to_le_bytes();
+        let spec_info = vk::SpecializationInfo::default()
+            .map_entries(&entries)
+            .data(&data);
+        let mut stage = vk::PipelineShaderStageCreateInfo::default()
             .stage(vk::ShaderStageFlags::COMPUTE)
             .module(module)
             .name(c"main");
+        if spec.is_some() {
+            stage = stage.specialization_info(&spec_info);
+        }
         let pipeline = d
             .create_compute_pipelines(
                 vk::PipelineCache::null(),
@@ -270,7 +294,11 @@ fn alu(gpu: &Gpu) -> f64 {
 }
 
 /// Median pipeline creation time (ms); for lavapipe plus its first dispatch.
-fn pipeline_creation(gpu: &Gpu, include_first_dispatch: bool) -> f64 {
+/// Median time to create the matmul pipeline (shader module included), plus the first
+/// dispatch when `include_first_dispatch` (lavapipe compiles there). `fresh`: every pipeline
+/// has a specialization value never used before, so no cache of either driver can answer it.
+fn pipeline_creation(gpu: &Gpu, include_first_dispatch: bool, fresh: bool) -> f64 {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
     let words = glsl("comp", MATMUL);
     let bufs: Vec<Buffer> = (0..3)
         .map(|_| gpu.buffer(64 * 64 * 4, vk::BufferUsageFlags::STORAGE_BUFFER))
@@ -279,7 +307,8 @@ fn pipeline_creation(gpu: &Gpu, include_first_dispatch: bool) -> f64 {
     let mut times = Vec::new();
     for _ in 0..9 {
         let start = Instant::now();
-        let (p, _) = pipeline(gpu, &words, &refs, 4);
+        let spec = fresh.then(|| NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let (p, _) = pipeline_specialized(gpu, &words, &refs, 4, spec);
         let mut t = start.elapsed();
         if include_first_dispatch {
             let cb = dispatch(gpu, &p, &64u32.to_le_bytes(), [1, 1, 1]);
@@ -326,8 +355,15 @@ fn main() {
     report(
         "compute pipeline creation (lvp: + 1st dispatch)",
         "ms",
-        pipeline_creation(&pumice, false),
-        lavapipe.as_ref().map(|l| pipeline_creation(l, true)),
+        pipeline_creation(&pumice, false, false),
+        lavapipe.as_ref().map(|l| pipeline_creation(l, true, false)),
+        false,
+    );
+    report(
+        "  the same, a new specialization each time",
+        "ms",
+        pipeline_creation(&pumice, false, true),
+        lavapipe.as_ref().map(|l| pipeline_creation(l, true, true)),
         false,
     );
 }

@@ -525,7 +525,10 @@ impl<'a> Exec<'a> {
 
     /// Samples per texel of script buffer `b` (1 unless it is a multisampled image).
     pub(super) fn samples(&self, b: usize) -> u32 {
-        self.s.buffers[b].image.as_ref().map_or(1, |i| i.samples.max(1))
+        self.s.buffers[b]
+            .image
+            .as_ref()
+            .map_or(1, |i| i.samples.max(1))
     }
 
     fn make_image(&mut self, b: usize) -> R<GpuImage> {
@@ -560,14 +563,16 @@ impl<'a> Exec<'a> {
             // Like Amber: a sample count the device does not support for this use is a skip.
             // SAFETY: valid physical device.
             let props = unsafe {
-                self.ctx.instance.get_physical_device_image_format_properties(
-                    self.ctx.physical,
-                    f.vk,
-                    ty,
-                    vk::ImageTiling::OPTIMAL,
-                    usage,
-                    vk::ImageCreateFlags::empty(),
-                )
+                self.ctx
+                    .instance
+                    .get_physical_device_image_format_properties(
+                        self.ctx.physical,
+                        f.vk,
+                        ty,
+                        vk::ImageTiling::OPTIMAL,
+                        usage,
+                        vk::ImageCreateFlags::empty(),
+                    )
             };
             if !props.is_ok_and(|p| p.sample_counts.as_raw() & samples != 0) {
                 return Err(format!("unsupported: {samples} samples for {}", f.name));
