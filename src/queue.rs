@@ -194,18 +194,47 @@ pub fn execute(recording: &Recording, device: &DeviceShared) {
 }
 
 fn execute_in(recording: &Recording, device: &DeviceShared, state: &mut ExecState) {
+    let report = |why: &str, command: &dyn std::fmt::Debug| {
+        // A region outside its resources: Vulkan calls this invalid usage. Nothing was
+        // written (the transfer checks every region first); tell the application.
+        device.debug.error(
+            format!("command skipped: {why}: {command:?}"),
+            (vk::ObjectType::COMMAND_BUFFER, 0),
+        );
+    };
+    // Draws of one render pass instance are rasterized together (`draw::DrawBatch`): the
+    // batch is flushed before any other command runs, and at the end.
+    let mut batch = crate::draw::DrawBatch::default();
+    let count = |state: &mut ExecState, samples: u64| {
+        for (_, _, count) in &mut state.occlusion {
+            *count += samples;
+        }
+    };
     for command in &recording.commands {
         if device.lost.load(Ordering::Acquire) {
             return;
         }
-        if let Err(why) = execute_one(command, device, state) {
-            // A region outside its resources: Vulkan calls this invalid usage. Nothing was
-            // written (the transfer checks every region first); tell the application.
-            device.debug.error(
-                format!("command skipped: {why}: {command:?}"),
-                (vk::ObjectType::COMMAND_BUFFER, 0),
-            );
+        if let Command::Draw(draw) = command {
+            match batch.add(draw, device) {
+                Ok(samples) => count(state, samples),
+                Err(why) => report(why, command),
+            }
+            continue;
         }
+        match batch.flush(device) {
+            Ok(samples) => count(state, samples),
+            Err(why) => report(why, &"the draws of a render pass"),
+        }
+        if device.lost.load(Ordering::Acquire) {
+            return;
+        }
+        if let Err(why) = execute_one(command, device, state) {
+            report(why, command);
+        }
+    }
+    match batch.flush(device) {
+        Ok(samples) => count(state, samples),
+        Err(why) => report(why, &"the draws of a render pass"),
     }
 }
 
@@ -352,6 +381,7 @@ fn execute_one(
             crate::draw::begin_rendering(targets, clears)
         }
         Command::EndRendering { targets } => crate::draw::end_rendering(targets),
+        // Not reached from `execute_in`, which batches draws; kept for completeness.
         Command::Draw(draw) => {
             let samples = crate::draw::draw(draw, device)?;
             for (_, _, count) in &mut state.occlusion {
