@@ -682,6 +682,22 @@ impl TileBuffer {
         mask: u64,
         constants: [f32; 4],
     ) -> bool {
+        self.write_colors_rgba8_sample(att, op, batch, out, mask, constants, 0)
+    }
+
+    /// [`Self::write_colors_rgba8`] to sample `sample` of each lane's pixel (the per-sample
+    /// path writes each sample plane of a batch this way).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn write_colors_rgba8_sample(
+        &mut self,
+        att: usize,
+        op: &ColorOp,
+        batch: &FragmentBatch,
+        out: &FragmentOutput,
+        mask: u64,
+        constants: [f32; 4],
+        sample: usize,
+    ) -> bool {
         let Some(plane) = self.colors.get_mut(att) else {
             return false;
         };
@@ -703,7 +719,7 @@ impl TileBuffer {
                 batch.y[l].wrapping_sub(r.y0 as u32),
             );
             offset[l] = if px < w && py < h {
-                (py * w + px) * texel
+                (py * w + px) * texel + 4 * sample as u32
             } else {
                 u32::MAX
             };

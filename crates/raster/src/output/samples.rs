@@ -157,6 +157,9 @@ impl TileBuffer {
         live: u64,
         depth_done: bool,
     ) -> u64 {
+        // All fragment tests first (lane order), then each attachment's writes: neither reads
+        // what the other writes, so this is the per-fragment order (as in `late`).
+        let mut masks = [0u8; LANES];
         let mut passed = 0;
         for lane in 0..batch.lanes().min(LANES) {
             if live & (1 << lane) == 0 {
@@ -173,16 +176,47 @@ impl TileBuffer {
                 let fd = out.depth_written.then(|| out.depth[lane]);
                 m = self.test_samples(ops, so, batch, lane, m, fd);
             }
-            if m == 0 {
+            masks[lane] = m;
+            passed += u64::from(m.count_ones());
+        }
+        for (att, op) in ops.colors.iter().enumerate().take(MAX_COLOR_ATTACHMENTS) {
+            let Some(op) = op else { continue };
+            if op.skip {
                 continue;
             }
-            passed += u64::from(m.count_ones());
-            let (x, y) = (batch.x[lane], batch.y[lane]);
-            for (att, op) in ops.colors.iter().enumerate().take(MAX_COLOR_ATTACHMENTS) {
-                let Some(op) = op else { continue };
-                if op.skip {
+            // RGBA8/BGRA8 a sample plane at a time, like single-sampled batches (alpha-to-one
+            // changes the source, which that path reads directly: it takes the loop below).
+            if !so.alpha_to_one {
+                let mut batched = true;
+                for s in 0..so.samples as usize {
+                    let mut lanes = 0u64;
+                    for (l, &m) in masks.iter().enumerate() {
+                        lanes |= u64::from((m >> s) & 1) << l;
+                    }
+                    if lanes != 0
+                        && !self.write_colors_rgba8_sample(
+                            att,
+                            op,
+                            batch,
+                            out,
+                            lanes,
+                            ops.constants,
+                            s,
+                        )
+                    {
+                        batched = false;
+                        break;
+                    }
+                }
+                if batched {
                     continue;
                 }
+            }
+            for (lane, &m) in masks.iter().enumerate() {
+                if m == 0 {
+                    continue;
+                }
+                let (x, y) = (batch.x[lane], batch.y[lane]);
                 let mut src = [0, 1, 2, 3].map(|c| out.color[att][c][lane]);
                 if so.alpha_to_one && op.class == NumericClass::Float {
                     src[3] = 1.0f32.to_bits();
