@@ -504,14 +504,31 @@ impl TileBuffer {
         live: u64,
         z: &[f32; LANES],
     ) -> Option<u64> {
+        if self.samples != 1 {
+            return None;
+        }
+        self.depth_test_d32_sample(ops, batch, live, z, 0)
+    }
+
+    /// [`Self::depth_test_d32`] on sample `sample` of each lane's pixel, any sample count (the
+    /// per-sample path tests a sample plane of a batch at a time).
+    pub(super) fn depth_test_d32_sample(
+        &mut self,
+        ops: &DrawOps,
+        batch: &FragmentBatch,
+        live: u64,
+        z: &[f32; LANES],
+        sample: usize,
+    ) -> Option<u64> {
         if Self::needs_stencil_path(ops)
             || !ops.depth.test_enable
             || !self.has_depth
             || self.depth.format != Some(Format::D32_SFLOAT)
-            || self.samples != 1
+            || sample >= self.samples
         {
             return None;
         }
+        let samples = self.samples;
         let r = self.rect;
         let (w, h) = ((r.x1 - r.x0) as u32, (r.y1 - r.y0) as u32);
         let (compare, write) = (ops.depth.compare_op, ops.depth.write_enable);
@@ -526,7 +543,7 @@ impl TileBuffer {
                 batch.x[lane].wrapping_sub(r.x0 as u32),
                 batch.y[lane].wrapping_sub(r.y0 as u32),
             );
-            let i = (py as usize * w as usize + px as usize) * 4;
+            let i = ((py as usize * w as usize + px as usize) * samples + sample) * 4;
             let slot = if px < w && py < h {
                 bytes.get_mut(i..i + 4)
             } else {

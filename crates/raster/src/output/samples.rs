@@ -106,6 +106,62 @@ impl TileBuffer {
         mask
     }
 
+    /// The fragment tests of the samples in `masks` (per lane), clearing the bits of the
+    /// samples that fail: a D32 depth test alone runs a sample plane at a time
+    /// ([`TileBuffer::depth_test_d32_sample`]), anything else lane by lane. Sample planes are
+    /// separate memory, so the planes' order does not matter; within a plane, lanes go in
+    /// order. `frag_depth`: the shader's `FragDepth` per lane, else each sample's own depth.
+    fn test_sample_planes(
+        &mut self,
+        ops: &DrawOps,
+        so: &SampleOps,
+        batch: &FragmentBatch,
+        masks: &mut [u8; LANES],
+        frag_depth: Option<&[f32; LANES]>,
+    ) {
+        if !self.has_fragment_tests(ops) {
+            return;
+        }
+        let mut batched = true;
+        for s in 0..so.samples as usize {
+            let mut lanes = 0u64;
+            let mut z = [0.0f32; LANES];
+            for (l, &m) in masks.iter().enumerate() {
+                if (m >> s) & 1 != 0 {
+                    lanes |= 1 << l;
+                    z[l] = frag_depth.map_or_else(|| so.z(batch, l, s), |d| d[l]);
+                }
+            }
+            if lanes == 0 {
+                continue;
+            }
+            match self.depth_test_d32_sample(ops, batch, lanes, &z, s) {
+                Some(survivors) => {
+                    for (l, m) in masks.iter_mut().enumerate() {
+                        if lanes & !survivors & (1 << l) != 0 {
+                            *m &= !(1 << s);
+                        }
+                    }
+                }
+                None => {
+                    // Not applicable to any plane: the general per-lane tests (plane 0 was not
+                    // touched, nothing was tested yet).
+                    batched = false;
+                    break;
+                }
+            }
+        }
+        if batched {
+            return;
+        }
+        for lane in 0..LANES {
+            if masks[lane] != 0 {
+                let fd = frag_depth.map(|d| d[lane]);
+                masks[lane] = self.test_samples(ops, so, batch, lane, masks[lane], fd);
+            }
+        }
+    }
+
     /// Copies sample `from` of pixel (x, y) of colour attachment `att` to the other samples
     /// in `mask`.
     fn copy_sample(&mut self, att: usize, x: u32, y: u32, from: usize, mask: u8) {
@@ -132,14 +188,20 @@ impl TileBuffer {
         batch: &mut FragmentBatch,
         live: u64,
     ) -> u64 {
+        let mut masks = [0u8; LANES];
+        for (lane, m) in masks.iter_mut().enumerate().take(batch.lanes()) {
+            if live & (1 << lane) != 0 {
+                *m = batch.sample_coverage[lane];
+            }
+        }
+        self.test_sample_planes(ops, so, batch, &mut masks, None);
         let mut out = live;
         for lane in 0..batch.lanes() {
             if live & (1 << lane) == 0 {
                 continue;
             }
-            let m = self.test_samples(ops, so, batch, lane, batch.sample_coverage[lane], None);
-            batch.sample_coverage[lane] = m;
-            if m == 0 {
+            batch.sample_coverage[lane] = masks[lane];
+            if masks[lane] == 0 {
                 out &= !(1 << lane);
             }
         }
@@ -172,11 +234,13 @@ impl TileBuffer {
             if out.sample_mask_written {
                 m &= out.sample_mask[lane] as u8;
             }
-            if !depth_done && m != 0 {
-                let fd = out.depth_written.then(|| out.depth[lane]);
-                m = self.test_samples(ops, so, batch, lane, m, fd);
-            }
             masks[lane] = m;
+        }
+        if !depth_done {
+            let fd = out.depth_written.then_some(&out.depth);
+            self.test_sample_planes(ops, so, batch, &mut masks, fd);
+        }
+        for m in &masks {
             passed += u64::from(m.count_ones());
         }
         for (att, op) in ops.colors.iter().enumerate().take(MAX_COLOR_ATTACHMENTS) {

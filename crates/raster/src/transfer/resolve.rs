@@ -59,6 +59,25 @@ fn mode(format: Format) -> Mode {
 /// texels.
 fn resolve_row(format: Format, m: Mode, bpp: usize, samples: usize, src: &[u8], dst: &mut [u8]) {
     let texel = bpp * samples;
+    if m == Mode::Unorm8 && bpp == 4 && samples == 4 {
+        // The common case (4× RGBA8/BGRA8), four bytes at a time in 16-bit lanes: the even
+        // and the odd bytes of the four samples summed apart (at most 4 · 255, no carry into
+        // the next lane), plus 2, over 4 — `(s₀ + s₁ + s₂ + s₃ + 2) / 4` per byte, as below,
+        // in a few word operations instead of a loop per byte.
+        const LOW: u32 = 0x00ff_00ff;
+        for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(16)) {
+            let w =
+                |k: usize| u32::from_le_bytes([s[4 * k], s[4 * k + 1], s[4 * k + 2], s[4 * k + 3]]);
+            let (mut even, mut odd) = (0x0002_0002u32, 0x0002_0002u32);
+            for k in 0..4 {
+                even += w(k) & LOW;
+                odd += (w(k) >> 8) & LOW;
+            }
+            let v = ((even >> 2) & LOW) | (((odd >> 2) & LOW) << 8);
+            d.copy_from_slice(&v.to_le_bytes());
+        }
+        return;
+    }
     for (d, s) in dst.chunks_exact_mut(bpp).zip(src.chunks_exact(texel)) {
         match m {
             Mode::SampleZero => d.copy_from_slice(&s[..bpp]),
@@ -238,4 +257,33 @@ fn resolve_aspect(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word-at-a-time 4× RGBA8 average is `(s₀ + s₁ + s₂ + s₃ + 2) / 4` per byte.
+    #[test]
+    fn four_sample_rgba8_average_is_exact() {
+        let mut x = 0x1234_5678u32;
+        let mut src = vec![0u8; 16 * 4096];
+        for b in src.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            *b = x as u8;
+        }
+        // Every byte at its extremes too.
+        src[..16].fill(255);
+        src[16..32].fill(0);
+        let mut dst = vec![0u8; 4 * 4096];
+        resolve_row(Format::R8G8B8A8_UNORM, Mode::Unorm8, 4, 4, &src, &mut dst);
+        for (p, d) in dst.chunks(4).enumerate() {
+            for i in 0..4 {
+                let sum: u32 = (0..4).map(|k| u32::from(src[p * 16 + k * 4 + i])).sum();
+                assert_eq!(u32::from(d[i]), (sum + 2) / 4, "pixel {p} byte {i}");
+            }
+        }
+    }
 }
