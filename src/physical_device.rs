@@ -341,6 +341,10 @@ impl PhysicalDevice {
         // pipeline compiles when created) and caches take EXTERNALLY_SYNCHRONIZED (entry
         // `create_pipelines`).
         f.pipeline_creation_cache_control = vk::TRUE;
+        // Every image load, fetch, store and atomic is checked against the view's levels,
+        // layers, samples and extent: outside reads (0, 0, 0, 1), writes nothing
+        // (crates/shader/tests/robust_images.rs).
+        f.robust_image_access = vk::TRUE;
         // The one subgroup size there is (W lanes, compute) is the required size a pipeline
         // may ask for; workgroups run as whole batches of W, so with a local size that is a
         // multiple of W every subgroup is full.
