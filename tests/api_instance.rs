@@ -166,12 +166,32 @@ fn version_extensions_and_physical_device() {
     let mut f12 = vk::PhysicalDeviceVulkan12Features::default();
     let mut f13 = vk::PhysicalDeviceVulkan13Features::default();
     let mut ts = vk::PhysicalDeviceTimelineSemaphoreFeatures::default();
+    // Extension structures answer what the core ones do.
+    let mut robust = vk::PhysicalDeviceImageRobustnessFeatures::default();
+    let mut subgroup = vk::PhysicalDeviceSubgroupSizeControlFeatures::default();
+    let mut imageless = vk::PhysicalDeviceImagelessFramebufferFeatures::default();
     let mut f2 = vk::PhysicalDeviceFeatures2::default()
         .push_next(&mut f12)
         .push_next(&mut f13)
-        .push_next(&mut ts);
+        .push_next(&mut ts)
+        .push_next(&mut robust)
+        .push_next(&mut subgroup)
+        .push_next(&mut imageless);
     unsafe { i.get_physical_device_features2(ctx.physical, &mut f2) };
     let geometry = f2.features.geometry_shader;
+    let clip = f2.features.shader_clip_distance;
+    assert_eq!(robust.robust_image_access, f13.robust_image_access);
+    assert_eq!(subgroup.subgroup_size_control, f13.subgroup_size_control);
+    assert_eq!(subgroup.compute_full_subgroups, f13.compute_full_subgroups);
+    assert_eq!(imageless.imageless_framebuffer, f12.imageless_framebuffer);
+    assert_eq!(f13.robust_image_access, vk::TRUE);
+    assert_eq!(clip, vk::TRUE);
+    let mut resolve = vk::PhysicalDeviceDepthStencilResolveProperties::default();
+    let mut p2 = vk::PhysicalDeviceProperties2::default().push_next(&mut resolve);
+    unsafe { i.get_physical_device_properties2(ctx.physical, &mut p2) };
+    assert!(resolve
+        .supported_depth_resolve_modes
+        .contains(vk::ResolveModeFlags::SAMPLE_ZERO));
     assert_eq!(f12.timeline_semaphore, vk::TRUE);
     assert_eq!(f12.host_query_reset, vk::TRUE);
     assert_eq!(f13.synchronization2, vk::TRUE);

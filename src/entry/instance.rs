@@ -200,6 +200,27 @@ unsafe fn fill_features(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *mu
                 handle::cast_mut::<vk::PhysicalDeviceDynamicRenderingFeatures>(ptr)
                     .dynamic_rendering = v13.dynamic_rendering;
             }
+            vk::PhysicalDeviceImagelessFramebufferFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDeviceImagelessFramebufferFeatures>(ptr)
+                    .imageless_framebuffer = v12.imageless_framebuffer;
+            }
+            vk::PhysicalDeviceSeparateDepthStencilLayoutsFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDeviceSeparateDepthStencilLayoutsFeatures>(ptr)
+                    .separate_depth_stencil_layouts = v12.separate_depth_stencil_layouts;
+            }
+            vk::PhysicalDeviceImageRobustnessFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDeviceImageRobustnessFeatures>(ptr)
+                    .robust_image_access = v13.robust_image_access;
+            }
+            vk::PhysicalDevicePipelineCreationCacheControlFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDevicePipelineCreationCacheControlFeatures>(ptr)
+                    .pipeline_creation_cache_control = v13.pipeline_creation_cache_control;
+            }
+            vk::PhysicalDeviceSubgroupSizeControlFeatures::STRUCTURE_TYPE => {
+                let f = handle::cast_mut::<vk::PhysicalDeviceSubgroupSizeControlFeatures>(ptr);
+                f.subgroup_size_control = v13.subgroup_size_control;
+                f.compute_full_subgroups = v13.compute_full_subgroups;
+            }
             _ => {}
         }
     }
@@ -251,6 +272,13 @@ unsafe fn fill_properties(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *
                 let p = handle::cast_mut::<vk::PhysicalDeviceMaintenance3Properties>(ptr);
                 p.max_per_set_descriptors = v11.max_per_set_descriptors;
                 p.max_memory_allocation_size = v11.max_memory_allocation_size;
+            }
+            vk::PhysicalDeviceDepthStencilResolveProperties::STRUCTURE_TYPE => {
+                let p = handle::cast_mut::<vk::PhysicalDeviceDepthStencilResolveProperties>(ptr);
+                p.supported_depth_resolve_modes = v12.supported_depth_resolve_modes;
+                p.supported_stencil_resolve_modes = v12.supported_stencil_resolve_modes;
+                p.independent_resolve_none = v12.independent_resolve_none;
+                p.independent_resolve = v12.independent_resolve;
             }
             vk::PhysicalDeviceMaintenance4Properties::STRUCTURE_TYPE => {
                 handle::cast_mut::<vk::PhysicalDeviceMaintenance4Properties>(ptr).max_buffer_size =
