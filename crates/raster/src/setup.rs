@@ -445,22 +445,26 @@ pub(crate) fn emit_fan(
                 ..tri
             };
             let [a, b, c] = idx;
-            attrs.extend_from_slice(&[z[a], z[b] - z[a], z[c] - z[a], iw[a], iw[b], iw[c]]);
             let (va, vb, vc) = (varyings.get(a, n), varyings.get(b, n), varyings.get(c, n));
+            // Sized iterators rather than a push per component (which checked the capacity
+            // each time).
+            let diff = |mode: &Interpolation, x: f32, x0: f32| {
+                if *mode == Interpolation::Flat {
+                    0.0
+                } else {
+                    x - x0
+                }
+            };
+            attrs.reserve(attr_record_len(n));
+            attrs.extend_from_slice(&[z[a], z[b] - z[a], z[c] - z[a], iw[a], iw[b], iw[c]]);
             attrs.extend_from_slice(va);
-            for (k, mode) in interp.iter().enumerate() {
-                attrs.push(if *mode == Interpolation::Flat {
-                    0.0
-                } else {
-                    vb[k] - va[k]
-                });
-            }
-            for (k, mode) in interp.iter().enumerate() {
-                attrs.push(if *mode == Interpolation::Flat {
-                    0.0
-                } else {
-                    vc[k] - va[k]
-                });
+            for v in [vb, vc] {
+                attrs.extend(
+                    interp
+                        .iter()
+                        .zip(v.iter().zip(va))
+                        .map(|(mode, (&x, &x0))| diff(mode, x, x0)),
+                );
             }
             out.push(tri);
         }
