@@ -685,7 +685,9 @@ enum FragOutput {
 /// The fragment program as the rasterizer's `FragmentStage`.
 struct ShaderFragment<'a> {
     program: Option<&'a StageProgram>,
-    resources: &'a DispatchResources<'a>,
+    /// The program's resources, resolved once per draw; `None` when one is missing (every
+    /// batch then fails).
+    resources: Option<pumice_shader::graphics::StageResources<'a>>,
     inputs: Vec<FragInput>,
     outputs: Vec<FragOutput>,
     /// Number of varying components (`PointCoord` follows them in point draws).
@@ -745,7 +747,7 @@ impl<'a> ShaderFragment<'a> {
             std::time::Instant::now().checked_add(pumice_shader::compute::watchdog_duration());
         ShaderFragment {
             program,
-            resources,
+            resources: program.and_then(|p| p.resolve(resources).ok()),
             inputs,
             outputs,
             varyings: varyings.len(),
@@ -758,16 +760,28 @@ impl<'a> ShaderFragment<'a> {
 
 impl pumice_raster::FragmentStage for ShaderFragment<'_> {
     fn shade(&self, batch: &pumice_raster::FragmentBatch, out: &mut pumice_raster::FragmentOutput) {
+        use pumice_shader::graphics::StageBatch;
         let Some(program) = self.program else { return };
-        // The tile worker's register file from its previous batch, if it was for this program.
-        let cached = out
-            .scratch
-            .take()
-            .and_then(|b| b.downcast::<pumice_shader::graphics::StageBatch>().ok())
-            .map(|b| *b);
-        let Ok(mut runner) = StageRunner::with_batch(program, self.resources, cached) else {
+        let Some(resources) = &self.resources else {
             self.failed
                 .store(true, std::sync::atomic::Ordering::Relaxed);
+            return;
+        };
+        // The tile worker's register file, kept in place between batches (made anew when it
+        // was for another program).
+        let reuse = out
+            .scratch
+            .as_ref()
+            .and_then(|b| b.downcast_ref::<StageBatch>())
+            .is_some_and(|b| b.is_for(program));
+        if !reuse {
+            out.scratch = Some(Box::new(StageBatch::new(program)));
+        }
+        let Some(regs) = out
+            .scratch
+            .as_mut()
+            .and_then(|b| b.downcast_mut::<StageBatch>())
+        else {
             return;
         };
         // Inputs are written into the program's registers and outputs read from them: no
@@ -775,7 +789,7 @@ impl pumice_raster::FragmentStage for ShaderFragment<'_> {
         // A whole-array map: the element loop was not vectorized (2 instructions a lane).
         let bits = |dst: &mut [u32; W], src: &[f32; W]| *dst = src.map(f32::to_bits);
         for (i, input) in self.inputs.iter().enumerate() {
-            let Some(dst) = runner.input_mut(i) else {
+            let Some(dst) = regs.input_mut(program, i) else {
                 continue;
             };
             match *input {
@@ -806,7 +820,14 @@ impl pumice_raster::FragmentStage for ShaderFragment<'_> {
         }
         let active = batch.active();
         let helpers = active & !batch.coverage;
-        match runner.run_filled(active, helpers, self.cancel, self.deadline) {
+        match regs.run(
+            program,
+            resources,
+            active,
+            helpers,
+            self.cancel,
+            self.deadline,
+        ) {
             Ok(killed) => out.discard = killed,
             Err(_) => {
                 self.failed
@@ -816,7 +837,7 @@ impl pumice_raster::FragmentStage for ShaderFragment<'_> {
             }
         }
         for (i, o) in self.outputs.iter().enumerate() {
-            let Some(values) = runner.output(i) else {
+            let Some(values) = regs.output(program, i) else {
                 continue;
             };
             match *o {
@@ -843,7 +864,6 @@ impl pumice_raster::FragmentStage for ShaderFragment<'_> {
                 FragOutput::Ignored => {}
             }
         }
-        out.scratch = Some(Box::new(runner.into_batch()));
     }
 
     fn info(&self) -> pumice_raster::FragmentInfo {

@@ -130,6 +130,77 @@ pub struct StageBatch {
     batch: Batch,
 }
 
+/// A stage program's resources resolved to its slots: once per draw, shared by the workers
+/// (resolving per batch allocated two vectors per batch).
+pub struct StageResources<'a> {
+    res: Resources<'a>,
+}
+
+impl StageProgram {
+    /// The program's resources among `resources`; an error when one is missing.
+    pub fn resolve<'a>(
+        &self,
+        resources: &'a DispatchResources<'a>,
+    ) -> Result<StageResources<'a>, ExecError> {
+        let mut res = resolve_slots(&self.program, resources)?;
+        res.push_constants = &resources.push_constants;
+        Ok(StageResources { res })
+    }
+}
+
+/// Running a program on a register file in place — the rasterizer keeps one per tile worker
+/// and fills its input registers directly, with no runner made per batch.
+impl StageBatch {
+    pub fn new(program: &StageProgram) -> StageBatch {
+        StageBatch {
+            program: program as *const StageProgram as usize,
+            batch: Batch::new(&program.program),
+        }
+    }
+
+    /// Whether this register file was made for `program`.
+    pub fn is_for(&self, program: &StageProgram) -> bool {
+        self.program == program as *const StageProgram as usize
+    }
+
+    /// The register of input `i` of `program` (in `StageProgram::inputs` order).
+    pub fn input_mut(&mut self, program: &StageProgram, i: usize) -> Option<&mut [u32; W]> {
+        let &(_, r) = program.program.inputs.get(i)?;
+        self.batch.regs.get_mut(r as usize)
+    }
+
+    /// The register of output `i` of `program` (in `StageProgram::outputs` order).
+    pub fn output(&self, program: &StageProgram, i: usize) -> Option<&[u32; W]> {
+        let &(_, r) = program.program.outputs.get(i)?;
+        self.batch.regs.get(r as usize)
+    }
+
+    /// Runs `program` (which this register file must be for) on the `active` lanes, of which
+    /// `helpers` only help derivatives, with the inputs written through [`Self::input_mut`];
+    /// stops with `ExecError::Cancelled` once `deadline` passes. Returns the lanes that were
+    /// discarded.
+    pub fn run(
+        &mut self,
+        program: &StageProgram,
+        res: &StageResources,
+        active: Mask,
+        helpers: Mask,
+        cancel: &AtomicBool,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Mask, ExecError> {
+        if !self.is_for(program) {
+            return Err(ExecError::Cancelled);
+        }
+        let p = &program.program;
+        self.batch.start_stage_filled(p, active, helpers);
+        let watchdog = Watchdog { cancel, deadline };
+        match self.batch.run(p, &res.res, &mut [], &watchdog) {
+            Ok(Status::Done | Status::Barrier) => Ok(self.batch.killed()),
+            Err(_) => Err(ExecError::Cancelled),
+        }
+    }
+}
+
 /// Runs one stage program over batches; one per worker thread.
 pub struct StageRunner<'a> {
     program: &'a StageProgram,
@@ -142,36 +213,13 @@ impl<'a> StageRunner<'a> {
         program: &'a StageProgram,
         resources: &'a DispatchResources<'a>,
     ) -> Result<StageRunner<'a>, ExecError> {
-        StageRunner::with_batch(program, resources, None)
-    }
-
-    /// A runner that reuses `batch` (from `into_batch`) when it was made for this program: the
-    /// rasterizer keeps one per tile worker instead of allocating a register file per batch.
-    pub fn with_batch(
-        program: &'a StageProgram,
-        resources: &'a DispatchResources<'a>,
-        batch: Option<StageBatch>,
-    ) -> Result<StageRunner<'a>, ExecError> {
         let mut res = resolve_slots(&program.program, resources)?;
         res.push_constants = &resources.push_constants;
-        let key = program as *const StageProgram as usize;
-        let batch = match batch {
-            Some(b) if b.program == key => b.batch,
-            _ => Batch::new(&program.program),
-        };
         Ok(StageRunner {
             program,
-            batch,
+            batch: Batch::new(&program.program),
             res,
         })
-    }
-
-    /// The runner's register file, to hand to `with_batch` next time.
-    pub fn into_batch(self) -> StageBatch {
-        StageBatch {
-            program: self.program as *const StageProgram as usize,
-            batch: self.batch,
-        }
     }
 
     /// Runs the `active` lanes (of which `helpers` only help derivatives) with `inputs` (one
@@ -186,38 +234,6 @@ impl<'a> StageRunner<'a> {
         cancel: &AtomicBool,
     ) -> Result<Mask, ExecError> {
         self.run_until(active, helpers, inputs, outputs, cancel, None)
-    }
-
-    /// The register of input `i` (in `StageProgram::inputs` order), to write before
-    /// [`Self::run_filled`]: the caller fills inputs in place instead of copying them in.
-    pub fn input_mut(&mut self, i: usize) -> Option<&mut [u32; W]> {
-        let &(_, r) = self.program.program.inputs.get(i)?;
-        self.batch.regs.get_mut(r as usize)
-    }
-
-    /// The register of output `i` (in `StageProgram::outputs` order) after a run.
-    pub fn output(&self, i: usize) -> Option<&[u32; W]> {
-        let &(_, r) = self.program.program.outputs.get(i)?;
-        self.batch.regs.get(r as usize)
-    }
-
-    /// [`Self::run_until`] with the inputs written through [`Self::input_mut`] (all of them:
-    /// registers keep their values from the previous run) and the outputs read through
-    /// [`Self::output`].
-    pub fn run_filled(
-        &mut self,
-        active: Mask,
-        helpers: Mask,
-        cancel: &AtomicBool,
-        deadline: Option<std::time::Instant>,
-    ) -> Result<Mask, ExecError> {
-        let p = &self.program.program;
-        self.batch.start_stage_filled(p, active, helpers);
-        let watchdog = Watchdog { cancel, deadline };
-        match self.batch.run(p, &self.res, &mut [], &watchdog) {
-            Ok(Status::Done | Status::Barrier) => Ok(self.batch.killed()),
-            Err(_) => Err(ExecError::Cancelled),
-        }
     }
 
     /// `run`, stopping with `ExecError::Cancelled` once `deadline` passes (the watchdog).
