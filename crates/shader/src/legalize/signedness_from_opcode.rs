@@ -109,13 +109,39 @@ fn int_shape(m: &Module, ty: u32) -> Option<(u32, u32, u32)> {
 }
 
 pub(crate) fn signedness_from_opcode(m: &mut Module) {
+    // The first half of `rewrite` finds what needs a bitcast without changing anything: the
+    // module is copied (to be replaced only by a complete rewrite) only when something does.
+    if plan(m).is_none_or(|p| p.wanted.is_empty()) {
+        return;
+    }
     let mut n = m.clone();
     if rewrite(&mut n).is_some() {
         *m = n;
     }
 }
 
-fn rewrite(m: &mut Module) -> Option<()> {
+/// What the rewrite needs to know, found without changing the module.
+struct Plan {
+    /// The `GLSL.std.450` import.
+    glsl: Option<u32>,
+    /// The type of every value with a result type.
+    type_of: HashMap<u32, u32>,
+    /// (type, signedness) pairs some operand or result needs.
+    wanted: Vec<(u32, u32)>,
+}
+
+fn rule_of(glsl: Option<u32>, i: &Inst) -> Option<Rule> {
+    if i.opcode() == op::EXT_INST {
+        let o = i.operands();
+        if o.len() >= 4 && Some(o[2]) == glsl {
+            return glsl_rule(o[3], o.len() - 4);
+        }
+        return None;
+    }
+    core_rule(i.opcode())
+}
+
+fn plan(m: &Module) -> Option<Plan> {
     let glsl = m
         .insts
         .iter()
@@ -124,27 +150,18 @@ fn rewrite(m: &mut Module) -> Option<()> {
                 && super::literal_string(&i.operands()[1..]).0 == "GLSL.std.450"
         })
         .map(|i| i.operands()[0]);
-    // The type of every value with a result type.
     let mut type_of: HashMap<u32, u32> = HashMap::new();
     for i in &m.insts {
         if super::has_result_type(i.opcode()) && i.0.len() >= 3 {
             type_of.insert(i.0[2], i.0[1]);
         }
     }
-    let rule_of = |i: &Inst| -> Option<Rule> {
-        if i.opcode() == op::EXT_INST {
-            let o = i.operands();
-            if o.len() >= 4 && Some(o[2]) == glsl {
-                return glsl_rule(o[3], o.len() - 4);
-            }
-            return None;
-        }
-        core_rule(i.opcode())
-    };
-    // First pass: which (type → other-signedness type) conversions are needed.
-    let mut wanted: Vec<(u32, u32)> = Vec::new(); // (type, signedness)
+    // Which (type → other-signedness type) conversions are needed.
+    let mut wanted: Vec<(u32, u32)> = Vec::new();
     for i in &m.insts {
-        let Some(rule) = rule_of(i) else { continue };
+        let Some(rule) = rule_of(glsl, i) else {
+            continue;
+        };
         let o = i.operands();
         for &k in &rule.operands {
             let ty = *type_of.get(o.get(k)?)?;
@@ -162,6 +179,20 @@ fn rewrite(m: &mut Module) -> Option<()> {
             }
         }
     }
+    Some(Plan {
+        glsl,
+        type_of,
+        wanted,
+    })
+}
+
+fn rewrite(m: &mut Module) -> Option<()> {
+    let Plan {
+        glsl,
+        type_of,
+        wanted,
+    } = plan(m)?;
+    let rule_of = |i: &Inst| rule_of(glsl, i);
     if wanted.is_empty() {
         return None;
     }

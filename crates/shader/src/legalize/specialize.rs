@@ -201,6 +201,21 @@ fn emit(
 }
 
 pub(crate) fn specialize(m: &mut Module, specialization: &[(u32, u64)]) {
+    // Nothing to do (the common case) without specialization constants, `LocalSizeId`, a
+    // `WorkgroupSize` built-in or rounding-mode decorations: no copy of the module then.
+    let work = m.insts.iter().any(|i| {
+        (SPEC_CONSTANT_TRUE..=SPEC_CONSTANT_OP).contains(&i.opcode())
+            || i.opcode() == op::EXECUTION_MODE_ID
+            || i.opcode() == op::DECORATE
+                && matches!(
+                    i.operands(),
+                    [_, DECORATION_FP_ROUNDING_MODE, _]
+                        | [_, DECORATION_BUILT_IN, BUILT_IN_WORKGROUP_SIZE]
+                )
+    });
+    if !work {
+        return;
+    }
     let mut n = m.clone();
     if try_specialize(&mut n, specialization).is_some() {
         *m = n;
