@@ -45,6 +45,8 @@
 //!     selects.
 //! 10. `lower_extended_arithmetic`: `IAddCarry`, `ISubBorrow`, `U/SMulExtended` → 32-bit
 //!     arithmetic.
+//! 10b. `lower_integer_dot_product`: `OpSDot`/`OpUDot`/`OpSUDot` (packed 4×8, with or
+//!     without saturating accumulation; vectors of 32-bit integers) → 32-bit arithmetic.
 //! 11. `lower_all_equal`: `GroupNonUniformAllEqual` → broadcast-first, compare, `All`.
 //! 11b. `lower_mismatched_atomic_minmax`: `OpAtomicSMin`/`SMax`/`UMin`/`UMax` on a pointer of
 //!     the other signedness → a compare-exchange loop with explicit comparisons.
@@ -73,6 +75,7 @@ mod lower_composite_select;
 mod lower_copy_logical;
 mod lower_elect;
 mod lower_extended_arithmetic;
+mod lower_integer_dot_product;
 mod lower_mismatched_atomic_minmax;
 mod lower_modf_frexp;
 mod lower_scalar_normalize;
@@ -107,6 +110,7 @@ pub(crate) use lower_composite_select::lower_composite_select;
 pub(crate) use lower_copy_logical::lower_copy_logical;
 pub(crate) use lower_elect::lower_elect;
 pub(crate) use lower_extended_arithmetic::lower_extended_arithmetic;
+pub(crate) use lower_integer_dot_product::lower_integer_dot_product;
 pub(crate) use lower_mismatched_atomic_minmax::lower_mismatched_atomic_minmax;
 pub(crate) use lower_modf_frexp::lower_modf_frexp;
 pub(crate) use lower_scalar_normalize::lower_scalar_normalize;
@@ -642,6 +646,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_copy_logical(&mut m);
     lower_composite_select(&mut m);
     lower_extended_arithmetic(&mut m);
+    lower_integer_dot_product(&mut m);
     lower_all_equal(&mut m);
     lower_mismatched_atomic_minmax(&mut m);
     narrow_ldexp_exponent(&mut m);
