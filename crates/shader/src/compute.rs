@@ -45,6 +45,28 @@ pub struct ImageBinding<'a> {
     pub samples: u32,
 }
 
+impl<'a> ImageBinding<'a> {
+    /// A 2-D colour view of a whole single-level, single-layer image at the start of
+    /// `memory`, in the image's format, unswizzled.
+    pub fn whole_2d(memory: &'a DeviceMemory, layout: &'a pumice_texel::ImageLayout) -> Self {
+        use pumice_texel::sample::Swizzle;
+        ImageBinding {
+            memory,
+            offset: 0,
+            layout,
+            format: layout.desc.format,
+            aspect: pumice_texel::Aspect::Color,
+            dim: pumice_texel::sample::ViewDim::D2,
+            base_level: 0,
+            levels: 1,
+            base_layer: 0,
+            layers: 1,
+            swizzle: [Swizzle::R, Swizzle::G, Swizzle::B, Swizzle::A],
+            samples: layout.desc.samples,
+        }
+    }
+}
+
 /// What an image, sampler or combined image-sampler descriptor gives a shader.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ImageDescriptor<'a> {

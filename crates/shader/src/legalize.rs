@@ -684,6 +684,32 @@ pub(crate) mod tests {
         crate::front::words(&bytes).ok()
     }
 
+    /// Runs one workgroup of the compute program `words` with a zeroed storage buffer of
+    /// `bytes` bytes at set 0, binding 0, and returns the buffer's 32-bit words afterwards.
+    pub fn run_with_buffer(words: &[u32], bytes: u64) -> Vec<u32> {
+        let program = crate::compute::ComputeProgram::new(words, "main", &[]).unwrap();
+        let memory = pumice_memory::DeviceMemory::new(bytes).unwrap();
+        let res = crate::compute::DispatchResources {
+            images: Vec::new(),
+            buffers: vec![(
+                (0, 0, 0),
+                crate::compute::BufferSlice {
+                    memory: &memory,
+                    offset: 0,
+                    size: bytes,
+                },
+            )],
+            push_constants: Vec::new(),
+        };
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        crate::compute::dispatch(&program, &res, [0; 3], [1, 1, 1], &cancel).unwrap();
+        let mut out = vec![0u8; bytes as usize];
+        memory.read(0, &mut out).unwrap();
+        out.chunks(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
+    }
+
     /// Assembles SPIR-V text with `spirv-as`; [`None`] when the tool is not installed.
     pub fn assemble(text: &str, env: &str) -> Option<Vec<u32>> {
         use std::io::Write;

@@ -7,7 +7,6 @@ mod support;
 use pumice_shader::compute::{
     dispatch, BufferSlice, ComputeProgram, DispatchResources, ImageBinding, ImageDescriptor,
 };
-use pumice_texel::sample::{Swizzle, ViewDim};
 use pumice_texel::{Aspect, Format, ImageDesc, ImageDim, ImageLayout};
 
 #[test]
@@ -51,20 +50,7 @@ void main() {
     memory.write(0, &texels).unwrap();
     memory.write(size as u64, &[0x5a; 64]).unwrap();
     let out = pumice_memory::DeviceMemory::new(5 * 16).unwrap();
-    let view = ImageBinding {
-        memory: &memory,
-        offset: 0,
-        layout: &layout,
-        format,
-        aspect: Aspect::Color,
-        dim: ViewDim::D2,
-        base_level: 0,
-        levels: 1,
-        base_layer: 0,
-        layers: 1,
-        swizzle: [Swizzle::R, Swizzle::G, Swizzle::B, Swizzle::A],
-        samples: 1,
-    };
+    let view = ImageBinding::whole_2d(&memory, &layout);
     let res = DispatchResources {
         images: vec![(
             (0, 0, 0),

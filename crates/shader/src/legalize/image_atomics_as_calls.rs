@@ -295,8 +295,7 @@ fn rewrite(m: &mut Module) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use crate::compute::{BufferSlice, DispatchResources, ImageBinding, ImageDescriptor};
-    use pumice_texel::sample::{Swizzle, ViewDim};
-    use pumice_texel::{Aspect, Format, ImageDesc, ImageDim, ImageLayout};
+    use pumice_texel::{Format, ImageDesc, ImageDim, ImageLayout};
 
     /// Image atomics on an `r32i` 2-D image from 64 invocations on 4 texels: adds, min/max,
     /// bit operations, exchange, compare-exchange and the returned old values.
@@ -344,20 +343,7 @@ void main() {
         let bytes: Vec<u8> = init.iter().flat_map(|v| v.to_le_bytes()).collect();
         image.write(0, &bytes).unwrap();
         let out = pumice_memory::DeviceMemory::new(68 * 4).unwrap();
-        let view = ImageBinding {
-            memory: &image,
-            offset: 0,
-            layout: &layout,
-            format,
-            aspect: Aspect::Color,
-            dim: ViewDim::D2,
-            base_level: 0,
-            levels: 1,
-            base_layer: 0,
-            layers: 1,
-            swizzle: [Swizzle::R, Swizzle::G, Swizzle::B, Swizzle::A],
-            samples: 1,
-        };
+        let view = ImageBinding::whole_2d(&image, &layout);
         let res = DispatchResources {
             images: vec![(
                 (0, 0, 0),

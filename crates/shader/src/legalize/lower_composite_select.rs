@@ -166,28 +166,7 @@ mod tests {
             return;
         };
         assert!(crate::front::parse_unlegalized(&w).is_err());
-        let program = crate::compute::ComputeProgram::new(&w, "main", &[]).unwrap();
-        let memory = pumice_memory::DeviceMemory::new(20).unwrap();
-        let res = crate::compute::DispatchResources {
-            images: Vec::new(),
-            buffers: vec![(
-                (0, 0, 0),
-                crate::compute::BufferSlice {
-                    memory: &memory,
-                    offset: 0,
-                    size: 20,
-                },
-            )],
-            push_constants: Vec::new(),
-        };
-        let cancel = std::sync::atomic::AtomicBool::new(false);
-        crate::compute::dispatch(&program, &res, [0; 3], [1, 1, 1], &cancel).unwrap();
-        let mut out = [0u8; 20];
-        memory.read(0, &mut out).unwrap();
-        let v: Vec<u32> = out
-            .chunks(4)
-            .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
-            .collect();
+        let v = crate::legalize::tests::run_with_buffer(&w, 20);
         // x = 0: s1 = sa (a = [1, 2], m = [[1, 2], [3, 4]]), s2 = sb ([3, 4], [[3, 4], [1, 2]]).
         assert_eq!(v, [0, 2, 3, 2, 1]);
     }

@@ -138,16 +138,17 @@ fn rewrite(m: &mut Module) -> Option<()> {
         let (result_type, result, a, b) = (o[0], o[1], o[2], o[3]);
         let opcode = inst.opcode();
         let mut out = Vec::new();
-        let mut fresh = |m: &mut Module| m.fresh_id();
+        let fresh = |m: &mut Module| m.fresh_id();
         let mut sum;
         if d.packed {
             let (a_signed, b_signed) = match opcode {
                 SDOT | SDOT_ACC_SAT => (true, true),
                 UDOT | UDOT_ACC_SAT => (false, false),
-                _ => (true, false),
+                SUDOT | SUDOT_ACC_SAT => (true, false),
+                _ => return None,
             };
             // Both operands as i32 bits, each byte extracted with the sign it has.
-            let mut bytes = |m: &mut Module, v: u32, signed: bool, out: &mut Vec<Inst>| {
+            let bytes = |m: &mut Module, v: u32, signed: bool, out: &mut Vec<Inst>| {
                 let bits = fresh(m)?;
                 out.push(Inst::new(op::BITCAST, &[i32t, bits, v]));
                 let mut r = Vec::new();
@@ -358,28 +359,7 @@ mod tests {
             return;
         };
         assert!(crate::front::parse_unlegalized(&words).is_err());
-        let program = crate::compute::ComputeProgram::new(&words, "main", &[]).unwrap();
-        let memory = pumice_memory::DeviceMemory::new(32).unwrap();
-        let res = crate::compute::DispatchResources {
-            images: Vec::new(),
-            buffers: vec![(
-                (0, 0, 0),
-                crate::compute::BufferSlice {
-                    memory: &memory,
-                    offset: 0,
-                    size: 32,
-                },
-            )],
-            push_constants: Vec::new(),
-        };
-        let cancel = std::sync::atomic::AtomicBool::new(false);
-        crate::compute::dispatch(&program, &res, [0; 3], [1, 1, 1], &cancel).unwrap();
-        let mut out = [0u8; 28];
-        memory.read(0, &mut out).unwrap();
-        let v: Vec<u32> = out
-            .chunks(4)
-            .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
-            .collect();
+        let v = crate::legalize::tests::run_with_buffer(&words, 28);
         let self_dot: i32 = (0..4).map(|k| sext(ab[k]) * sext(ab[k])).sum();
         assert!(self_dot > 5, "the a·a case must overflow");
         let sat_s = (2_147_483_642i64 + i64::from(self_dot)).min(i64::from(i32::MAX)) as i32;

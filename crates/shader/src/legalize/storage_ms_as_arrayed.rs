@@ -211,8 +211,7 @@ fn uses(i: &Inst, id: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::compute::{BufferSlice, DispatchResources, ImageBinding, ImageDescriptor};
-    use pumice_texel::sample::{Swizzle, ViewDim};
-    use pumice_texel::{Aspect, Format, ImageDesc, ImageDim, ImageLayout};
+    use pumice_texel::{Format, ImageDesc, ImageDim, ImageLayout};
 
     /// Writes and reads every sample of a 4-sample `r32ui` storage image, and sample indices
     /// outside it (-1 and 4: writes dropped, reads zero).
@@ -249,20 +248,7 @@ void main() {
         .unwrap();
         let image = pumice_memory::DeviceMemory::new(layout.size()).unwrap();
         let out = pumice_memory::DeviceMemory::new(48).unwrap();
-        let view = ImageBinding {
-            memory: &image,
-            offset: 0,
-            layout: &layout,
-            format,
-            aspect: Aspect::Color,
-            dim: ViewDim::D2,
-            base_level: 0,
-            levels: 1,
-            base_layer: 0,
-            layers: 1,
-            swizzle: [Swizzle::R, Swizzle::G, Swizzle::B, Swizzle::A],
-            samples: 4,
-        };
+        let view = ImageBinding::whole_2d(&image, &layout);
         let res = DispatchResources {
             images: vec![(
                 (0, 0, 0),

@@ -122,27 +122,9 @@ mod tests {
             return;
         };
         assert!(crate::front::parse_unlegalized(&w).is_err());
-        let program = crate::compute::ComputeProgram::new(&w, "main", &[]).unwrap();
-        let memory = pumice_memory::DeviceMemory::new(32).unwrap();
-        let res = crate::compute::DispatchResources {
-            images: Vec::new(),
-            buffers: vec![(
-                (0, 0, 0),
-                crate::compute::BufferSlice {
-                    memory: &memory,
-                    offset: 0,
-                    size: 32,
-                },
-            )],
-            push_constants: Vec::new(),
-        };
-        let cancel = std::sync::atomic::AtomicBool::new(false);
-        crate::compute::dispatch(&program, &res, [0; 3], [1, 1, 1], &cancel).unwrap();
-        let mut out = [0u8; 32];
-        memory.read(0, &mut out).unwrap();
-        let v: Vec<i32> = out
-            .chunks(4)
-            .map(|c| i32::from_le_bytes(c.try_into().unwrap()))
+        let v: Vec<i32> = crate::legalize::tests::run_with_buffer(&w, 32)
+            .into_iter()
+            .map(|w| w as i32)
             .collect();
         let w = crate::ir::W as i32;
         assert_eq!(v, [0, 1, 2, 3, w, w, w, w]);
