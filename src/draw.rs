@@ -760,6 +760,39 @@ impl<'a> ShaderFragment<'a> {
 
 impl pumice_raster::FragmentStage for ShaderFragment<'_> {
     fn shade(&self, batch: &pumice_raster::FragmentBatch, out: &mut pumice_raster::FragmentOutput) {
+        // The input and output copies are lane loops: built for AVX2 where the CPU has it.
+        pumice_memory::simd::vectorized(
+            #[inline(always)]
+            || self.shade_inlined(batch, out),
+        )
+    }
+
+    fn info(&self) -> pumice_raster::FragmentInfo {
+        let writes_depth = self.outputs.iter().any(|o| matches!(o, FragOutput::Depth));
+        pumice_raster::FragmentInfo {
+            // Depth is tested before shading (skipping invisible fragments: in the triangle
+            // benchmark most of them) only when that cannot be seen: the program cannot kill
+            // lanes and has no storage writes that skipped invocations would leave out.
+            may_discard: self
+                .program
+                .is_some_and(|p| p.may_kill || p.may_have_side_effects),
+            writes_depth,
+            early_fragment_tests: self.program.is_some_and(|p| p.early_fragment_tests),
+            writes_sample_mask: self
+                .outputs
+                .iter()
+                .any(|o| matches!(o, FragOutput::SampleMask)),
+        }
+    }
+}
+
+impl ShaderFragment<'_> {
+    #[inline(always)]
+    fn shade_inlined(
+        &self,
+        batch: &pumice_raster::FragmentBatch,
+        out: &mut pumice_raster::FragmentOutput,
+    ) {
         use pumice_shader::graphics::StageBatch;
         let Some(program) = self.program else { return };
         let Some(resources) = &self.resources else {
@@ -863,24 +896,6 @@ impl pumice_raster::FragmentStage for ShaderFragment<'_> {
                 }
                 FragOutput::Ignored => {}
             }
-        }
-    }
-
-    fn info(&self) -> pumice_raster::FragmentInfo {
-        let writes_depth = self.outputs.iter().any(|o| matches!(o, FragOutput::Depth));
-        pumice_raster::FragmentInfo {
-            // Depth is tested before shading (skipping invisible fragments: in the triangle
-            // benchmark most of them) only when that cannot be seen: the program cannot kill
-            // lanes and has no storage writes that skipped invocations would leave out.
-            may_discard: self
-                .program
-                .is_some_and(|p| p.may_kill || p.may_have_side_effects),
-            writes_depth,
-            early_fragment_tests: self.program.is_some_and(|p| p.early_fragment_tests),
-            writes_sample_mask: self
-                .outputs
-                .iter()
-                .any(|o| matches!(o, FragOutput::SampleMask)),
         }
     }
 }

@@ -15,6 +15,8 @@
 //! which becomes `VK_ERROR_OUT_OF_DEVICE_MEMORY` above. Zeroed pages from the OS are committed
 //! lazily, so a large allocation costs nothing until it is touched.
 
+pub mod simd;
+
 use std::alloc::Layout;
 use std::ptr::NonNull;
 

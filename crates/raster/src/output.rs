@@ -610,6 +610,21 @@ impl TileBuffer {
         live: u64,
         depth_done: bool,
     ) -> u64 {
+        pumice_memory::simd::vectorized(
+            #[inline(always)]
+            || self.late_inlined(ops, batch, out, live, depth_done),
+        )
+    }
+
+    #[inline(always)]
+    fn late_inlined(
+        &mut self,
+        ops: &DrawOps,
+        batch: &FragmentBatch,
+        out: &FragmentOutput,
+        live: u64,
+        depth_done: bool,
+    ) -> u64 {
         if !depth_done && Self::needs_stencil_path(ops) {
             self.late_ops::<true>(ops, batch, out, live, depth_done)
         } else {
@@ -706,6 +721,23 @@ impl TileBuffer {
     /// path writes each sample plane of a batch this way).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn write_colors_rgba8_sample(
+        &mut self,
+        att: usize,
+        op: &ColorOp,
+        batch: &FragmentBatch,
+        out: &FragmentOutput,
+        mask: u64,
+        constants: [f32; 4],
+        sample: usize,
+    ) -> bool {
+        pumice_memory::simd::vectorized(
+            #[inline(always)]
+            || self.write_colors_rgba8_sample_inlined(att, op, batch, out, mask, constants, sample),
+        )
+    }
+
+    #[inline(always)]
+    fn write_colors_rgba8_sample_inlined(
         &mut self,
         att: usize,
         op: &ColorOp,

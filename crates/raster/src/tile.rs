@@ -64,6 +64,7 @@ const fn block_offsets_in_quad(axis: usize) -> [i32; LANES] {
 /// and its attribute record `rec`. Each line is a loop over N lanes that the compiler
 /// vectorizes; the quad path (N = 4) and the whole-block path (N = 64) share it, so both give
 /// the same bits.
+#[inline(always)]
 fn interpolate<const N: usize>(
     b: &mut FragmentBatch,
     base: usize,
@@ -168,6 +169,14 @@ impl Worker {
     /// pixels `rect`, then writes the tile back. Returns the number of fragments that passed
     /// every fragment test.
     pub fn run_tile(&mut self, data: &PassData, rect: PixelRect, bin: &[u32]) -> u64 {
+        pumice_memory::simd::vectorized(
+            #[inline(always)]
+            || self.run_tile_inlined(data, rect, bin),
+        )
+    }
+
+    #[inline(always)]
+    fn run_tile_inlined(&mut self, data: &PassData, rect: PixelRect, bin: &[u32]) -> u64 {
         self.samples = 0;
         if rect.is_empty() || bin.is_empty() {
             return 0;
@@ -203,6 +212,7 @@ impl Worker {
         self.samples
     }
 
+    #[inline(always)]
     fn raster_triangle(&mut self, draw: &DrawRecord, tri: &Triangle, rec: &[f32], rect: PixelRect) {
         if let Some(so) = &draw.samples {
             return self.raster_triangle_samples(draw, so, tri, rec, rect);
@@ -282,6 +292,7 @@ impl Worker {
     /// functions, offset per sample), and its sample coverage (after the sample mask) travels
     /// with the lane. With per-sample shading, each covered sample index of a quad becomes a
     /// quad of its own, interpolated at that sample's location.
+    #[inline(always)]
     fn raster_triangle_samples(
         &mut self,
         draw: &DrawRecord,
@@ -379,7 +390,7 @@ impl Worker {
     /// interpolating its inputs at the pixel centres, or at sample `sample`'s locations;
     /// shades the batch when it is full.
     #[allow(clippy::too_many_arguments)]
-    #[inline]
+    #[inline(always)]
     fn push_quad<const SAMPLES: bool>(
         &mut self,
         draw: &DrawRecord,
@@ -451,6 +462,7 @@ impl Worker {
     /// A whole 8×8 block inside the triangle, as one full batch (the batch must be empty):
     /// positions and inputs for all 64 lanes in 64-wide loops, instead of 16 calls of
     /// [`Self::push_quad`]. Lane `4q + k` is pixel `k` of quad `q`, quads in rows of four.
+    #[inline(always)]
     fn push_block(&mut self, draw: &DrawRecord, tri: &Triangle, rec: &[f32], bx: i32, by: i32) {
         const PX: [i32; LANES] = block_offsets(0);
         const PY: [i32; LANES] = block_offsets(1);

@@ -54,6 +54,7 @@ fn encode8(v: f32) -> u32 {
 /// of `bytes` (a tile plane of 4-byte texels in channel order `order`), with the constants
 /// `op`. `distinct`: no two lanes of `mask` share a texel.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)] // into the caller's AVX2 build (`pumice_memory::simd`)
 pub(super) fn write(
     bytes: &mut [u8],
     offset: &[u32; LANES],
@@ -203,8 +204,10 @@ fn store(bytes: &mut [u8], o: usize, word: u32, keep: u32) {
     dst.copy_from_slice(&((old & keep) | (word & !keep)).to_le_bytes());
 }
 
-/// `output::factor` for component `i` of every lane.
+/// `output::factor` for component `i` of every lane. Inlined, so that it runs with the
+/// caller's vector width (`pumice_memory::simd`).
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn factor(
     f: BlendFactor,
     i: usize,

@@ -219,6 +219,22 @@ impl TileBuffer {
         live: u64,
         depth_done: bool,
     ) -> u64 {
+        pumice_memory::simd::vectorized(
+            #[inline(always)]
+            || self.late_samples_inlined(ops, so, batch, out, live, depth_done),
+        )
+    }
+
+    #[inline(always)]
+    fn late_samples_inlined(
+        &mut self,
+        ops: &DrawOps,
+        so: &SampleOps,
+        batch: &FragmentBatch,
+        out: &FragmentOutput,
+        live: u64,
+        depth_done: bool,
+    ) -> u64 {
         // All fragment tests first (lane order), then each attachment's writes: neither reads
         // what the other writes, so this is the per-fragment order (as in `late`).
         let mut masks = [0u8; LANES];

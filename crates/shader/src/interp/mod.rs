@@ -505,6 +505,21 @@ impl Batch {
         workgroup: &mut [u32],
         watchdog: &Watchdog,
     ) -> Result<Status, Stop> {
+        // The dispatch loop and the lane loops it inlines, built for AVX2 where the CPU has it.
+        pumice_memory::simd::vectorized(
+            #[inline(always)]
+            || self.run_inlined(program, res, workgroup, watchdog),
+        )
+    }
+
+    #[inline(always)]
+    fn run_inlined(
+        &mut self,
+        program: &Program,
+        res: &Resources,
+        workgroup: &mut [u32],
+        watchdog: &Watchdog,
+    ) -> Result<Status, Stop> {
         let code = &program.code;
         // The program counter lives in a local while the batch runs (a field would be loaded
         // and stored around every dispatch); it goes back to `self.pc` when the run stops.
