@@ -324,6 +324,16 @@ impl PhysicalDevice {
         // Image layouts change nothing in Pumice's memory: depth-only and stencil-only layouts
         // (and VkAttachmentReferenceStencilLayout) are as good as any.
         f.separate_depth_stencil_layouts = vk::TRUE;
+        // Uniform blocks are read by their Offset and ArrayStride decorations, whatever the
+        // layout (naga's WGSL layout check is off: pumice-shader `front`); std430 uniform
+        // blocks are tested in pumice-shader's tests/required_features.rs.
+        f.uniform_buffer_standard_layout = vk::TRUE;
+        // A broadcast with a non-constant id becomes a shuffle by that id (pumice-shader
+        // `legalize::lower_dynamic_broadcast`).
+        f.subgroup_broadcast_dynamic_id = vk::TRUE;
+        // Subgroup operations on 64-bit integers and doubles (register pairs; reductions and
+        // scans by `Inst::GroupReduceWide`). 8- and 16-bit types are not supported at all.
+        f.shader_subgroup_extended_types = vk::TRUE;
     }
 
     pub fn vulkan13_features(&self, f: &mut vk::PhysicalDeviceVulkan13Features) {

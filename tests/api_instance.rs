@@ -455,3 +455,36 @@ fn several_queues_work_independently() {
     }
     assert!(b.bytes().iter().all(|&x| x == 7));
 }
+
+/// The features Vulkan 1.1, 1.2 and 1.3 require of every device are reported, in the core
+/// structures and in their extensions' structures alike (each is tested where it works:
+/// pumice-shader's tests/required_features.rs, tests/api_graphics.rs).
+#[test]
+fn features_required_by_the_reported_version() {
+    let ctx = Ctx::new();
+    let i = &ctx.instance;
+    let mut f12 = vk::PhysicalDeviceVulkan12Features::default();
+    let mut std_layout = vk::PhysicalDeviceUniformBufferStandardLayoutFeatures::default();
+    let mut extended = vk::PhysicalDeviceShaderSubgroupExtendedTypesFeatures::default();
+    let mut f2 = vk::PhysicalDeviceFeatures2::default()
+        .push_next(&mut f12)
+        .push_next(&mut std_layout)
+        .push_next(&mut extended);
+    unsafe { i.get_physical_device_features2(ctx.physical, &mut f2) };
+    assert_eq!(f12.uniform_buffer_standard_layout, vk::TRUE);
+    assert_eq!(f12.subgroup_broadcast_dynamic_id, vk::TRUE);
+    assert_eq!(f12.shader_subgroup_extended_types, vk::TRUE);
+    assert_eq!(std_layout.uniform_buffer_standard_layout, vk::TRUE);
+    assert_eq!(extended.shader_subgroup_extended_types, vk::TRUE);
+    let exts = unsafe {
+        ctx.instance
+            .enumerate_device_extension_properties(ctx.physical)
+    }
+    .unwrap();
+    let has = |name: &std::ffi::CStr| {
+        exts.iter()
+            .any(|e| e.extension_name_as_c_str().unwrap() == name)
+    };
+    assert!(has(c"VK_KHR_uniform_buffer_standard_layout"));
+    assert!(has(c"VK_KHR_shader_subgroup_extended_types"));
+}

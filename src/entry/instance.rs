@@ -208,6 +208,14 @@ unsafe fn fill_features(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *mu
                 handle::cast_mut::<vk::PhysicalDeviceSeparateDepthStencilLayoutsFeatures>(ptr)
                     .separate_depth_stencil_layouts = v12.separate_depth_stencil_layouts;
             }
+            vk::PhysicalDeviceUniformBufferStandardLayoutFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDeviceUniformBufferStandardLayoutFeatures>(ptr)
+                    .uniform_buffer_standard_layout = v12.uniform_buffer_standard_layout;
+            }
+            vk::PhysicalDeviceShaderSubgroupExtendedTypesFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDeviceShaderSubgroupExtendedTypesFeatures>(ptr)
+                    .shader_subgroup_extended_types = v12.shader_subgroup_extended_types;
+            }
             vk::PhysicalDeviceImageRobustnessFeatures::STRUCTURE_TYPE => {
                 handle::cast_mut::<vk::PhysicalDeviceImageRobustnessFeatures>(ptr)
                     .robust_image_access = v13.robust_image_access;

@@ -516,6 +516,15 @@ pub enum Inst {
         dst: Reg,
         src: Reg,
     },
+    /// Word `hi` of a subgroup reduction or scan of 64-bit values (the register pair `src`,
+    /// low word first), like [`Inst::Wide`]: one instruction per result word.
+    GroupReduceWide {
+        op: GroupOp,
+        scan: Scan,
+        hi: bool,
+        dst: Reg,
+        src: [Reg; 2],
+    },
     GroupGather {
         mode: Gather,
         dst: Reg,

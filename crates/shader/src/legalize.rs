@@ -17,6 +17,8 @@
 //!    `SPV_KHR_terminate_invocation`.
 //! 3. `lower_elect`: `OpGroupNonUniformElect` → `BroadcastFirst(SubgroupLocalInvocationId) ==
 //!    SubgroupLocalInvocationId`.
+//! 3b. `lower_dynamic_broadcast`: `OpGroupNonUniformBroadcast` with a non-constant id →
+//!     `OpGroupNonUniformShuffle` (naga asks for a constant id).
 //! 4. `texel_buffers_as_1d`: texel buffers → 1-D images (fetches get `Lod 0`).
 //! 4'. `input_attachments_as_fetches`: input attachments → 2-D images fetched at the
 //!     fragment's position.
@@ -73,6 +75,7 @@ mod input_attachments_as_fetches;
 mod lower_all_equal;
 mod lower_composite_select;
 mod lower_copy_logical;
+mod lower_dynamic_broadcast;
 mod lower_elect;
 mod lower_extended_arithmetic;
 mod lower_integer_dot_product;
@@ -108,6 +111,7 @@ pub(crate) use input_attachments_as_fetches::input_attachments_as_fetches;
 pub(crate) use lower_all_equal::lower_all_equal;
 pub(crate) use lower_composite_select::lower_composite_select;
 pub(crate) use lower_copy_logical::lower_copy_logical;
+pub(crate) use lower_dynamic_broadcast::lower_dynamic_broadcast;
 pub(crate) use lower_elect::lower_elect;
 pub(crate) use lower_extended_arithmetic::lower_extended_arithmetic;
 pub(crate) use lower_integer_dot_product::lower_integer_dot_product;
@@ -628,6 +632,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     unsigned_subgroup_builtins(&mut m);
     lower_terminate_invocation(&mut m);
     lower_elect(&mut m);
+    lower_dynamic_broadcast(&mut m);
     texel_buffers_as_1d(&mut m);
     input_attachments_as_fetches(&mut m);
     storage_ms_as_arrayed(&mut m);

@@ -803,6 +803,16 @@ impl Batch {
                     subgroup::reduce(self, op, scan, dst, src);
                     self.set_uni(dst, false);
                 }
+                Inst::GroupReduceWide {
+                    op,
+                    scan,
+                    hi,
+                    dst,
+                    src,
+                } => {
+                    subgroup::reduce_wide(self, op, scan, hi, dst, src);
+                    self.set_uni(dst, false);
+                }
                 Inst::GroupGather {
                     mode,
                     dst,
