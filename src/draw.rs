@@ -294,6 +294,7 @@ fn fetch(
             DrawKind::Indexed { vertex_offset, .. } => vertex_offset as u32,
         },
         IoSlot::BaseInstance => params.first_instance,
+        IoSlot::DrawIndex => params.draw_index,
         IoSlot::Location {
             location,
             component,
@@ -1110,6 +1111,7 @@ fn draw_params(draw: &DrawCommand) -> Result<Vec<DrawParams>, &'static str> {
                         },
                         instance_count: w(1),
                         first_instance: w(4),
+                        draw_index: i,
                     }
                 } else {
                     // VkDrawIndirectCommand: vertexCount, instanceCount, firstVertex,
@@ -1121,6 +1123,7 @@ fn draw_params(draw: &DrawCommand) -> Result<Vec<DrawParams>, &'static str> {
                         },
                         instance_count: w(1),
                         first_instance: w(3),
+                        draw_index: i,
                     }
                 };
                 all.push(params);

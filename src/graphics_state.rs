@@ -119,6 +119,9 @@ pub struct DrawParams {
     pub kind: DrawKind,
     pub instance_count: u32,
     pub first_instance: u32,
+    /// The draw's index in its command (`DrawIndex`, `gl_DrawID`): 0 for a direct draw, the
+    /// record's index for an indirect one.
+    pub draw_index: u32,
 }
 
 /// Where a draw's parameters come from.

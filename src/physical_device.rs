@@ -310,8 +310,9 @@ impl PhysicalDevice {
     }
 
     pub fn vulkan11_features(&self, f: &mut vk::PhysicalDeviceVulkan11Features) {
-        // Nothing of 1.1's optional features works yet.
-        let _ = f;
+        // BaseVertex, BaseInstance and DrawIndex (the record's index in an indirect draw)
+        // are vertex inputs (draw `fetch`; tests/api_graphics.rs).
+        f.shader_draw_parameters = vk::TRUE;
     }
 
     pub fn vulkan12_features(&self, f: &mut vk::PhysicalDeviceVulkan12Features) {

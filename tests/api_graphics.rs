@@ -2657,3 +2657,93 @@ void main() {
         draw.destroy(&ctx);
     }
 }
+
+const VERT_DRAW_PARAMETERS: &str = r"#version 450
+#extension GL_ARB_shader_draw_parameters : require
+layout(location = 0) in vec3 pos;
+layout(location = 1) in vec3 color;
+layout(location = 0) out vec3 v_color;
+void main() {
+    gl_Position = vec4(pos, 1.0);
+    v_color = vec3(float(gl_DrawIDARB) / 4.0, float(gl_BaseVertexARB) / 16.0,
+                   float(gl_BaseInstanceARB) / 16.0);
+}";
+
+/// `shaderDrawParameters`: `gl_DrawID`, `gl_BaseVertex` and `gl_BaseInstance` in an indirect
+/// draw of two records (left half, right half) and an indexed indirect draw (whose
+/// `vertexOffset` is the base vertex) over the bottom quarter.
+#[test]
+fn draw_parameters_in_indirect_draws() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let color = color_target(&ctx);
+    let layout = push_layout(&ctx);
+    let fixed = Fixed {
+        vert: VERT_DRAW_PARAMETERS,
+        ..Fixed::new()
+    };
+    let pipe = pipeline_fixed(&ctx, FRAG, layout, vk::RenderPass::null(), &fixed);
+    let mut data = rect_vertices(0.0, 0.0, 32.0, 64.0, 0.5, [0.0; 3]);
+    data.extend(rect_vertices(32.0, 0.0, 64.0, 64.0, 0.5, [0.0; 3]));
+    data.extend(rect_vertices(0.0, 48.0, 64.0, 64.0, 0.5, [0.0; 3]));
+    let vb = vertices(&ctx, &data);
+    let ib = ctx.buffer(64);
+    let idx: Vec<u8> = (0u32..6).flat_map(|i| i.to_le_bytes()).collect();
+    ib.bytes()[..24].copy_from_slice(&idx);
+    // Two VkDrawIndirectCommand records: (6 vertices from 0, first instance 5) and (6 from
+    // 6, first instance 7); at 64 two VkDrawIndexedIndirectCommand records, the second
+    // drawing indices 0..6 with vertex offset 12 and first instance 3.
+    let words: Vec<u32> = [
+        &[6u32, 1, 0, 5][..],
+        &[6, 1, 6, 7],
+        &[0; 8],
+        &[0, 1, 0, 0, 0],
+        &[6, 1, 0, 12, 3],
+    ]
+    .concat();
+    let indirect = ctx.buffer(256);
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    indirect.bytes()[..bytes.len()].copy_from_slice(&bytes);
+    unsafe {
+        ctx.run(|cb| {
+            begin_cleared(&ctx, cb, &color, None);
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_bind_index_buffer(cb, ib.buffer, 0, vk::IndexType::UINT32);
+            d.cmd_draw_indirect(cb, indirect.buffer, 0, 2, 16);
+            d.cmd_draw_indexed_indirect(cb, indirect.buffer, 64, 2, 20);
+            d.cmd_end_rendering(cb);
+        });
+    }
+    let px = read_pixels(&ctx, color.image);
+    let unorm = |v: f32| (v * 255.0).round() as u8;
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let (draw, base_vertex, base_instance) = if y >= 48 {
+                (1, 12, 3)
+            } else if x < 32 {
+                (0, 0, 5)
+            } else {
+                (1, 6, 7)
+            };
+            let want = [
+                unorm(draw as f32 / 4.0),
+                unorm(base_vertex as f32 / 16.0),
+                unorm(base_instance as f32 / 16.0),
+                255,
+            ];
+            let p = px[(y * SIZE + x) as usize];
+            assert!(
+                (0..4).all(|c| near(p[c], want[c])),
+                "({x},{y}): {p:?} != {want:?}"
+            );
+        }
+    }
+}

@@ -463,14 +463,20 @@ fn several_queues_work_independently() {
 fn features_required_by_the_reported_version() {
     let ctx = Ctx::new();
     let i = &ctx.instance;
+    let mut f11 = vk::PhysicalDeviceVulkan11Features::default();
+    let mut draw_parameters = vk::PhysicalDeviceShaderDrawParametersFeatures::default();
     let mut f12 = vk::PhysicalDeviceVulkan12Features::default();
     let mut std_layout = vk::PhysicalDeviceUniformBufferStandardLayoutFeatures::default();
     let mut extended = vk::PhysicalDeviceShaderSubgroupExtendedTypesFeatures::default();
     let mut f2 = vk::PhysicalDeviceFeatures2::default()
+        .push_next(&mut f11)
+        .push_next(&mut draw_parameters)
         .push_next(&mut f12)
         .push_next(&mut std_layout)
         .push_next(&mut extended);
     unsafe { i.get_physical_device_features2(ctx.physical, &mut f2) };
+    assert_eq!(f11.shader_draw_parameters, vk::TRUE);
+    assert_eq!(draw_parameters.shader_draw_parameters, vk::TRUE);
     assert_eq!(f12.uniform_buffer_standard_layout, vk::TRUE);
     assert_eq!(f12.subgroup_broadcast_dynamic_id, vk::TRUE);
     assert_eq!(f12.shader_subgroup_extended_types, vk::TRUE);
@@ -486,5 +492,6 @@ fn features_required_by_the_reported_version() {
             .any(|e| e.extension_name_as_c_str().unwrap() == name)
     };
     assert!(has(c"VK_KHR_uniform_buffer_standard_layout"));
+    assert!(has(c"VK_KHR_shader_draw_parameters"));
     assert!(has(c"VK_KHR_shader_subgroup_extended_types"));
 }

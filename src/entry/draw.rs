@@ -736,7 +736,7 @@ entry_points! {
         unsafe {
             with_state(command_buffer, |s| {
                 let kind = DrawKind::Vertices { vertex_count, first_vertex };
-                s.draw(DrawSource::Direct(DrawParams { kind, instance_count, first_instance })).map(Some)
+                s.draw(DrawSource::Direct(DrawParams { kind, instance_count, first_instance, draw_index: 0 })).map(Some)
             })
         };
     }
@@ -753,7 +753,7 @@ entry_points! {
         unsafe {
             with_state(command_buffer, |s| {
                 let kind = DrawKind::Indexed { index_count, first_index, vertex_offset };
-                s.draw(DrawSource::Direct(DrawParams { kind, instance_count, first_instance })).map(Some)
+                s.draw(DrawSource::Direct(DrawParams { kind, instance_count, first_instance, draw_index: 0 })).map(Some)
             })
         };
     }

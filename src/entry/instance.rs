@@ -148,6 +148,8 @@ unsafe fn fill_features(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *mu
         return;
     };
     bools.fill(vk::FALSE);
+    let mut v11 = vk::PhysicalDeviceVulkan11Features::default();
+    pd.vulkan11_features(&mut v11);
     let mut v12 = vk::PhysicalDeviceVulkan12Features::default();
     pd.vulkan12_features(&mut v12);
     let mut v13 = vk::PhysicalDeviceVulkan13Features::default();
@@ -207,6 +209,10 @@ unsafe fn fill_features(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *mu
             vk::PhysicalDeviceSeparateDepthStencilLayoutsFeatures::STRUCTURE_TYPE => {
                 handle::cast_mut::<vk::PhysicalDeviceSeparateDepthStencilLayoutsFeatures>(ptr)
                     .separate_depth_stencil_layouts = v12.separate_depth_stencil_layouts;
+            }
+            vk::PhysicalDeviceShaderDrawParametersFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDeviceShaderDrawParametersFeatures>(ptr)
+                    .shader_draw_parameters = v11.shader_draw_parameters;
             }
             vk::PhysicalDeviceUniformBufferStandardLayoutFeatures::STRUCTURE_TYPE => {
                 handle::cast_mut::<vk::PhysicalDeviceUniformBufferStandardLayoutFeatures>(ptr)
