@@ -28,8 +28,10 @@ pub const DEVICE_EXTENSIONS: &[(&str, u32)] = &[
     ("VK_KHR_synchronization2", 1),
     ("VK_KHR_timeline_semaphore", 2),
     ("VK_KHR_uniform_buffer_standard_layout", 1),
+    ("VK_KHR_vulkan_memory_model", 3),
     ("VK_KHR_zero_initialize_workgroup_memory", 1),
     ("VK_EXT_host_query_reset", 1),
+    ("VK_EXT_shader_demote_to_helper_invocation", 1),
     ("VK_EXT_private_data", 1),
 ];
 

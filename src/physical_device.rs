@@ -335,12 +335,21 @@ impl PhysicalDevice {
         // Subgroup operations on 64-bit integers and doubles (register pairs; reductions and
         // scans by `Inst::GroupReduceWide`). 8- and 16-bit types are not supported at all.
         f.shader_subgroup_extended_types = vk::TRUE;
+        // The Vulkan memory model is read as GLSL450 without its availability and visibility
+        // operands: memory is coherent, buffer atomics are SeqCst CPU atomics, workgroups
+        // meet at barriers (pumice-shader `legalize::lower_vulkan_memory_model`).
+        f.vulkan_memory_model = vk::TRUE;
+        f.vulkan_memory_model_device_scope = vk::TRUE;
     }
 
     pub fn vulkan13_features(&self, f: &mut vk::PhysicalDeviceVulkan13Features) {
         f.synchronization2 = vk::TRUE;
         // OpTerminateInvocation is lowered to OpKill, which ends the invocation the same way.
         f.shader_terminate_invocation = vk::TRUE;
+        // A demoted lane keeps running for its quad's derivatives but writes nothing and its
+        // fragment is discarded (pumice-shader `legalize::demote_as_calls`, `Inst::Demote`;
+        // tests/api_graphics.rs).
+        f.shader_demote_to_helper_invocation = vk::TRUE;
         f.maintenance4 = vk::TRUE;
         f.private_data = vk::TRUE;
         // Every workgroup starts with its shared memory zeroed (`compute::dispatch`), and the

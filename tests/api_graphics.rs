@@ -2747,3 +2747,114 @@ fn draw_parameters_in_indirect_draws() {
         }
     }
 }
+
+/// `shaderDemoteToHelperInvocation`: one triangle covers the target; invocations with
+/// x < 33 demote themselves. They keep running — the pixel at x = 33 sees, through a fine
+/// derivative, that its quad neighbour at x = 32 is now a helper — but their colour and
+/// their atomic add are dropped.
+#[test]
+fn demoted_invocations_help_derivatives_and_write_nothing() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let color = color_target(&ctx);
+    let counter = ctx.buffer(16);
+    let frag = r"#version 450
+        #extension GL_EXT_demote_to_helper_invocation : require
+        layout(location = 0) in vec3 v_color;
+        layout(location = 0) out vec4 o;
+        layout(set = 0, binding = 0) buffer C { uint count; };
+        void main() {
+            if (gl_FragCoord.x < 33.0) {
+                demote;
+            }
+            float h = helperInvocationEXT() ? 1.0 : 0.0;
+            float dh = dFdxFine(h);
+            atomicAdd(count, 1u);
+            o = vec4(1.0, -dh, h, 1.0);
+        }";
+    unsafe {
+        let binding = [vk::DescriptorSetLayoutBinding::default()
+            .binding(0)
+            .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
+            .descriptor_count(1)
+            .stage_flags(vk::ShaderStageFlags::FRAGMENT)];
+        let set_layout = d
+            .create_descriptor_set_layout(
+                &vk::DescriptorSetLayoutCreateInfo::default().bindings(&binding),
+                None,
+            )
+            .unwrap();
+        let set_layouts = [set_layout];
+        let layout = d
+            .create_pipeline_layout(
+                &vk::PipelineLayoutCreateInfo::default().set_layouts(&set_layouts),
+                None,
+            )
+            .unwrap();
+        let pipeline = pipeline_with(&ctx, frag, layout, vk::RenderPass::null(), false, false);
+        let sizes = [vk::DescriptorPoolSize {
+            ty: vk::DescriptorType::STORAGE_BUFFER,
+            descriptor_count: 1,
+        }];
+        let pool = d
+            .create_descriptor_pool(
+                &vk::DescriptorPoolCreateInfo::default()
+                    .max_sets(1)
+                    .pool_sizes(&sizes),
+                None,
+            )
+            .unwrap();
+        let set = d
+            .allocate_descriptor_sets(
+                &vk::DescriptorSetAllocateInfo::default()
+                    .descriptor_pool(pool)
+                    .set_layouts(&set_layouts),
+            )
+            .unwrap()[0];
+        let info = [vk::DescriptorBufferInfo {
+            buffer: counter.buffer,
+            offset: 0,
+            range: vk::WHOLE_SIZE,
+        }];
+        d.update_descriptor_sets(
+            &[vk::WriteDescriptorSet::default()
+                .dst_set(set)
+                .dst_binding(0)
+                .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
+                .buffer_info(&info)],
+            &[],
+        );
+        // One triangle over the whole target: no quad has a helper of its own.
+        let vb = vertices(
+            &ctx,
+            &[
+                -1.0, -1.0, 0.5, 0.0, 0.0, 0.0, 3.0, -1.0, 0.5, 0.0, 0.0, 0.0, -1.0, 3.0, 0.5, 0.0,
+                0.0, 0.0,
+            ],
+        );
+        ctx.run(|cb| {
+            begin_cleared(&ctx, cb, &color, None);
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipeline);
+            d.cmd_bind_descriptor_sets(cb, vk::PipelineBindPoint::GRAPHICS, layout, 0, &[set], &[]);
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_draw(cb, 3, 1, 0, 0);
+            d.cmd_end_rendering(cb);
+        });
+    }
+    let b = counter.bytes();
+    assert_eq!(
+        u32::from_le_bytes(b[..4].try_into().unwrap()),
+        (SIZE - 33) * SIZE
+    );
+    let px = read_pixels(&ctx, color.image);
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let want = match x {
+                0..33 => [0, 0, 0, 0],
+                33 => [255, 255, 0, 255],
+                _ => [255, 0, 0, 255],
+            };
+            assert_eq!(px[(y * SIZE + x) as usize], want, "({x},{y})");
+        }
+    }
+}

@@ -468,12 +468,18 @@ fn features_required_by_the_reported_version() {
     let mut f12 = vk::PhysicalDeviceVulkan12Features::default();
     let mut std_layout = vk::PhysicalDeviceUniformBufferStandardLayoutFeatures::default();
     let mut extended = vk::PhysicalDeviceShaderSubgroupExtendedTypesFeatures::default();
+    let mut memory_model = vk::PhysicalDeviceVulkanMemoryModelFeatures::default();
+    let mut f13 = vk::PhysicalDeviceVulkan13Features::default();
+    let mut demote = vk::PhysicalDeviceShaderDemoteToHelperInvocationFeatures::default();
     let mut f2 = vk::PhysicalDeviceFeatures2::default()
         .push_next(&mut f11)
         .push_next(&mut draw_parameters)
         .push_next(&mut f12)
         .push_next(&mut std_layout)
-        .push_next(&mut extended);
+        .push_next(&mut extended)
+        .push_next(&mut memory_model)
+        .push_next(&mut f13)
+        .push_next(&mut demote);
     unsafe { i.get_physical_device_features2(ctx.physical, &mut f2) };
     assert_eq!(f11.shader_draw_parameters, vk::TRUE);
     assert_eq!(draw_parameters.shader_draw_parameters, vk::TRUE);
@@ -482,6 +488,12 @@ fn features_required_by_the_reported_version() {
     assert_eq!(f12.shader_subgroup_extended_types, vk::TRUE);
     assert_eq!(std_layout.uniform_buffer_standard_layout, vk::TRUE);
     assert_eq!(extended.shader_subgroup_extended_types, vk::TRUE);
+    assert_eq!(f12.vulkan_memory_model, vk::TRUE);
+    assert_eq!(f12.vulkan_memory_model_device_scope, vk::TRUE);
+    assert_eq!(memory_model.vulkan_memory_model, vk::TRUE);
+    assert_eq!(memory_model.vulkan_memory_model_device_scope, vk::TRUE);
+    assert_eq!(f13.shader_demote_to_helper_invocation, vk::TRUE);
+    assert_eq!(demote.shader_demote_to_helper_invocation, vk::TRUE);
     let exts = unsafe {
         ctx.instance
             .enumerate_device_extension_properties(ctx.physical)
@@ -493,5 +505,7 @@ fn features_required_by_the_reported_version() {
     };
     assert!(has(c"VK_KHR_uniform_buffer_standard_layout"));
     assert!(has(c"VK_KHR_shader_draw_parameters"));
+    assert!(has(c"VK_KHR_vulkan_memory_model"));
+    assert!(has(c"VK_EXT_shader_demote_to_helper_invocation"));
     assert!(has(c"VK_KHR_shader_subgroup_extended_types"));
 }

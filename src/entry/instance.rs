@@ -189,6 +189,10 @@ unsafe fn fill_features(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *mu
                 handle::cast_mut::<vk::PhysicalDeviceShaderTerminateInvocationFeatures>(ptr)
                     .shader_terminate_invocation = v13.shader_terminate_invocation;
             }
+            vk::PhysicalDeviceShaderDemoteToHelperInvocationFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDeviceShaderDemoteToHelperInvocationFeatures>(ptr)
+                    .shader_demote_to_helper_invocation = v13.shader_demote_to_helper_invocation;
+            }
             vk::PhysicalDevicePrivateDataFeatures::STRUCTURE_TYPE => {
                 handle::cast_mut::<vk::PhysicalDevicePrivateDataFeatures>(ptr).private_data =
                     v13.private_data;
@@ -213,6 +217,13 @@ unsafe fn fill_features(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *mu
             vk::PhysicalDeviceShaderDrawParametersFeatures::STRUCTURE_TYPE => {
                 handle::cast_mut::<vk::PhysicalDeviceShaderDrawParametersFeatures>(ptr)
                     .shader_draw_parameters = v11.shader_draw_parameters;
+            }
+            vk::PhysicalDeviceVulkanMemoryModelFeatures::STRUCTURE_TYPE => {
+                let f = handle::cast_mut::<vk::PhysicalDeviceVulkanMemoryModelFeatures>(ptr);
+                f.vulkan_memory_model = v12.vulkan_memory_model;
+                f.vulkan_memory_model_device_scope = v12.vulkan_memory_model_device_scope;
+                f.vulkan_memory_model_availability_visibility_chains =
+                    v12.vulkan_memory_model_availability_visibility_chains;
             }
             vk::PhysicalDeviceUniformBufferStandardLayoutFeatures::STRUCTURE_TYPE => {
                 handle::cast_mut::<vk::PhysicalDeviceUniformBufferStandardLayoutFeatures>(ptr)

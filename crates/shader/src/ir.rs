@@ -545,6 +545,13 @@ pub enum Inst {
     Return,
     CallEnd,
     Kill,
+    /// `OpDemoteToHelperInvocation`: the active lanes become helpers. They keep running (for
+    /// derivatives) but write no memory, and their fragments are discarded at the end.
+    Demote,
+    /// `OpIsHelperInvocationEXT`: 1 in lanes that are helpers (from the start or demoted).
+    IsHelper {
+        dst: Reg,
+    },
     /// Workgroup execution barrier: a batch suspends here until all of its workgroup arrive.
     Barrier,
     /// Names the register of operand `index` of the next [`Inst::Image`]. Image operations have

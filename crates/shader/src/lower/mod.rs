@@ -692,6 +692,21 @@ impl<'m> Lowering<'m> {
                 result,
             } => {
                 let callee = &self.module.functions[*function];
+                match callee.name.as_deref() {
+                    Some(crate::legalize::DEMOTE_FUNCTION) => {
+                        self.emit(Inst::Demote);
+                        return Ok(());
+                    }
+                    Some(crate::legalize::IS_HELPER_FUNCTION) => {
+                        let dst = self.reg();
+                        self.emit(Inst::IsHelper { dst });
+                        if let Some(r) = result {
+                            ctx.values.insert(*r, Value::Regs(vec![dst]));
+                        }
+                        return Ok(());
+                    }
+                    _ => {}
+                }
                 if let Some(op) = callee
                     .name
                     .as_deref()

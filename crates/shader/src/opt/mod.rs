@@ -108,7 +108,8 @@ pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
         | Inst::GroupReduce { dst, .. }
         | Inst::GroupReduceWide { dst, .. }
         | Inst::Derivative { dst, .. }
-        | Inst::GroupGather { dst, .. } => Some(*dst),
+        | Inst::GroupGather { dst, .. }
+        | Inst::IsHelper { dst } => Some(*dst),
         // `Ballot` and `Image` write fresh registers, which no pass rewrites.
         _ => None,
     }
