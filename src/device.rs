@@ -31,6 +31,7 @@ pub const DEVICE_EXTENSIONS: &[(&str, u32)] = &[
     ("VK_KHR_vulkan_memory_model", 3),
     ("VK_KHR_zero_initialize_workgroup_memory", 1),
     ("VK_EXT_host_query_reset", 1),
+    ("VK_EXT_inline_uniform_block", 1),
     ("VK_EXT_shader_demote_to_helper_invocation", 1),
     ("VK_EXT_private_data", 1),
 ];

@@ -352,6 +352,9 @@ impl PhysicalDevice {
         f.shader_demote_to_helper_invocation = vk::TRUE;
         f.maintenance4 = vk::TRUE;
         f.private_data = vk::TRUE;
+        // INLINE_UNIFORM_BLOCK descriptors, read by shaders as uniform blocks
+        // (tests/api_compute.rs); not updatable after binding.
+        f.inline_uniform_block = vk::TRUE;
         // Every workgroup starts with its shared memory zeroed (`compute::dispatch`), and the
         // null initializers are legalized away.
         f.shader_zero_initialize_workgroup_memory = vk::TRUE;
@@ -446,8 +449,14 @@ impl PhysicalDevice {
             .max_compute_work_group_invocations
             .div_ceil(pumice_shader::ir::W as u32);
         p.required_subgroup_size_stages = vk::ShaderStageFlags::COMPUTE;
-        p.max_inline_uniform_block_size = 0;
-        p.max_inline_uniform_total_size = 0;
+        // Inline uniform blocks: any size works (a copy of the set's bytes is bound as a
+        // uniform buffer when a command runs: `queue::find_descriptors`); the spec's minimums.
+        p.max_inline_uniform_block_size = 256;
+        p.max_per_stage_descriptor_inline_uniform_blocks = 4;
+        p.max_per_stage_descriptor_update_after_bind_inline_uniform_blocks = 4;
+        p.max_descriptor_set_inline_uniform_blocks = 4;
+        p.max_descriptor_set_update_after_bind_inline_uniform_blocks = 4;
+        p.max_inline_uniform_total_size = 256;
         p.storage_texel_buffer_offset_alignment_bytes = 16;
         p.storage_texel_buffer_offset_single_texel_alignment = vk::FALSE;
         p.uniform_texel_buffer_offset_alignment_bytes = 16;

@@ -193,6 +193,12 @@ unsafe fn fill_features(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *mu
                 handle::cast_mut::<vk::PhysicalDeviceShaderDemoteToHelperInvocationFeatures>(ptr)
                     .shader_demote_to_helper_invocation = v13.shader_demote_to_helper_invocation;
             }
+            vk::PhysicalDeviceInlineUniformBlockFeatures::STRUCTURE_TYPE => {
+                let f = handle::cast_mut::<vk::PhysicalDeviceInlineUniformBlockFeatures>(ptr);
+                f.inline_uniform_block = v13.inline_uniform_block;
+                f.descriptor_binding_inline_uniform_block_update_after_bind =
+                    v13.descriptor_binding_inline_uniform_block_update_after_bind;
+            }
             vk::PhysicalDevicePrivateDataFeatures::STRUCTURE_TYPE => {
                 handle::cast_mut::<vk::PhysicalDevicePrivateDataFeatures>(ptr).private_data =
                     v13.private_data;
@@ -340,6 +346,18 @@ unsafe fn fill_properties(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *
                 p.max_subgroup_size = v13.max_subgroup_size;
                 p.max_compute_workgroup_subgroups = v13.max_compute_workgroup_subgroups;
                 p.required_subgroup_size_stages = v13.required_subgroup_size_stages;
+            }
+            vk::PhysicalDeviceInlineUniformBlockProperties::STRUCTURE_TYPE => {
+                let p = handle::cast_mut::<vk::PhysicalDeviceInlineUniformBlockProperties>(ptr);
+                p.max_inline_uniform_block_size = v13.max_inline_uniform_block_size;
+                p.max_per_stage_descriptor_inline_uniform_blocks =
+                    v13.max_per_stage_descriptor_inline_uniform_blocks;
+                p.max_per_stage_descriptor_update_after_bind_inline_uniform_blocks =
+                    v13.max_per_stage_descriptor_update_after_bind_inline_uniform_blocks;
+                p.max_descriptor_set_inline_uniform_blocks =
+                    v13.max_descriptor_set_inline_uniform_blocks;
+                p.max_descriptor_set_update_after_bind_inline_uniform_blocks =
+                    v13.max_descriptor_set_update_after_bind_inline_uniform_blocks;
             }
             vk::PhysicalDeviceTexelBufferAlignmentProperties::STRUCTURE_TYPE => {
                 let p = handle::cast_mut::<vk::PhysicalDeviceTexelBufferAlignmentProperties>(ptr);
