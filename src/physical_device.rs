@@ -355,6 +355,10 @@ impl PhysicalDevice {
         // INLINE_UNIFORM_BLOCK descriptors, read by shaders as uniform blocks
         // (tests/api_compute.rs); not updatable after binding.
         f.inline_uniform_block = vk::TRUE;
+        // OpSDot/OpUDot/OpSUDot (and AccSat) on packed 4×8 and on 32-bit vectors, lowered to
+        // exact 32- and 64-bit arithmetic (pumice-shader `legalize::lower_integer_dot_product`);
+        // 8- and 16-bit vectors cannot occur without Int8/Int16, which are not supported.
+        f.shader_integer_dot_product = vk::TRUE;
         // Every workgroup starts with its shared memory zeroed (`compute::dispatch`), and the
         // null initializers are legalized away.
         f.shader_zero_initialize_workgroup_memory = vk::TRUE;

@@ -472,6 +472,7 @@ fn features_required_by_the_reported_version() {
     let mut f13 = vk::PhysicalDeviceVulkan13Features::default();
     let mut demote = vk::PhysicalDeviceShaderDemoteToHelperInvocationFeatures::default();
     let mut inline = vk::PhysicalDeviceInlineUniformBlockFeatures::default();
+    let mut dot = vk::PhysicalDeviceShaderIntegerDotProductFeatures::default();
     let mut f2 = vk::PhysicalDeviceFeatures2::default()
         .push_next(&mut f11)
         .push_next(&mut draw_parameters)
@@ -481,7 +482,8 @@ fn features_required_by_the_reported_version() {
         .push_next(&mut memory_model)
         .push_next(&mut f13)
         .push_next(&mut demote)
-        .push_next(&mut inline);
+        .push_next(&mut inline)
+        .push_next(&mut dot);
     unsafe { i.get_physical_device_features2(ctx.physical, &mut f2) };
     assert_eq!(f11.shader_draw_parameters, vk::TRUE);
     assert_eq!(draw_parameters.shader_draw_parameters, vk::TRUE);
@@ -498,12 +500,28 @@ fn features_required_by_the_reported_version() {
     assert_eq!(demote.shader_demote_to_helper_invocation, vk::TRUE);
     assert_eq!(f13.inline_uniform_block, vk::TRUE);
     assert_eq!(inline.inline_uniform_block, vk::TRUE);
+    assert_eq!(f13.shader_integer_dot_product, vk::TRUE);
+    assert_eq!(dot.shader_integer_dot_product, vk::TRUE);
     let mut inline_props = vk::PhysicalDeviceInlineUniformBlockProperties::default();
-    let mut p13 = vk::PhysicalDeviceVulkan13Properties::default();
+    let mut p13 = vk::PhysicalDeviceVulkan13Properties {
+        // Whatever the application left there is overwritten.
+        integer_dot_product8_bit_unsigned_accelerated: vk::TRUE,
+        ..Default::default()
+    };
+    let mut dot_props = vk::PhysicalDeviceShaderIntegerDotProductProperties {
+        integer_dot_product4x8_bit_packed_signed_accelerated: vk::TRUE,
+        ..Default::default()
+    };
     let mut p2 = vk::PhysicalDeviceProperties2::default()
         .push_next(&mut inline_props)
-        .push_next(&mut p13);
+        .push_next(&mut p13)
+        .push_next(&mut dot_props);
     unsafe { i.get_physical_device_properties2(ctx.physical, &mut p2) };
+    assert_eq!(p13.integer_dot_product8_bit_unsigned_accelerated, vk::FALSE);
+    assert_eq!(
+        dot_props.integer_dot_product4x8_bit_packed_signed_accelerated,
+        vk::FALSE
+    );
     assert!(inline_props.max_inline_uniform_block_size >= 256);
     assert!(inline_props.max_descriptor_set_inline_uniform_blocks >= 4);
     assert!(p13.max_inline_uniform_total_size >= 256);
@@ -522,5 +540,6 @@ fn features_required_by_the_reported_version() {
     assert!(has(c"VK_KHR_vulkan_memory_model"));
     assert!(has(c"VK_EXT_shader_demote_to_helper_invocation"));
     assert!(has(c"VK_EXT_inline_uniform_block"));
+    assert!(has(c"VK_KHR_shader_integer_dot_product"));
     assert!(has(c"VK_KHR_shader_subgroup_extended_types"));
 }

@@ -199,6 +199,10 @@ unsafe fn fill_features(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *mu
                 f.descriptor_binding_inline_uniform_block_update_after_bind =
                     v13.descriptor_binding_inline_uniform_block_update_after_bind;
             }
+            vk::PhysicalDeviceShaderIntegerDotProductFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDeviceShaderIntegerDotProductFeatures>(ptr)
+                    .shader_integer_dot_product = v13.shader_integer_dot_product;
+            }
             vk::PhysicalDevicePrivateDataFeatures::STRUCTURE_TYPE => {
                 handle::cast_mut::<vk::PhysicalDevicePrivateDataFeatures>(ptr).private_data =
                     v13.private_data;
@@ -282,7 +286,21 @@ unsafe fn fill_properties(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *
                 pd.vulkan12_properties(handle::cast_mut(ptr))
             }
             vk::PhysicalDeviceVulkan13Properties::STRUCTURE_TYPE => {
-                pd.vulkan13_properties(handle::cast_mut(ptr))
+                // Everything not set below (the integer dot product "accelerated" flags:
+                // nothing is) reads false and zero.
+                let p = handle::cast_mut::<vk::PhysicalDeviceVulkan13Properties>(ptr);
+                let next = p.p_next;
+                *p = vk::PhysicalDeviceVulkan13Properties::default();
+                p.p_next = next;
+                pd.vulkan13_properties(p)
+            }
+            vk::PhysicalDeviceShaderIntegerDotProductProperties::STRUCTURE_TYPE => {
+                // Integer dot products are lowered to plain arithmetic: none is accelerated.
+                let p =
+                    handle::cast_mut::<vk::PhysicalDeviceShaderIntegerDotProductProperties>(ptr);
+                let next = p.p_next;
+                *p = vk::PhysicalDeviceShaderIntegerDotProductProperties::default();
+                p.p_next = next;
             }
             vk::PhysicalDeviceIDProperties::STRUCTURE_TYPE => {
                 let p = handle::cast_mut::<vk::PhysicalDeviceIDProperties>(ptr);
