@@ -19,6 +19,7 @@ pub const DEVICE_EXTENSIONS: &[(&str, u32)] = &[
     ("VK_KHR_get_memory_requirements2", 1),
     ("VK_KHR_maintenance1", 2),
     ("VK_KHR_maintenance4", 2),
+    ("VK_KHR_multiview", 1),
     ("VK_KHR_shader_draw_parameters", 1),
     ("VK_KHR_shader_float_controls", 4),
     ("VK_KHR_shader_integer_dot_product", 1),

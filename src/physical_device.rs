@@ -313,6 +313,10 @@ impl PhysicalDevice {
         // BaseVertex, BaseInstance and DrawIndex (the record's index in an indirect draw)
         // are vertex inputs (draw `fetch`; tests/api_graphics.rs).
         f.shader_draw_parameters = vk::TRUE;
+        // Each subpass (or dynamic rendering instance) with a view mask runs once per view,
+        // on that layer of its attachments, with ViewIndex set (`RenderTargets::per_view`;
+        // tests/api_graphics.rs). Input attachments in multiview subpasses are refused.
+        f.multiview = vk::TRUE;
     }
 
     pub fn vulkan12_features(&self, f: &mut vk::PhysicalDeviceVulkan12Features) {
@@ -397,8 +401,10 @@ impl PhysicalDevice {
             | vk::SubgroupFeatureFlags::QUAD;
         p.subgroup_quad_operations_in_all_stages = vk::FALSE;
         p.point_clipping_behavior = vk::PointClippingBehavior::ALL_CLIP_PLANES;
-        p.max_multiview_view_count = 0;
-        p.max_multiview_instance_index = 0;
+        // The spec's minimums: any mask of 32 views would work (views run one after another),
+        // and instance indices are 32-bit.
+        p.max_multiview_view_count = 6;
+        p.max_multiview_instance_index = (1 << 27) - 1;
         p.protected_no_fault = vk::FALSE;
         p.max_per_set_descriptors = 1024;
         p.max_memory_allocation_size = self.heap_size;

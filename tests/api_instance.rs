@@ -541,5 +541,7 @@ fn features_required_by_the_reported_version() {
     assert!(has(c"VK_EXT_shader_demote_to_helper_invocation"));
     assert!(has(c"VK_EXT_inline_uniform_block"));
     assert!(has(c"VK_KHR_shader_integer_dot_product"));
+    assert!(has(c"VK_KHR_multiview"));
+    assert_eq!(f11.multiview, vk::TRUE);
     assert!(has(c"VK_KHR_shader_subgroup_extended_types"));
 }

@@ -224,6 +224,12 @@ unsafe fn fill_features(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *mu
                 handle::cast_mut::<vk::PhysicalDeviceSeparateDepthStencilLayoutsFeatures>(ptr)
                     .separate_depth_stencil_layouts = v12.separate_depth_stencil_layouts;
             }
+            vk::PhysicalDeviceMultiviewFeatures::STRUCTURE_TYPE => {
+                let f = handle::cast_mut::<vk::PhysicalDeviceMultiviewFeatures>(ptr);
+                f.multiview = v11.multiview;
+                f.multiview_geometry_shader = v11.multiview_geometry_shader;
+                f.multiview_tessellation_shader = v11.multiview_tessellation_shader;
+            }
             vk::PhysicalDeviceShaderDrawParametersFeatures::STRUCTURE_TYPE => {
                 handle::cast_mut::<vk::PhysicalDeviceShaderDrawParametersFeatures>(ptr)
                     .shader_draw_parameters = v11.shader_draw_parameters;
