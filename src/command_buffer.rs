@@ -207,29 +207,40 @@ impl PipelineState {
         }
     }
 
-    /// A draw with the current graphics state.
-    pub fn draw(&self, source: crate::graphics_state::DrawSource) -> Result<Command, vk::Result> {
+    /// A draw with the current graphics state: one draw command per view (multiview), each
+    /// with that view's targets.
+    pub fn draw(
+        &self,
+        source: crate::graphics_state::DrawSource,
+    ) -> Result<Vec<Command>, vk::Result> {
         // VUID-vkCmdDraw-None-08606 / -renderpass: a pipeline is bound, inside a render pass.
         let pipeline = self
             .graphics
             .pipeline
             .clone()
             .ok_or(vk::Result::ERROR_UNKNOWN)?;
-        let targets = self.draw.targets.clone().ok_or(vk::Result::ERROR_UNKNOWN)?;
+        if self.draw.targets.is_empty() {
+            return Err(vk::Result::ERROR_UNKNOWN);
+        }
         let stages = vk::ShaderStageFlags::VERTEX | vk::ShaderStageFlags::FRAGMENT;
         let push_end = pipeline.layout.push_constant_end(stages) as usize;
-        Ok(Command::Draw(Box::new(
-            crate::graphics_state::DrawCommand {
-                pipeline,
-                sets: self.graphics.sets.clone(),
-                push_constants: self.push_constants[..push_end].to_vec(),
-                vertex_buffers: self.draw.vertex_buffers.clone(),
-                index_buffer: self.draw.index_buffer.clone(),
-                dynamic: self.draw.dynamic,
-                targets,
-                source,
-            },
-        )))
+        Ok(self
+            .draw
+            .targets
+            .iter()
+            .map(|targets| {
+                Command::Draw(Box::new(crate::graphics_state::DrawCommand {
+                    pipeline: pipeline.clone(),
+                    sets: self.graphics.sets.clone(),
+                    push_constants: self.push_constants[..push_end].to_vec(),
+                    vertex_buffers: self.draw.vertex_buffers.clone(),
+                    index_buffer: self.draw.index_buffer.clone(),
+                    dynamic: self.draw.dynamic,
+                    targets: targets.clone(),
+                    source: source.clone(),
+                }))
+            })
+            .collect())
     }
 
     /// `vkCmdBindDescriptorSets`. Spec: "Each element of pDynamicOffsets which corresponds to a

@@ -415,6 +415,15 @@ impl DescriptorSet {
         Ok((b.ty, WriteData::Descriptors(descriptors)))
     }
 
+    /// A copy of the bytes of an inline uniform block binding; [`None`] for other bindings.
+    pub fn inline_block(&self, binding: u32) -> Option<Vec<u8>> {
+        let (index, b) = self.layout.binding(binding)?;
+        if b.ty != vk::DescriptorType::INLINE_UNIFORM_BLOCK {
+            return None;
+        }
+        Some(lock(&self.slots).get(index)?.bytes.clone())
+    }
+
     /// A copy of one descriptor, by binding number, with its dynamic-offset index when it is a
     /// dynamic buffer.
     pub fn descriptor(&self, binding: u32, element: u32) -> Option<(Descriptor, Option<u32>)> {

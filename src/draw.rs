@@ -294,6 +294,8 @@ fn fetch(
             DrawKind::Indexed { vertex_offset, .. } => vertex_offset as u32,
         },
         IoSlot::BaseInstance => params.first_instance,
+        IoSlot::DrawIndex => params.draw_index,
+        IoSlot::ViewIndex => draw.targets.view_index,
         IoSlot::Location {
             location,
             component,
@@ -666,6 +668,8 @@ enum FragInput {
     SampleMaskIn,
     /// `PointCoord` component: the rasterizer appends it to the varyings of point draws.
     PointCoord(u8),
+    /// The same value in every lane (`ViewIndex`: the view the draw renders).
+    Constant(u32),
     Zero,
 }
 
@@ -702,6 +706,7 @@ impl<'a> ShaderFragment<'a> {
         program: Option<&'a StageProgram>,
         resources: &'a DispatchResources<'a>,
         varyings: &[IoSlot],
+        view_index: u32,
         cancel: &'a AtomicBool,
     ) -> ShaderFragment<'a> {
         let (inputs, outputs) = match program {
@@ -721,6 +726,7 @@ impl<'a> ShaderFragment<'a> {
                         IoSlot::SampleIndex => FragInput::SampleId,
                         IoSlot::SampleMask => FragInput::SampleMaskIn,
                         IoSlot::PointCoord(c) if c < 2 => FragInput::PointCoord(c),
+                        IoSlot::ViewIndex => FragInput::Constant(view_index),
                         _ => FragInput::Zero,
                     })
                     .collect(),
@@ -848,6 +854,7 @@ impl ShaderFragment<'_> {
                     Some(a) => bits(dst, a),
                     None => *dst = [0; W],
                 },
+                FragInput::Constant(v) => *dst = [v; W],
                 FragInput::Zero => *dst = [0; W],
             }
         }
@@ -1125,6 +1132,7 @@ fn draw_params(draw: &DrawCommand) -> Result<Vec<DrawParams>, &'static str> {
                         },
                         instance_count: w(1),
                         first_instance: w(4),
+                        draw_index: i,
                     }
                 } else {
                     // VkDrawIndirectCommand: vertexCount, instanceCount, firstVertex,
@@ -1136,6 +1144,7 @@ fn draw_params(draw: &DrawCommand) -> Result<Vec<DrawParams>, &'static str> {
                         },
                         instance_count: w(1),
                         first_instance: w(3),
+                        draw_index: i,
                     }
                 };
                 all.push(params);
@@ -1245,7 +1254,13 @@ impl<'r> DrawBatch<'r> {
                 .map(|(p, res)| {
                     let g = p.draw.pipeline.graphics();
                     let fs = g.and_then(|g| g.fragment.as_ref());
-                    ShaderFragment::new(fs, res, &p.shaded.varyings, &device.lost)
+                    ShaderFragment::new(
+                        fs,
+                        res,
+                        &p.shaded.varyings,
+                        p.draw.targets.view_index,
+                        &device.lost,
+                    )
                 })
                 .collect();
             // Tiles are rasterized on the driver's one worker pool (PUMICE_THREADS).

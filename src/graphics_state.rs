@@ -29,6 +29,64 @@ pub struct RenderTargets {
     /// (`VK_RESOLVE_MODE_*`, one bit).
     pub depth_resolve: Option<(Ref<ImageView>, vk::ResolveModeFlags)>,
     pub stencil_resolve: Option<(Ref<ImageView>, vk::ResolveModeFlags)>,
+    /// The view these targets render (`ViewIndex`): with multiview, each view of the view
+    /// mask has targets of its own, whose views show that layer only; 0 otherwise.
+    pub view_index: u32,
+}
+
+impl RenderTargets {
+    /// The targets of each view of `view_mask` (multiview), in view order: every attachment
+    /// view replaced by a view of its layer `view` (relative to the view's first layer), so
+    /// clears, loads, draws and resolves of the view reach that layer. A zero mask gives the
+    /// targets as they are. A view beyond an attachment's layers is an error.
+    pub fn per_view(self, view_mask: u32) -> Result<Vec<Arc<RenderTargets>>, vk::Result> {
+        if view_mask == 0 {
+            return Ok(vec![Arc::new(self)]);
+        }
+        let layer = |v: &Ref<ImageView>, view: u32| -> Result<Ref<ImageView>, vk::Result> {
+            if view >= v.range.layer_count {
+                return Err(vk::Result::ERROR_UNKNOWN);
+            }
+            Ok(Ref::new(ImageView {
+                image: v.image.clone(),
+                view_type: vk::ImageViewType::TYPE_2D,
+                format: v.format,
+                components: v.components,
+                range: vk::ImageSubresourceRange {
+                    base_array_layer: v.range.base_array_layer + view,
+                    layer_count: 1,
+                    ..v.range
+                },
+            }))
+        };
+        let views = |list: &[Option<Ref<ImageView>>], view: u32| {
+            list.iter()
+                .map(|o| o.as_ref().map(|v| layer(v, view)).transpose())
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let mut out = Vec::new();
+        for view in (0..32).filter(|b| view_mask >> b & 1 != 0) {
+            out.push(Arc::new(RenderTargets {
+                color: views(&self.color, view)?,
+                depth: self.depth.as_ref().map(|v| layer(v, view)).transpose()?,
+                stencil: self.stencil.as_ref().map(|v| layer(v, view)).transpose()?,
+                area: self.area,
+                resolve: views(&self.resolve, view)?,
+                depth_resolve: self
+                    .depth_resolve
+                    .as_ref()
+                    .map(|(v, m)| layer(v, view).map(|l| (l, *m)))
+                    .transpose()?,
+                stencil_resolve: self
+                    .stencil_resolve
+                    .as_ref()
+                    .map(|(v, m)| layer(v, view).map(|l| (l, *m)))
+                    .transpose()?,
+                view_index: view,
+            }));
+        }
+        Ok(out)
+    }
 }
 
 /// A clear done when a render pass instance begins (a `CLEAR` load op).
@@ -90,7 +148,9 @@ pub struct DynamicValues {
 /// The graphics part of a recording's state.
 #[derive(Debug, Default)]
 pub struct GraphicsRecordState {
-    pub targets: Option<Arc<RenderTargets>>,
+    /// The targets of the render pass instance (subpass) being recorded, one per view with
+    /// multiview (each draw, clear and resolve is recorded once per view); empty outside one.
+    pub targets: Vec<Arc<RenderTargets>>,
     /// The render pass instance being recorded (not for dynamic rendering).
     pub render_pass: Option<crate::render_pass::RenderPassInstance>,
     pub vertex_buffers: Vec<Option<(Ref<Buffer>, u64)>>,
@@ -119,10 +179,13 @@ pub struct DrawParams {
     pub kind: DrawKind,
     pub instance_count: u32,
     pub first_instance: u32,
+    /// The draw's index in its command (`DrawIndex`, `gl_DrawID`): 0 for a direct draw, the
+    /// record's index for an indirect one.
+    pub draw_index: u32,
 }
 
 /// Where a draw's parameters come from.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum DrawSource {
     Direct(DrawParams),
     /// `vkCmdDraw[Indexed]Indirect[Count]`: `VkDraw[Indexed]IndirectCommand` records read from

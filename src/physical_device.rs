@@ -310,8 +310,13 @@ impl PhysicalDevice {
     }
 
     pub fn vulkan11_features(&self, f: &mut vk::PhysicalDeviceVulkan11Features) {
-        // Nothing of 1.1's optional features works yet.
-        let _ = f;
+        // BaseVertex, BaseInstance and DrawIndex (the record's index in an indirect draw)
+        // are vertex inputs (draw `fetch`; tests/api_graphics.rs).
+        f.shader_draw_parameters = vk::TRUE;
+        // Each subpass (or dynamic rendering instance) with a view mask runs once per view,
+        // on that layer of its attachments, with ViewIndex set (`RenderTargets::per_view`;
+        // tests/api_graphics.rs). Input attachments in multiview subpasses are refused.
+        f.multiview = vk::TRUE;
     }
 
     pub fn vulkan12_features(&self, f: &mut vk::PhysicalDeviceVulkan12Features) {
@@ -324,14 +329,40 @@ impl PhysicalDevice {
         // Image layouts change nothing in Pumice's memory: depth-only and stencil-only layouts
         // (and VkAttachmentReferenceStencilLayout) are as good as any.
         f.separate_depth_stencil_layouts = vk::TRUE;
+        // Uniform blocks are read by their Offset and ArrayStride decorations, whatever the
+        // layout (naga's WGSL layout check is off: pumice-shader `front`); std430 uniform
+        // blocks are tested in pumice-shader's tests/required_features.rs.
+        f.uniform_buffer_standard_layout = vk::TRUE;
+        // A broadcast with a non-constant id becomes a shuffle by that id (pumice-shader
+        // `legalize::lower_dynamic_broadcast`).
+        f.subgroup_broadcast_dynamic_id = vk::TRUE;
+        // Subgroup operations on 64-bit integers and doubles (register pairs; reductions and
+        // scans by `Inst::GroupReduceWide`). 8- and 16-bit types are not supported at all.
+        f.shader_subgroup_extended_types = vk::TRUE;
+        // The Vulkan memory model is read as GLSL450 without its availability and visibility
+        // operands: memory is coherent, buffer atomics are SeqCst CPU atomics, workgroups
+        // meet at barriers (pumice-shader `legalize::lower_vulkan_memory_model`).
+        f.vulkan_memory_model = vk::TRUE;
+        f.vulkan_memory_model_device_scope = vk::TRUE;
     }
 
     pub fn vulkan13_features(&self, f: &mut vk::PhysicalDeviceVulkan13Features) {
         f.synchronization2 = vk::TRUE;
         // OpTerminateInvocation is lowered to OpKill, which ends the invocation the same way.
         f.shader_terminate_invocation = vk::TRUE;
+        // A demoted lane keeps running for its quad's derivatives but writes nothing and its
+        // fragment is discarded (pumice-shader `legalize::demote_as_calls`, `Inst::Demote`;
+        // tests/api_graphics.rs).
+        f.shader_demote_to_helper_invocation = vk::TRUE;
         f.maintenance4 = vk::TRUE;
         f.private_data = vk::TRUE;
+        // INLINE_UNIFORM_BLOCK descriptors, read by shaders as uniform blocks
+        // (tests/api_compute.rs); not updatable after binding.
+        f.inline_uniform_block = vk::TRUE;
+        // OpSDot/OpUDot/OpSUDot (and AccSat) on packed 4×8 and on 32-bit vectors, lowered to
+        // exact 32- and 64-bit arithmetic (pumice-shader `legalize::lower_integer_dot_product`);
+        // 8- and 16-bit vectors cannot occur without Int8/Int16, which are not supported.
+        f.shader_integer_dot_product = vk::TRUE;
         // Every workgroup starts with its shared memory zeroed (`compute::dispatch`), and the
         // null initializers are legalized away.
         f.shader_zero_initialize_workgroup_memory = vk::TRUE;
@@ -370,8 +401,10 @@ impl PhysicalDevice {
             | vk::SubgroupFeatureFlags::QUAD;
         p.subgroup_quad_operations_in_all_stages = vk::FALSE;
         p.point_clipping_behavior = vk::PointClippingBehavior::ALL_CLIP_PLANES;
-        p.max_multiview_view_count = 0;
-        p.max_multiview_instance_index = 0;
+        // The spec's minimums: any mask of 32 views would work (views run one after another),
+        // and instance indices are 32-bit.
+        p.max_multiview_view_count = 6;
+        p.max_multiview_instance_index = (1 << 27) - 1;
         p.protected_no_fault = vk::FALSE;
         p.max_per_set_descriptors = 1024;
         p.max_memory_allocation_size = self.heap_size;
@@ -426,8 +459,14 @@ impl PhysicalDevice {
             .max_compute_work_group_invocations
             .div_ceil(pumice_shader::ir::W as u32);
         p.required_subgroup_size_stages = vk::ShaderStageFlags::COMPUTE;
-        p.max_inline_uniform_block_size = 0;
-        p.max_inline_uniform_total_size = 0;
+        // Inline uniform blocks: any size works (a copy of the set's bytes is bound as a
+        // uniform buffer when a command runs: `queue::find_descriptors`); the spec's minimums.
+        p.max_inline_uniform_block_size = 256;
+        p.max_per_stage_descriptor_inline_uniform_blocks = 4;
+        p.max_per_stage_descriptor_update_after_bind_inline_uniform_blocks = 4;
+        p.max_descriptor_set_inline_uniform_blocks = 4;
+        p.max_descriptor_set_update_after_bind_inline_uniform_blocks = 4;
+        p.max_inline_uniform_total_size = 256;
         p.storage_texel_buffer_offset_alignment_bytes = 16;
         p.storage_texel_buffer_offset_single_texel_alignment = vk::FALSE;
         p.uniform_texel_buffer_offset_alignment_bytes = 16;

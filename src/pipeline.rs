@@ -197,6 +197,7 @@ fn check_layout(program: &ComputeProgram, layout: &PipelineLayout) -> Result<(),
             ResourceKind::UniformBuffer => {
                 b.ty == vk::DescriptorType::UNIFORM_BUFFER
                     || b.ty == vk::DescriptorType::UNIFORM_BUFFER_DYNAMIC
+                    || b.ty == vk::DescriptorType::INLINE_UNIFORM_BLOCK
             }
             ResourceKind::StorageBuffer => {
                 b.ty == vk::DescriptorType::STORAGE_BUFFER
@@ -217,7 +218,10 @@ fn check_layout(program: &ComputeProgram, layout: &PipelineLayout) -> Result<(),
                     || b.ty == vk::DescriptorType::COMBINED_IMAGE_SAMPLER
             }
         };
-        if !compatible || !b.stages.contains(vk::ShaderStageFlags::COMPUTE) || r.count > b.count {
+        if !compatible
+            || !b.stages.contains(vk::ShaderStageFlags::COMPUTE)
+            || (r.count > b.count && b.ty != vk::DescriptorType::INLINE_UNIFORM_BLOCK)
+        {
             return Err(bad);
         }
     }

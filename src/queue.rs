@@ -496,6 +496,9 @@ pub(crate) enum Found {
         Option<Ref<crate::image::ImageView>>,
         Option<crate::descriptor::SamplerState>,
     ),
+    /// An inline uniform block: a copy of its bytes when the command executes (the set must
+    /// not change while a command that uses it is pending), read as a uniform buffer.
+    InlineBlock((u32, u32, u32), pumice_memory::DeviceMemory),
     /// A texel buffer, read as a 1-D image: the view and the layout of that image.
     TexelBuffer(
         (u32, u32, u32),
@@ -516,6 +519,16 @@ pub(crate) fn find_descriptors(
         let Some(Some((set, dynamic))) = sets.get(r.set as usize) else {
             continue;
         };
+        if let Some(bytes) = set.inline_block(r.binding) {
+            // An inline uniform block is one block (descriptorCount is its size in bytes).
+            let memory = pumice_memory::DeviceMemory::new(bytes.len() as u64)
+                .ok_or("out of memory for an inline uniform block")?;
+            memory
+                .write(0, &bytes)
+                .map_err(|_| "an inline uniform block's copy")?;
+            found.push(Found::InlineBlock((r.set, r.binding, 0), memory));
+            continue;
+        }
         for element in 0..r.count {
             let Some((descriptor, dyn_index)) = set.descriptor(r.binding, element) else {
                 continue;
@@ -659,6 +672,16 @@ pub(crate) fn dispatch_resources<'a>(
                         memory: &memory.memory,
                         offset: bound + offset,
                         size: *size,
+                    },
+                ));
+            }
+            Found::InlineBlock(key, memory) => {
+                resources.buffers.push((
+                    *key,
+                    pumice_shader::compute::BufferSlice {
+                        memory,
+                        offset: 0,
+                        size: memory.size(),
                     },
                 ));
             }

@@ -27,6 +27,8 @@ pub struct SubpassDesc {
     /// `VkSubpassDescriptionDepthStencilResolve`: the attachment the depth/stencil attachment
     /// resolves into, and the depth and stencil modes (`NONE`: that aspect is not resolved).
     pub depth_stencil_resolve: Option<(u32, vk::ResolveModeFlags, vk::ResolveModeFlags)>,
+    /// Multiview: the views the subpass renders, one per bit (0: multiview is off).
+    pub view_mask: u32,
 }
 
 #[derive(Debug)]
@@ -71,6 +73,20 @@ impl RenderPass {
         if subpasses.is_empty() {
             return Err(vk::Result::ERROR_INITIALIZATION_FAILED);
         }
+        // VUID-VkRenderPassCreateInfo2-viewMask-03058: all subpasses multiview, or none.
+        let multiview = subpasses.iter().filter(|s| s.view_mask != 0).count();
+        if multiview != 0 && multiview != subpasses.len() {
+            return Err(vk::Result::ERROR_INITIALIZATION_FAILED);
+        }
+        // Input attachments of a multiview subpass are read at the view's layer; the fetch
+        // that reads them (pumice-shader `legalize::input_attachments_as_fetches`) knows no
+        // view: refused rather than read from the wrong layer.
+        if subpasses
+            .iter()
+            .any(|s| s.view_mask != 0 && s.input.iter().any(Option::is_some))
+        {
+            return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+        }
         Ok(RenderPass {
             attachments,
             subpasses,
@@ -89,6 +105,7 @@ impl RenderPass {
             depth_stencil: depth.and_then(|r| index(r.attachment)),
             input: input.iter().map(|r| index(r.attachment)).collect(),
             depth_stencil_resolve: None,
+            view_mask: 0,
         }
     }
 
@@ -104,6 +121,7 @@ impl RenderPass {
             depth_stencil: depth.and_then(|r| index(r.attachment)),
             input: input.iter().map(|r| index(r.attachment)).collect(),
             depth_stencil_resolve: None,
+            view_mask: 0,
         }
     }
 }

@@ -955,3 +955,143 @@ fn compile_required_and_required_subgroup_size() {
         d.destroy_shader_module(module, None);
     }
 }
+
+/// `inlineUniformBlock`: a 32-byte inline uniform block at binding 0, written in two parts
+/// (the second at byte offset 16) and partly copied from another set, read by a compute
+/// shader as a uniform block.
+#[test]
+fn inline_uniform_blocks_are_read_as_uniform_buffers() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let out = ctx.buffer(32);
+    let spirv = glsl(
+        "comp",
+        r"#version 450
+        layout(local_size_x = 8) in;
+        layout(set = 0, binding = 0) uniform U { uvec4 a; ivec4 b; };
+        layout(set = 0, binding = 1) buffer O { uint o[8]; };
+        void main() {
+            uint i = gl_LocalInvocationID.x;
+            o[i] = i < 4u ? a[i] : uint(b[i - 4u]);
+        }",
+    );
+    let iub = vk::DescriptorType::INLINE_UNIFORM_BLOCK;
+    let bindings = [
+        binding(0, iub, 32),
+        binding(1, vk::DescriptorType::STORAGE_BUFFER, 1),
+    ];
+    let layout = set_layout(&ctx, &bindings);
+    let pool = {
+        let sizes = [
+            vk::DescriptorPoolSize {
+                ty: iub,
+                descriptor_count: 64,
+            },
+            vk::DescriptorPoolSize {
+                ty: vk::DescriptorType::STORAGE_BUFFER,
+                descriptor_count: 2,
+            },
+        ];
+        let mut inline_info = vk::DescriptorPoolInlineUniformBlockCreateInfo::default()
+            .max_inline_uniform_block_bindings(2);
+        unsafe {
+            d.create_descriptor_pool(
+                &vk::DescriptorPoolCreateInfo::default()
+                    .max_sets(2)
+                    .pool_sizes(&sizes)
+                    .push_next(&mut inline_info),
+                None,
+            )
+        }
+        .unwrap()
+    };
+    let sets = allocate(&ctx, pool, &[layout, layout]).unwrap();
+    let words = |v: &[u32]| -> Vec<u8> { v.iter().flat_map(|w| w.to_le_bytes()).collect() };
+    let first = words(&[10, 20, 30, 40]);
+    let second = words(&[(-5i32) as u32, 6, (-7i32) as u32, 8]);
+    let other = words(&[0, 0, 99, 98]);
+    unsafe {
+        let write = |set: vk::DescriptorSet, offset: u32, data: &[u8]| {
+            let mut block = vk::WriteDescriptorSetInlineUniformBlock::default().data(data);
+            d.update_descriptor_sets(
+                &[vk::WriteDescriptorSet::default()
+                    .dst_set(set)
+                    .dst_binding(0)
+                    .dst_array_element(offset)
+                    .descriptor_type(iub)
+                    .descriptor_count(data.len() as u32)
+                    .push_next(&mut block)],
+                &[],
+            );
+        };
+        write(sets[0], 0, &first);
+        write(sets[0], 16, &second);
+        // Bytes 8..16 of the other set (99, 98) over bytes 8..16 of the first.
+        write(sets[1], 0, &other);
+        d.update_descriptor_sets(
+            &[],
+            &[vk::CopyDescriptorSet::default()
+                .src_set(sets[1])
+                .src_binding(0)
+                .src_array_element(8)
+                .dst_set(sets[0])
+                .dst_binding(0)
+                .dst_array_element(8)
+                .descriptor_count(8)],
+        );
+        let info = [vk::DescriptorBufferInfo {
+            buffer: out.buffer,
+            offset: 0,
+            range: vk::WHOLE_SIZE,
+        }];
+        d.update_descriptor_sets(
+            &[vk::WriteDescriptorSet::default()
+                .dst_set(sets[0])
+                .dst_binding(1)
+                .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
+                .buffer_info(&info)],
+            &[],
+        );
+        let module = d
+            .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&spirv), None)
+            .unwrap();
+        let set_layouts = [layout];
+        let pipeline_layout = d
+            .create_pipeline_layout(
+                &vk::PipelineLayoutCreateInfo::default().set_layouts(&set_layouts),
+                None,
+            )
+            .unwrap();
+        let stage = vk::PipelineShaderStageCreateInfo::default()
+            .stage(vk::ShaderStageFlags::COMPUTE)
+            .module(module)
+            .name(c"main");
+        let pipeline = d
+            .create_compute_pipelines(
+                vk::PipelineCache::null(),
+                &[vk::ComputePipelineCreateInfo::default()
+                    .stage(stage)
+                    .layout(pipeline_layout)],
+                None,
+            )
+            .unwrap()[0];
+        ctx.run(|cb| {
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, pipeline);
+            d.cmd_bind_descriptor_sets(
+                cb,
+                vk::PipelineBindPoint::COMPUTE,
+                pipeline_layout,
+                0,
+                &sets[..1],
+                &[],
+            );
+            d.cmd_dispatch(cb, 1, 1, 1);
+        });
+    }
+    let got: Vec<u32> = out
+        .bytes()
+        .chunks(4)
+        .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    assert_eq!(got, [10, 20, 99, 98, (-5i32) as u32, 6, (-7i32) as u32, 8]);
+}

@@ -143,6 +143,8 @@ struct Fixed {
     samples: vk::SampleCountFlags,
     /// The subpass of the render pass the pipeline is for.
     subpass: u32,
+    /// Dynamic rendering's `viewMask` (multiview).
+    view_mask: u32,
 }
 
 impl Fixed {
@@ -161,6 +163,7 @@ impl Fixed {
             polygon_mode: vk::PolygonMode::FILL,
             samples: vk::SampleCountFlags::TYPE_1,
             subpass: 0,
+            view_mask: 0,
         }
     }
 }
@@ -260,7 +263,8 @@ fn pipeline_fixed(
         let mut rendering = vk::PipelineRenderingCreateInfo::default()
             .color_attachment_formats(&formats)
             .depth_attachment_format(fixed.depth_format)
-            .stencil_attachment_format(fixed.stencil_format);
+            .stencil_attachment_format(fixed.stencil_format)
+            .view_mask(fixed.view_mask);
         let dynamic = vk::PipelineDynamicStateCreateInfo::default().dynamic_states(&fixed.dynamic);
         let mut info = vk::GraphicsPipelineCreateInfo::default()
             .stages(&stages)
@@ -2655,5 +2659,489 @@ void main() {
         compute.destroy(&ctx);
         d.destroy_sampler(sampler, None);
         draw.destroy(&ctx);
+    }
+}
+
+const VERT_DRAW_PARAMETERS: &str = r"#version 450
+#extension GL_ARB_shader_draw_parameters : require
+layout(location = 0) in vec3 pos;
+layout(location = 1) in vec3 color;
+layout(location = 0) out vec3 v_color;
+void main() {
+    gl_Position = vec4(pos, 1.0);
+    v_color = vec3(float(gl_DrawIDARB) / 4.0, float(gl_BaseVertexARB) / 16.0,
+                   float(gl_BaseInstanceARB) / 16.0);
+}";
+
+/// `shaderDrawParameters`: `gl_DrawID`, `gl_BaseVertex` and `gl_BaseInstance` in an indirect
+/// draw of two records (left half, right half) and an indexed indirect draw (whose
+/// `vertexOffset` is the base vertex) over the bottom quarter.
+#[test]
+fn draw_parameters_in_indirect_draws() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let color = color_target(&ctx);
+    let layout = push_layout(&ctx);
+    let fixed = Fixed {
+        vert: VERT_DRAW_PARAMETERS,
+        ..Fixed::new()
+    };
+    let pipe = pipeline_fixed(&ctx, FRAG, layout, vk::RenderPass::null(), &fixed);
+    let mut data = rect_vertices(0.0, 0.0, 32.0, 64.0, 0.5, [0.0; 3]);
+    data.extend(rect_vertices(32.0, 0.0, 64.0, 64.0, 0.5, [0.0; 3]));
+    data.extend(rect_vertices(0.0, 48.0, 64.0, 64.0, 0.5, [0.0; 3]));
+    let vb = vertices(&ctx, &data);
+    let ib = ctx.buffer(64);
+    let idx: Vec<u8> = (0u32..6).flat_map(|i| i.to_le_bytes()).collect();
+    ib.bytes()[..24].copy_from_slice(&idx);
+    // Two VkDrawIndirectCommand records: (6 vertices from 0, first instance 5) and (6 from
+    // 6, first instance 7); at 64 two VkDrawIndexedIndirectCommand records, the second
+    // drawing indices 0..6 with vertex offset 12 and first instance 3.
+    let words: Vec<u32> = [
+        &[6u32, 1, 0, 5][..],
+        &[6, 1, 6, 7],
+        &[0; 8],
+        &[0, 1, 0, 0, 0],
+        &[6, 1, 0, 12, 3],
+    ]
+    .concat();
+    let indirect = ctx.buffer(256);
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    indirect.bytes()[..bytes.len()].copy_from_slice(&bytes);
+    unsafe {
+        ctx.run(|cb| {
+            begin_cleared(&ctx, cb, &color, None);
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_bind_index_buffer(cb, ib.buffer, 0, vk::IndexType::UINT32);
+            d.cmd_draw_indirect(cb, indirect.buffer, 0, 2, 16);
+            d.cmd_draw_indexed_indirect(cb, indirect.buffer, 64, 2, 20);
+            d.cmd_end_rendering(cb);
+        });
+    }
+    let px = read_pixels(&ctx, color.image);
+    let unorm = |v: f32| (v * 255.0).round() as u8;
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let (draw, base_vertex, base_instance) = if y >= 48 {
+                (1, 12, 3)
+            } else if x < 32 {
+                (0, 0, 5)
+            } else {
+                (1, 6, 7)
+            };
+            let want = [
+                unorm(draw as f32 / 4.0),
+                unorm(base_vertex as f32 / 16.0),
+                unorm(base_instance as f32 / 16.0),
+                255,
+            ];
+            let p = px[(y * SIZE + x) as usize];
+            assert!(
+                (0..4).all(|c| near(p[c], want[c])),
+                "({x},{y}): {p:?} != {want:?}"
+            );
+        }
+    }
+}
+
+/// `shaderDemoteToHelperInvocation`: one triangle covers the target; invocations with
+/// x < 33 demote themselves. They keep running — the pixel at x = 33 sees, through a fine
+/// derivative, that its quad neighbour at x = 32 is now a helper — but their colour and
+/// their atomic add are dropped.
+#[test]
+fn demoted_invocations_help_derivatives_and_write_nothing() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let color = color_target(&ctx);
+    let counter = ctx.buffer(16);
+    let frag = r"#version 450
+        #extension GL_EXT_demote_to_helper_invocation : require
+        layout(location = 0) in vec3 v_color;
+        layout(location = 0) out vec4 o;
+        layout(set = 0, binding = 0) buffer C { uint count; };
+        void main() {
+            if (gl_FragCoord.x < 33.0) {
+                demote;
+            }
+            float h = helperInvocationEXT() ? 1.0 : 0.0;
+            float dh = dFdxFine(h);
+            atomicAdd(count, 1u);
+            o = vec4(1.0, -dh, h, 1.0);
+        }";
+    unsafe {
+        let binding = [vk::DescriptorSetLayoutBinding::default()
+            .binding(0)
+            .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
+            .descriptor_count(1)
+            .stage_flags(vk::ShaderStageFlags::FRAGMENT)];
+        let set_layout = d
+            .create_descriptor_set_layout(
+                &vk::DescriptorSetLayoutCreateInfo::default().bindings(&binding),
+                None,
+            )
+            .unwrap();
+        let set_layouts = [set_layout];
+        let layout = d
+            .create_pipeline_layout(
+                &vk::PipelineLayoutCreateInfo::default().set_layouts(&set_layouts),
+                None,
+            )
+            .unwrap();
+        let pipeline = pipeline_with(&ctx, frag, layout, vk::RenderPass::null(), false, false);
+        let sizes = [vk::DescriptorPoolSize {
+            ty: vk::DescriptorType::STORAGE_BUFFER,
+            descriptor_count: 1,
+        }];
+        let pool = d
+            .create_descriptor_pool(
+                &vk::DescriptorPoolCreateInfo::default()
+                    .max_sets(1)
+                    .pool_sizes(&sizes),
+                None,
+            )
+            .unwrap();
+        let set = d
+            .allocate_descriptor_sets(
+                &vk::DescriptorSetAllocateInfo::default()
+                    .descriptor_pool(pool)
+                    .set_layouts(&set_layouts),
+            )
+            .unwrap()[0];
+        let info = [vk::DescriptorBufferInfo {
+            buffer: counter.buffer,
+            offset: 0,
+            range: vk::WHOLE_SIZE,
+        }];
+        d.update_descriptor_sets(
+            &[vk::WriteDescriptorSet::default()
+                .dst_set(set)
+                .dst_binding(0)
+                .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
+                .buffer_info(&info)],
+            &[],
+        );
+        // One triangle over the whole target: no quad has a helper of its own.
+        let vb = vertices(
+            &ctx,
+            &[
+                -1.0, -1.0, 0.5, 0.0, 0.0, 0.0, 3.0, -1.0, 0.5, 0.0, 0.0, 0.0, -1.0, 3.0, 0.5, 0.0,
+                0.0, 0.0,
+            ],
+        );
+        ctx.run(|cb| {
+            begin_cleared(&ctx, cb, &color, None);
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipeline);
+            d.cmd_bind_descriptor_sets(cb, vk::PipelineBindPoint::GRAPHICS, layout, 0, &[set], &[]);
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_draw(cb, 3, 1, 0, 0);
+            d.cmd_end_rendering(cb);
+        });
+    }
+    let b = counter.bytes();
+    assert_eq!(
+        u32::from_le_bytes(b[..4].try_into().unwrap()),
+        (SIZE - 33) * SIZE
+    );
+    let px = read_pixels(&ctx, color.image);
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let want = match x {
+                0..33 => [0, 0, 0, 0],
+                33 => [255, 255, 0, 255],
+                _ => [255, 0, 0, 255],
+            };
+            assert_eq!(px[(y * SIZE + x) as usize], want, "({x},{y})");
+        }
+    }
+}
+
+const VERT_MULTIVIEW: &str = r"#version 450
+#extension GL_EXT_multiview : require
+layout(location = 0) in vec3 pos;
+layout(location = 1) in vec3 color;
+layout(location = 0) out vec3 v_color;
+void main() {
+    // Each view draws 8 pixels further right per view index.
+    gl_Position = vec4(pos.x + 0.25 * float(gl_ViewIndex), pos.y, pos.z, 1.0);
+    v_color = color;
+}";
+
+const FRAG_MULTIVIEW: &str = r"#version 450
+#extension GL_EXT_multiview : require
+layout(location = 0) in vec3 v_color;
+layout(location = 0) out vec4 o;
+void main() { o = vec4(0.0, 1.0, float(gl_ViewIndex) / 4.0, 1.0); }";
+
+/// Layer `layer` of a 64×64 RGBA8 image.
+fn read_layer(ctx: &Ctx, image: vk::Image, layer: u32) -> Vec<[u8; 4]> {
+    let out = ctx.buffer((SIZE * SIZE * 4) as u64);
+    ctx.run(|cb| unsafe {
+        ctx.device.cmd_copy_image_to_buffer(
+            cb,
+            image,
+            vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
+            out.buffer,
+            &[vk::BufferImageCopy {
+                buffer_offset: 0,
+                buffer_row_length: 0,
+                buffer_image_height: 0,
+                image_subresource: vk::ImageSubresourceLayers {
+                    aspect_mask: vk::ImageAspectFlags::COLOR,
+                    mip_level: 0,
+                    base_array_layer: layer,
+                    layer_count: 1,
+                },
+                image_offset: vk::Offset3D::default(),
+                image_extent: vk::Extent3D {
+                    width: SIZE,
+                    height: SIZE,
+                    depth: 1,
+                },
+            }],
+        );
+    });
+    out.bytes()
+        .chunks(4)
+        .map(|c| [c[0], c[1], c[2], c[3]])
+        .collect()
+}
+
+/// `multiview`: a render pass whose subpass has view mask 0b101 renders views 0 and 2 into
+/// layers 0 and 2 of a three-layer attachment — each cleared by the load op, drawn with its
+/// `gl_ViewIndex` (position and colour), and cleared by `vkCmdClearAttachments` — and leaves
+/// layer 1 alone; then dynamic rendering with view mask 0b010 draws into layer 1 only.
+#[test]
+fn multiview_renders_each_view_into_its_layer() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let mut mv = vk::PhysicalDeviceMultiviewFeatures::default();
+    let mut mv_props = vk::PhysicalDeviceMultiviewProperties::default();
+    unsafe {
+        let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut mv);
+        ctx.instance
+            .get_physical_device_features2(ctx.physical, &mut f2);
+        let mut p2 = vk::PhysicalDeviceProperties2::default().push_next(&mut mv_props);
+        ctx.instance
+            .get_physical_device_properties2(ctx.physical, &mut p2);
+    }
+    assert_eq!(mv.multiview, vk::TRUE);
+    assert!(mv_props.max_multiview_view_count >= 6);
+    assert!(mv_props.max_multiview_instance_index >= (1 << 27) - 1);
+    let format = vk::Format::R8G8B8A8_UNORM;
+    let (image, _mem) = ctx.image(
+        &vk::ImageCreateInfo::default()
+            .image_type(vk::ImageType::TYPE_2D)
+            .format(format)
+            .extent(vk::Extent3D {
+                width: SIZE,
+                height: SIZE,
+                depth: 1,
+            })
+            .mip_levels(1)
+            .array_layers(3)
+            .samples(vk::SampleCountFlags::TYPE_1)
+            .tiling(vk::ImageTiling::OPTIMAL)
+            .usage(
+                vk::ImageUsageFlags::COLOR_ATTACHMENT
+                    | vk::ImageUsageFlags::TRANSFER_SRC
+                    | vk::ImageUsageFlags::TRANSFER_DST,
+            ),
+    );
+    let all_layers = vk::ImageSubresourceRange {
+        aspect_mask: vk::ImageAspectFlags::COLOR,
+        base_mip_level: 0,
+        level_count: 1,
+        base_array_layer: 0,
+        layer_count: 3,
+    };
+    let layout = push_layout(&ctx);
+    let vb = vertices(
+        &ctx,
+        &rect_vertices(0.0, 0.0, 32.0, 64.0, 0.5, [0.0, 0.0, 0.0]),
+    );
+    let queries;
+    unsafe {
+        let view = d
+            .create_image_view(
+                &vk::ImageViewCreateInfo::default()
+                    .image(image)
+                    .view_type(vk::ImageViewType::TYPE_2D_ARRAY)
+                    .format(format)
+                    .subresource_range(all_layers),
+                None,
+            )
+            .unwrap();
+        let attachments = [vk::AttachmentDescription::default()
+            .format(format)
+            .samples(vk::SampleCountFlags::TYPE_1)
+            .load_op(vk::AttachmentLoadOp::CLEAR)
+            .store_op(vk::AttachmentStoreOp::STORE)
+            .initial_layout(vk::ImageLayout::GENERAL)
+            .final_layout(vk::ImageLayout::GENERAL)];
+        let color_refs = [vk::AttachmentReference {
+            attachment: 0,
+            layout: vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL,
+        }];
+        let subpasses = [vk::SubpassDescription::default().color_attachments(&color_refs)];
+        let masks = [0b101u32];
+        let mut multiview = vk::RenderPassMultiviewCreateInfo::default().view_masks(&masks);
+        let rp = d
+            .create_render_pass(
+                &vk::RenderPassCreateInfo::default()
+                    .attachments(&attachments)
+                    .subpasses(&subpasses)
+                    .push_next(&mut multiview),
+                None,
+            )
+            .unwrap();
+        let views = [view];
+        let fb = d
+            .create_framebuffer(
+                &vk::FramebufferCreateInfo::default()
+                    .render_pass(rp)
+                    .attachments(&views)
+                    .width(SIZE)
+                    .height(SIZE)
+                    .layers(1),
+                None,
+            )
+            .unwrap();
+        let fixed = Fixed {
+            vert: VERT_MULTIVIEW,
+            ..Fixed::new()
+        };
+        let pipe = pipeline_fixed(&ctx, FRAG_MULTIVIEW, layout, rp, &fixed);
+        let dyn_fixed = Fixed {
+            vert: VERT_MULTIVIEW,
+            view_mask: 0b010,
+            ..Fixed::new()
+        };
+        let dyn_pipe = pipeline_fixed(
+            &ctx,
+            FRAG_MULTIVIEW,
+            layout,
+            vk::RenderPass::null(),
+            &dyn_fixed,
+        );
+        let q = d
+            .create_query_pool(
+                &vk::QueryPoolCreateInfo::default()
+                    .query_type(vk::QueryType::OCCLUSION)
+                    .query_count(2),
+                None,
+            )
+            .unwrap();
+        queries = q;
+        ctx.run(|cb| {
+            d.cmd_reset_query_pool(cb, queries, 0, 2);
+            // Blue everywhere first.
+            d.cmd_clear_color_image(
+                cb,
+                image,
+                vk::ImageLayout::GENERAL,
+                &vk::ClearColorValue {
+                    float32: [0.0, 0.0, 1.0, 1.0],
+                },
+                &[all_layers],
+            );
+            let clear = [vk::ClearValue {
+                color: vk::ClearColorValue {
+                    float32: [0.25, 0.0, 0.0, 1.0],
+                },
+            }];
+            d.cmd_begin_render_pass(
+                cb,
+                &vk::RenderPassBeginInfo::default()
+                    .render_pass(rp)
+                    .framebuffer(fb)
+                    .render_area(full_area())
+                    .clear_values(&clear),
+                vk::SubpassContents::INLINE,
+            );
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            // A query in a two-view instance uses two queries (the total may go to the first).
+            d.cmd_begin_query(cb, queries, 0, vk::QueryControlFlags::empty());
+            d.cmd_draw(cb, 6, 1, 0, 0);
+            d.cmd_end_query(cb, queries, 0);
+            d.cmd_clear_attachments(
+                cb,
+                &[vk::ClearAttachment {
+                    aspect_mask: vk::ImageAspectFlags::COLOR,
+                    color_attachment: 0,
+                    clear_value: vk::ClearValue {
+                        color: vk::ClearColorValue {
+                            float32: [1.0, 1.0, 1.0, 1.0],
+                        },
+                    },
+                }],
+                &[vk::ClearRect {
+                    rect: vk::Rect2D {
+                        offset: vk::Offset2D { x: 56, y: 0 },
+                        extent: vk::Extent2D {
+                            width: 8,
+                            height: 8,
+                        },
+                    },
+                    base_array_layer: 0,
+                    layer_count: 1,
+                }],
+            );
+            d.cmd_end_render_pass(cb);
+            // Dynamic rendering, view 1 only, loading what is there.
+            let color_att = [vk::RenderingAttachmentInfo::default()
+                .image_view(view)
+                .image_layout(vk::ImageLayout::GENERAL)
+                .load_op(vk::AttachmentLoadOp::LOAD)
+                .store_op(vk::AttachmentStoreOp::STORE)];
+            d.cmd_begin_rendering(
+                cb,
+                &vk::RenderingInfo::default()
+                    .render_area(full_area())
+                    .view_mask(0b010)
+                    .color_attachments(&color_att),
+            );
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, dyn_pipe);
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_draw(cb, 6, 1, 0, 0);
+            d.cmd_end_rendering(cb);
+        });
+    }
+    let mut counts = [0u64; 2];
+    unsafe {
+        d.get_query_pool_results(
+            queries,
+            0,
+            &mut counts,
+            vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WAIT,
+        )
+    }
+    .unwrap();
+    assert_eq!(counts[0] + counts[1], 2 * 32 * 64);
+    let layers: Vec<Vec<[u8; 4]>> = (0..3).map(|l| read_layer(&ctx, image, l)).collect();
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let i = (y * SIZE + x) as usize;
+            let white = x >= 56 && y < 8;
+            for (layer, px) in layers.iter().enumerate() {
+                let v = layer as u32;
+                let drawn = (8 * v..32 + 8 * v).contains(&x);
+                let want = match (layer, drawn, white) {
+                    (0 | 2, _, true) => [255, 255, 255, 255],
+                    (_, true, _) => [0, 255, [0, 64, 128][layer], 255],
+                    (0 | 2, false, _) => [64, 0, 0, 255],
+                    _ => [0, 0, 255, 255],
+                };
+                assert_eq!(px[i], want, "layer {layer} ({x},{y})");
+            }
+        }
     }
 }

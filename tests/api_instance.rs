@@ -455,3 +455,93 @@ fn several_queues_work_independently() {
     }
     assert!(b.bytes().iter().all(|&x| x == 7));
 }
+
+/// The features Vulkan 1.1, 1.2 and 1.3 require of every device are reported, in the core
+/// structures and in their extensions' structures alike (each is tested where it works:
+/// pumice-shader's tests/required_features.rs, tests/api_graphics.rs).
+#[test]
+fn features_required_by_the_reported_version() {
+    let ctx = Ctx::new();
+    let i = &ctx.instance;
+    let mut f11 = vk::PhysicalDeviceVulkan11Features::default();
+    let mut draw_parameters = vk::PhysicalDeviceShaderDrawParametersFeatures::default();
+    let mut f12 = vk::PhysicalDeviceVulkan12Features::default();
+    let mut std_layout = vk::PhysicalDeviceUniformBufferStandardLayoutFeatures::default();
+    let mut extended = vk::PhysicalDeviceShaderSubgroupExtendedTypesFeatures::default();
+    let mut memory_model = vk::PhysicalDeviceVulkanMemoryModelFeatures::default();
+    let mut f13 = vk::PhysicalDeviceVulkan13Features::default();
+    let mut demote = vk::PhysicalDeviceShaderDemoteToHelperInvocationFeatures::default();
+    let mut inline = vk::PhysicalDeviceInlineUniformBlockFeatures::default();
+    let mut dot = vk::PhysicalDeviceShaderIntegerDotProductFeatures::default();
+    let mut f2 = vk::PhysicalDeviceFeatures2::default()
+        .push_next(&mut f11)
+        .push_next(&mut draw_parameters)
+        .push_next(&mut f12)
+        .push_next(&mut std_layout)
+        .push_next(&mut extended)
+        .push_next(&mut memory_model)
+        .push_next(&mut f13)
+        .push_next(&mut demote)
+        .push_next(&mut inline)
+        .push_next(&mut dot);
+    unsafe { i.get_physical_device_features2(ctx.physical, &mut f2) };
+    assert_eq!(f11.shader_draw_parameters, vk::TRUE);
+    assert_eq!(draw_parameters.shader_draw_parameters, vk::TRUE);
+    assert_eq!(f12.uniform_buffer_standard_layout, vk::TRUE);
+    assert_eq!(f12.subgroup_broadcast_dynamic_id, vk::TRUE);
+    assert_eq!(f12.shader_subgroup_extended_types, vk::TRUE);
+    assert_eq!(std_layout.uniform_buffer_standard_layout, vk::TRUE);
+    assert_eq!(extended.shader_subgroup_extended_types, vk::TRUE);
+    assert_eq!(f12.vulkan_memory_model, vk::TRUE);
+    assert_eq!(f12.vulkan_memory_model_device_scope, vk::TRUE);
+    assert_eq!(memory_model.vulkan_memory_model, vk::TRUE);
+    assert_eq!(memory_model.vulkan_memory_model_device_scope, vk::TRUE);
+    assert_eq!(f13.shader_demote_to_helper_invocation, vk::TRUE);
+    assert_eq!(demote.shader_demote_to_helper_invocation, vk::TRUE);
+    assert_eq!(f13.inline_uniform_block, vk::TRUE);
+    assert_eq!(inline.inline_uniform_block, vk::TRUE);
+    assert_eq!(f13.shader_integer_dot_product, vk::TRUE);
+    assert_eq!(dot.shader_integer_dot_product, vk::TRUE);
+    let mut inline_props = vk::PhysicalDeviceInlineUniformBlockProperties::default();
+    let mut p13 = vk::PhysicalDeviceVulkan13Properties {
+        // Whatever the application left there is overwritten.
+        integer_dot_product8_bit_unsigned_accelerated: vk::TRUE,
+        ..Default::default()
+    };
+    let mut dot_props = vk::PhysicalDeviceShaderIntegerDotProductProperties {
+        integer_dot_product4x8_bit_packed_signed_accelerated: vk::TRUE,
+        ..Default::default()
+    };
+    let mut p2 = vk::PhysicalDeviceProperties2::default()
+        .push_next(&mut inline_props)
+        .push_next(&mut p13)
+        .push_next(&mut dot_props);
+    unsafe { i.get_physical_device_properties2(ctx.physical, &mut p2) };
+    assert_eq!(p13.integer_dot_product8_bit_unsigned_accelerated, vk::FALSE);
+    assert_eq!(
+        dot_props.integer_dot_product4x8_bit_packed_signed_accelerated,
+        vk::FALSE
+    );
+    assert!(inline_props.max_inline_uniform_block_size >= 256);
+    assert!(inline_props.max_descriptor_set_inline_uniform_blocks >= 4);
+    assert!(p13.max_inline_uniform_total_size >= 256);
+    assert!(p13.max_per_stage_descriptor_inline_uniform_blocks >= 4);
+    let exts = unsafe {
+        ctx.instance
+            .enumerate_device_extension_properties(ctx.physical)
+    }
+    .unwrap();
+    let has = |name: &std::ffi::CStr| {
+        exts.iter()
+            .any(|e| e.extension_name_as_c_str().unwrap() == name)
+    };
+    assert!(has(c"VK_KHR_uniform_buffer_standard_layout"));
+    assert!(has(c"VK_KHR_shader_draw_parameters"));
+    assert!(has(c"VK_KHR_vulkan_memory_model"));
+    assert!(has(c"VK_EXT_shader_demote_to_helper_invocation"));
+    assert!(has(c"VK_EXT_inline_uniform_block"));
+    assert!(has(c"VK_KHR_shader_integer_dot_product"));
+    assert!(has(c"VK_KHR_multiview"));
+    assert_eq!(f11.multiview, vk::TRUE);
+    assert!(has(c"VK_KHR_shader_subgroup_extended_types"));
+}

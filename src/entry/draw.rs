@@ -103,11 +103,14 @@ fn depth_stencil_clears(inst: &RenderPassInstance, a: u32) -> (bool, bool, Vec<L
 /// targets with the clears of the attachments it uses first. Also returns the targets.
 fn begin_subpass(
     inst: &RenderPassInstance,
-) -> Result<(Arc<RenderTargets>, Vec<crate::command_buffer::Command>), vk::Result> {
+) -> Result<(Vec<Arc<RenderTargets>>, Vec<crate::command_buffer::Command>), vk::Result> {
     use crate::command_buffer::Command;
     let rp = &inst.render_pass;
     let index = inst.subpass;
     let sub = rp.subpasses.get(index).ok_or(vk::Result::ERROR_UNKNOWN)?;
+    // Multiview: everything below happens once per view of the subpass's view mask, on that
+    // layer of each attachment (`RenderTargets::per_view`).
+    let view_mask = sub.view_mask;
     let view = |a: u32| inst.views[a as usize].clone();
     let first_here = |a: u32| first_use(rp, a) == Some(index);
     let mut commands = Vec::new();
@@ -127,6 +130,7 @@ fn begin_subpass(
                 resolve: Vec::new(),
                 depth_resolve: None,
                 stencil_resolve: None,
+                view_index: 0,
             };
             (targets, ds_clears)
         } else {
@@ -147,14 +151,17 @@ fn begin_subpass(
                 resolve: vec![None],
                 depth_resolve: None,
                 stencil_resolve: None,
+                view_index: 0,
             };
             (targets, clears)
         };
         if !clears.is_empty() {
-            commands.push(Command::BeginRendering {
-                targets: Arc::new(targets),
-                clears,
-            });
+            for targets in targets.per_view(view_mask)? {
+                commands.push(Command::BeginRendering {
+                    targets,
+                    clears: clears.clone(),
+                });
+            }
         }
     }
     let mut clears = Vec::new();
@@ -203,7 +210,7 @@ fn begin_subpass(
             }
         }
     }
-    let targets = Arc::new(RenderTargets {
+    let targets = RenderTargets {
         color,
         depth,
         stencil,
@@ -211,11 +218,15 @@ fn begin_subpass(
         resolve,
         depth_resolve,
         stencil_resolve,
-    });
-    commands.push(Command::BeginRendering {
-        targets: targets.clone(),
-        clears,
-    });
+        view_index: 0,
+    }
+    .per_view(view_mask)?;
+    for t in &targets {
+        commands.push(Command::BeginRendering {
+            targets: t.clone(),
+            clears: clears.clone(),
+        });
+    }
     Ok((targets, commands))
 }
 
@@ -225,7 +236,7 @@ fn begin_render_pass(
     inst: RenderPassInstance,
 ) -> Result<Vec<crate::command_buffer::Command>, vk::Result> {
     let (targets, commands) = begin_subpass(&inst)?;
-    s.draw.targets = Some(targets);
+    s.draw.targets = targets;
     s.draw.render_pass = Some(inst);
     Ok(commands)
 }
@@ -234,12 +245,12 @@ fn begin_render_pass(
 fn next_subpass(
     s: &mut crate::command_buffer::PipelineState,
 ) -> Result<Vec<crate::command_buffer::Command>, vk::Result> {
-    let mut commands: Vec<_> = end(s).into_iter().collect();
+    let mut commands = end(s);
     let mut inst = s.draw.render_pass.take().ok_or(vk::Result::ERROR_UNKNOWN)?;
     inst.subpass += 1;
     let (targets, begin) = begin_subpass(&inst)?;
     commands.extend(begin);
-    s.draw.targets = Some(targets);
+    s.draw.targets = targets;
     s.draw.render_pass = Some(inst);
     Ok(commands)
 }
@@ -250,12 +261,9 @@ fn next_subpass(
 /// `info` must be valid, with live handles.
 unsafe fn rendering_targets(
     info: &vk::RenderingInfo,
-) -> Result<(Arc<RenderTargets>, Vec<LoadClear>), vk::Result> {
+) -> Result<(Vec<Arc<RenderTargets>>, Vec<LoadClear>), vk::Result> {
     // SAFETY: forwarded contract.
     unsafe {
-        if info.view_mask != 0 {
-            return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
-        }
         let mut clears = Vec::new();
         let mut color = Vec::new();
         let mut resolve = Vec::new();
@@ -322,28 +330,33 @@ unsafe fn rendering_targets(
         };
         let depth_resolve = ds_resolve(info.p_depth_attachment)?;
         let stencil_resolve = ds_resolve(info.p_stencil_attachment)?;
-        Ok((
-            Arc::new(RenderTargets {
-                color,
-                depth,
-                stencil,
-                area: info.render_area,
-                resolve,
-                depth_resolve,
-                stencil_resolve,
-            }),
-            clears,
-        ))
+        // Multiview (`viewMask`): each view renders to its layer (`layerCount` is ignored).
+        let targets = RenderTargets {
+            color,
+            depth,
+            stencil,
+            area: info.render_area,
+            resolve,
+            depth_resolve,
+            stencil_resolve,
+            view_index: 0,
+        }
+        .per_view(info.view_mask)?;
+        Ok((targets, clears))
     }
 }
 
-/// Ends a render pass instance: the resolves, when it has any.
-fn end(s: &mut crate::command_buffer::PipelineState) -> Option<crate::command_buffer::Command> {
-    let targets = s.draw.targets.take()?;
-    let resolves = targets.resolve.iter().any(Option::is_some)
-        || targets.depth_resolve.is_some()
-        || targets.stencil_resolve.is_some();
-    resolves.then_some(crate::command_buffer::Command::EndRendering { targets })
+/// Ends a render pass instance: the resolves (of each view), when it has any.
+fn end(s: &mut crate::command_buffer::PipelineState) -> Vec<crate::command_buffer::Command> {
+    std::mem::take(&mut s.draw.targets)
+        .into_iter()
+        .filter(|targets| {
+            targets.resolve.iter().any(Option::is_some)
+                || targets.depth_resolve.is_some()
+                || targets.stencil_resolve.is_some()
+        })
+        .map(|targets| crate::command_buffer::Command::EndRendering { targets })
+        .collect()
 }
 
 /// Records an indirect draw; the parameters are read when it executes.
@@ -365,7 +378,7 @@ unsafe fn draw_indirect(
         let c = count
             .map(|(cb, off)| handle::get::<_, Buffer>(cb).map(|cb| (cb, off)))
             .transpose();
-        with_state(command_buffer, |s| {
+        with_state_commands(command_buffer, |s| {
             let source = DrawSource::Indirect {
                 buffer: b?,
                 offset,
@@ -374,18 +387,24 @@ unsafe fn draw_indirect(
                 indexed,
                 count: c?,
             };
-            s.draw(source).map(Some)
+            s.draw(source)
         });
     }
 }
 
 fn begin(
     s: &mut crate::command_buffer::PipelineState,
-    targets: Arc<RenderTargets>,
+    targets: Vec<Arc<RenderTargets>>,
     clears: Vec<LoadClear>,
-) -> Option<crate::command_buffer::Command> {
-    s.draw.targets = Some(targets.clone());
-    Some(crate::command_buffer::Command::BeginRendering { targets, clears })
+) -> Vec<crate::command_buffer::Command> {
+    s.draw.targets = targets.clone();
+    targets
+        .into_iter()
+        .map(|targets| crate::command_buffer::Command::BeginRendering {
+            targets,
+            clears: clears.clone(),
+        })
+        .collect()
 }
 
 entry_points! {
@@ -421,7 +440,7 @@ entry_points! {
         // The attachments are image memory: the store ops have nothing to do.
         // SAFETY: valid usage: a live command buffer.
         unsafe {
-            with_state(command_buffer, |s| {
+            with_state_commands(command_buffer, |s| {
                 s.draw.render_pass = None;
                 Ok(end(s))
             })
@@ -431,7 +450,7 @@ entry_points! {
     Device fn vkCmdEndRenderPass2(command_buffer: vk::CommandBuffer, _p_info: *const vk::SubpassEndInfo) {
         // SAFETY: valid usage: a live command buffer.
         unsafe {
-            with_state(command_buffer, |s| {
+            with_state_commands(command_buffer, |s| {
                 s.draw.render_pass = None;
                 Ok(end(s))
             })
@@ -442,13 +461,13 @@ entry_points! {
         // SAFETY: valid usage: a valid rendering info with live handles.
         unsafe {
             let r = handle::req(p_info).and_then(|i| rendering_targets(i));
-            with_state(command_buffer, |s| r.map(|(t, c)| begin(s, t, c)));
+            with_state_commands(command_buffer, |s| r.map(|(t, c)| begin(s, t, c)));
         }
     }
 
     Device fn vkCmdEndRendering(command_buffer: vk::CommandBuffer) {
         // SAFETY: valid usage: a live command buffer.
-        unsafe { with_state(command_buffer, |s| Ok(end(s))) };
+        unsafe { with_state_commands(command_buffer, |s| Ok(end(s))) };
     }
 
     Device fn vkCmdBindVertexBuffers(
@@ -674,9 +693,11 @@ entry_points! {
         unsafe {
             let attachments = handle::slice(p_attachments, attachment_count).to_vec();
             let rects = handle::slice(p_rects, rect_count).to_vec();
-            with_state(command_buffer, |s| {
+            with_state_commands(command_buffer, |s| {
                 // VUID-vkCmdClearAttachments-renderpass: inside a render pass instance.
-                let targets = s.draw.targets.clone().ok_or(vk::Result::ERROR_UNKNOWN)?;
+                if s.draw.targets.is_empty() {
+                    return Err(vk::Result::ERROR_UNKNOWN);
+                }
                 let mut clears = Vec::new();
                 for a in &attachments {
                     let v = a.clear_value;
@@ -690,7 +711,17 @@ entry_points! {
                         clears.push(LoadClear::Stencil { value: v.depth_stencil.stencil });
                     }
                 }
-                Ok(Some(crate::command_buffer::Command::ClearAttachments { targets, clears, rects }))
+                // Multiview: "the clear applies to each view's layer" (the rectangles' layers are
+                // relative to it: baseArrayLayer 0, layerCount 1).
+                Ok(s.draw
+                    .targets
+                    .iter()
+                    .map(|targets| crate::command_buffer::Command::ClearAttachments {
+                        targets: targets.clone(),
+                        clears: clears.clone(),
+                        rects: rects.clone(),
+                    })
+                    .collect())
             });
         }
     }
@@ -734,9 +765,9 @@ entry_points! {
     Device fn vkCmdDraw(command_buffer: vk::CommandBuffer, vertex_count: u32, instance_count: u32, first_vertex: u32, first_instance: u32) {
         // SAFETY: valid usage: a live command buffer.
         unsafe {
-            with_state(command_buffer, |s| {
+            with_state_commands(command_buffer, |s| {
                 let kind = DrawKind::Vertices { vertex_count, first_vertex };
-                s.draw(DrawSource::Direct(DrawParams { kind, instance_count, first_instance })).map(Some)
+                s.draw(DrawSource::Direct(DrawParams { kind, instance_count, first_instance, draw_index: 0 }))
             })
         };
     }
@@ -751,9 +782,9 @@ entry_points! {
     ) {
         // SAFETY: valid usage: a live command buffer.
         unsafe {
-            with_state(command_buffer, |s| {
+            with_state_commands(command_buffer, |s| {
                 let kind = DrawKind::Indexed { index_count, first_index, vertex_offset };
-                s.draw(DrawSource::Direct(DrawParams { kind, instance_count, first_instance })).map(Some)
+                s.draw(DrawSource::Direct(DrawParams { kind, instance_count, first_instance, draw_index: 0 }))
             })
         };
     }

@@ -148,6 +148,8 @@ unsafe fn fill_features(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *mu
         return;
     };
     bools.fill(vk::FALSE);
+    let mut v11 = vk::PhysicalDeviceVulkan11Features::default();
+    pd.vulkan11_features(&mut v11);
     let mut v12 = vk::PhysicalDeviceVulkan12Features::default();
     pd.vulkan12_features(&mut v12);
     let mut v13 = vk::PhysicalDeviceVulkan13Features::default();
@@ -187,6 +189,20 @@ unsafe fn fill_features(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *mu
                 handle::cast_mut::<vk::PhysicalDeviceShaderTerminateInvocationFeatures>(ptr)
                     .shader_terminate_invocation = v13.shader_terminate_invocation;
             }
+            vk::PhysicalDeviceShaderDemoteToHelperInvocationFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDeviceShaderDemoteToHelperInvocationFeatures>(ptr)
+                    .shader_demote_to_helper_invocation = v13.shader_demote_to_helper_invocation;
+            }
+            vk::PhysicalDeviceInlineUniformBlockFeatures::STRUCTURE_TYPE => {
+                let f = handle::cast_mut::<vk::PhysicalDeviceInlineUniformBlockFeatures>(ptr);
+                f.inline_uniform_block = v13.inline_uniform_block;
+                f.descriptor_binding_inline_uniform_block_update_after_bind =
+                    v13.descriptor_binding_inline_uniform_block_update_after_bind;
+            }
+            vk::PhysicalDeviceShaderIntegerDotProductFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDeviceShaderIntegerDotProductFeatures>(ptr)
+                    .shader_integer_dot_product = v13.shader_integer_dot_product;
+            }
             vk::PhysicalDevicePrivateDataFeatures::STRUCTURE_TYPE => {
                 handle::cast_mut::<vk::PhysicalDevicePrivateDataFeatures>(ptr).private_data =
                     v13.private_data;
@@ -207,6 +223,31 @@ unsafe fn fill_features(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *mu
             vk::PhysicalDeviceSeparateDepthStencilLayoutsFeatures::STRUCTURE_TYPE => {
                 handle::cast_mut::<vk::PhysicalDeviceSeparateDepthStencilLayoutsFeatures>(ptr)
                     .separate_depth_stencil_layouts = v12.separate_depth_stencil_layouts;
+            }
+            vk::PhysicalDeviceMultiviewFeatures::STRUCTURE_TYPE => {
+                let f = handle::cast_mut::<vk::PhysicalDeviceMultiviewFeatures>(ptr);
+                f.multiview = v11.multiview;
+                f.multiview_geometry_shader = v11.multiview_geometry_shader;
+                f.multiview_tessellation_shader = v11.multiview_tessellation_shader;
+            }
+            vk::PhysicalDeviceShaderDrawParametersFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDeviceShaderDrawParametersFeatures>(ptr)
+                    .shader_draw_parameters = v11.shader_draw_parameters;
+            }
+            vk::PhysicalDeviceVulkanMemoryModelFeatures::STRUCTURE_TYPE => {
+                let f = handle::cast_mut::<vk::PhysicalDeviceVulkanMemoryModelFeatures>(ptr);
+                f.vulkan_memory_model = v12.vulkan_memory_model;
+                f.vulkan_memory_model_device_scope = v12.vulkan_memory_model_device_scope;
+                f.vulkan_memory_model_availability_visibility_chains =
+                    v12.vulkan_memory_model_availability_visibility_chains;
+            }
+            vk::PhysicalDeviceUniformBufferStandardLayoutFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDeviceUniformBufferStandardLayoutFeatures>(ptr)
+                    .uniform_buffer_standard_layout = v12.uniform_buffer_standard_layout;
+            }
+            vk::PhysicalDeviceShaderSubgroupExtendedTypesFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDeviceShaderSubgroupExtendedTypesFeatures>(ptr)
+                    .shader_subgroup_extended_types = v12.shader_subgroup_extended_types;
             }
             vk::PhysicalDeviceImageRobustnessFeatures::STRUCTURE_TYPE => {
                 handle::cast_mut::<vk::PhysicalDeviceImageRobustnessFeatures>(ptr)
@@ -251,7 +292,21 @@ unsafe fn fill_properties(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *
                 pd.vulkan12_properties(handle::cast_mut(ptr))
             }
             vk::PhysicalDeviceVulkan13Properties::STRUCTURE_TYPE => {
-                pd.vulkan13_properties(handle::cast_mut(ptr))
+                // Everything not set below (the integer dot product "accelerated" flags:
+                // nothing is) reads false and zero.
+                let p = handle::cast_mut::<vk::PhysicalDeviceVulkan13Properties>(ptr);
+                let next = p.p_next;
+                *p = vk::PhysicalDeviceVulkan13Properties::default();
+                p.p_next = next;
+                pd.vulkan13_properties(p)
+            }
+            vk::PhysicalDeviceShaderIntegerDotProductProperties::STRUCTURE_TYPE => {
+                // Integer dot products are lowered to plain arithmetic: none is accelerated.
+                let p =
+                    handle::cast_mut::<vk::PhysicalDeviceShaderIntegerDotProductProperties>(ptr);
+                let next = p.p_next;
+                *p = vk::PhysicalDeviceShaderIntegerDotProductProperties::default();
+                p.p_next = next;
             }
             vk::PhysicalDeviceIDProperties::STRUCTURE_TYPE => {
                 let p = handle::cast_mut::<vk::PhysicalDeviceIDProperties>(ptr);
@@ -315,6 +370,18 @@ unsafe fn fill_properties(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *
                 p.max_subgroup_size = v13.max_subgroup_size;
                 p.max_compute_workgroup_subgroups = v13.max_compute_workgroup_subgroups;
                 p.required_subgroup_size_stages = v13.required_subgroup_size_stages;
+            }
+            vk::PhysicalDeviceInlineUniformBlockProperties::STRUCTURE_TYPE => {
+                let p = handle::cast_mut::<vk::PhysicalDeviceInlineUniformBlockProperties>(ptr);
+                p.max_inline_uniform_block_size = v13.max_inline_uniform_block_size;
+                p.max_per_stage_descriptor_inline_uniform_blocks =
+                    v13.max_per_stage_descriptor_inline_uniform_blocks;
+                p.max_per_stage_descriptor_update_after_bind_inline_uniform_blocks =
+                    v13.max_per_stage_descriptor_update_after_bind_inline_uniform_blocks;
+                p.max_descriptor_set_inline_uniform_blocks =
+                    v13.max_descriptor_set_inline_uniform_blocks;
+                p.max_descriptor_set_update_after_bind_inline_uniform_blocks =
+                    v13.max_descriptor_set_update_after_bind_inline_uniform_blocks;
             }
             vk::PhysicalDeviceTexelBufferAlignmentProperties::STRUCTURE_TYPE => {
                 let p = handle::cast_mut::<vk::PhysicalDeviceTexelBufferAlignmentProperties>(ptr);

@@ -10,6 +10,31 @@ use crate::entry::entry_points;
 use crate::handle;
 use crate::query::{QueryPool, ResultsStatus};
 
+/// Records a timestamp write. Spec (multiview): "the timestamp uses N consecutive query
+/// indices in the query pool (starting at query) where N is the number of bits set in the
+/// view mask": each gets the time.
+///
+/// # Safety
+/// The handles must be live.
+unsafe fn write_timestamp(command_buffer: vk::CommandBuffer, pool: vk::QueryPool, query: u32) {
+    // SAFETY: forwarded contract.
+    unsafe {
+        let pool = handle::get::<_, QueryPool>(pool);
+        crate::entry::compute::with_state_commands(command_buffer, |s| {
+            let pool = pool?;
+            (0..s.draw.targets.len().max(1) as u32)
+                .map(|i| {
+                    let query = query.checked_add(i).ok_or(vk::Result::ERROR_UNKNOWN)?;
+                    Ok(Command::WriteTimestamp {
+                        pool: pool.clone(),
+                        query,
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
 entry_points! {
     Device fn vkCreateQueryPool(
         _device: vk::Device,
@@ -73,12 +98,12 @@ entry_points! {
 
     Device fn vkCmdWriteTimestamp(command_buffer: vk::CommandBuffer, _stage: vk::PipelineStageFlags, pool: vk::QueryPool, query: u32) {
         // SAFETY: valid usage: live handles.
-        unsafe { record(command_buffer, || Ok(Command::WriteTimestamp { pool: handle::get(pool)?, query })) };
+        unsafe { write_timestamp(command_buffer, pool, query) };
     }
 
     Device fn vkCmdWriteTimestamp2(command_buffer: vk::CommandBuffer, _stage: vk::PipelineStageFlags2, pool: vk::QueryPool, query: u32) {
         // SAFETY: valid usage: live handles.
-        unsafe { record(command_buffer, || Ok(Command::WriteTimestamp { pool: handle::get(pool)?, query })) };
+        unsafe { write_timestamp(command_buffer, pool, query) };
     }
 
     Device fn vkCmdBeginQuery(command_buffer: vk::CommandBuffer, pool: vk::QueryPool, query: u32, _flags: vk::QueryControlFlags) {
@@ -97,7 +122,23 @@ entry_points! {
 
     Device fn vkCmdEndQuery(command_buffer: vk::CommandBuffer, pool: vk::QueryPool, query: u32) {
         // SAFETY: valid usage: live handles.
-        unsafe { record(command_buffer, || Ok(Command::EndQuery { pool: handle::get(pool)?, query })) };
+        unsafe {
+            let pool = handle::get::<_, QueryPool>(pool);
+            crate::entry::compute::with_state_commands(command_buffer, |s| {
+                let pool = pool?;
+                let mut commands = vec![Command::EndQuery { pool: pool.clone(), query }];
+                // Spec (multiview): "the query uses N consecutive query indices in the query
+                // pool (starting at query) where N is the number of bits set in the view
+                // mask … implementations may write the total result to the first query and
+                // write zero to the other queries": the others become available with 0.
+                for i in 1..s.draw.targets.len() as u32 {
+                    let query = query.checked_add(i).ok_or(vk::Result::ERROR_UNKNOWN)?;
+                    commands.push(Command::BeginQuery { pool: pool.clone(), query });
+                    commands.push(Command::EndQuery { pool: pool.clone(), query });
+                }
+                Ok(commands)
+            })
+        };
     }
 
     Device fn vkCmdCopyQueryPoolResults(

@@ -218,9 +218,8 @@ unsafe fn graphics_pipeline(info: &vk::GraphicsPipelineCreateInfo) -> Result<Pip
                             .to_vec();
                     state.depth_format = r.depth_attachment_format;
                     state.stencil_format = r.stencil_attachment_format;
-                    if r.view_mask != 0 {
-                        return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
-                    }
+                    // A multiview `viewMask` needs nothing of the pipeline: each view's draw
+                    // reads its `ViewIndex` from the targets it renders to.
                 }
             }
         }
@@ -298,12 +297,17 @@ entry_points! {
         // SAFETY: valid usage: a valid create info and a writable pointer.
         unsafe {
             let info = handle::req(p_info)?;
-            // Multiview is not advertised.
-            if handle::find::<vk::RenderPassMultiviewCreateInfo>(info.p_next).is_some_and(|m| m.subpass_count > 0) {
-                return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
+            // Multiview: a view mask per subpass ("If subpassCount is zero, each view mask is
+            // treated as zero"). View offsets and correlation masks change nothing here: every
+            // command runs in order.
+            let view_masks = handle::find::<vk::RenderPassMultiviewCreateInfo>(info.p_next)
+                .map(|m| handle::slice(m.p_view_masks, m.subpass_count).to_vec())
+                .unwrap_or_default();
+            if !view_masks.is_empty() && view_masks.len() != info.subpass_count as usize {
+                return Err(vk::Result::ERROR_INITIALIZATION_FAILED);
             }
             let attachments = handle::slice(info.p_attachments, info.attachment_count).iter().map(attachment).collect();
-            let subpasses = handle::slice(info.p_subpasses, info.subpass_count)
+            let subpasses: Vec<_> = handle::slice(info.p_subpasses, info.subpass_count)
                 .iter()
                 .map(|s| {
                     RenderPass::subpass_from_refs(
@@ -312,6 +316,11 @@ entry_points! {
                         handle::opt_ref(s.p_depth_stencil_attachment),
                         handle::slice(s.p_input_attachments, s.input_attachment_count),
                     )
+                })
+                .enumerate()
+                .map(|(i, mut sub)| {
+                    sub.view_mask = view_masks.get(i).copied().unwrap_or(0);
+                    sub
                 })
                 .collect();
             handle::write(p_render_pass, handle::new_handle(RenderPass::new(attachments, subpasses)?))
@@ -330,9 +339,6 @@ entry_points! {
             let attachments = handle::slice(info.p_attachments, info.attachment_count).iter().map(attachment2).collect();
             let mut subpasses = Vec::new();
             for s in handle::slice(info.p_subpasses, info.subpass_count) {
-                if s.view_mask != 0 {
-                    return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
-                }
                 let mut sub = RenderPass::subpass_from_refs2(
                     handle::slice(s.p_color_attachments, s.color_attachment_count),
                     if s.p_resolve_attachments.is_null() { &[] } else { handle::slice(s.p_resolve_attachments, s.color_attachment_count) },
@@ -351,6 +357,7 @@ entry_points! {
                         }
                     }
                 }
+                sub.view_mask = s.view_mask;
                 subpasses.push(sub);
             }
             handle::write(p_render_pass, handle::new_handle(RenderPass::new(attachments, subpasses)?))

@@ -73,7 +73,7 @@ impl StageProgram {
         let may_kill = program
             .code
             .iter()
-            .any(|i| matches!(i, crate::ir::Inst::Kill));
+            .any(|i| matches!(i, crate::ir::Inst::Kill | crate::ir::Inst::Demote));
         let may_have_side_effects = resources.iter().any(|r| {
             matches!(
                 r.kind,

@@ -516,6 +516,15 @@ pub enum Inst {
         dst: Reg,
         src: Reg,
     },
+    /// Word `hi` of a subgroup reduction or scan of 64-bit values (the register pair `src`,
+    /// low word first), like [`Inst::Wide`]: one instruction per result word.
+    GroupReduceWide {
+        op: GroupOp,
+        scan: Scan,
+        hi: bool,
+        dst: Reg,
+        src: [Reg; 2],
+    },
     GroupGather {
         mode: Gather,
         dst: Reg,
@@ -536,6 +545,13 @@ pub enum Inst {
     Return,
     CallEnd,
     Kill,
+    /// `OpDemoteToHelperInvocation`: the active lanes become helpers. They keep running (for
+    /// derivatives) but write no memory, and their fragments are discarded at the end.
+    Demote,
+    /// `OpIsHelperInvocationEXT`: 1 in lanes that are helpers (from the start or demoted).
+    IsHelper {
+        dst: Reg,
+    },
     /// Workgroup execution barrier: a batch suspends here until all of its workgroup arrive.
     Barrier,
     /// Names the register of operand `index` of the next [`Inst::Image`]. Image operations have

@@ -11,12 +11,19 @@
 //!    `LocalSize`.
 //! 1. `strip_extensions`: drop `SPV_KHR_subgroup_uniform_control_flow` (a hint) and its
 //!    execution mode, and `SPV_KHR_8bit_storage` (a permission, no instructions of its own).
+//! 1a. `lower_vulkan_memory_model`: the Vulkan memory model → GLSL450: availability,
+//!     visibility and non-private operands of loads, stores, copies and image accesses go
+//!     (memory is coherent and buffer atomics are sequentially consistent).
 //! 1b. `unsigned_subgroup_builtins`: subgroup built-ins declared `int` → `uint` variables whose
 //!     loads are bitcast back (naga requires `u32`).
 //! 2. `lower_terminate_invocation`: `OpTerminateInvocation` → `OpKill`, then drop
 //!    `SPV_KHR_terminate_invocation`.
+//! 2b. `demote_as_calls`: `OpDemoteToHelperInvocation` and `OpIsHelperInvocationEXT` →
+//!     calls of marked helpers the lowering turns into `Inst::Demote` and `Inst::IsHelper`.
 //! 3. `lower_elect`: `OpGroupNonUniformElect` → `BroadcastFirst(SubgroupLocalInvocationId) ==
 //!    SubgroupLocalInvocationId`.
+//! 3b. `lower_dynamic_broadcast`: `OpGroupNonUniformBroadcast` with a non-constant id →
+//!     `OpGroupNonUniformShuffle` (naga asks for a constant id).
 //! 4. `texel_buffers_as_1d`: texel buffers → 1-D images (fetches get `Lod 0`).
 //! 4'. `input_attachments_as_fetches`: input attachments → 2-D images fetched at the
 //!     fragment's position.
@@ -63,6 +70,7 @@ mod arrayed_image_size;
 mod buffer_block_arrays;
 mod declare_coordinate_types;
 mod decorate_flat_outputs;
+mod demote_as_calls;
 mod drop_buffer_non_readable;
 mod drop_zero_workgroup_initializers;
 mod find_loop_break_in_switch;
@@ -73,6 +81,7 @@ mod input_attachments_as_fetches;
 mod lower_all_equal;
 mod lower_composite_select;
 mod lower_copy_logical;
+mod lower_dynamic_broadcast;
 mod lower_elect;
 mod lower_extended_arithmetic;
 mod lower_integer_dot_product;
@@ -80,6 +89,7 @@ mod lower_mismatched_atomic_minmax;
 mod lower_modf_frexp;
 mod lower_scalar_normalize;
 mod lower_terminate_invocation;
+mod lower_vulkan_memory_model;
 mod lower_wide_bitcasts;
 mod narrow_ldexp_exponent;
 mod signedness_from_opcode;
@@ -96,6 +106,8 @@ pub use arrayed_image_size::LAYERS_MARKER;
 pub(crate) use buffer_block_arrays::buffer_block_arrays;
 pub(crate) use declare_coordinate_types::declare_coordinate_types;
 pub(crate) use decorate_flat_outputs::decorate_flat_outputs;
+pub(crate) use demote_as_calls::demote_as_calls;
+pub use demote_as_calls::{DEMOTE_FUNCTION, IS_HELPER_FUNCTION};
 pub(crate) use drop_buffer_non_readable::drop_buffer_non_readable;
 pub(crate) use drop_zero_workgroup_initializers::drop_zero_workgroup_initializers;
 pub(crate) use find_loop_break_in_switch::has_loop_break_in_switch;
@@ -108,6 +120,7 @@ pub(crate) use input_attachments_as_fetches::input_attachments_as_fetches;
 pub(crate) use lower_all_equal::lower_all_equal;
 pub(crate) use lower_composite_select::lower_composite_select;
 pub(crate) use lower_copy_logical::lower_copy_logical;
+pub(crate) use lower_dynamic_broadcast::lower_dynamic_broadcast;
 pub(crate) use lower_elect::lower_elect;
 pub(crate) use lower_extended_arithmetic::lower_extended_arithmetic;
 pub(crate) use lower_integer_dot_product::lower_integer_dot_product;
@@ -115,6 +128,7 @@ pub(crate) use lower_mismatched_atomic_minmax::lower_mismatched_atomic_minmax;
 pub(crate) use lower_modf_frexp::lower_modf_frexp;
 pub(crate) use lower_scalar_normalize::lower_scalar_normalize;
 pub(crate) use lower_terminate_invocation::lower_terminate_invocation;
+pub(crate) use lower_vulkan_memory_model::lower_vulkan_memory_model;
 pub(crate) use lower_wide_bitcasts::lower_wide_bitcasts;
 pub(crate) use narrow_ldexp_exponent::narrow_ldexp_exponent;
 pub(crate) use signedness_from_opcode::signedness_from_opcode;
@@ -625,9 +639,12 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     let mut m = Module::read(words)?;
     specialize(&mut m, specialization);
     strip_extensions(&mut m);
+    lower_vulkan_memory_model(&mut m);
     unsigned_subgroup_builtins(&mut m);
     lower_terminate_invocation(&mut m);
+    demote_as_calls(&mut m);
     lower_elect(&mut m);
+    lower_dynamic_broadcast(&mut m);
     texel_buffers_as_1d(&mut m);
     input_attachments_as_fetches(&mut m);
     storage_ms_as_arrayed(&mut m);

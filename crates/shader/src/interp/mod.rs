@@ -279,6 +279,8 @@ pub struct Batch {
     exec: Mask,
     stack: Vec<Frame>,
     killed: Mask,
+    /// Lanes that executed `OpDemoteToHelperInvocation` (also in `no_write`).
+    demoted: Mask,
     /// Lanes whose stores and atomics are dropped (fragment helper invocations).
     pub(crate) no_write: Mask,
     backedges: u32,
@@ -335,6 +337,7 @@ impl Batch {
             exec: 0,
             stack: Vec::new(),
             killed: 0,
+            demoted: 0,
             no_write: 0,
             backedges: 0,
             image_args: [0; 16],
@@ -361,6 +364,7 @@ impl Batch {
         };
         self.stack.clear();
         self.killed = 0;
+        self.demoted = 0;
         self.no_write = 0;
         self.backedges = 0;
     }
@@ -395,13 +399,15 @@ impl Batch {
         self.exec = active & FULL;
         self.stack.clear();
         self.killed = 0;
+        self.demoted = 0;
         self.no_write = helpers;
         self.backedges = 0;
     }
 
-    /// Lanes that executed `discard` (or `OpKill`/`OpTerminateInvocation`).
+    /// Lanes that executed `discard` (or `OpKill`/`OpTerminateInvocation`), or were demoted to
+    /// helpers: their fragments are discarded.
     pub fn killed(&self) -> Mask {
-        self.killed
+        self.killed | self.demoted
     }
 
     /// Lanes disabled by `break`, `continue`, `return` or `discard` in the frames up to the
@@ -818,6 +824,16 @@ impl Batch {
                     subgroup::reduce(self, op, scan, dst, src);
                     self.set_uni(dst, false);
                 }
+                Inst::GroupReduceWide {
+                    op,
+                    scan,
+                    hi,
+                    dst,
+                    src,
+                } => {
+                    subgroup::reduce_wide(self, op, scan, hi, dst, src);
+                    self.set_uni(dst, false);
+                }
                 Inst::GroupGather {
                     mode,
                     dst,
@@ -875,6 +891,19 @@ impl Batch {
                 Inst::Kill => {
                     self.killed |= self.exec;
                     self.exec = 0;
+                }
+                Inst::Demote => {
+                    self.demoted |= self.exec;
+                    self.no_write |= self.exec;
+                }
+                Inst::IsHelper { dst } => {
+                    let helpers = self.no_write;
+                    let mut v = [0u32; W];
+                    for (i, x) in v.iter_mut().enumerate() {
+                        *x = (helpers >> i & 1) as u32;
+                    }
+                    self.regs[dst as usize] = v;
+                    self.set_uni(dst, false);
                 }
                 Inst::Barrier => {
                     self.pc = pc;

@@ -85,6 +85,75 @@ pub fn reduce(batch: &mut Batch, op: GroupOp, scan: Scan, dst: Reg, src: Reg) {
     batch.regs[dst as usize] = out;
 }
 
+fn combine_wide(op: GroupOp, a: u64, b: u64) -> u64 {
+    let d = f64::from_bits;
+    match op {
+        GroupOp::FAdd => (d(a) + d(b)).to_bits(),
+        GroupOp::FMul => (d(a) * d(b)).to_bits(),
+        GroupOp::FMin => d(a).min(d(b)).to_bits(),
+        GroupOp::FMax => d(a).max(d(b)).to_bits(),
+        GroupOp::IAdd => a.wrapping_add(b),
+        GroupOp::IMul => a.wrapping_mul(b),
+        GroupOp::SMin => (a as i64).min(b as i64) as u64,
+        GroupOp::SMax => (a as i64).max(b as i64) as u64,
+        GroupOp::UMin => a.min(b),
+        GroupOp::UMax => a.max(b),
+        GroupOp::And => a & b,
+        GroupOp::Or => a | b,
+        GroupOp::Xor => a ^ b,
+    }
+}
+
+fn identity_wide(op: GroupOp) -> u64 {
+    match op {
+        GroupOp::FAdd => 0f64.to_bits(),
+        GroupOp::FMul => 1f64.to_bits(),
+        GroupOp::FMin => f64::INFINITY.to_bits(),
+        GroupOp::FMax => f64::NEG_INFINITY.to_bits(),
+        GroupOp::IAdd | GroupOp::Or | GroupOp::Xor | GroupOp::UMax => 0,
+        GroupOp::IMul => 1,
+        GroupOp::SMin => i64::MAX as u64,
+        GroupOp::SMax => i64::MIN as u64,
+        GroupOp::UMin | GroupOp::And => u64::MAX,
+    }
+}
+
+/// [`reduce`] on 64-bit values (`src` is a register pair, low word first): word `hi` of the
+/// result into `dst`.
+pub fn reduce_wide(batch: &mut Batch, op: GroupOp, scan: Scan, hi: bool, dst: Reg, src: [Reg; 2]) {
+    let exec = batch.exec;
+    let lo = batch.regs[src[0] as usize];
+    let high = batch.regs[src[1] as usize];
+    let mut out = [0u64; W];
+    let mut acc = identity_wide(op);
+    for i in 0..W {
+        if exec >> i & 1 == 0 {
+            continue;
+        }
+        let x = lo[i] as u64 | (high[i] as u64) << 32;
+        match scan {
+            Scan::Exclusive => {
+                out[i] = acc;
+                acc = combine_wide(op, acc, x);
+            }
+            Scan::Inclusive => {
+                acc = combine_wide(op, acc, x);
+                out[i] = acc;
+            }
+            Scan::Reduce => acc = combine_wide(op, acc, x),
+        }
+    }
+    if scan == Scan::Reduce {
+        out = [acc; W];
+    }
+    let shift = if hi { 32 } else { 0 };
+    let mut words = [0u32; W];
+    for i in 0..W {
+        words[i] = (out[i] >> shift) as u32;
+    }
+    batch.regs[dst as usize] = words;
+}
+
 pub fn gather(batch: &mut Batch, mode: Gather, dst: Reg, src: Reg, index: Reg) {
     let exec = batch.exec;
     let x = batch.regs[src as usize];

@@ -13,6 +13,9 @@ const HINTS: &[&str] = &[
     // Allows 8-bit types in buffers; no new instructions (like SPV_KHR_16bit_storage,
     // which naga accepts).
     "SPV_KHR_8bit_storage",
+    // Allows the built-ins `BaseVertex`, `BaseInstance` and `DrawIndex` (core since SPIR-V
+    // 1.3); no instructions of its own.
+    "SPV_KHR_shader_draw_parameters",
 ];
 
 /// `SPV_KHR_float_controls` execution modes: `DenormPreserve`, `DenormFlushToZero`,

@@ -1,17 +1,20 @@
-//! Subgroup built-ins declared as signed integers → unsigned variables, loads bitcast back.
+//! Subgroup (and draw and view index) built-ins declared as signed integers → unsigned
+//! variables, loads bitcast back.
 //!
-//! Vulkan lets `SubgroupSize`, `NumSubgroups`, `SubgroupId` and `SubgroupLocalInvocationId`
-//! be 32-bit integers of either signedness; naga requires `u32` (it converts a signed
-//! declaration only for the vertex, instance and invocation built-ins). Their values are small
-//! and non-negative, so reading them as unsigned and bitcasting to the declared type gives the
-//! same value. Each such variable becomes a `uint` one and each `OpLoad` of it a `uint` load
+//! Vulkan lets `SubgroupSize`, `NumSubgroups`, `SubgroupId`, `SubgroupLocalInvocationId`,
+//! `DrawIndex` and `ViewIndex` be 32-bit integers of either signedness (GLSL's `gl_DrawID` and
+//! `gl_ViewIndex` are `int`); naga requires `u32` (it converts a signed declaration only for
+//! the vertex, instance and invocation built-ins). Their values are small and non-negative, so
+//! reading them as unsigned and bitcasting to the declared type gives the same value. Each such variable becomes a `uint` one and each `OpLoad` of it a `uint` load
 //! followed by an `OpBitcast`; a variable used any other way is left alone.
 
 use super::{op, Inst, Module};
 
 const DECORATION_BUILT_IN: u32 = 11;
 const INPUT: u32 = 1;
-const SUBGROUP_BUILT_INS: [u32; 4] = [36, 38, 40, 41];
+/// `NumSubgroups`, `SubgroupId`, `SubgroupSize`, `SubgroupLocalInvocationId`, `DrawIndex`,
+/// `ViewIndex`.
+const SUBGROUP_BUILT_INS: [u32; 6] = [36, 38, 40, 41, 4426, 4440];
 
 pub(crate) fn unsigned_subgroup_builtins(m: &mut Module) {
     let vars: Vec<u32> = m

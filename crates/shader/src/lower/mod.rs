@@ -692,6 +692,21 @@ impl<'m> Lowering<'m> {
                 result,
             } => {
                 let callee = &self.module.functions[*function];
+                match callee.name.as_deref() {
+                    Some(crate::legalize::DEMOTE_FUNCTION) => {
+                        self.emit(Inst::Demote);
+                        return Ok(());
+                    }
+                    Some(crate::legalize::IS_HELPER_FUNCTION) => {
+                        let dst = self.reg();
+                        self.emit(Inst::IsHelper { dst });
+                        if let Some(r) = result {
+                            ctx.values.insert(*r, Value::Regs(vec![dst]));
+                        }
+                        return Ok(());
+                    }
+                    _ => {}
+                }
                 if let Some(op) = callee
                     .name
                     .as_deref()
@@ -745,12 +760,6 @@ impl<'m> Lowering<'m> {
                     .clone();
                 let kind = types::scalar_of(&ty).map(|s| s.kind);
                 let group_op = group_op(*op, kind)?;
-                // Bitwise operations work word by word; the others would need 64-bit ones.
-                if types::is_wide(&ty)
-                    && !matches!(group_op, GroupOp::And | GroupOp::Or | GroupOp::Xor)
-                {
-                    return unsupported("64-bit subgroup arithmetic");
-                }
                 let scan = match collective_op {
                     naga::CollectiveOperation::Reduce => Scan::Reduce,
                     naga::CollectiveOperation::InclusiveScan => Scan::Inclusive,
@@ -758,15 +767,35 @@ impl<'m> Lowering<'m> {
                 };
                 let src = self.value_regs(ctx, *argument)?;
                 let mut out = Vec::new();
-                for s in src {
-                    let dst = self.reg();
-                    self.emit(Inst::GroupReduce {
-                        op: group_op,
-                        scan,
-                        dst,
-                        src: s,
-                    });
-                    out.push(dst);
+                // Bitwise operations work word by word; the others on 64-bit values take
+                // both words of each component (`shaderSubgroupExtendedTypes`).
+                if types::is_wide(&ty)
+                    && !matches!(group_op, GroupOp::And | GroupOp::Or | GroupOp::Xor)
+                {
+                    for pair in src.chunks_exact(2) {
+                        for hi in [false, true] {
+                            let dst = self.reg();
+                            self.emit(Inst::GroupReduceWide {
+                                op: group_op,
+                                scan,
+                                hi,
+                                dst,
+                                src: [pair[0], pair[1]],
+                            });
+                            out.push(dst);
+                        }
+                    }
+                } else {
+                    for s in src {
+                        let dst = self.reg();
+                        self.emit(Inst::GroupReduce {
+                            op: group_op,
+                            scan,
+                            dst,
+                            src: s,
+                        });
+                        out.push(dst);
+                    }
                 }
                 ctx.values.insert(*result, Value::Regs(out));
             }

@@ -82,6 +82,8 @@ pub(crate) fn reads(inst: &Inst) -> Vec<Reg> {
         Inst::Ballot { cond, .. } => vec![*cond],
         Inst::GroupReduce { src, .. } | Inst::Derivative { src, .. } => vec![*src],
         Inst::GroupGather { src, index, .. } => vec![*src, *index],
+        Inst::GroupReduceWide { src, .. } if src[0] == src[1] => vec![src[0]],
+        Inst::GroupReduceWide { src, .. } => src.to_vec(),
         Inst::ImageArg { src, .. } => vec![*src],
         _ => Vec::new(),
     }
@@ -104,8 +106,10 @@ pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
         | Inst::Atomic { dst, .. }
         | Inst::ArrayLength { dst, .. }
         | Inst::GroupReduce { dst, .. }
+        | Inst::GroupReduceWide { dst, .. }
         | Inst::Derivative { dst, .. }
-        | Inst::GroupGather { dst, .. } => Some(*dst),
+        | Inst::GroupGather { dst, .. }
+        | Inst::IsHelper { dst } => Some(*dst),
         // `Ballot` and `Image` write fresh registers, which no pass rewrites.
         _ => None,
     }
