@@ -19,10 +19,17 @@
 
 use std::sync::OnceLock;
 
-/// The instruction set found on this CPU, detected once.
+/// The instruction set found on this CPU, detected once; `PUMICE_SIMD=baseline` keeps the
+/// baseline build (to compare the two, or to rule AVX2 out when chasing a problem).
 fn arch() -> pulp::Arch {
     static ARCH: OnceLock<pulp::Arch> = OnceLock::new();
-    *ARCH.get_or_init(pulp::Arch::new)
+    *ARCH.get_or_init(|| {
+        if std::env::var_os("PUMICE_SIMD").is_some_and(|v| v == "baseline") {
+            pulp::Arch::Scalar
+        } else {
+            pulp::Arch::new()
+        }
+    })
 }
 
 /// Runs `f` compiled for the widest vector instruction set this CPU has (see the module doc);
