@@ -56,6 +56,11 @@
 //!     with the opcode (`OpSDiv` on `uint`s) are bitcast, since naga goes by the types.
 //! 13. `lower_wide_bitcasts`: bitcasts between a 64-bit scalar and a 32-bit 2-vector (and
 //!     `PackDouble2x32`/`UnpackDouble2x32`) → 64-bit shifts and conversions.
+//! 14. `hoist_function_undefs`: `OpUndef` in function bodies → among the globals (naga's
+//!     validator refuses its reading of the function-level form).
+//! 15. `rematerialize_access_chains`: access chains (and copies of pointers) used outside
+//!     their block → recomputed in the using block (naga would spill them into pointer-typed
+//!     locals).
 //!
 //! Then declarations are sorted so each follows what it refers to.
 
@@ -68,6 +73,7 @@ mod drop_zero_workgroup_initializers;
 mod find_loop_break_in_switch;
 mod find_lost_compare_lod;
 mod fragment_distances_as_locations;
+mod hoist_function_undefs;
 mod image_atomics_as_calls;
 mod input_attachments_as_fetches;
 mod lower_all_equal;
@@ -82,6 +88,7 @@ mod lower_scalar_normalize;
 mod lower_terminate_invocation;
 mod lower_wide_bitcasts;
 mod narrow_ldexp_exponent;
+mod rematerialize_access_chains;
 mod signedness_from_opcode;
 mod specialize;
 mod split_combined_samplers;
@@ -102,6 +109,7 @@ pub(crate) use find_loop_break_in_switch::has_loop_break_in_switch;
 pub(crate) use find_lost_compare_lod::has_lost_compare_lod;
 pub(crate) use fragment_distances_as_locations::fragment_distances_as_locations;
 pub use fragment_distances_as_locations::{CLIP_DISTANCE_LOCATION, CULL_DISTANCE_LOCATION};
+pub(crate) use hoist_function_undefs::hoist_function_undefs;
 pub(crate) use image_atomics_as_calls::image_atomics_as_calls;
 pub use image_atomics_as_calls::IMAGE_ATOMIC_PREFIX;
 pub(crate) use input_attachments_as_fetches::input_attachments_as_fetches;
@@ -117,6 +125,7 @@ pub(crate) use lower_scalar_normalize::lower_scalar_normalize;
 pub(crate) use lower_terminate_invocation::lower_terminate_invocation;
 pub(crate) use lower_wide_bitcasts::lower_wide_bitcasts;
 pub(crate) use narrow_ldexp_exponent::narrow_ldexp_exponent;
+pub(crate) use rematerialize_access_chains::rematerialize_access_chains;
 pub(crate) use signedness_from_opcode::signedness_from_opcode;
 pub(crate) use specialize::specialize;
 pub(crate) use split_combined_samplers::split_combined_samplers;
@@ -652,6 +661,8 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     narrow_ldexp_exponent(&mut m);
     signedness_from_opcode(&mut m);
     lower_wide_bitcasts(&mut m);
+    hoist_function_undefs(&mut m);
+    rematerialize_access_chains(&mut m);
     m.sort_globals();
     Some(m.write())
 }
