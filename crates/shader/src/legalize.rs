@@ -30,6 +30,8 @@
 //! 4b. `drop_buffer_non_readable`: `NonReadable` on buffers (`writeonly buffer`) is dropped.
 //! 4b'. `buffer_block_arrays`: `Uniform` variables of arrays of `BufferBlock` structs →
 //!     `StorageBuffer` (naga would read them as uniform buffers).
+//! 4b''. `drop_copy_memory_operands`: hint-only memory operands of `OpCopyMemory` go (naga
+//!     reads at most one mask).
 //! 4c. `drop_zero_workgroup_initializers`: `OpConstantNull` initializers of workgroup
 //!     variables go (workgroup memory starts zeroed).
 //! 5. `split_combined_samplers`: combined image-sampler variables (and arrays and function
@@ -56,6 +58,9 @@
 //!     with the opcode (`OpSDiv` on `uint`s) are bitcast, since naga goes by the types.
 //! 13. `lower_wide_bitcasts`: bitcasts between a 64-bit scalar and a 32-bit 2-vector (and
 //!     `PackDouble2x32`/`UnpackDouble2x32`) → 64-bit shifts and conversions.
+//! 13b. `narrow_constant_indices`: 64-bit constant access-chain indices → 32-bit ones.
+//! 13c. `drop_unused_narrow_constants`: unused 8/16-bit integer constants (left by folded
+//!     specialization) and then unused narrow integer types go (naga refuses their literals).
 //! 14. `hoist_function_undefs`: `OpUndef` in function bodies → among the globals (naga's
 //!     validator refuses its reading of the function-level form).
 //! 15. `rematerialize_access_chains`: access chains (and copies of pointers) used outside
@@ -69,6 +74,8 @@ mod buffer_block_arrays;
 mod declare_coordinate_types;
 mod decorate_flat_outputs;
 mod drop_buffer_non_readable;
+mod drop_copy_memory_operands;
+mod drop_unused_narrow_constants;
 mod drop_zero_workgroup_initializers;
 mod find_loop_break_in_switch;
 mod find_lost_compare_lod;
@@ -87,6 +94,7 @@ mod lower_modf_frexp;
 mod lower_scalar_normalize;
 mod lower_terminate_invocation;
 mod lower_wide_bitcasts;
+mod narrow_constant_indices;
 mod narrow_ldexp_exponent;
 mod rematerialize_access_chains;
 mod signedness_from_opcode;
@@ -104,6 +112,8 @@ pub(crate) use buffer_block_arrays::buffer_block_arrays;
 pub(crate) use declare_coordinate_types::declare_coordinate_types;
 pub(crate) use decorate_flat_outputs::decorate_flat_outputs;
 pub(crate) use drop_buffer_non_readable::drop_buffer_non_readable;
+pub(crate) use drop_copy_memory_operands::drop_copy_memory_operands;
+pub(crate) use drop_unused_narrow_constants::drop_unused_narrow_constants;
 pub(crate) use drop_zero_workgroup_initializers::drop_zero_workgroup_initializers;
 pub(crate) use find_loop_break_in_switch::has_loop_break_in_switch;
 pub(crate) use find_lost_compare_lod::has_lost_compare_lod;
@@ -124,6 +134,7 @@ pub(crate) use lower_modf_frexp::lower_modf_frexp;
 pub(crate) use lower_scalar_normalize::lower_scalar_normalize;
 pub(crate) use lower_terminate_invocation::lower_terminate_invocation;
 pub(crate) use lower_wide_bitcasts::lower_wide_bitcasts;
+pub(crate) use narrow_constant_indices::narrow_constant_indices;
 pub(crate) use narrow_ldexp_exponent::narrow_ldexp_exponent;
 pub(crate) use rematerialize_access_chains::rematerialize_access_chains;
 pub(crate) use signedness_from_opcode::signedness_from_opcode;
@@ -644,6 +655,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     declare_coordinate_types(&mut m);
     arrayed_image_size(&mut m);
     drop_buffer_non_readable(&mut m);
+    drop_copy_memory_operands(&mut m);
     buffer_block_arrays(&mut m);
     drop_zero_workgroup_initializers(&mut m);
     split_combined_samplers(&mut m);
@@ -661,6 +673,8 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     narrow_ldexp_exponent(&mut m);
     signedness_from_opcode(&mut m);
     lower_wide_bitcasts(&mut m);
+    narrow_constant_indices(&mut m);
+    drop_unused_narrow_constants(&mut m);
     hoist_function_undefs(&mut m);
     rematerialize_access_chains(&mut m);
     m.sort_globals();

@@ -15,6 +15,16 @@ const HINTS: &[&str] = &[
     "SPV_KHR_8bit_storage",
 ];
 
+/// `SPV_AMD_shader_early_and_late_fragment_tests`' execution modes: `EarlyAndLateFragmentTestsAMD`
+/// says the per-fragment tests *may* run before the shader as well as after it (a fragment
+/// failing the early test need not be shaded); `StencilRef{Unchanged,Greater,Less}{Front,Back}AMD`
+/// promise how an exported stencil reference relates to the dynamic one, so that such early
+/// tests stay valid. Running the tests only after the shader, as without the modes, is one of
+/// the behaviours they allow, so the modes and the extension go. (Depth-write modes such as
+/// `DepthGreater` are core and stay.)
+const EARLY_AND_LATE_FRAGMENT_TESTS: u32 = 5017;
+const STENCIL_REF_AMD_MODES: std::ops::RangeInclusive<u32> = 5079..=5084;
+
 /// `SPV_KHR_float_controls` execution modes: `DenormPreserve`, `DenormFlushToZero`,
 /// `SignedZeroInfNanPreserve`, `RoundingModeRTE`, `RoundingModeRTZ`.
 const DENORM_PRESERVE: u32 = 4459;
@@ -22,7 +32,8 @@ const SIGNED_ZERO_INF_NAN_PRESERVE: u32 = 4461;
 const ROUNDING_MODE_RTE: u32 = 4462;
 const FLOAT_CONTROLS_MODES: std::ops::RangeInclusive<u32> = 4459..=4463;
 
-/// Removes the extensions in [`HINTS`] and the `SubgroupUniformControlFlowKHR` execution mode;
+/// Removes the extensions in [`HINTS`], the `SubgroupUniformControlFlowKHR` execution mode, the
+/// early-and-late fragment test modes and their extension;
 /// and `SPV_KHR_float_controls` when every mode it sets is one the interpreter always keeps
 /// for 32- and 64-bit floats: denormals preserved, signed zeros, infinities and NaNs
 /// preserved, round to nearest even (Rust's IEEE arithmetic; the driver reports these
@@ -34,6 +45,13 @@ pub(crate) fn strip_extensions(m: &mut Module) {
     m.insts.retain(|i| {
         !(i.opcode() == op::EXECUTION_MODE && i.operand(1) == Some(SUBGROUP_UNIFORM_CONTROL_FLOW))
     });
+    m.insts.retain(|i| {
+        !(i.opcode() == op::EXECUTION_MODE
+            && i.operand(1).is_some_and(|mode| {
+                mode == EARLY_AND_LATE_FRAGMENT_TESTS || STENCIL_REF_AMD_MODES.contains(&mode)
+            }))
+    });
+    m.remove_extension("SPV_AMD_shader_early_and_late_fragment_tests");
     let kept = |i: &super::Inst| {
         i.opcode() == op::EXECUTION_MODE
             && i.0.len() == 4
@@ -128,6 +146,50 @@ mod tests {
                 .count(),
             1
         );
+        crate::parse(&w).unwrap();
+    }
+
+    /// A fragment shader writing depth under `EarlyAndLateFragmentTestsAMD` and a stencil
+    /// reference mode: the modes go, the depth-write modes stay (and naga reads them).
+    #[test]
+    fn early_and_late_fragment_test_modes_are_dropped() {
+        let text = r#"
+               OpCapability Shader
+               OpExtension "SPV_AMD_shader_early_and_late_fragment_tests"
+               OpMemoryModel Logical GLSL450
+               OpEntryPoint Fragment %main "main" %depth
+               OpExecutionMode %main OriginUpperLeft
+               OpExecutionMode %main EarlyAndLateFragmentTestsAMD
+               OpExecutionMode %main StencilRefUnchangedFrontAMD
+               OpExecutionMode %main DepthReplacing
+               OpExecutionMode %main DepthGreater
+               OpDecorate %depth BuiltIn FragDepth
+       %void = OpTypeVoid
+         %fn = OpTypeFunction %void
+      %float = OpTypeFloat 32
+         %pf = OpTypePointer Output %float
+      %depth = OpVariable %pf Output
+       %f0_7 = OpConstant %float 0.7
+       %main = OpFunction %void None %fn
+          %l = OpLabel
+               OpStore %depth %f0_7
+               OpReturn
+               OpFunctionEnd
+"#;
+        let Some(w) = assemble(text, "vulkan1.1") else {
+            return;
+        };
+        assert!(crate::front::parse_unlegalized(&w).is_err());
+        let m = Module::read(&super::super::legalize(&w).unwrap()).unwrap();
+        assert!(!m.has_extension("SPV_AMD_shader_early_and_late_fragment_tests"));
+        let modes: Vec<u32> = m
+            .insts
+            .iter()
+            .filter(|i| i.opcode() == super::op::EXECUTION_MODE)
+            .map(|i| i.0[2])
+            .collect();
+        // OriginUpperLeft, DepthReplacing, DepthGreater.
+        assert_eq!(modes, [7, 12, 14]);
         crate::parse(&w).unwrap();
     }
 
