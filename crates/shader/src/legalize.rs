@@ -54,6 +54,8 @@
 //!     the other signedness → a compare-exchange loop with explicit comparisons.
 //! 11c. `narrow_ldexp_exponent`: `Ldexp` with a 64-bit exponent → the exponent clamped to
 //!     ±4096 (the same result for every float width) and made 32-bit.
+//! 11d. `fold_pointer_comparisons`: `OpPtrEqual`/`OpPtrNotEqual`/`OpPtrDiff` of pointers
+//!     traced to their variables → comparisons (differences) of their indices.
 //! 12. `signedness_from_opcode`: operands (and results) whose integer signedness disagrees
 //!     with the opcode (`OpSDiv` on `uint`s) are bitcast, since naga goes by the types.
 //! 13. `lower_wide_bitcasts`: bitcasts between a 64-bit scalar and a 32-bit 2-vector (and
@@ -79,6 +81,7 @@ mod drop_unused_narrow_constants;
 mod drop_zero_workgroup_initializers;
 mod find_loop_break_in_switch;
 mod find_lost_compare_lod;
+mod fold_pointer_comparisons;
 mod fragment_distances_as_locations;
 mod hoist_function_undefs;
 mod image_atomics_as_calls;
@@ -117,6 +120,7 @@ pub(crate) use drop_unused_narrow_constants::drop_unused_narrow_constants;
 pub(crate) use drop_zero_workgroup_initializers::drop_zero_workgroup_initializers;
 pub(crate) use find_loop_break_in_switch::has_loop_break_in_switch;
 pub(crate) use find_lost_compare_lod::has_lost_compare_lod;
+pub(crate) use fold_pointer_comparisons::fold_pointer_comparisons;
 pub(crate) use fragment_distances_as_locations::fragment_distances_as_locations;
 pub use fragment_distances_as_locations::{CLIP_DISTANCE_LOCATION, CULL_DISTANCE_LOCATION};
 pub(crate) use hoist_function_undefs::hoist_function_undefs;
@@ -671,6 +675,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_all_equal(&mut m);
     lower_mismatched_atomic_minmax(&mut m);
     narrow_ldexp_exponent(&mut m);
+    fold_pointer_comparisons(&mut m);
     signedness_from_opcode(&mut m);
     lower_wide_bitcasts(&mut m);
     narrow_constant_indices(&mut m);
