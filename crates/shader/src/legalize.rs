@@ -37,6 +37,8 @@
 //! 4b. `drop_buffer_non_readable`: `NonReadable` on buffers (`writeonly buffer`) is dropped.
 //! 4b'. `buffer_block_arrays`: `Uniform` variables of arrays of `BufferBlock` structs →
 //!     `StorageBuffer` (naga would read them as uniform buffers).
+//! 4b''. `drop_copy_memory_operands`: hint-only memory operands of `OpCopyMemory` go (naga
+//!     reads at most one mask).
 //! 4c. `drop_zero_workgroup_initializers`: `OpConstantNull` initializers of workgroup
 //!     variables go (workgroup memory starts zeroed).
 //! 5. `split_combined_samplers`: combined image-sampler variables (and arrays and function
@@ -59,10 +61,20 @@
 //!     the other signedness → a compare-exchange loop with explicit comparisons.
 //! 11c. `narrow_ldexp_exponent`: `Ldexp` with a 64-bit exponent → the exponent clamped to
 //!     ±4096 (the same result for every float width) and made 32-bit.
+//! 11d. `fold_pointer_comparisons`: `OpPtrEqual`/`OpPtrNotEqual`/`OpPtrDiff` of pointers
+//!     traced to their variables → comparisons (differences) of their indices.
 //! 12. `signedness_from_opcode`: operands (and results) whose integer signedness disagrees
 //!     with the opcode (`OpSDiv` on `uint`s) are bitcast, since naga goes by the types.
 //! 13. `lower_wide_bitcasts`: bitcasts between a 64-bit scalar and a 32-bit 2-vector (and
 //!     `PackDouble2x32`/`UnpackDouble2x32`) → 64-bit shifts and conversions.
+//! 13b. `narrow_constant_indices`: 64-bit constant access-chain indices → 32-bit ones.
+//! 13c. `drop_unused_narrow_constants`: unused 8/16-bit integer constants (left by folded
+//!     specialization) and then unused narrow integer types go (naga refuses their literals).
+//! 14. `hoist_function_undefs`: `OpUndef` in function bodies → among the globals (naga's
+//!     validator refuses its reading of the function-level form).
+//! 15. `rematerialize_access_chains`: access chains (and copies of pointers) used outside
+//!     their block → recomputed in the using block (naga would spill them into pointer-typed
+//!     locals).
 //!
 //! Then declarations are sorted so each follows what it refers to.
 
@@ -72,10 +84,14 @@ mod declare_coordinate_types;
 mod decorate_flat_outputs;
 mod demote_as_calls;
 mod drop_buffer_non_readable;
+mod drop_copy_memory_operands;
+mod drop_unused_narrow_constants;
 mod drop_zero_workgroup_initializers;
 mod find_loop_break_in_switch;
 mod find_lost_compare_lod;
+mod fold_pointer_comparisons;
 mod fragment_distances_as_locations;
+mod hoist_function_undefs;
 mod image_atomics_as_calls;
 mod input_attachments_as_fetches;
 mod lower_all_equal;
@@ -91,7 +107,9 @@ mod lower_scalar_normalize;
 mod lower_terminate_invocation;
 mod lower_vulkan_memory_model;
 mod lower_wide_bitcasts;
+mod narrow_constant_indices;
 mod narrow_ldexp_exponent;
+mod rematerialize_access_chains;
 mod signedness_from_opcode;
 mod specialize;
 mod split_combined_samplers;
@@ -109,11 +127,15 @@ pub(crate) use decorate_flat_outputs::decorate_flat_outputs;
 pub(crate) use demote_as_calls::demote_as_calls;
 pub use demote_as_calls::{DEMOTE_FUNCTION, IS_HELPER_FUNCTION};
 pub(crate) use drop_buffer_non_readable::drop_buffer_non_readable;
+pub(crate) use drop_copy_memory_operands::drop_copy_memory_operands;
+pub(crate) use drop_unused_narrow_constants::drop_unused_narrow_constants;
 pub(crate) use drop_zero_workgroup_initializers::drop_zero_workgroup_initializers;
 pub(crate) use find_loop_break_in_switch::has_loop_break_in_switch;
 pub(crate) use find_lost_compare_lod::has_lost_compare_lod;
+pub(crate) use fold_pointer_comparisons::fold_pointer_comparisons;
 pub(crate) use fragment_distances_as_locations::fragment_distances_as_locations;
 pub use fragment_distances_as_locations::{CLIP_DISTANCE_LOCATION, CULL_DISTANCE_LOCATION};
+pub(crate) use hoist_function_undefs::hoist_function_undefs;
 pub(crate) use image_atomics_as_calls::image_atomics_as_calls;
 pub use image_atomics_as_calls::IMAGE_ATOMIC_PREFIX;
 pub(crate) use input_attachments_as_fetches::input_attachments_as_fetches;
@@ -130,7 +152,9 @@ pub(crate) use lower_scalar_normalize::lower_scalar_normalize;
 pub(crate) use lower_terminate_invocation::lower_terminate_invocation;
 pub(crate) use lower_vulkan_memory_model::lower_vulkan_memory_model;
 pub(crate) use lower_wide_bitcasts::lower_wide_bitcasts;
+pub(crate) use narrow_constant_indices::narrow_constant_indices;
 pub(crate) use narrow_ldexp_exponent::narrow_ldexp_exponent;
+pub(crate) use rematerialize_access_chains::rematerialize_access_chains;
 pub(crate) use signedness_from_opcode::signedness_from_opcode;
 pub(crate) use specialize::specialize;
 pub(crate) use split_combined_samplers::split_combined_samplers;
@@ -652,6 +676,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     declare_coordinate_types(&mut m);
     arrayed_image_size(&mut m);
     drop_buffer_non_readable(&mut m);
+    drop_copy_memory_operands(&mut m);
     buffer_block_arrays(&mut m);
     drop_zero_workgroup_initializers(&mut m);
     split_combined_samplers(&mut m);
@@ -667,8 +692,13 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_all_equal(&mut m);
     lower_mismatched_atomic_minmax(&mut m);
     narrow_ldexp_exponent(&mut m);
+    fold_pointer_comparisons(&mut m);
     signedness_from_opcode(&mut m);
     lower_wide_bitcasts(&mut m);
+    narrow_constant_indices(&mut m);
+    drop_unused_narrow_constants(&mut m);
+    hoist_function_undefs(&mut m);
+    rematerialize_access_chains(&mut m);
     m.sort_globals();
     Some(m.write())
 }
