@@ -13,7 +13,9 @@
 //! the one `unsafe` step; the engine crates stay `forbid(unsafe_code)`. Only code inlined into
 //! the target-feature function is compiled for AVX2, so callers pass an `#[inline(always)]`
 //! closure (without it the closure stays a function of its own, built for the baseline) that
-//! calls an `#[inline(always)]` body. Measured first by building everything with `-C target-feature=+avx2` (benches, 2 busy
+//! calls an `#[inline(always)]` body. AVX-512 (pulp's `x86-v4`) was tried on this machine's
+//! CPU: no difference above the noise in the fill and heavy-shader benches (4 alternating
+//! pairs each), so it is left off, with its frequency and support risks. Measured first by building everything with `-C target-feature=+avx2` (benches, 2 busy
 //! cores, Pumice alone): 8 blended full-screen layers 0.085 → 0.11–0.12 Gpix/s, the
 //! arithmetic-heavy fragment shader 0.019 → 0.023 Gpix/s, small triangles 1.6 → 1.9 Mtri/s.
 
