@@ -124,13 +124,10 @@ pub(super) fn write(
         let dual = [b.src_color, b.dst_color, b.src_alpha, b.dst_alpha]
             .iter()
             .any(|f| f.is_dual_source());
-        let mut s1_values = [[0.0f32; LANES]; 4];
+        // Made (and zeroed first) only for dual-source factors: 1 KiB a batch otherwise.
+        let s1_values: [[f32; LANES]; 4];
         let s1 = if dual {
-            for (x, v) in s1_values.iter_mut().zip(&out.color1) {
-                for (x, &v) in x.iter_mut().zip(v) {
-                    *x = clamp(f32::from_bits(v));
-                }
-            }
+            s1_values = out.color1.map(|v| v.map(|v| clamp(f32::from_bits(v))));
             &s1_values
         } else {
             &s // not read
