@@ -694,8 +694,9 @@ entry_points! {
             let attachments = handle::slice(p_attachments, attachment_count).to_vec();
             let rects = handle::slice(p_rects, rect_count).to_vec();
             with_state_commands(command_buffer, |s| {
-                // VUID-vkCmdClearAttachments-renderpass: inside a render pass instance.
-                if s.draw.targets.is_empty() {
+                // VUID-vkCmdClearAttachments-renderpass: inside a render pass instance (a
+                // secondary continuing one clears the attachments of the one executing it).
+                if s.draw.targets.is_empty() && !s.draw.continues_render_pass {
                     return Err(vk::Result::ERROR_UNKNOWN);
                 }
                 let mut clears = Vec::new();
@@ -710,6 +711,9 @@ entry_points! {
                     if a.aspect_mask.contains(vk::ImageAspectFlags::STENCIL) {
                         clears.push(LoadClear::Stencil { value: v.depth_stencil.stencil });
                     }
+                }
+                if s.draw.targets.is_empty() {
+                    return Ok(vec![crate::command_buffer::Command::InheritedClearAttachments { clears, rects }]);
                 }
                 // Multiview: "the clear applies to each view's layer" (the rectangles' layers are
                 // relative to it: baseArrayLayer 0, layerCount 1).
