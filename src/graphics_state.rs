@@ -32,6 +32,10 @@ pub struct RenderTargets {
     /// The view these targets render (`ViewIndex`): with multiview, each view of the view
     /// mask has targets of its own, whose views show that layer only; 0 otherwise.
     pub view_index: u32,
+    /// The layers of the render pass instance (the framebuffer's `layers`, dynamic rendering's
+    /// `layerCount`; 1 for each view's targets with multiview): load clears and resolves
+    /// cover these layers of every attachment (each clipped to its view's layers).
+    pub layers: u32,
 }
 
 impl RenderTargets {
@@ -83,6 +87,7 @@ impl RenderTargets {
                     .map(|(v, m)| layer(v, view).map(|l| (l, *m)))
                     .transpose()?,
                 view_index: view,
+                layers: 1,
             }));
         }
         Ok(out)

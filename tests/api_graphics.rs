@@ -3583,3 +3583,341 @@ void main() { v[gl_GlobalInvocationID.x] = v[gl_GlobalInvocationID.x] * 2u + add
     }
     job.destroy(&ctx);
 }
+
+/// A four-layer RGBA8 image (filled with `fill`) and a 2D array view of its layers 1..4.
+fn layered_target(ctx: &Ctx, fill: [f32; 4]) -> (vk::Image, vk::ImageView) {
+    let d = &ctx.device;
+    let format = vk::Format::R8G8B8A8_UNORM;
+    let (image, _mem) = ctx.image(
+        &vk::ImageCreateInfo::default()
+            .image_type(vk::ImageType::TYPE_2D)
+            .format(format)
+            .extent(vk::Extent3D {
+                width: SIZE,
+                height: SIZE,
+                depth: 1,
+            })
+            .mip_levels(1)
+            .array_layers(4)
+            .samples(vk::SampleCountFlags::TYPE_1)
+            .tiling(vk::ImageTiling::OPTIMAL)
+            .usage(
+                vk::ImageUsageFlags::COLOR_ATTACHMENT
+                    | vk::ImageUsageFlags::TRANSFER_SRC
+                    | vk::ImageUsageFlags::TRANSFER_DST,
+            ),
+    );
+    let range = |base, count| vk::ImageSubresourceRange {
+        aspect_mask: vk::ImageAspectFlags::COLOR,
+        base_mip_level: 0,
+        level_count: 1,
+        base_array_layer: base,
+        layer_count: count,
+    };
+    ctx.run(|cb| unsafe {
+        d.cmd_clear_color_image(
+            cb,
+            image,
+            vk::ImageLayout::GENERAL,
+            &vk::ClearColorValue { float32: fill },
+            &[range(0, 4)],
+        );
+    });
+    let view = unsafe {
+        d.create_image_view(
+            &vk::ImageViewCreateInfo::default()
+                .image(image)
+                .view_type(vk::ImageViewType::TYPE_2D_ARRAY)
+                .format(format)
+                .subresource_range(range(1, 3)),
+            None,
+        )
+    }
+    .unwrap();
+    (image, view)
+}
+
+/// Checks every pixel of `px`: `inside` within `[x0, x1) × [y0, y1)`, `outside` elsewhere.
+fn check_rect(
+    px: &[[u8; 4]],
+    r: (u32, u32, u32, u32),
+    inside: [u8; 4],
+    outside: [u8; 4],
+    what: &str,
+) {
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let want = if (r.0..r.1).contains(&x) && (r.2..r.3).contains(&y) {
+                inside
+            } else {
+                outside
+            };
+            assert_eq!(px[(y * SIZE + x) as usize], want, "{what} ({x},{y})");
+        }
+    }
+}
+
+/// Layered framebuffers: a render pass whose framebuffer has 3 layers clears all of them with
+/// its `CLEAR` load op (over the render area), `vkCmdClearAttachments` clears the layers its
+/// rectangle names, and draws reach layer 0; the image's layer outside the view is left alone.
+/// Dynamic rendering with `layerCount` 2 clears two layers.
+#[test]
+fn layered_framebuffers_clear_every_layer() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let format = vk::Format::R8G8B8A8_UNORM;
+    let grey = [0.5f32; 4];
+    let grey8 = [128u8; 4];
+    let (image, view) = layered_target(&ctx, grey);
+    let layout = push_layout(&ctx);
+    let vb = vertices(
+        &ctx,
+        &rect_vertices(0.0, 0.0, 8.0, 8.0, 0.5, [1.0, 1.0, 1.0]),
+    );
+    let area = vk::Rect2D {
+        offset: vk::Offset2D { x: 0, y: 0 },
+        extent: vk::Extent2D {
+            width: 48,
+            height: 40,
+        },
+    };
+    unsafe {
+        let attachments = [vk::AttachmentDescription::default()
+            .format(format)
+            .samples(vk::SampleCountFlags::TYPE_1)
+            .load_op(vk::AttachmentLoadOp::CLEAR)
+            .store_op(vk::AttachmentStoreOp::STORE)
+            .initial_layout(vk::ImageLayout::GENERAL)
+            .final_layout(vk::ImageLayout::GENERAL)];
+        let color_refs = [vk::AttachmentReference {
+            attachment: 0,
+            layout: vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL,
+        }];
+        let subpasses = [vk::SubpassDescription::default().color_attachments(&color_refs)];
+        let rp = d
+            .create_render_pass(
+                &vk::RenderPassCreateInfo::default()
+                    .attachments(&attachments)
+                    .subpasses(&subpasses),
+                None,
+            )
+            .unwrap();
+        let views = [view];
+        let fb = d
+            .create_framebuffer(
+                &vk::FramebufferCreateInfo::default()
+                    .render_pass(rp)
+                    .attachments(&views)
+                    .width(SIZE)
+                    .height(SIZE)
+                    .layers(3),
+                None,
+            )
+            .unwrap();
+        let pipe = pipeline_with(&ctx, FRAG, layout, rp, false, false);
+        ctx.run(|cb| {
+            let clear = [vk::ClearValue {
+                color: vk::ClearColorValue {
+                    float32: [1.0, 0.0, 0.0, 1.0],
+                },
+            }];
+            d.cmd_begin_render_pass(
+                cb,
+                &vk::RenderPassBeginInfo::default()
+                    .render_pass(rp)
+                    .framebuffer(fb)
+                    .render_area(area)
+                    .clear_values(&clear),
+                vk::SubpassContents::INLINE,
+            );
+            // Blue over [16, 32) × [16, 32) of layers 1 and 2 of the framebuffer.
+            d.cmd_clear_attachments(
+                cb,
+                &[vk::ClearAttachment {
+                    aspect_mask: vk::ImageAspectFlags::COLOR,
+                    color_attachment: 0,
+                    clear_value: vk::ClearValue {
+                        color: vk::ClearColorValue {
+                            float32: [0.0, 0.0, 1.0, 1.0],
+                        },
+                    },
+                }],
+                &[vk::ClearRect {
+                    rect: vk::Rect2D {
+                        offset: vk::Offset2D { x: 16, y: 16 },
+                        extent: vk::Extent2D {
+                            width: 16,
+                            height: 16,
+                        },
+                    },
+                    base_array_layer: 1,
+                    layer_count: 2,
+                }],
+            );
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_draw(cb, 6, 1, 0, 0);
+            d.cmd_end_render_pass(cb);
+        });
+        // Image layer 0 is outside the view.
+        check_rect(
+            &read_layer(&ctx, image, 0),
+            (0, 0, 0, 0),
+            grey8,
+            grey8,
+            "layer 0",
+        );
+        let red = [255, 0, 0, 255];
+        let layer1 = read_layer(&ctx, image, 1);
+        for y in 0..SIZE {
+            for x in 0..SIZE {
+                let want = if x < 8 && y < 8 {
+                    [255; 4]
+                } else if x < 48 && y < 40 {
+                    red
+                } else {
+                    grey8
+                };
+                assert_eq!(layer1[(y * SIZE + x) as usize], want, "layer 1 ({x},{y})");
+            }
+        }
+        for layer in 2..4 {
+            let px = read_layer(&ctx, image, layer);
+            for y in 0..SIZE {
+                for x in 0..SIZE {
+                    let want = if (16..32).contains(&x) && (16..32).contains(&y) {
+                        [0, 0, 255, 255]
+                    } else if x < 48 && y < 40 {
+                        red
+                    } else {
+                        grey8
+                    };
+                    assert_eq!(px[(y * SIZE + x) as usize], want, "layer {layer} ({x},{y})");
+                }
+            }
+        }
+        d.destroy_framebuffer(fb, None);
+        d.destroy_render_pass(rp, None);
+        d.destroy_pipeline(pipe, None);
+    }
+
+    // Dynamic rendering, layerCount 2: the view's first two layers (image layers 1 and 2).
+    let (image, view) = layered_target(&ctx, grey);
+    unsafe {
+        ctx.run(|cb| {
+            let color_att = [vk::RenderingAttachmentInfo::default()
+                .image_view(view)
+                .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::STORE)
+                .clear_value(vk::ClearValue {
+                    color: vk::ClearColorValue {
+                        float32: [0.0, 1.0, 0.0, 1.0],
+                    },
+                })];
+            let info = vk::RenderingInfo::default()
+                .render_area(area)
+                .layer_count(2)
+                .color_attachments(&color_att);
+            d.cmd_begin_rendering(cb, &info);
+            d.cmd_end_rendering(cb);
+        });
+    }
+    let green = [0, 255, 0, 255];
+    for layer in 0..4 {
+        let px = read_layer(&ctx, image, layer);
+        let what = format!("dynamic rendering, layer {layer}");
+        if (1..3).contains(&layer) {
+            check_rect(&px, (0, 48, 0, 40), green, grey8, &what);
+        } else {
+            check_rect(&px, (0, 0, 0, 0), grey8, grey8, &what);
+        }
+    }
+}
+
+/// A layered multisampled render pass instance resolves every layer: dynamic rendering with
+/// `layerCount` 2, a 4-sample colour attachment cleared by its load op and resolved (average)
+/// into a two-layer single-sample image.
+#[test]
+fn layered_rendering_resolves_every_layer() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let format = vk::Format::R8G8B8A8_UNORM;
+    let make = |samples: vk::SampleCountFlags| {
+        let (image, _mem) = ctx.image(
+            &vk::ImageCreateInfo::default()
+                .image_type(vk::ImageType::TYPE_2D)
+                .format(format)
+                .extent(vk::Extent3D {
+                    width: SIZE,
+                    height: SIZE,
+                    depth: 1,
+                })
+                .mip_levels(1)
+                .array_layers(2)
+                .samples(samples)
+                .tiling(vk::ImageTiling::OPTIMAL)
+                .usage(vk::ImageUsageFlags::COLOR_ATTACHMENT | vk::ImageUsageFlags::TRANSFER_SRC),
+        );
+        let view = unsafe {
+            d.create_image_view(
+                &vk::ImageViewCreateInfo::default()
+                    .image(image)
+                    .view_type(vk::ImageViewType::TYPE_2D_ARRAY)
+                    .format(format)
+                    .subresource_range(vk::ImageSubresourceRange {
+                        aspect_mask: vk::ImageAspectFlags::COLOR,
+                        base_mip_level: 0,
+                        level_count: 1,
+                        base_array_layer: 0,
+                        layer_count: 2,
+                    }),
+                None,
+            )
+        }
+        .unwrap();
+        (image, view)
+    };
+    let (_ms, ms_view) = make(vk::SampleCountFlags::TYPE_4);
+    let (resolved, resolved_view) = make(vk::SampleCountFlags::TYPE_1);
+    unsafe {
+        ctx.run(|cb| {
+            let color_att = [vk::RenderingAttachmentInfo::default()
+                .image_view(ms_view)
+                .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+                .resolve_mode(vk::ResolveModeFlags::AVERAGE)
+                .resolve_image_view(resolved_view)
+                .resolve_image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::DONT_CARE)
+                .clear_value(vk::ClearValue {
+                    color: vk::ClearColorValue {
+                        float32: [0.0, 0.0, 1.0, 1.0],
+                    },
+                })];
+            let info = vk::RenderingInfo::default()
+                .render_area(full_area())
+                .layer_count(2)
+                .color_attachments(&color_att);
+            d.cmd_begin_rendering(cb, &info);
+            d.cmd_end_rendering(cb);
+        });
+    }
+    for layer in 0..2 {
+        let px = read_layer(&ctx, resolved, layer);
+        check_rect(
+            &px,
+            (0, 0, 0, 0),
+            [0; 4],
+            [0, 0, 255, 255],
+            &format!("layer {layer}"),
+        );
+    }
+}

@@ -61,6 +61,7 @@ unsafe fn render_pass_instance(
             clear_values,
             area: info.render_area,
             subpass: 0,
+            layers: fb.layers,
         })
     }
 }
@@ -131,6 +132,7 @@ fn begin_subpass(
                 depth_resolve: None,
                 stencil_resolve: None,
                 view_index: 0,
+                layers: inst.layers,
             };
             (targets, ds_clears)
         } else {
@@ -152,6 +154,7 @@ fn begin_subpass(
                 depth_resolve: None,
                 stencil_resolve: None,
                 view_index: 0,
+                layers: inst.layers,
             };
             (targets, clears)
         };
@@ -219,6 +222,7 @@ fn begin_subpass(
         depth_resolve,
         stencil_resolve,
         view_index: 0,
+        layers: inst.layers,
     }
     .per_view(view_mask)?;
     for t in &targets {
@@ -330,7 +334,8 @@ unsafe fn rendering_targets(
         };
         let depth_resolve = ds_resolve(info.p_depth_attachment)?;
         let stencil_resolve = ds_resolve(info.p_stencil_attachment)?;
-        // Multiview (`viewMask`): each view renders to its layer (`layerCount` is ignored).
+        // Multiview (`viewMask`): each view renders to its layer (`layerCount` is ignored);
+        // otherwise load clears and resolves cover `layerCount` layers.
         let targets = RenderTargets {
             color,
             depth,
@@ -340,6 +345,7 @@ unsafe fn rendering_targets(
             depth_resolve,
             stencil_resolve,
             view_index: 0,
+            layers: info.layer_count,
         }
         .per_view(info.view_mask)?;
         Ok((targets, clears))
