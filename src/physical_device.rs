@@ -398,6 +398,7 @@ impl PhysicalDevice {
         p.subgroup_supported_operations = vk::SubgroupFeatureFlags::BASIC
             | vk::SubgroupFeatureFlags::VOTE
             | vk::SubgroupFeatureFlags::ARITHMETIC
+            | vk::SubgroupFeatureFlags::CLUSTERED
             | vk::SubgroupFeatureFlags::BALLOT
             | vk::SubgroupFeatureFlags::SHUFFLE
             | vk::SubgroupFeatureFlags::SHUFFLE_RELATIVE
