@@ -97,7 +97,13 @@ pub enum Command {
         stride: u64,
         flags: vk::QueryResultFlags,
     },
-    ExecuteCommands(Vec<Arc<Recording>>),
+    /// `vkCmdExecuteCommands`: the secondaries, and the targets (one per view) of the render
+    /// pass instance (subpass) the primary is in when it executes them, empty outside one.
+    /// Draws and clears the secondaries recorded while continuing a render pass render there.
+    ExecuteCommands {
+        recordings: Vec<Arc<Recording>>,
+        targets: Vec<Arc<crate::graphics_state::RenderTargets>>,
+    },
     /// `vkCmdBeginQuery` (occlusion queries).
     BeginQuery {
         pool: Ref<QueryPool>,
@@ -124,6 +130,17 @@ pub enum Command {
         targets: Arc<crate::graphics_state::RenderTargets>,
     },
     Draw(Box<crate::graphics_state::DrawCommand>),
+    /// A draw recorded in a secondary command buffer that continues a render pass
+    /// (`VK_COMMAND_BUFFER_USAGE_RENDER_PASS_CONTINUE_BIT`): its targets are not known while it
+    /// is recorded (its `targets` are empty), so it renders, once per view, to the targets of
+    /// the render pass instance in which a primary executes the secondary.
+    InheritedDraw(Box<crate::graphics_state::DrawCommand>),
+    /// `vkCmdClearAttachments` recorded in a secondary command buffer that continues a render
+    /// pass: clears the attachments of the render pass instance that executes it.
+    InheritedClearAttachments {
+        clears: Vec<crate::graphics_state::LoadClear>,
+        rects: Vec<vk::ClearRect>,
+    },
     /// `vkCmdDispatch*`, with the compute state it runs with (binding state is cheap to
     /// change while recording; each dispatch carries what it needs).
     Dispatch {
@@ -219,27 +236,32 @@ impl PipelineState {
             .pipeline
             .clone()
             .ok_or(vk::Result::ERROR_UNKNOWN)?;
-        if self.draw.targets.is_empty() {
-            return Err(vk::Result::ERROR_UNKNOWN);
-        }
         let stages = vk::ShaderStageFlags::VERTEX | vk::ShaderStageFlags::FRAGMENT;
         let push_end = pipeline.layout.push_constant_end(stages) as usize;
+        let command = |targets: Arc<crate::graphics_state::RenderTargets>| {
+            Box::new(crate::graphics_state::DrawCommand {
+                pipeline: pipeline.clone(),
+                sets: self.graphics.sets.clone(),
+                push_constants: self.push_constants[..push_end].to_vec(),
+                vertex_buffers: self.draw.vertex_buffers.clone(),
+                index_buffer: self.draw.index_buffer.clone(),
+                dynamic: self.draw.dynamic,
+                targets,
+                source: source.clone(),
+            })
+        };
+        if self.draw.targets.is_empty() {
+            // A secondary continuing a render pass: the executing primary supplies the targets.
+            if self.draw.continues_render_pass {
+                return Ok(vec![Command::InheritedDraw(command(Arc::default()))]);
+            }
+            return Err(vk::Result::ERROR_UNKNOWN);
+        }
         Ok(self
             .draw
             .targets
             .iter()
-            .map(|targets| {
-                Command::Draw(Box::new(crate::graphics_state::DrawCommand {
-                    pipeline: pipeline.clone(),
-                    sets: self.graphics.sets.clone(),
-                    push_constants: self.push_constants[..push_end].to_vec(),
-                    vertex_buffers: self.draw.vertex_buffers.clone(),
-                    index_buffer: self.draw.index_buffer.clone(),
-                    dynamic: self.draw.dynamic,
-                    targets: targets.clone(),
-                    source: source.clone(),
-                }))
-            })
+            .map(|targets| Command::Draw(command(targets.clone())))
             .collect())
     }
 
@@ -322,6 +344,8 @@ impl PipelineState {
 #[derive(Debug, Default)]
 pub struct Recording {
     pub commands: Vec<Command>,
+    /// Recorded as a secondary that continues a render pass: it must be executed inside one.
+    pub continues_render_pass: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -368,12 +392,18 @@ impl CommandBuffer {
     }
 
     /// `vkBeginCommandBuffer`: an implicit reset when the buffer was recorded before.
-    pub fn begin(&self) -> Result<(), vk::Result> {
+    /// `inherited_views`: for a secondary begun with
+    /// `VK_COMMAND_BUFFER_USAGE_RENDER_PASS_CONTINUE_BIT`, the number of views (1 without
+    /// multiview) of the render pass instance it continues, whose draws and attachment clears
+    /// render to the instance of the primary that executes it; 0 otherwise.
+    pub fn begin(&self, inherited_views: u32) -> Result<(), vk::Result> {
         let mut s = lock(&self.state);
         s.commands.clear();
         s.recorded = None;
         s.error = None;
         s.pipeline = PipelineState::default();
+        s.pipeline.draw.continues_render_pass = inherited_views != 0;
+        s.pipeline.draw.inherited_views = inherited_views;
         s.phase = Phase::Recording;
         Ok(())
     }
@@ -389,7 +419,11 @@ impl CommandBuffer {
             return Err(e);
         }
         let commands = std::mem::take(&mut s.commands);
-        s.recorded = Some(Arc::new(Recording { commands }));
+        let continues_render_pass = s.pipeline.draw.continues_render_pass;
+        s.recorded = Some(Arc::new(Recording {
+            commands,
+            continues_render_pass,
+        }));
         s.phase = Phase::Executable;
         Ok(())
     }

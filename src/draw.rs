@@ -35,7 +35,7 @@ struct Plane<'a> {
 pub fn end_rendering(targets: &RenderTargets) -> Result<(), &'static str> {
     for (color, resolve) in targets.color.iter().zip(&targets.resolve) {
         if let (Some(src), Some(dst)) = (color, resolve) {
-            resolve_view(targets.area, src, dst, Aspect::Color, None)?;
+            resolve_view(targets, src, dst, Aspect::Color, None)?;
         }
     }
     // Depth and stencil resolves (`VkSubpassDescriptionDepthStencilResolve`, or dynamic
@@ -55,20 +55,22 @@ pub fn end_rendering(targets: &RenderTargets) -> Result<(), &'static str> {
             vk::ResolveModeFlags::MAX => R::Max,
             _ => return Err("unsupported depth/stencil resolve mode"),
         };
-        resolve_view(targets.area, src, dst, aspect, Some(how))?;
+        resolve_view(targets, src, dst, aspect, Some(how))?;
     }
     Ok(())
 }
 
-/// Resolves aspect `aspect` of view `src` into `dst` over `area` (clipped to both): colour by
-/// averaging, depth and stencil by `how`.
+/// Resolves aspect `aspect` of view `src` into `dst` over the render area (clipped to both)
+/// of each layer of the instance (clipped to both views' layers): colour by averaging, depth
+/// and stencil by `how`.
 fn resolve_view(
-    area: vk::Rect2D,
+    targets: &RenderTargets,
     src: &ImageView,
     dst: &ImageView,
     aspect: Aspect,
     how: Option<pumice_raster::transfer::DepthStencilResolve>,
 ) -> Result<(), &'static str> {
+    let area = targets.area;
     let (Some(si), Some(di)) = (src.image.as_ref(), dst.image.as_ref()) else {
         return Err("resolve attachment without memory");
     };
@@ -87,11 +89,16 @@ fn resolve_view(
     if x1 <= x0 || y1 <= y0 {
         return Ok(());
     }
+    let layer_count = targets
+        .layers
+        .max(1)
+        .min(view_layers(src))
+        .min(view_layers(dst));
     let layers = |v: &ImageView| pumice_raster::transfer::SubresourceLayers {
         aspect,
         mip_level: v.range.base_mip_level,
         base_array_layer: v.range.base_array_layer,
-        layer_count: 1,
+        layer_count,
     };
     let region = pumice_raster::transfer::ImageCopy {
         src: layers(src),
@@ -105,6 +112,15 @@ fn resolve_view(
         Some(how) => pumice_raster::transfer::resolve_depth_stencil(si, di, &[region], aspect, how),
     }
     .map_err(|_| "the attachments cannot be resolved")
+}
+
+/// The layers a view shows (a 3D image's view as one layer).
+fn view_layers(view: &ImageView) -> u32 {
+    if view.image.layout.desc.dim == pumice_texel::ImageDim::D3 {
+        1
+    } else {
+        view.range.layer_count
+    }
 }
 
 /// Layer `layer` (relative to the view's first) of a view's first mip level.
@@ -151,9 +167,12 @@ fn fill_area(p: &Plane, area: vk::Rect2D, texel: &[u8]) -> Result<(), &'static s
     Ok(())
 }
 
-/// The `CLEAR` load ops of a render pass instance, over its render area.
+/// The `CLEAR` load ops of a render pass instance, over its render area of each of its layers.
 pub fn begin_rendering(targets: &RenderTargets, clears: &[LoadClear]) -> Result<(), &'static str> {
-    clear_area(targets, clears, targets.area, 0)
+    for layer in 0..targets.layers.max(1) {
+        clear_area(targets, clears, targets.area, layer)?;
+    }
+    Ok(())
 }
 
 /// `vkCmdClearAttachments`: each clear over each rectangle's layers (relative to the
@@ -189,6 +208,9 @@ fn clear_area(
                 let Some(Some(view)) = targets.color.get(attachment) else {
                     continue;
                 };
+                if layer >= view_layers(view) {
+                    continue;
+                }
                 let p = plane_layer(view, Aspect::Color, layer)
                     .ok_or("colour attachment without memory")?;
                 let texel = match p.format.numeric_class() {
@@ -203,7 +225,9 @@ fn clear_area(
                 fill_area(&p, area, &bytes)?;
             }
             LoadClear::Depth { value } => {
-                let Some(view) = &targets.depth else { continue };
+                let Some(view) = targets.depth.as_ref().filter(|v| layer < view_layers(v)) else {
+                    continue;
+                };
                 let p = plane_layer(view, Aspect::Depth, layer)
                     .ok_or("depth attachment without memory")?;
                 let mut bytes = vec![0u8; p.format.info().block_bytes as usize];
@@ -217,7 +241,7 @@ fn clear_area(
                 fill_area(&p, area, &bytes)?;
             }
             LoadClear::Stencil { value } => {
-                let Some(view) = &targets.stencil else {
+                let Some(view) = targets.stencil.as_ref().filter(|v| layer < view_layers(v)) else {
                     continue;
                 };
                 let p = plane_layer(view, Aspect::Stencil, layer)

@@ -13,7 +13,7 @@ use crate::image::ImageView;
 use crate::pipeline::Pipeline;
 
 /// The attachments of a render pass instance (a subpass, or `vkCmdBeginRendering`).
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct RenderTargets {
     pub color: Vec<Option<Ref<ImageView>>>,
     /// The depth aspect's attachment (a depth or combined depth/stencil view).
@@ -32,6 +32,10 @@ pub struct RenderTargets {
     /// The view these targets render (`ViewIndex`): with multiview, each view of the view
     /// mask has targets of its own, whose views show that layer only; 0 otherwise.
     pub view_index: u32,
+    /// The layers of the render pass instance (the framebuffer's `layers`, dynamic rendering's
+    /// `layerCount`; 1 for each view's targets with multiview): load clears and resolves
+    /// cover these layers of every attachment (each clipped to its view's layers).
+    pub layers: u32,
 }
 
 impl RenderTargets {
@@ -83,6 +87,7 @@ impl RenderTargets {
                     .map(|(v, m)| layer(v, view).map(|l| (l, *m)))
                     .transpose()?,
                 view_index: view,
+                layers: 1,
             }));
         }
         Ok(out)
@@ -156,6 +161,19 @@ pub struct GraphicsRecordState {
     pub vertex_buffers: Vec<Option<(Ref<Buffer>, u64)>>,
     pub index_buffer: Option<(Ref<Buffer>, u64, vk::IndexType)>,
     pub dynamic: DynamicValues,
+    /// A secondary command buffer that continues a render pass instance: draws and clears
+    /// outside one of its own render to the targets of the primary that executes it.
+    pub continues_render_pass: bool,
+    /// The number of views of the render pass instance a secondary continues (multiview).
+    pub inherited_views: u32,
+}
+
+impl GraphicsRecordState {
+    /// The number of views of the render pass instance being recorded (or continued): how
+    /// many queries a query command inside it uses. 1 outside one.
+    pub fn view_count(&self) -> u32 {
+        (self.targets.len() as u32).max(self.inherited_views).max(1)
+    }
 }
 
 /// How many vertices a draw takes, and from where.
@@ -203,7 +221,7 @@ pub enum DrawSource {
 }
 
 /// One draw, with everything it needs.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct DrawCommand {
     pub pipeline: Ref<Pipeline>,
     pub sets: Vec<Option<BoundSet>>,

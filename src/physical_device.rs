@@ -298,6 +298,9 @@ impl PhysicalDevice {
             draw_indirect_first_instance: vk::TRUE,
             // Occlusion queries count every sample that passed the depth and stencil tests.
             occlusion_query_precise: vk::TRUE,
+            // Occlusion queries stay active while a primary executes secondaries: their draws
+            // count like the primary's own (`queue::ExecState`).
+            inherited_queries: vk::TRUE,
             // One fragment-shader invocation per sample when minSampleShading asks for more
             // than one per pixel (raster `tile`), and alpha-to-one (raster `output::samples`).
             sample_rate_shading: vk::TRUE,
@@ -395,6 +398,7 @@ impl PhysicalDevice {
         p.subgroup_supported_operations = vk::SubgroupFeatureFlags::BASIC
             | vk::SubgroupFeatureFlags::VOTE
             | vk::SubgroupFeatureFlags::ARITHMETIC
+            | vk::SubgroupFeatureFlags::CLUSTERED
             | vk::SubgroupFeatureFlags::BALLOT
             | vk::SubgroupFeatureFlags::SHUFFLE
             | vk::SubgroupFeatureFlags::SHUFFLE_RELATIVE

@@ -16,6 +16,7 @@ use pumice_raster::transfer as t;
 
 use crate::command_buffer::{BoundSet, Command, GroupCount, Recording};
 use crate::debug_utils::DebugUtils;
+use crate::graphics_state::{DrawCommand, RenderTargets};
 use crate::handle::{HandleObject, Ref};
 use crate::query::{timestamp_now, QueryPool};
 use crate::sync::{lock, wait_until, Deadline, Fence, Semaphore, WaitError};
@@ -190,10 +191,17 @@ struct ExecState {
 
 /// Runs a recording's commands in order.
 pub fn execute(recording: &Recording, device: &DeviceShared) {
-    execute_in(recording, device, &mut ExecState::default());
+    execute_in(recording, device, &mut ExecState::default(), &[]);
 }
 
-fn execute_in(recording: &Recording, device: &DeviceShared, state: &mut ExecState) {
+/// Runs a recording's commands in order. `inherited`: the targets (one per view) of the render
+/// pass instance a secondary is executed in, where its inherited draws and clears render.
+fn execute_in(
+    recording: &Recording,
+    device: &DeviceShared,
+    state: &mut ExecState,
+    inherited: &[Arc<RenderTargets>],
+) {
     let report = |why: &str, command: &dyn std::fmt::Debug| {
         // A region outside its resources: Vulkan calls this invalid usage. Nothing was
         // written (the transfer checks every region first); tell the application.
@@ -202,6 +210,22 @@ fn execute_in(recording: &Recording, device: &DeviceShared, state: &mut ExecStat
             (vk::ObjectType::COMMAND_BUFFER, 0),
         );
     };
+    // A secondary's inherited draws, given the executing render pass instance's targets (made
+    // here, before the batch that borrows them).
+    let resolved: Vec<Vec<DrawCommand>> = recording
+        .commands
+        .iter()
+        .map(|command| match command {
+            Command::InheritedDraw(draw) => inherited
+                .iter()
+                .map(|targets| DrawCommand {
+                    targets: targets.clone(),
+                    ..(**draw).clone()
+                })
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
     // Draws of one render pass instance are rasterized together (`draw::DrawBatch`): the
     // batch is flushed before any other command runs, and at the end.
     let mut batch = crate::draw::DrawBatch::default();
@@ -210,14 +234,25 @@ fn execute_in(recording: &Recording, device: &DeviceShared, state: &mut ExecStat
             *count += samples;
         }
     };
-    for command in &recording.commands {
+    for (command, resolved) in recording.commands.iter().zip(&resolved) {
         if device.lost.load(Ordering::Acquire) {
             return;
         }
-        if let Command::Draw(draw) = command {
-            match batch.add(draw, device) {
-                Ok(samples) => count(state, samples),
-                Err(why) => report(why, command),
+        let draws: &[DrawCommand] = match command {
+            Command::Draw(draw) => std::slice::from_ref(&**draw),
+            Command::InheritedDraw(_) if inherited.is_empty() => {
+                report("a secondary's draw outside a render pass instance", command);
+                continue;
+            }
+            Command::InheritedDraw(_) => resolved,
+            _ => &[],
+        };
+        if !draws.is_empty() {
+            for draw in draws {
+                match batch.add(draw, device) {
+                    Ok(samples) => count(state, samples),
+                    Err(why) => report(why, command),
+                }
             }
             continue;
         }
@@ -228,7 +263,7 @@ fn execute_in(recording: &Recording, device: &DeviceShared, state: &mut ExecStat
         if device.lost.load(Ordering::Acquire) {
             return;
         }
-        if let Err(why) = execute_one(command, device, state) {
+        if let Err(why) = execute_one(command, device, state, inherited) {
             report(why, command);
         }
     }
@@ -246,6 +281,7 @@ fn execute_one(
     command: &Command,
     device: &DeviceShared,
     state: &mut ExecState,
+    inherited: &[Arc<RenderTargets>],
 ) -> Result<(), &'static str> {
     let bad = |_: t::TransferError| "region outside the resource";
     match command {
@@ -394,6 +430,18 @@ fn execute_one(
             clears,
             rects,
         } => crate::draw::clear_attachments(targets, clears, rects),
+        Command::InheritedClearAttachments { clears, rects } => {
+            if inherited.is_empty() {
+                return Err("a secondary's attachment clear outside a render pass instance");
+            }
+            // Multiview: each view's layer, as for the primary's own clears.
+            for targets in inherited {
+                crate::draw::clear_attachments(targets, clears, rects)?;
+            }
+            Ok(())
+        }
+        // Not reached from `execute_in`, which resolves and batches them.
+        Command::InheritedDraw(_) => Err("a secondary's draw outside a render pass instance"),
         Command::BeginQuery { pool, query } => {
             if pool.query_type != vk::QueryType::OCCLUSION {
                 return Err("only occlusion queries can begin");
@@ -411,9 +459,12 @@ fn execute_one(
             pool.write(*query, count);
             Ok(())
         }
-        Command::ExecuteCommands(recordings) => {
+        Command::ExecuteCommands {
+            recordings,
+            targets,
+        } => {
             for r in recordings {
-                execute_in(r, device, state);
+                execute_in(r, device, state, targets);
             }
             Ok(())
         }

@@ -137,6 +137,8 @@ pub struct RenderPassInstance {
     pub clear_values: Vec<[u32; 4]>,
     pub area: vk::Rect2D,
     pub subpass: usize,
+    /// The framebuffer's `layers`.
+    pub layers: u32,
 }
 
 #[derive(Debug)]

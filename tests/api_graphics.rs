@@ -3145,3 +3145,779 @@ fn multiview_renders_each_view_into_its_layer() {
         }
     }
 }
+
+/// A secondary command buffer begun with `flags` and `inheritance`.
+unsafe fn begin_secondary(
+    ctx: &Ctx,
+    flags: vk::CommandBufferUsageFlags,
+    inheritance: &vk::CommandBufferInheritanceInfo,
+) -> vk::CommandBuffer {
+    let d = &ctx.device;
+    let cb = unsafe {
+        d.allocate_command_buffers(
+            &vk::CommandBufferAllocateInfo::default()
+                .command_pool(ctx.pool)
+                .level(vk::CommandBufferLevel::SECONDARY)
+                .command_buffer_count(1),
+        )
+    }
+    .unwrap()[0];
+    unsafe {
+        d.begin_command_buffer(
+            cb,
+            &vk::CommandBufferBeginInfo::default()
+                .flags(flags)
+                .inheritance_info(inheritance),
+        )
+    }
+    .unwrap();
+    cb
+}
+
+/// A render pass with one RGBA8 colour and one D32 attachment, both cleared.
+fn color_depth_render_pass(ctx: &Ctx) -> vk::RenderPass {
+    let attachments = [
+        vk::AttachmentDescription::default()
+            .format(vk::Format::R8G8B8A8_UNORM)
+            .samples(vk::SampleCountFlags::TYPE_1)
+            .load_op(vk::AttachmentLoadOp::CLEAR)
+            .store_op(vk::AttachmentStoreOp::STORE)
+            .final_layout(vk::ImageLayout::TRANSFER_SRC_OPTIMAL),
+        vk::AttachmentDescription::default()
+            .format(vk::Format::D32_SFLOAT)
+            .samples(vk::SampleCountFlags::TYPE_1)
+            .load_op(vk::AttachmentLoadOp::CLEAR)
+            .store_op(vk::AttachmentStoreOp::STORE)
+            .final_layout(vk::ImageLayout::DEPTH_STENCIL_ATTACHMENT_OPTIMAL),
+    ];
+    let color_refs = [vk::AttachmentReference {
+        attachment: 0,
+        layout: vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL,
+    }];
+    let depth_ref = vk::AttachmentReference {
+        attachment: 1,
+        layout: vk::ImageLayout::DEPTH_STENCIL_ATTACHMENT_OPTIMAL,
+    };
+    let subpasses = [vk::SubpassDescription::default()
+        .color_attachments(&color_refs)
+        .depth_stencil_attachment(&depth_ref)];
+    unsafe {
+        ctx.device.create_render_pass(
+            &vk::RenderPassCreateInfo::default()
+                .attachments(&attachments)
+                .subpasses(&subpasses),
+            None,
+        )
+    }
+    .unwrap()
+}
+
+/// Draws recorded in a secondary command buffer that continues a render pass (inheriting
+/// the render pass and subpass, with no framebuffer) render into the render pass instance of
+/// the primary that executes them: the same secondary, executed in two render pass instances
+/// with different framebuffers, draws into each. Its `vkCmdClearAttachments` clears the
+/// executing instance's attachments; an occlusion query active in the primary counts its
+/// samples; its dynamic viewport and scissor apply to its own draws.
+#[test]
+fn secondary_command_buffers_draw_into_the_primarys_render_pass() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let colors = [color_target(&ctx), color_target(&ctx)];
+    let depths = [0, 1].map(|_| {
+        target(
+            &ctx,
+            vk::Format::D32_SFLOAT,
+            vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT,
+            vk::ImageAspectFlags::DEPTH,
+        )
+    });
+    let rp = color_depth_render_pass(&ctx);
+    let fbs: Vec<vk::Framebuffer> = (0..2)
+        .map(|i| {
+            let views = [colors[i].view, depths[i].view];
+            unsafe {
+                d.create_framebuffer(
+                    &vk::FramebufferCreateInfo::default()
+                        .render_pass(rp)
+                        .attachments(&views)
+                        .width(SIZE)
+                        .height(SIZE)
+                        .layers(1),
+                    None,
+                )
+            }
+            .unwrap()
+        })
+        .collect();
+    let layout = push_layout(&ctx);
+    let fixed = Fixed {
+        depth_format: vk::Format::D32_SFLOAT,
+        ds: vk::PipelineDepthStencilStateCreateInfo::default()
+            .depth_test_enable(true)
+            .depth_write_enable(true)
+            .depth_compare_op(vk::CompareOp::LESS),
+        dynamic: vec![vk::DynamicState::VIEWPORT, vk::DynamicState::SCISSOR],
+        ..Fixed::new()
+    };
+    let pipe = pipeline_fixed(&ctx, FRAG, layout, rp, &fixed);
+    // A full-target green rectangle at depth 0.5, scissored to [16, 48) × [8, 40); a depth
+    // clear to 0.25 over [16, 32) × [8, 24) before it hides that part.
+    let vb = vertices(
+        &ctx,
+        &rect_vertices(0.0, 0.0, 64.0, 64.0, 0.5, [0.0, 1.0, 0.0]),
+    );
+    let pool = unsafe {
+        d.create_query_pool(
+            &vk::QueryPoolCreateInfo::default()
+                .query_type(vk::QueryType::OCCLUSION)
+                .query_count(2),
+            None,
+        )
+    }
+    .unwrap();
+    unsafe {
+        let inheritance = vk::CommandBufferInheritanceInfo::default()
+            .render_pass(rp)
+            .subpass(0)
+            .occlusion_query_enable(true)
+            .query_flags(vk::QueryControlFlags::PRECISE);
+        let secondary = begin_secondary(
+            &ctx,
+            vk::CommandBufferUsageFlags::RENDER_PASS_CONTINUE
+                | vk::CommandBufferUsageFlags::SIMULTANEOUS_USE,
+            &inheritance,
+        );
+        let viewport = vk::Viewport {
+            x: 0.0,
+            y: 0.0,
+            width: SIZE as f32,
+            height: SIZE as f32,
+            min_depth: 0.0,
+            max_depth: 1.0,
+        };
+        d.cmd_set_viewport(secondary, 0, &[viewport]);
+        d.cmd_set_scissor(
+            secondary,
+            0,
+            &[vk::Rect2D {
+                offset: vk::Offset2D { x: 16, y: 8 },
+                extent: vk::Extent2D {
+                    width: 32,
+                    height: 32,
+                },
+            }],
+        );
+        d.cmd_clear_attachments(
+            secondary,
+            &[vk::ClearAttachment {
+                aspect_mask: vk::ImageAspectFlags::DEPTH,
+                color_attachment: 0,
+                clear_value: vk::ClearValue {
+                    depth_stencil: vk::ClearDepthStencilValue {
+                        depth: 0.25,
+                        stencil: 0,
+                    },
+                },
+            }],
+            &[vk::ClearRect {
+                rect: vk::Rect2D {
+                    offset: vk::Offset2D { x: 16, y: 8 },
+                    extent: vk::Extent2D {
+                        width: 16,
+                        height: 16,
+                    },
+                },
+                base_array_layer: 0,
+                layer_count: 1,
+            }],
+        );
+        d.cmd_bind_pipeline(secondary, vk::PipelineBindPoint::GRAPHICS, pipe);
+        d.cmd_push_constants(
+            secondary,
+            layout,
+            vk::ShaderStageFlags::FRAGMENT,
+            0,
+            &1.0f32.to_le_bytes(),
+        );
+        d.cmd_bind_vertex_buffers(secondary, 0, &[vb.buffer], &[0]);
+        d.cmd_draw(secondary, 6, 1, 0, 0);
+        d.end_command_buffer(secondary).unwrap();
+
+        ctx.run(|cb| {
+            d.cmd_reset_query_pool(cb, pool, 0, 2);
+            for (i, &fb) in fbs.iter().enumerate() {
+                let clear = [
+                    vk::ClearValue {
+                        color: vk::ClearColorValue {
+                            float32: [0.0, 0.0, i as f32, 1.0],
+                        },
+                    },
+                    CLEAR_DEPTH_ONE,
+                ];
+                d.cmd_begin_render_pass(
+                    cb,
+                    &vk::RenderPassBeginInfo::default()
+                        .render_pass(rp)
+                        .framebuffer(fb)
+                        .render_area(full_area())
+                        .clear_values(&clear),
+                    vk::SubpassContents::SECONDARY_COMMAND_BUFFERS,
+                );
+                d.cmd_begin_query(cb, pool, i as u32, vk::QueryControlFlags::PRECISE);
+                d.cmd_execute_commands(cb, &[secondary]);
+                d.cmd_end_query(cb, pool, i as u32);
+                d.cmd_end_render_pass(cb);
+            }
+        });
+        let mut results = [0u64; 2];
+        d.get_query_pool_results(
+            pool,
+            0,
+            &mut results,
+            vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WAIT,
+        )
+        .unwrap();
+        assert_eq!(results, [32 * 32 - 16 * 16; 2]);
+        for (i, color) in colors.iter().enumerate() {
+            let px = read_pixels(&ctx, color.image);
+            let background = [0, 0, 255 * i as u8, 255];
+            for y in 0..SIZE {
+                for x in 0..SIZE {
+                    let scissor = (16..48).contains(&x) && (8..40).contains(&y);
+                    let hidden = (16..32).contains(&x) && (8..24).contains(&y);
+                    let want = if scissor && !hidden {
+                        [0, 255, 0, 255]
+                    } else {
+                        background
+                    };
+                    assert_eq!(px[(y * SIZE + x) as usize], want, "target {i} ({x},{y})");
+                }
+            }
+        }
+        d.destroy_query_pool(pool, None);
+        for fb in fbs {
+            d.destroy_framebuffer(fb, None);
+        }
+        d.destroy_render_pass(rp, None);
+        d.destroy_pipeline(pipe, None);
+    }
+}
+
+/// A secondary command buffer inheriting dynamic rendering
+/// (`VkCommandBufferInheritanceRenderingInfo`) draws into the primary's rendering instance;
+/// the primary's own bindings before it (another pipeline, another vertex buffer, another
+/// push constant) do not reach the secondary's draw, and the secondary's do not reach the
+/// primary's draws after it, which rebind only what the specification requires (all of it).
+#[test]
+fn secondary_command_buffers_inherit_dynamic_rendering() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let color = color_target(&ctx);
+    let layout = push_layout(&ctx);
+    let pipe = pipeline_with(&ctx, FRAG, layout, vk::RenderPass::null(), false, true);
+    // Red over [0, 16) × [0, 64) drawn by the primary, green over [16, 48) × [0, 32) by the
+    // secondary (alpha 1), blue over [48, 64) × [0, 64) by the primary after it (alpha 1).
+    let mut data = rect_vertices(0.0, 0.0, 16.0, 64.0, 0.5, [1.0, 0.0, 0.0]);
+    data.extend(rect_vertices(16.0, 0.0, 48.0, 32.0, 0.5, [0.0, 1.0, 0.0]));
+    data.extend(rect_vertices(48.0, 0.0, 64.0, 64.0, 0.5, [0.0, 0.0, 1.0]));
+    let vb = vertices(&ctx, &data);
+    unsafe {
+        let formats = [vk::Format::R8G8B8A8_UNORM];
+        let mut rendering = vk::CommandBufferInheritanceRenderingInfo::default()
+            .color_attachment_formats(&formats)
+            .rasterization_samples(vk::SampleCountFlags::TYPE_1);
+        let inheritance = vk::CommandBufferInheritanceInfo::default().push_next(&mut rendering);
+        let secondary = begin_secondary(
+            &ctx,
+            vk::CommandBufferUsageFlags::RENDER_PASS_CONTINUE,
+            &inheritance,
+        );
+        d.cmd_bind_pipeline(secondary, vk::PipelineBindPoint::GRAPHICS, pipe);
+        d.cmd_push_constants(
+            secondary,
+            layout,
+            vk::ShaderStageFlags::FRAGMENT,
+            0,
+            &1.0f32.to_le_bytes(),
+        );
+        d.cmd_bind_vertex_buffers(secondary, 0, &[vb.buffer], &[0]);
+        d.cmd_draw(secondary, 6, 1, 6, 0);
+        d.end_command_buffer(secondary).unwrap();
+
+        ctx.run(|cb| {
+            // The primary's first instance draws inline, with half alpha (blended over black).
+            begin_cleared(&ctx, cb, &color, None);
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &0.5f32.to_le_bytes(),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_draw(cb, 6, 1, 0, 0);
+            d.cmd_end_rendering(cb);
+            // The second instance's contents come from the secondary.
+            let color_att = [vk::RenderingAttachmentInfo::default()
+                .image_view(color.view)
+                .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::LOAD)
+                .store_op(vk::AttachmentStoreOp::STORE)];
+            let info = vk::RenderingInfo::default()
+                .flags(vk::RenderingFlags::CONTENTS_SECONDARY_COMMAND_BUFFERS)
+                .render_area(full_area())
+                .layer_count(1)
+                .color_attachments(&color_att);
+            d.cmd_begin_rendering(cb, &info);
+            d.cmd_execute_commands(cb, &[secondary]);
+            d.cmd_end_rendering(cb);
+            // State is undefined after vkCmdExecuteCommands: everything is bound again.
+            let info = info.flags(vk::RenderingFlags::empty());
+            d.cmd_begin_rendering(cb, &info);
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_draw(cb, 6, 1, 12, 0);
+            d.cmd_end_rendering(cb);
+        });
+    }
+    let px = read_pixels(&ctx, color.image);
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let p = px[(y * SIZE + x) as usize];
+            match x {
+                0..16 => assert!(near(p[0], 128) && p[1..3] == [0, 0], "({x},{y}) {p:?}"),
+                16..48 if y < 32 => assert_eq!(p, [0, 255, 0, 255], "({x},{y})"),
+                16..48 => assert_eq!(p, [0, 0, 0, 0], "({x},{y})"),
+                _ => assert_eq!(p, [0, 0, 255, 255], "({x},{y})"),
+            }
+        }
+    }
+    unsafe { d.destroy_pipeline(pipe, None) };
+}
+
+/// Secondary command buffers outside render passes: transfer commands run where the primary
+/// executes them, in order with the primary's own commands.
+#[test]
+fn secondary_command_buffers_with_transfers() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let a = ctx.buffer(256);
+    let b = ctx.buffer(256);
+    unsafe {
+        let secondary = begin_secondary(
+            &ctx,
+            vk::CommandBufferUsageFlags::empty(),
+            &vk::CommandBufferInheritanceInfo::default(),
+        );
+        // Copies what the primary filled, then overwrites a part of it.
+        d.cmd_copy_buffer(
+            secondary,
+            a.buffer,
+            b.buffer,
+            &[vk::BufferCopy {
+                src_offset: 0,
+                dst_offset: 0,
+                size: 256,
+            }],
+        );
+        d.cmd_fill_buffer(secondary, b.buffer, 64, 64, 0x0101_0101);
+        d.end_command_buffer(secondary).unwrap();
+        ctx.run(|cb| {
+            d.cmd_fill_buffer(cb, a.buffer, 0, 256, 0x0707_0707);
+            d.cmd_execute_commands(cb, &[secondary]);
+            d.cmd_fill_buffer(cb, b.buffer, 192, 64, 0x0909_0909);
+        });
+    }
+    let bytes = b.bytes();
+    for (i, &v) in bytes.iter().enumerate() {
+        let want = match i {
+            64..128 => 1,
+            192.. => 9,
+            _ => 7,
+        };
+        assert_eq!(v, want, "byte {i}");
+    }
+}
+
+/// A dispatch recorded in a secondary command buffer runs with the secondary's own pipeline,
+/// descriptor set and push constants, between the primary's commands around it.
+#[test]
+fn secondary_command_buffers_with_dispatches() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let buf = ctx.buffer(256);
+    let src = r"#version 450
+layout(local_size_x = 64) in;
+layout(std430, binding = 0) buffer B { uint v[]; };
+layout(push_constant) uniform P { uint add; };
+void main() { v[gl_GlobalInvocationID.x] = v[gl_GlobalInvocationID.x] * 2u + add; }";
+    let job = common::StorageCompute::new(&ctx, &glsl("comp", src), &[buf.buffer], 4);
+    unsafe {
+        let secondary = begin_secondary(
+            &ctx,
+            vk::CommandBufferUsageFlags::empty(),
+            &vk::CommandBufferInheritanceInfo::default(),
+        );
+        job.bind(&ctx, secondary, &5u32.to_le_bytes());
+        d.cmd_dispatch(secondary, 1, 1, 1);
+        d.end_command_buffer(secondary).unwrap();
+        ctx.run(|cb| {
+            d.cmd_fill_buffer(cb, buf.buffer, 0, 256, 3);
+            d.cmd_execute_commands(cb, &[secondary]);
+            // The primary's own dispatch after it, with its own push constant.
+            job.bind(&ctx, cb, &1u32.to_le_bytes());
+            d.cmd_dispatch(cb, 1, 1, 1);
+        });
+    }
+    for (i, c) in buf.bytes().chunks(4).enumerate() {
+        let v = u32::from_le_bytes(c.try_into().unwrap());
+        assert_eq!(v, (3 * 2 + 5) * 2 + 1, "element {i}");
+    }
+    job.destroy(&ctx);
+}
+
+/// A four-layer RGBA8 image (filled with `fill`) and a 2D array view of its layers 1..4.
+fn layered_target(ctx: &Ctx, fill: [f32; 4]) -> (vk::Image, vk::ImageView) {
+    let d = &ctx.device;
+    let format = vk::Format::R8G8B8A8_UNORM;
+    let (image, _mem) = ctx.image(
+        &vk::ImageCreateInfo::default()
+            .image_type(vk::ImageType::TYPE_2D)
+            .format(format)
+            .extent(vk::Extent3D {
+                width: SIZE,
+                height: SIZE,
+                depth: 1,
+            })
+            .mip_levels(1)
+            .array_layers(4)
+            .samples(vk::SampleCountFlags::TYPE_1)
+            .tiling(vk::ImageTiling::OPTIMAL)
+            .usage(
+                vk::ImageUsageFlags::COLOR_ATTACHMENT
+                    | vk::ImageUsageFlags::TRANSFER_SRC
+                    | vk::ImageUsageFlags::TRANSFER_DST,
+            ),
+    );
+    let range = |base, count| vk::ImageSubresourceRange {
+        aspect_mask: vk::ImageAspectFlags::COLOR,
+        base_mip_level: 0,
+        level_count: 1,
+        base_array_layer: base,
+        layer_count: count,
+    };
+    ctx.run(|cb| unsafe {
+        d.cmd_clear_color_image(
+            cb,
+            image,
+            vk::ImageLayout::GENERAL,
+            &vk::ClearColorValue { float32: fill },
+            &[range(0, 4)],
+        );
+    });
+    let view = unsafe {
+        d.create_image_view(
+            &vk::ImageViewCreateInfo::default()
+                .image(image)
+                .view_type(vk::ImageViewType::TYPE_2D_ARRAY)
+                .format(format)
+                .subresource_range(range(1, 3)),
+            None,
+        )
+    }
+    .unwrap();
+    (image, view)
+}
+
+/// Checks every pixel of `px`: `inside` within `[x0, x1) × [y0, y1)`, `outside` elsewhere.
+fn check_rect(
+    px: &[[u8; 4]],
+    r: (u32, u32, u32, u32),
+    inside: [u8; 4],
+    outside: [u8; 4],
+    what: &str,
+) {
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let want = if (r.0..r.1).contains(&x) && (r.2..r.3).contains(&y) {
+                inside
+            } else {
+                outside
+            };
+            assert_eq!(px[(y * SIZE + x) as usize], want, "{what} ({x},{y})");
+        }
+    }
+}
+
+/// Layered framebuffers: a render pass whose framebuffer has 3 layers clears all of them with
+/// its `CLEAR` load op (over the render area), `vkCmdClearAttachments` clears the layers its
+/// rectangle names, and draws reach layer 0; the image's layer outside the view is left alone.
+/// Dynamic rendering with `layerCount` 2 clears two layers.
+#[test]
+fn layered_framebuffers_clear_every_layer() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let format = vk::Format::R8G8B8A8_UNORM;
+    let grey = [0.5f32; 4];
+    let grey8 = [128u8; 4];
+    let (image, view) = layered_target(&ctx, grey);
+    let layout = push_layout(&ctx);
+    let vb = vertices(
+        &ctx,
+        &rect_vertices(0.0, 0.0, 8.0, 8.0, 0.5, [1.0, 1.0, 1.0]),
+    );
+    let area = vk::Rect2D {
+        offset: vk::Offset2D { x: 0, y: 0 },
+        extent: vk::Extent2D {
+            width: 48,
+            height: 40,
+        },
+    };
+    unsafe {
+        let attachments = [vk::AttachmentDescription::default()
+            .format(format)
+            .samples(vk::SampleCountFlags::TYPE_1)
+            .load_op(vk::AttachmentLoadOp::CLEAR)
+            .store_op(vk::AttachmentStoreOp::STORE)
+            .initial_layout(vk::ImageLayout::GENERAL)
+            .final_layout(vk::ImageLayout::GENERAL)];
+        let color_refs = [vk::AttachmentReference {
+            attachment: 0,
+            layout: vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL,
+        }];
+        let subpasses = [vk::SubpassDescription::default().color_attachments(&color_refs)];
+        let rp = d
+            .create_render_pass(
+                &vk::RenderPassCreateInfo::default()
+                    .attachments(&attachments)
+                    .subpasses(&subpasses),
+                None,
+            )
+            .unwrap();
+        let views = [view];
+        let fb = d
+            .create_framebuffer(
+                &vk::FramebufferCreateInfo::default()
+                    .render_pass(rp)
+                    .attachments(&views)
+                    .width(SIZE)
+                    .height(SIZE)
+                    .layers(3),
+                None,
+            )
+            .unwrap();
+        let pipe = pipeline_with(&ctx, FRAG, layout, rp, false, false);
+        ctx.run(|cb| {
+            let clear = [vk::ClearValue {
+                color: vk::ClearColorValue {
+                    float32: [1.0, 0.0, 0.0, 1.0],
+                },
+            }];
+            d.cmd_begin_render_pass(
+                cb,
+                &vk::RenderPassBeginInfo::default()
+                    .render_pass(rp)
+                    .framebuffer(fb)
+                    .render_area(area)
+                    .clear_values(&clear),
+                vk::SubpassContents::INLINE,
+            );
+            // Blue over [16, 32) × [16, 32) of layers 1 and 2 of the framebuffer.
+            d.cmd_clear_attachments(
+                cb,
+                &[vk::ClearAttachment {
+                    aspect_mask: vk::ImageAspectFlags::COLOR,
+                    color_attachment: 0,
+                    clear_value: vk::ClearValue {
+                        color: vk::ClearColorValue {
+                            float32: [0.0, 0.0, 1.0, 1.0],
+                        },
+                    },
+                }],
+                &[vk::ClearRect {
+                    rect: vk::Rect2D {
+                        offset: vk::Offset2D { x: 16, y: 16 },
+                        extent: vk::Extent2D {
+                            width: 16,
+                            height: 16,
+                        },
+                    },
+                    base_array_layer: 1,
+                    layer_count: 2,
+                }],
+            );
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_draw(cb, 6, 1, 0, 0);
+            d.cmd_end_render_pass(cb);
+        });
+        // Image layer 0 is outside the view.
+        check_rect(
+            &read_layer(&ctx, image, 0),
+            (0, 0, 0, 0),
+            grey8,
+            grey8,
+            "layer 0",
+        );
+        let red = [255, 0, 0, 255];
+        let layer1 = read_layer(&ctx, image, 1);
+        for y in 0..SIZE {
+            for x in 0..SIZE {
+                let want = if x < 8 && y < 8 {
+                    [255; 4]
+                } else if x < 48 && y < 40 {
+                    red
+                } else {
+                    grey8
+                };
+                assert_eq!(layer1[(y * SIZE + x) as usize], want, "layer 1 ({x},{y})");
+            }
+        }
+        for layer in 2..4 {
+            let px = read_layer(&ctx, image, layer);
+            for y in 0..SIZE {
+                for x in 0..SIZE {
+                    let want = if (16..32).contains(&x) && (16..32).contains(&y) {
+                        [0, 0, 255, 255]
+                    } else if x < 48 && y < 40 {
+                        red
+                    } else {
+                        grey8
+                    };
+                    assert_eq!(px[(y * SIZE + x) as usize], want, "layer {layer} ({x},{y})");
+                }
+            }
+        }
+        d.destroy_framebuffer(fb, None);
+        d.destroy_render_pass(rp, None);
+        d.destroy_pipeline(pipe, None);
+    }
+
+    // Dynamic rendering, layerCount 2: the view's first two layers (image layers 1 and 2).
+    let (image, view) = layered_target(&ctx, grey);
+    unsafe {
+        ctx.run(|cb| {
+            let color_att = [vk::RenderingAttachmentInfo::default()
+                .image_view(view)
+                .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::STORE)
+                .clear_value(vk::ClearValue {
+                    color: vk::ClearColorValue {
+                        float32: [0.0, 1.0, 0.0, 1.0],
+                    },
+                })];
+            let info = vk::RenderingInfo::default()
+                .render_area(area)
+                .layer_count(2)
+                .color_attachments(&color_att);
+            d.cmd_begin_rendering(cb, &info);
+            d.cmd_end_rendering(cb);
+        });
+    }
+    let green = [0, 255, 0, 255];
+    for layer in 0..4 {
+        let px = read_layer(&ctx, image, layer);
+        let what = format!("dynamic rendering, layer {layer}");
+        if (1..3).contains(&layer) {
+            check_rect(&px, (0, 48, 0, 40), green, grey8, &what);
+        } else {
+            check_rect(&px, (0, 0, 0, 0), grey8, grey8, &what);
+        }
+    }
+}
+
+/// A layered multisampled render pass instance resolves every layer: dynamic rendering with
+/// `layerCount` 2, a 4-sample colour attachment cleared by its load op and resolved (average)
+/// into a two-layer single-sample image.
+#[test]
+fn layered_rendering_resolves_every_layer() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let format = vk::Format::R8G8B8A8_UNORM;
+    let make = |samples: vk::SampleCountFlags| {
+        let (image, _mem) = ctx.image(
+            &vk::ImageCreateInfo::default()
+                .image_type(vk::ImageType::TYPE_2D)
+                .format(format)
+                .extent(vk::Extent3D {
+                    width: SIZE,
+                    height: SIZE,
+                    depth: 1,
+                })
+                .mip_levels(1)
+                .array_layers(2)
+                .samples(samples)
+                .tiling(vk::ImageTiling::OPTIMAL)
+                .usage(vk::ImageUsageFlags::COLOR_ATTACHMENT | vk::ImageUsageFlags::TRANSFER_SRC),
+        );
+        let view = unsafe {
+            d.create_image_view(
+                &vk::ImageViewCreateInfo::default()
+                    .image(image)
+                    .view_type(vk::ImageViewType::TYPE_2D_ARRAY)
+                    .format(format)
+                    .subresource_range(vk::ImageSubresourceRange {
+                        aspect_mask: vk::ImageAspectFlags::COLOR,
+                        base_mip_level: 0,
+                        level_count: 1,
+                        base_array_layer: 0,
+                        layer_count: 2,
+                    }),
+                None,
+            )
+        }
+        .unwrap();
+        (image, view)
+    };
+    let (_ms, ms_view) = make(vk::SampleCountFlags::TYPE_4);
+    let (resolved, resolved_view) = make(vk::SampleCountFlags::TYPE_1);
+    unsafe {
+        ctx.run(|cb| {
+            let color_att = [vk::RenderingAttachmentInfo::default()
+                .image_view(ms_view)
+                .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+                .resolve_mode(vk::ResolveModeFlags::AVERAGE)
+                .resolve_image_view(resolved_view)
+                .resolve_image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::DONT_CARE)
+                .clear_value(vk::ClearValue {
+                    color: vk::ClearColorValue {
+                        float32: [0.0, 0.0, 1.0, 1.0],
+                    },
+                })];
+            let info = vk::RenderingInfo::default()
+                .render_area(full_area())
+                .layer_count(2)
+                .color_attachments(&color_att);
+            d.cmd_begin_rendering(cb, &info);
+            d.cmd_end_rendering(cb);
+        });
+    }
+    for layer in 0..2 {
+        let px = read_layer(&ctx, resolved, layer);
+        check_rect(
+            &px,
+            (0, 0, 0, 0),
+            [0; 4],
+            [0, 0, 255, 255],
+            &format!("layer {layer}"),
+        );
+    }
+}

@@ -136,9 +136,28 @@ entry_points! {
         }
     }
 
-    Device fn vkBeginCommandBuffer(command_buffer: vk::CommandBuffer, _p_info: *const vk::CommandBufferBeginInfo) -> Result {
-        // SAFETY: valid usage: a live command buffer.
-        unsafe { cmd(command_buffer)? }.begin()
+    Device fn vkBeginCommandBuffer(command_buffer: vk::CommandBuffer, p_info: *const vk::CommandBufferBeginInfo) -> Result {
+        // SAFETY: valid usage: a live command buffer and a valid begin info (with a valid
+        // inheritance info for a secondary). A secondary that continues a render pass renders
+        // to the targets of whichever render pass instance executes it; of the inheritance
+        // info only the view count (multiview) matters while recording, for queries.
+        unsafe {
+            let info = handle::req(p_info)?;
+            let cb = cmd(command_buffer)?;
+            let continues = cb.level == vk::CommandBufferLevel::SECONDARY
+                && info.flags.contains(vk::CommandBufferUsageFlags::RENDER_PASS_CONTINUE);
+            let views = match handle::opt_ref(info.p_inheritance_info) {
+                Some(i) if continues => {
+                    let view_mask = match handle::get_optional::<_, crate::render_pass::RenderPass>(i.render_pass)? {
+                        Some(rp) => rp.subpasses.get(i.subpass as usize).ok_or(vk::Result::ERROR_UNKNOWN)?.view_mask,
+                        None => handle::find::<vk::CommandBufferInheritanceRenderingInfo>(i.p_next).map_or(0, |r| r.view_mask),
+                    };
+                    view_mask.count_ones().max(1)
+                }
+                _ => 0,
+            };
+            cb.begin(views)
+        }
     }
 
     Device fn vkEndCommandBuffer(command_buffer: vk::CommandBuffer) -> Result {
@@ -155,12 +174,28 @@ entry_points! {
     Device fn vkCmdExecuteCommands(command_buffer: vk::CommandBuffer, count: u32, p_buffers: *const vk::CommandBuffer) {
         // SAFETY: valid usage: live primary and secondary command buffers.
         unsafe {
-            record(command_buffer, || {
-                let mut recordings = Vec::new();
-                for &b in handle::slice(p_buffers, count) {
-                    recordings.push(cmd(b)?.recording().ok_or(vk::Result::ERROR_UNKNOWN)?);
+            let Ok(primary) = cmd(command_buffer) else { return };
+            let recordings: Result<Vec<_>, vk::Result> = handle::slice(p_buffers, count)
+                .iter()
+                .map(|&b| {
+                    let secondary = cmd(b)?;
+                    if secondary.level != vk::CommandBufferLevel::SECONDARY {
+                        return Err(vk::Result::ERROR_UNKNOWN);
+                    }
+                    secondary.recording().ok_or(vk::Result::ERROR_UNKNOWN)
+                })
+                .collect();
+            // Nested command buffers (VK_EXT_nested_command_buffer) are not advertised.
+            let nested = primary.level != vk::CommandBufferLevel::PRIMARY;
+            primary.with_state_commands(|s| {
+                let recordings = recordings?;
+                // VUID-vkCmdExecuteCommands-pCommandBuffers-00100: a secondary that continues
+                // a render pass runs inside one; the targets are those of the current subpass.
+                let outside = s.draw.targets.is_empty();
+                if nested || (outside && recordings.iter().any(|r| r.continues_render_pass)) {
+                    return Err(vk::Result::ERROR_UNKNOWN);
                 }
-                Ok(Command::ExecuteCommands(recordings))
+                Ok(vec![Command::ExecuteCommands { recordings, targets: s.draw.targets.clone() }])
             });
         }
     }

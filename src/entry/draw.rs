@@ -61,6 +61,7 @@ unsafe fn render_pass_instance(
             clear_values,
             area: info.render_area,
             subpass: 0,
+            layers: fb.layers,
         })
     }
 }
@@ -131,6 +132,7 @@ fn begin_subpass(
                 depth_resolve: None,
                 stencil_resolve: None,
                 view_index: 0,
+                layers: inst.layers,
             };
             (targets, ds_clears)
         } else {
@@ -152,6 +154,7 @@ fn begin_subpass(
                 depth_resolve: None,
                 stencil_resolve: None,
                 view_index: 0,
+                layers: inst.layers,
             };
             (targets, clears)
         };
@@ -219,6 +222,7 @@ fn begin_subpass(
         depth_resolve,
         stencil_resolve,
         view_index: 0,
+        layers: inst.layers,
     }
     .per_view(view_mask)?;
     for t in &targets {
@@ -330,7 +334,8 @@ unsafe fn rendering_targets(
         };
         let depth_resolve = ds_resolve(info.p_depth_attachment)?;
         let stencil_resolve = ds_resolve(info.p_stencil_attachment)?;
-        // Multiview (`viewMask`): each view renders to its layer (`layerCount` is ignored).
+        // Multiview (`viewMask`): each view renders to its layer (`layerCount` is ignored);
+        // otherwise load clears and resolves cover `layerCount` layers.
         let targets = RenderTargets {
             color,
             depth,
@@ -340,6 +345,7 @@ unsafe fn rendering_targets(
             depth_resolve,
             stencil_resolve,
             view_index: 0,
+            layers: info.layer_count,
         }
         .per_view(info.view_mask)?;
         Ok((targets, clears))
@@ -694,8 +700,9 @@ entry_points! {
             let attachments = handle::slice(p_attachments, attachment_count).to_vec();
             let rects = handle::slice(p_rects, rect_count).to_vec();
             with_state_commands(command_buffer, |s| {
-                // VUID-vkCmdClearAttachments-renderpass: inside a render pass instance.
-                if s.draw.targets.is_empty() {
+                // VUID-vkCmdClearAttachments-renderpass: inside a render pass instance (a
+                // secondary continuing one clears the attachments of the one executing it).
+                if s.draw.targets.is_empty() && !s.draw.continues_render_pass {
                     return Err(vk::Result::ERROR_UNKNOWN);
                 }
                 let mut clears = Vec::new();
@@ -710,6 +717,9 @@ entry_points! {
                     if a.aspect_mask.contains(vk::ImageAspectFlags::STENCIL) {
                         clears.push(LoadClear::Stencil { value: v.depth_stencil.stencil });
                     }
+                }
+                if s.draw.targets.is_empty() {
+                    return Ok(vec![crate::command_buffer::Command::InheritedClearAttachments { clears, rects }]);
                 }
                 // Multiview: "the clear applies to each view's layer" (the rectangles' layers are
                 // relative to it: baseArrayLayer 0, layerCount 1).

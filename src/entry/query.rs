@@ -22,7 +22,7 @@ unsafe fn write_timestamp(command_buffer: vk::CommandBuffer, pool: vk::QueryPool
         let pool = handle::get::<_, QueryPool>(pool);
         crate::entry::compute::with_state_commands(command_buffer, |s| {
             let pool = pool?;
-            (0..s.draw.targets.len().max(1) as u32)
+            (0..s.draw.view_count())
                 .map(|i| {
                     let query = query.checked_add(i).ok_or(vk::Result::ERROR_UNKNOWN)?;
                     Ok(Command::WriteTimestamp {
@@ -131,7 +131,7 @@ entry_points! {
                 // pool (starting at query) where N is the number of bits set in the view
                 // mask … implementations may write the total result to the first query and
                 // write zero to the other queries": the others become available with 0.
-                for i in 1..s.draw.targets.len() as u32 {
+                for i in 1..s.draw.view_count() {
                     let query = query.checked_add(i).ok_or(vk::Result::ERROR_UNKNOWN)?;
                     commands.push(Command::BeginQuery { pool: pool.clone(), query });
                     commands.push(Command::EndQuery { pool: pool.clone(), query });

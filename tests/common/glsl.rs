@@ -7,6 +7,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// from the file extension) to SPIR-V words. Panics when glslang is missing or refuses the
 /// source: every caller needs the shader.
 pub fn glsl(stage: &str, source: &str) -> Vec<u32> {
+    glsl_with(stage, source, &[])
+}
+
+/// [`glsl`] with more glslangValidator arguments (`--target-env vulkan1.1` for subgroups).
+pub fn glsl_with(stage: &str, source: &str, args: &[&str]) -> Vec<u32> {
     let dir = std::env::temp_dir().join(format!("pumice-glsl-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     // A fresh name per call: tests run on several threads and may compile at the same time.
@@ -17,6 +22,7 @@ pub fn glsl(stage: &str, source: &str) -> Vec<u32> {
     std::fs::write(&src, source).unwrap();
     let o = std::process::Command::new("glslangValidator")
         .arg("-V")
+        .args(args)
         .arg("-o")
         .arg(&out)
         .arg(&src)

@@ -6,7 +6,7 @@ use ash::vk;
 
 mod glsl;
 #[allow(unused_imports)] // Not every test binary compiles shaders.
-pub use glsl::glsl;
+pub use glsl::{glsl, glsl_with};
 
 pub fn entry() -> ash::Entry {
     // SAFETY: `vk_icdGetInstanceProcAddr` has the signature of `vkGetInstanceProcAddr` and

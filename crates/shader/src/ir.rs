@@ -327,6 +327,9 @@ pub enum Scan {
     Reduce,
     Inclusive,
     Exclusive,
+    /// A reduction over each cluster of this many lanes (a power of two up to W): lanes
+    /// `[k·n, (k+1)·n)` (`OpGroupNonUniform*` with `ClusteredReduce`).
+    Clustered(u8),
 }
 
 /// Where a subgroup gather reads from.

@@ -57,6 +57,9 @@
 //! 10b. `lower_integer_dot_product`: `OpSDot`/`OpUDot`/`OpSUDot` (packed 4×8, with or
 //!     without saturating accumulation; vectors of 32-bit integers) → 32-bit arithmetic.
 //! 11. `lower_all_equal`: `GroupNonUniformAllEqual` → broadcast-first, compare, `All`.
+//! 11a. `subgroup_scans_as_calls`: subgroup scans of min, max and bitwise operations, and
+//!     clustered reductions → calls of helpers named [`SUBGROUP_PREFIX`]`<scan>_<op>`, which
+//!     the lowering turns into subgroup scans.
 //! 11b. `lower_mismatched_atomic_minmax`: `OpAtomicSMin`/`SMax`/`UMin`/`UMax` on a pointer of
 //!     the other signedness → a compare-exchange loop with explicit comparisons.
 //! 11c. `narrow_ldexp_exponent`: `Ldexp` with a 64-bit exponent → the exponent clamped to
@@ -116,6 +119,7 @@ mod split_combined_samplers;
 mod split_io_arrays;
 mod storage_ms_as_arrayed;
 mod strip_extensions;
+mod subgroup_scans_as_calls;
 mod texel_buffers_as_1d;
 mod unsigned_subgroup_builtins;
 
@@ -162,6 +166,8 @@ pub use split_combined_samplers::COMBINED_SAMPLER_BIT;
 pub(crate) use split_io_arrays::split_io_arrays;
 pub(crate) use storage_ms_as_arrayed::storage_ms_as_arrayed;
 pub(crate) use strip_extensions::strip_extensions;
+pub(crate) use subgroup_scans_as_calls::subgroup_scans_as_calls;
+pub use subgroup_scans_as_calls::SUBGROUP_PREFIX;
 pub(crate) use texel_buffers_as_1d::texel_buffers_as_1d;
 pub(crate) use unsigned_subgroup_builtins::unsigned_subgroup_builtins;
 
@@ -690,6 +696,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     lower_extended_arithmetic(&mut m);
     lower_integer_dot_product(&mut m);
     lower_all_equal(&mut m);
+    subgroup_scans_as_calls(&mut m);
     lower_mismatched_atomic_minmax(&mut m);
     narrow_ldexp_exponent(&mut m);
     fold_pointer_comparisons(&mut m);

@@ -58,31 +58,50 @@ pub fn ballot(batch: &mut Batch, dst: [Reg; 4], cond: Reg) {
     }
 }
 
+/// Per lane, the combination (by `combine`, from `identity`) of the values of the active lanes
+/// that `scan` takes for it, in lane order: all of them (`Reduce`), those up to it
+/// (`Inclusive`), those before it (`Exclusive`), or those of its cluster (`Clustered`: lanes
+/// `[k·n, (k+1)·n)`). Inactive lanes get the identity, or the reduction for `Reduce` and
+/// `Clustered` (their results are never read).
+fn scan_lanes<T: Copy>(
+    exec: Mask,
+    scan: Scan,
+    x: &[T; W],
+    identity: T,
+    combine: impl Fn(T, T) -> T,
+) -> [T; W] {
+    let active = |i: usize| exec >> i & 1 != 0;
+    let mut out = [identity; W];
+    match scan {
+        Scan::Reduce | Scan::Clustered(_) => {
+            let n = match scan {
+                Scan::Clustered(n) => (n as usize).clamp(1, W),
+                _ => W,
+            };
+            for (cluster, lanes) in out.chunks_mut(n).enumerate() {
+                let first = cluster * n;
+                let acc = (first..first + lanes.len())
+                    .filter(|&i| active(i))
+                    .fold(identity, |acc, i| combine(acc, x[i]));
+                lanes.fill(acc);
+            }
+        }
+        Scan::Inclusive | Scan::Exclusive => {
+            let mut acc = identity;
+            for i in (0..W).filter(|&i| active(i)) {
+                let next = combine(acc, x[i]);
+                out[i] = if scan == Scan::Inclusive { next } else { acc };
+                acc = next;
+            }
+        }
+    }
+    out
+}
+
 pub fn reduce(batch: &mut Batch, op: GroupOp, scan: Scan, dst: Reg, src: Reg) {
-    let exec = batch.exec;
     let x = batch.regs[src as usize];
-    let mut out = [0u32; W];
-    let mut acc = identity(op);
-    for i in 0..W {
-        if exec >> i & 1 == 0 {
-            continue;
-        }
-        match scan {
-            Scan::Exclusive => {
-                out[i] = acc;
-                acc = combine(op, acc, x[i]);
-            }
-            Scan::Inclusive => {
-                acc = combine(op, acc, x[i]);
-                out[i] = acc;
-            }
-            Scan::Reduce => acc = combine(op, acc, x[i]),
-        }
-    }
-    if scan == Scan::Reduce {
-        out = [acc; W];
-    }
-    batch.regs[dst as usize] = out;
+    batch.regs[dst as usize] =
+        scan_lanes(batch.exec, scan, &x, identity(op), |a, b| combine(op, a, b));
 }
 
 fn combine_wide(op: GroupOp, a: u64, b: u64) -> u64 {
@@ -121,37 +140,14 @@ fn identity_wide(op: GroupOp) -> u64 {
 /// [`reduce`] on 64-bit values (`src` is a register pair, low word first): word `hi` of the
 /// result into `dst`.
 pub fn reduce_wide(batch: &mut Batch, op: GroupOp, scan: Scan, hi: bool, dst: Reg, src: [Reg; 2]) {
-    let exec = batch.exec;
     let lo = batch.regs[src[0] as usize];
     let high = batch.regs[src[1] as usize];
-    let mut out = [0u64; W];
-    let mut acc = identity_wide(op);
-    for i in 0..W {
-        if exec >> i & 1 == 0 {
-            continue;
-        }
-        let x = lo[i] as u64 | (high[i] as u64) << 32;
-        match scan {
-            Scan::Exclusive => {
-                out[i] = acc;
-                acc = combine_wide(op, acc, x);
-            }
-            Scan::Inclusive => {
-                acc = combine_wide(op, acc, x);
-                out[i] = acc;
-            }
-            Scan::Reduce => acc = combine_wide(op, acc, x),
-        }
-    }
-    if scan == Scan::Reduce {
-        out = [acc; W];
-    }
+    let x: [u64; W] = std::array::from_fn(|i| lo[i] as u64 | (high[i] as u64) << 32);
+    let out = scan_lanes(batch.exec, scan, &x, identity_wide(op), |a, b| {
+        combine_wide(op, a, b)
+    });
     let shift = if hi { 32 } else { 0 };
-    let mut words = [0u32; W];
-    for i in 0..W {
-        words[i] = (out[i] >> shift) as u32;
-    }
-    batch.regs[dst as usize] = words;
+    batch.regs[dst as usize] = std::array::from_fn(|i| (out[i] >> shift) as u32);
 }
 
 pub fn gather(batch: &mut Batch, mode: Gather, dst: Reg, src: Reg, index: Reg) {

@@ -15,6 +15,7 @@
 
 mod expr;
 mod image;
+mod subgroup;
 mod types;
 mod wide;
 
@@ -707,6 +708,17 @@ impl<'m> Lowering<'m> {
                     }
                     _ => {}
                 }
+                if let Some(name) = callee
+                    .name
+                    .as_deref()
+                    .and_then(|n| n.strip_prefix(crate::legalize::SUBGROUP_PREFIX))
+                {
+                    let regs = self.subgroup_call(ctx, name, arguments)?;
+                    if let Some(r) = result {
+                        ctx.values.insert(*r, Value::Regs(regs));
+                    }
+                    return Ok(());
+                }
                 if let Some(op) = callee
                     .name
                     .as_deref()
@@ -754,49 +766,15 @@ impl<'m> Lowering<'m> {
                 argument,
                 result,
             } => {
-                let ty = ctx.info[*argument]
-                    .ty
-                    .inner_with(&self.module.types)
-                    .clone();
-                let kind = types::scalar_of(&ty).map(|s| s.kind);
+                let ty = ctx.info[*argument].ty.inner_with(&self.module.types);
+                let kind = types::scalar_of(ty).map(|s| s.kind);
                 let group_op = group_op(*op, kind)?;
                 let scan = match collective_op {
                     naga::CollectiveOperation::Reduce => Scan::Reduce,
                     naga::CollectiveOperation::InclusiveScan => Scan::Inclusive,
                     naga::CollectiveOperation::ExclusiveScan => Scan::Exclusive,
                 };
-                let src = self.value_regs(ctx, *argument)?;
-                let mut out = Vec::new();
-                // Bitwise operations work word by word; the others on 64-bit values take
-                // both words of each component (`shaderSubgroupExtendedTypes`).
-                if types::is_wide(&ty)
-                    && !matches!(group_op, GroupOp::And | GroupOp::Or | GroupOp::Xor)
-                {
-                    for pair in src.chunks_exact(2) {
-                        for hi in [false, true] {
-                            let dst = self.reg();
-                            self.emit(Inst::GroupReduceWide {
-                                op: group_op,
-                                scan,
-                                hi,
-                                dst,
-                                src: [pair[0], pair[1]],
-                            });
-                            out.push(dst);
-                        }
-                    }
-                } else {
-                    for s in src {
-                        let dst = self.reg();
-                        self.emit(Inst::GroupReduce {
-                            op: group_op,
-                            scan,
-                            dst,
-                            src: s,
-                        });
-                        out.push(dst);
-                    }
-                }
+                let out = self.subgroup_collective(ctx, group_op, scan, *argument)?;
                 ctx.values.insert(*result, Value::Regs(out));
             }
             Statement::SubgroupGather {
