@@ -275,11 +275,16 @@ pub(crate) mod op {
 
 /// One instruction: its words, the first being `(word_count << 16) | opcode`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Inst(pub Vec<u32>);
+pub(crate) struct Inst(pub Words);
+
+/// An instruction's words: up to 8 inline (most instructions), more on the heap. Reading a
+/// module and copying one (passes rewrite a copy and keep it only when the whole rewrite went
+/// through) then costs no allocation per instruction.
+pub(crate) type Words = smallvec::SmallVec<[u32; 8]>;
 
 impl Inst {
     pub fn new(opcode: u16, operands: &[u32]) -> Inst {
-        let mut w = Vec::with_capacity(operands.len() + 1);
+        let mut w = Words::with_capacity(operands.len() + 1);
         w.push(((operands.len() as u32 + 1) << 16) | u32::from(opcode));
         w.extend_from_slice(operands);
         Inst(w)
@@ -322,7 +327,7 @@ impl Module {
             if wc == 0 || i + wc > words.len() {
                 return None;
             }
-            insts.push(Inst(words[i..i + wc].to_vec()));
+            insts.push(Inst(Words::from_slice(&words[i..i + wc])));
             i += wc;
         }
         Some(Module { header, insts })

@@ -182,7 +182,7 @@ fn rewrite(m: &mut Module) -> Option<()> {
         .filter(|i| {
             operation(i.opcode()).is_some() && texels.contains_key(&i.0[pointer_word(i.opcode())])
         })
-        .map(|i| i.0.clone())
+        .map(|i| i.0.to_vec())
         .collect();
     for words in atomics {
         let opc = (words[0] & 0xffff) as u16;

@@ -42,7 +42,16 @@ pub(crate) fn split_io_arrays(m: &mut Module) {
                 && i.0.len() >= 4
                 && matches!(i.0[3], STORAGE_INPUT | STORAGE_OUTPUT)
         })
-        .map(|i| i.0[2])
+        .map(|i| (i.0[1], i.0[2]))
+        // Only arrays: the module copy below is most of this pass's cost, and the built-in
+        // inputs every compute shader has are not arrays.
+        .filter(|&(ptr_ty, _)| {
+            m.type_def(ptr_ty)
+                .and_then(|p| p.operand(2))
+                .and_then(|t| m.type_def(t))
+                .is_some_and(|t| t.opcode() == op::TYPE_ARRAY)
+        })
+        .map(|(_, var)| var)
         .collect();
     for var in candidates {
         let mut n = m.clone();

@@ -131,7 +131,7 @@ fn rewrite(m: &mut Module) -> Option<()> {
     let mut rewritten: Vec<(Vec<u32>, String)> = Vec::new();
     for i in &m.insts {
         if let Some(name) = helper_name(m, i).ok()? {
-            rewritten.push((i.0.clone(), name));
+            rewritten.push((i.0.to_vec(), name));
         }
     }
     // Helpers: one per (name, type).
