@@ -659,6 +659,7 @@ pub(crate) fn dispatch_resources<'a>(
         buffers: Vec::with_capacity(found.len()),
         images: Vec::new(),
         push_constants: push_constants.to_vec(),
+        addresses: Vec::new(),
     };
     for f in found {
         match f {
