@@ -118,6 +118,14 @@ fn dispatch(ctx: &Ctx, compute: &StorageCompute, push: [u64; 3]) {
 #[test]
 fn buffer_device_addresses_are_distinct_stable_and_nonzero() {
     let ctx = Ctx::new();
+    let mut bda = vk::PhysicalDeviceBufferDeviceAddressFeatures::default();
+    let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut bda);
+    unsafe {
+        ctx.instance
+            .get_physical_device_features2(ctx.physical, &mut f2)
+    };
+    assert_eq!(bda.buffer_device_address, vk::TRUE);
+    assert_eq!(bda.buffer_device_address_capture_replay, vk::FALSE);
     let a = AddressedBuffer::new(&ctx, 256, 0);
     let b = AddressedBuffer::new(&ctx, 256, 512);
     let (aa, ba) = (a.address(&ctx), b.address(&ctx));
