@@ -856,6 +856,63 @@ void main() {
         assert_eq!(all.chunks(4).filter(|c| c != &[0, 0, 0, 0]).count(), 5);
     }
 
+    /// `OpPtrAccessChain` (indexing a reference, `buffer_reference2`), pointers made from
+    /// `uvec2` (`buffer_reference_uvec2`), pointers passed to functions, 64-bit members,
+    /// compare-exchange and min/max atomics.
+    #[test]
+    fn pointer_arithmetic_conversions_and_atomics() {
+        let Some(words) = crate::legalize::tests::glsl_comp(
+            r#"#version 450
+#extension GL_EXT_buffer_reference2 : require
+#extension GL_EXT_buffer_reference_uvec2 : require
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+layout(local_size_x = 2) in;
+layout(buffer_reference, std430, buffer_reference_align = 16) buffer U { uint x; int y; uint64_t z; };
+layout(push_constant) uniform PC { uvec2 base; } pc;
+void put(U p, uint i) { p[i].x = 7u + i; p[i].z = 0x123456789ul + i; }
+void main() {
+    U p = U(pc.base);
+    uint i = gl_LocalInvocationID.x;
+    put(p, i + 1u);
+    atomicMin(p[0].y, -5 - int(i));
+    atomicCompSwap(p[3].x, 0u, 40u + i);
+    uvec2 back = uvec2(p + 1);
+    p[4].x = back.x - pc.base.x;
+}
+"#,
+        ) else {
+            return;
+        };
+        let memory = pumice_memory::DeviceMemory::new(4096).unwrap();
+        // Push constants: the base as uvec2.
+        let program = crate::compute::ComputeProgram::new(&words, "main", &[]).unwrap();
+        let res = DispatchResources {
+            buffers: Vec::new(),
+            images: Vec::new(),
+            push_constants: BASE.to_le_bytes().to_vec(),
+            addresses: vec![(
+                BASE,
+                BufferSlice {
+                    memory: &memory,
+                    offset: 0,
+                    size: memory.size(),
+                },
+            )],
+        };
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        crate::compute::dispatch(&program, &res, [0; 3], [1, 1, 1], &cancel).unwrap();
+        // Elements are 16 bytes apart (x at 0, y at 4, z at 8).
+        assert_eq!(word(&memory, 16), 8);
+        assert_eq!(word(&memory, 32), 9);
+        assert_eq!(word(&memory, 24), 0x2345_678a);
+        assert_eq!(word(&memory, 28), 1);
+        assert_eq!(word(&memory, 40), 0x2345_678b);
+        assert_eq!(word(&memory, 4) as i32, -6);
+        // One of the two compare-exchanges won.
+        assert!([40, 41].contains(&word(&memory, 48)));
+        assert_eq!(word(&memory, 64), 16);
+    }
+
     /// Matrices through a pointer are not supported: the module is left to naga's refusal.
     #[test]
     fn refuses_matrices() {
