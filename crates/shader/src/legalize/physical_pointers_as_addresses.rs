@@ -516,11 +516,7 @@ fn rewrite(m: &mut Module) -> Option<()> {
                     continue;
                 }
             }
-            op::MEMORY_MODEL => {
-                if i.operand(0) == Some(ADDRESSING_PHYSICAL64) {
-                    i.0[1] = 0;
-                }
-            }
+            op::MEMORY_MODEL if i.operand(0) == Some(ADDRESSING_PHYSICAL64) => i.0[1] = 0,
             op::NAME | op::MEMBER_NAME | op::DECORATE | op::MEMBER_DECORATE
                 if physical.contains_key(&i.operand(0)?) =>
             {
