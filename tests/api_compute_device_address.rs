@@ -83,16 +83,21 @@ impl AddressedBuffer {
         }
     }
 
-    fn bytes(&self) -> &mut [u8] {
-        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.size) }
+    fn bytes(&self) -> &[u8] {
+        unsafe { std::slice::from_raw_parts(self.ptr, self.size) }
+    }
+
+    fn put_bytes(&self, at: usize, bytes: &[u8]) {
+        assert!(at + bytes.len() <= self.size);
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.ptr.add(at), bytes.len()) };
     }
 
     fn put(&self, at: usize, word: u32) {
-        self.bytes()[at..at + 4].copy_from_slice(&word.to_le_bytes());
+        self.put_bytes(at, &word.to_le_bytes());
     }
 
     fn put64(&self, at: usize, v: u64) {
-        self.bytes()[at..at + 8].copy_from_slice(&v.to_le_bytes());
+        self.put_bytes(at, &v.to_le_bytes());
     }
 
     fn word(&self, at: usize) -> u32 {
