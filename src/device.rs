@@ -12,6 +12,7 @@ use crate::queue::DeviceShared;
 /// Device extensions, with their spec versions. Each is listed because what it adds works.
 pub const DEVICE_EXTENSIONS: &[(&str, u32)] = &[
     ("VK_KHR_bind_memory2", 1),
+    ("VK_KHR_buffer_device_address", 1),
     ("VK_KHR_copy_commands2", 1),
     ("VK_KHR_dedicated_allocation", 3),
     ("VK_KHR_dynamic_rendering", 1),

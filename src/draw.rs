@@ -1220,8 +1220,15 @@ impl<'r> DrawBatch<'r> {
         if let Some(fs) = &g.fragment {
             uses.extend_from_slice(fs.resources());
         }
-        let found: std::sync::Arc<[crate::queue::Found]> =
-            crate::queue::find_descriptors(&uses, &draw.sets)?.into();
+        let mut found = crate::queue::find_descriptors(&uses, &draw.sets)?;
+        if g.vertex.uses_device_addresses()
+            || g.fragment
+                .as_ref()
+                .is_some_and(|f| f.uses_device_addresses())
+        {
+            found.extend(crate::queue::device_address_table(device));
+        }
+        let found: std::sync::Arc<[crate::queue::Found]> = found.into();
         let alone = g.vertex.may_have_side_effects
             || g.fragment.as_ref().is_some_and(|f| f.may_have_side_effects)
             || reads_attachments(&found, &draw.targets);

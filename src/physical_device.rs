@@ -347,6 +347,11 @@ impl PhysicalDevice {
         // meet at barriers (pumice-shader `legalize::lower_vulkan_memory_model`).
         f.vulkan_memory_model = vk::TRUE;
         f.vulkan_memory_model_device_scope = vk::TRUE;
+        // Every allocation has its own range of device addresses; shaders' PhysicalStorageBuffer
+        // pointers become 64-bit addresses looked up, bounds-checked, in the table of live
+        // allocations (pumice-shader `legalize::physical_pointers_as_addresses`, `Space::Device`;
+        // tests/api_compute_device_address.rs). Capture-replay and multi-device are not.
+        f.buffer_device_address = vk::TRUE;
     }
 
     pub fn vulkan13_features(&self, f: &mut vk::PhysicalDeviceVulkan13Features) {

@@ -26,6 +26,7 @@ use crate::sync::{lock, wait_until, Deadline, Fence, Semaphore, WaitError};
 pub struct DeviceShared {
     pub lost: AtomicBool,
     pub debug: Arc<DebugUtils>,
+    pub addresses: crate::memory::DeviceAddresses,
 }
 
 impl DeviceShared {
@@ -523,7 +524,10 @@ fn dispatch(
     {
         return Err("group count above maxComputeWorkGroupCount");
     }
-    let found = find_descriptors(program.resources(), sets)?;
+    let mut found = find_descriptors(program.resources(), sets)?;
+    if program.uses_device_addresses() {
+        found.extend(device_address_table(device));
+    }
     let resources = dispatch_resources(&found, push_constants)?;
     match c::dispatch(program, &resources, base, count, &device.lost) {
         Ok(()) => Ok(()),
@@ -537,8 +541,19 @@ fn dispatch(
     }
 }
 
+/// The allocations reachable by device address, for a program that uses them.
+pub(crate) fn device_address_table(device: &DeviceShared) -> impl Iterator<Item = Found> {
+    device
+        .addresses
+        .live()
+        .into_iter()
+        .map(|(a, m)| Found::Address(a, m))
+}
+
 /// A descriptor a shader uses, keyed by (set, binding, element).
 pub(crate) enum Found {
+    /// A live allocation reachable by device address: its first address.
+    Address(u64, Ref<crate::memory::Memory>),
     /// The buffer, offset and size (dynamic offset applied).
     Buffer((u32, u32, u32), Ref<crate::buffer::Buffer>, u64, u64),
     /// An image view and/or a sampler state (sampled, storage and combined descriptors).
@@ -710,9 +725,18 @@ pub(crate) fn dispatch_resources<'a>(
         buffers: Vec::with_capacity(found.len()),
         images: Vec::new(),
         push_constants: push_constants.to_vec(),
+        addresses: Vec::new(),
     };
     for f in found {
         match f {
+            Found::Address(address, memory) => resources.addresses.push((
+                *address,
+                pumice_shader::compute::BufferSlice {
+                    memory: &memory.memory,
+                    offset: 0,
+                    size: memory.size(),
+                },
+            )),
             Found::Buffer(key, buffer, offset, size) => {
                 let Some((memory, bound)) = buffer.binding() else {
                     return Err(unbound());

@@ -688,6 +688,92 @@ fn fragment_shaders_write_storage_buffers_once_per_covered_pixel() {
     assert_eq!(px[0], [255, 255, 255, 255]);
 }
 
+#[test]
+fn fragment_shaders_reach_buffers_by_device_address() {
+    // As `fragment_shaders_write_storage_buffers_once_per_covered_pixel`, through a
+    // `buffer_reference` pointer from vkGetBufferDeviceAddress in push constants, which also
+    // gives the colour.
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let color = target(
+        &ctx,
+        vk::Format::R8G8B8A8_UNORM,
+        vk::ImageUsageFlags::COLOR_ATTACHMENT,
+        vk::ImageAspectFlags::COLOR,
+    );
+    let counter = ctx.buffer(32);
+    counter.bytes()[16..32].copy_from_slice(
+        &[0.0f32, 1.0, 0.0, 1.0]
+            .iter()
+            .flat_map(|f| f.to_le_bytes())
+            .collect::<Vec<u8>>(),
+    );
+    let frag = r"#version 450
+        #extension GL_EXT_buffer_reference : require
+        layout(location = 0) in vec3 v_color;
+        layout(location = 0) out vec4 o;
+        layout(buffer_reference, std430) buffer C { uint count; uint sum_x; vec4 color; };
+        layout(push_constant) uniform P { C c; } p;
+        void main() {
+            atomicAdd(p.c.count, 1u);
+            atomicAdd(p.c.sum_x, uint(gl_FragCoord.x));
+            o = p.c.color + vec4(dFdx(v_color.r) * 0.0);
+        }";
+    unsafe {
+        let ranges = [vk::PushConstantRange {
+            stage_flags: vk::ShaderStageFlags::FRAGMENT,
+            offset: 0,
+            size: 8,
+        }];
+        let layout = d
+            .create_pipeline_layout(
+                &vk::PipelineLayoutCreateInfo::default().push_constant_ranges(&ranges),
+                None,
+            )
+            .unwrap();
+        let pipeline = pipeline_with(&ctx, frag, layout, vk::RenderPass::null(), false, false);
+        let address = d.get_buffer_device_address(
+            &vk::BufferDeviceAddressInfo::default().buffer(counter.buffer),
+        );
+        let vb = vertices(
+            &ctx,
+            &[
+                -1.0, -1.0, 0.5, 1.0, 0.0, 0.0, 1.0, -1.0, 0.5, 0.0, 1.0, 0.0, -1.0, 1.0, 0.5, 0.0,
+                0.0, 1.0,
+            ],
+        );
+        ctx.run(|cb| {
+            begin_cleared(&ctx, cb, &color, None);
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipeline);
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &address.to_le_bytes(),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_draw(cb, 3, 1, 0, 0);
+            d.cmd_end_rendering(cb);
+        });
+    }
+    let (mut n, mut sx) = (0u32, 0u32);
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            if x + y + 1 < SIZE {
+                n += 1;
+                sx += x;
+            }
+        }
+    }
+    let b = counter.bytes();
+    let word = |i: usize| u32::from_le_bytes(b[i * 4..i * 4 + 4].try_into().unwrap());
+    assert_eq!((word(0), word(1)), (n, sx));
+    let px = read_pixels(&ctx, color.image);
+    assert_eq!(px[0], [0, 255, 0, 255]);
+    assert_eq!(px[(SIZE * SIZE - 1) as usize], [0, 0, 0, 0]);
+}
+
 /// The `aspect` plane of a 64×64 image, `bytes` per texel, as copied to a buffer.
 fn read_plane(ctx: &Ctx, image: vk::Image, aspect: vk::ImageAspectFlags, bytes: u32) -> Vec<u8> {
     let out = ctx.buffer((SIZE * SIZE * bytes) as u64);

@@ -196,9 +196,11 @@ fn version_extensions_and_physical_device() {
     assert_eq!(f12.host_query_reset, vk::TRUE);
     assert_eq!(f13.synchronization2, vk::TRUE);
     assert_eq!(ts.timeline_semaphore, vk::TRUE);
-    // Geometry shaders and buffer device addresses are not claimed; dynamic rendering is.
+    // Geometry shaders and buffer device address capture-replay are not claimed; dynamic
+    // rendering and buffer device addresses are.
     assert_eq!(geometry, vk::FALSE);
-    assert_eq!(f12.buffer_device_address, vk::FALSE);
+    assert_eq!(f12.buffer_device_address, vk::TRUE);
+    assert_eq!(f12.buffer_device_address_capture_replay, vk::FALSE);
     assert_eq!(f13.dynamic_rendering, vk::TRUE);
 
     let families = unsafe { i.get_physical_device_queue_family_properties(ctx.physical) };
@@ -361,7 +363,9 @@ fn create_device_refuses_what_is_not_there() {
     );
     assert_eq!(r.err(), Some(vk::Result::ERROR_FEATURE_NOT_PRESENT));
 
-    let mut ray = vk::PhysicalDeviceVulkan12Features::default().buffer_device_address(true);
+    let mut ray = vk::PhysicalDeviceVulkan12Features::default()
+        .buffer_device_address(true)
+        .buffer_device_address_capture_replay(true);
     let r = create(
         &vk::DeviceCreateInfo::default()
             .queue_create_infos(&queues)

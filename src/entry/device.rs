@@ -173,7 +173,11 @@ entry_points! {
         check_extensions(unsafe { names(info.pp_enabled_extension_names, info.enabled_extension_count) }, DEVICE_EXTENSIONS)?;
         // SAFETY: as above.
         unsafe { check_features(pd, info)? };
-        let shared = Arc::new(DeviceShared { lost: Default::default(), debug: pd.debug.clone() });
+        let shared = Arc::new(DeviceShared {
+            lost: Default::default(),
+            debug: pd.debug.clone(),
+            addresses: Default::default(),
+        });
         let mut queues = Vec::new();
         // SAFETY: as above.
         let queue_infos = unsafe { handle::slice(info.p_queue_create_infos, info.queue_create_info_count) };

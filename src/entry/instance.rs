@@ -173,6 +173,10 @@ unsafe fn fill_features(pd: &PhysicalDevice, s_type: vk::StructureType, ptr: *mu
                 handle::cast_mut::<vk::PhysicalDeviceTimelineSemaphoreFeatures>(ptr)
                     .timeline_semaphore = v12.timeline_semaphore;
             }
+            vk::PhysicalDeviceBufferDeviceAddressFeatures::STRUCTURE_TYPE => {
+                handle::cast_mut::<vk::PhysicalDeviceBufferDeviceAddressFeatures>(ptr)
+                    .buffer_device_address = v12.buffer_device_address;
+            }
             vk::PhysicalDeviceHostQueryResetFeatures::STRUCTURE_TYPE => {
                 handle::cast_mut::<vk::PhysicalDeviceHostQueryResetFeatures>(ptr)
                     .host_query_reset = v12.host_query_reset;

@@ -33,7 +33,7 @@ entry_points! {
                 _ => {}
             }
         }
-        let memory = Memory::allocate(info.allocation_size, info.memory_type_index, dev.heap_size, dev.heap_usage.clone())
+        let mut memory = Memory::allocate(info.allocation_size, info.memory_type_index, dev.heap_size, dev.heap_usage.clone())
             .inspect_err(|_| {
                 dev.shared.debug.error(
                     format!(
@@ -43,14 +43,53 @@ entry_points! {
                     (vk::ObjectType::DEVICE, 0),
                 );
             })?;
+        // Every allocation gets device addresses (bufferDeviceAddress), whether or not
+        // VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT asked for them.
+        memory.device_address = dev
+            .shared
+            .addresses
+            .reserve(info.allocation_size)
+            .ok_or(vk::Result::ERROR_OUT_OF_DEVICE_MEMORY)?;
+        let h: vk::DeviceMemory = handle::new_handle(memory);
+        // SAFETY: `h` was just made from a memory object and is not destroyed.
+        dev.shared.addresses.insert(unsafe { handle::get::<_, Memory>(h)? });
         // SAFETY: valid usage: a writable pointer.
-        unsafe { handle::write(p_memory, handle::new_handle(memory)) }
+        unsafe { handle::write(p_memory, h) }
     }
 
-    Device fn vkFreeMemory(_device: vk::Device, memory: vk::DeviceMemory, _p_allocator: *const vk::AllocationCallbacks) {
-        // SAFETY: valid usage: a live memory object (or null), not used afterwards. Objects
-        // still bound keep the allocation alive through their own references.
-        unsafe { handle::destroy::<_, Memory>(memory) };
+    Device fn vkFreeMemory(device: vk::Device, memory: vk::DeviceMemory, _p_allocator: *const vk::AllocationCallbacks) {
+        // SAFETY: valid usage: a live device and a live memory object (or null), not used
+        // afterwards. Objects still bound keep the allocation alive through their own
+        // references, but its addresses stop reaching it now.
+        unsafe {
+            if let (Ok(dev), Ok(mem)) = (device_ref(device), handle::get::<_, Memory>(memory)) {
+                dev.shared.addresses.remove(mem.device_address);
+            }
+            handle::destroy::<_, Memory>(memory)
+        };
+    }
+
+    Device fn vkGetBufferDeviceAddress(_device: vk::Device, p_info: *const vk::BufferDeviceAddressInfo) -> u64 {
+        // The memory's first address plus the buffer's offset in it; 0 for an unbound buffer
+        // (VUID-VkBufferDeviceAddressInfo-buffer-02600: it must be bound).
+        // SAFETY: valid usage: a valid info struct naming a live buffer.
+        let Ok(buffer) = (unsafe { handle::req(p_info).and_then(|i| handle::get::<_, Buffer>(i.buffer)) }) else {
+            return 0;
+        };
+        buffer.binding().map_or(0, |(mem, offset)| mem.device_address.wrapping_add(*offset))
+    }
+
+    Device fn vkGetBufferOpaqueCaptureAddress(_device: vk::Device, _p_info: *const vk::BufferDeviceAddressInfo) -> u64 {
+        // bufferDeviceAddressCaptureReplay is not reported: no opaque address.
+        0
+    }
+
+    Device fn vkGetDeviceMemoryOpaqueCaptureAddress(
+        _device: vk::Device,
+        _p_info: *const vk::DeviceMemoryOpaqueCaptureAddressInfo,
+    ) -> u64 {
+        // bufferDeviceAddressCaptureReplay is not reported: no opaque address.
+        0
     }
 
     Device fn vkMapMemory(

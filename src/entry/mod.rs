@@ -234,6 +234,16 @@ const ALIASES: &[(&str, &str)] = &[
         "vkGetBufferMemoryRequirements2KHR",
         "vkGetBufferMemoryRequirements2",
     ),
+    ("vkGetBufferDeviceAddressKHR", "vkGetBufferDeviceAddress"),
+    ("vkGetBufferDeviceAddressEXT", "vkGetBufferDeviceAddress"),
+    (
+        "vkGetBufferOpaqueCaptureAddressKHR",
+        "vkGetBufferOpaqueCaptureAddress",
+    ),
+    (
+        "vkGetDeviceMemoryOpaqueCaptureAddressKHR",
+        "vkGetDeviceMemoryOpaqueCaptureAddress",
+    ),
     (
         "vkGetImageMemoryRequirements2KHR",
         "vkGetImageMemoryRequirements2",

@@ -49,6 +49,7 @@ fn main() {
             ),
         ],
         push_constants: n.to_le_bytes().to_vec(),
+        addresses: Vec::new(),
     };
     for _ in 0..3 {
         let t = Instant::now();

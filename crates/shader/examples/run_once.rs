@@ -24,6 +24,7 @@ fn main() {
             },
         )],
         push_constants: vec![],
+        addresses: Vec::new(),
     };
     let r = dispatch(&program, &res, [0; 3], [1, 1, 1], &AtomicBool::new(false));
     let mut out = [0u8; 32];

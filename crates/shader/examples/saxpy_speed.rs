@@ -47,6 +47,7 @@ fn main() {
             ),
         ],
         push_constants: push,
+        addresses: Vec::new(),
     };
     for _ in 0..env("ITERS", 3) {
         let t = Instant::now();

@@ -132,6 +132,11 @@ pub struct DispatchResources<'a> {
     pub images: Vec<((u32, u32, u32), ImageDescriptor<'a>)>,
     /// The push constant bytes (up to the pipeline layout's range).
     pub push_constants: Vec<u8>,
+    /// The live allocations reachable by device address, sorted by address (first address,
+    /// whole allocation); filled only for programs that [`uses device addresses`].
+    ///
+    /// [`uses device addresses`]: ComputeProgram::uses_device_addresses
+    pub addresses: Vec<(u64, BufferSlice<'a>)>,
 }
 
 impl<'a> DispatchResources<'a> {
@@ -235,6 +240,12 @@ impl ComputeProgram {
         self.push_constant_size
     }
 
+    /// Whether the program reads or writes memory through device addresses (then the
+    /// dispatch needs the table of live allocations).
+    pub fn uses_device_addresses(&self) -> bool {
+        self.program.uses_device_addresses()
+    }
+
     /// The bytecode, as text.
     pub fn disassemble(&self) -> String {
         crate::disasm::disassemble(&self.program)
@@ -267,6 +278,7 @@ pub(crate) fn resolve_slots<'a>(
         slots,
         images,
         push_constants: &[],
+        addresses: resources.addresses.clone(),
     })
 }
 

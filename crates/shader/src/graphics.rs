@@ -74,13 +74,14 @@ impl StageProgram {
             .code
             .iter()
             .any(|i| matches!(i, crate::ir::Inst::Kill | crate::ir::Inst::Demote));
-        let may_have_side_effects = resources.iter().any(|r| {
-            matches!(
-                r.kind,
-                crate::compute::ResourceKind::StorageBuffer
-                    | crate::compute::ResourceKind::StorageImage
-            )
-        });
+        let may_have_side_effects = program.uses_device_addresses()
+            || resources.iter().any(|r| {
+                matches!(
+                    r.kind,
+                    crate::compute::ResourceKind::StorageBuffer
+                        | crate::compute::ResourceKind::StorageImage
+                )
+            });
         Ok(StageProgram {
             stage,
             program,
@@ -117,6 +118,12 @@ impl StageProgram {
 
     pub fn push_constant_size(&self) -> u32 {
         self.push_constant_size
+    }
+
+    /// Whether the program reads or writes memory through device addresses (then the draw
+    /// needs the table of live allocations).
+    pub fn uses_device_addresses(&self) -> bool {
+        self.program.uses_device_addresses()
     }
 
     pub fn disassemble(&self) -> String {

@@ -279,6 +279,11 @@ pub enum Space {
     Workgroup,
     /// Per-lane memory for variables indexed dynamically.
     Scratch,
+    /// A 64-bit device address (`bufferDeviceAddress`), looked up in the dispatch's table of
+    /// live allocations. The access's [`Addr`] is then two registers: `dynamic` (always
+    /// `Some`) holds the address's low word and `offset` the *register* of its high word
+    /// (a separate field would make [`Inst`] larger than half a cache line).
+    Device,
 }
 
 /// A byte address: a per-lane register (if any) plus a constant.
@@ -720,6 +725,27 @@ pub struct Program {
     pub workgroup_size_bytes: u32,
     /// The operands of the program's [`Inst::Image`]s.
     pub image_ops: Vec<ImageOp>,
+}
+
+impl Program {
+    /// Whether any access goes through a device address ([`Space::Device`]).
+    pub fn uses_device_addresses(&self) -> bool {
+        self.code.iter().any(|i| {
+            matches!(
+                i,
+                Inst::Load {
+                    space: Space::Device,
+                    ..
+                } | Inst::Store {
+                    space: Space::Device,
+                    ..
+                } | Inst::Atomic {
+                    space: Space::Device,
+                    ..
+                }
+            )
+        })
+    }
 }
 
 #[cfg(test)]

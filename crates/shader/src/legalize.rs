@@ -14,6 +14,10 @@
 //! 1a. `lower_vulkan_memory_model`: the Vulkan memory model → GLSL450: availability,
 //!     visibility and non-private operands of loads, stores, copies and image accesses go
 //!     (memory is coherent and buffer atomics are sequentially consistent).
+//! 1a'. `physical_pointers_as_addresses`: `PhysicalStorageBuffer` pointers → `uint64_t`
+//!     addresses; loads, stores and atomics through them → calls of helpers named
+//!     [`ADDRESS_PREFIX`]`load`/`store`/`atomic_<op>`, which the lowering turns into
+//!     accesses by device address.
 //! 1b. `unsigned_subgroup_builtins`: subgroup built-ins declared `int` → `uint` variables whose
 //!     loads are bitcast back (naga requires `u32`).
 //! 2. `lower_terminate_invocation`: `OpTerminateInvocation` → `OpKill`, then drop
@@ -112,6 +116,7 @@ mod lower_vulkan_memory_model;
 mod lower_wide_bitcasts;
 mod narrow_constant_indices;
 mod narrow_ldexp_exponent;
+mod physical_pointers_as_addresses;
 mod rematerialize_access_chains;
 mod signedness_from_opcode;
 mod specialize;
@@ -158,6 +163,8 @@ pub(crate) use lower_vulkan_memory_model::lower_vulkan_memory_model;
 pub(crate) use lower_wide_bitcasts::lower_wide_bitcasts;
 pub(crate) use narrow_constant_indices::narrow_constant_indices;
 pub(crate) use narrow_ldexp_exponent::narrow_ldexp_exponent;
+pub(crate) use physical_pointers_as_addresses::physical_pointers_as_addresses;
+pub use physical_pointers_as_addresses::ADDRESS_PREFIX;
 pub(crate) use rematerialize_access_chains::rematerialize_access_chains;
 pub(crate) use signedness_from_opcode::signedness_from_opcode;
 pub(crate) use specialize::specialize;
@@ -675,6 +682,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     specialize(&mut m, specialization);
     strip_extensions(&mut m);
     lower_vulkan_memory_model(&mut m);
+    physical_pointers_as_addresses(&mut m);
     unsigned_subgroup_builtins(&mut m);
     lower_terminate_invocation(&mut m);
     demote_as_calls(&mut m);
@@ -759,6 +767,7 @@ pub(crate) mod tests {
                 },
             )],
             push_constants: Vec::new(),
+            addresses: Vec::new(),
         };
         let cancel = std::sync::atomic::AtomicBool::new(false);
         crate::compute::dispatch(&program, &res, [0; 3], [1, 1, 1], &cancel).unwrap();

@@ -99,6 +99,7 @@ fn run_words(words: &[u32], buffers: &[&DeviceMemory], push: &[u8], groups: [u32
             })
             .collect(),
         push_constants: push.to_vec(),
+        addresses: Vec::new(),
     };
     dispatch(&program, &res, [0; 3], groups, &AtomicBool::new(false)).unwrap();
 }
@@ -317,6 +318,7 @@ fn out_of_bounds_reads_zero_and_writes_nothing() {
             },
         )],
         push_constants: vec![],
+        addresses: Vec::new(),
     };
     dispatch(&program, &res, [0; 3], [1, 1, 1], &AtomicBool::new(false)).unwrap();
     let got = read_u32(&mem);
@@ -350,6 +352,7 @@ fn infinite_loop_is_stopped_by_the_cancel_flag() {
             },
         )],
         push_constants: vec![],
+        addresses: Vec::new(),
     };
     let cancel = std::sync::Arc::new(AtomicBool::new(false));
     let c2 = cancel.clone();

@@ -130,6 +130,7 @@ fn run_guarded(program: &ComputeProgram) -> Result<(), String> {
             })
             .collect(),
         push_constants: vec![3; program.push_constant_size().min(256) as usize],
+        addresses: Vec::new(),
     };
     let cancel = AtomicBool::new(false);
     let done = AtomicBool::new(false);

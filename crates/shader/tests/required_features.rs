@@ -111,6 +111,7 @@ fn run(words: &[u32], buffers: &[&DeviceMemory], groups: [u32; 3]) {
             })
             .collect(),
         push_constants: Vec::new(),
+        addresses: Vec::new(),
     };
     dispatch(&program, &res, [0; 3], groups, &AtomicBool::new(false)).unwrap();
 }

@@ -68,6 +68,7 @@ void main() {
             },
         )],
         push_constants: Vec::new(),
+        addresses: Vec::new(),
     };
     let cancel = std::sync::atomic::AtomicBool::new(false);
     dispatch(&program, &res, [0; 3], [1, 1, 1], &cancel).unwrap();

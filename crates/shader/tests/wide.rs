@@ -46,6 +46,7 @@ fn run(source: &str, buffers: &[&DeviceMemory], lanes: u32) {
             })
             .collect(),
         push_constants: Vec::new(),
+        addresses: Vec::new(),
     };
     let groups = [lanes.div_ceil(64), 1, 1];
     dispatch(&program, &res, [0; 3], groups, &AtomicBool::new(false)).unwrap();

@@ -17,6 +17,80 @@ pub struct Resources<'a> {
     /// Image views and samplers, by slot (`None` for buffer slots).
     pub images: Vec<Option<crate::compute::ImageDescriptor<'a>>>,
     pub push_constants: &'a [u8],
+    /// The live allocations reachable by device address (`bufferDeviceAddress`), sorted by
+    /// address: each range's first address and its memory.
+    pub addresses: Vec<(u64, BufferSlice<'a>)>,
+}
+
+/// The memory word a device address names: `None` unless the whole word lies inside one live
+/// allocation of the table (sorted by address) and is 4-byte aligned.
+fn device_word<'r, 'a>(
+    table: &'r [(u64, BufferSlice<'a>)],
+    address: u64,
+) -> Option<(&'r BufferSlice<'a>, u64)> {
+    if address % 4 != 0 {
+        return None;
+    }
+    let i = table
+        .partition_point(|(base, _)| *base <= address)
+        .checked_sub(1)?;
+    let (base, slice) = &table[i];
+    let within = address - base;
+    (within.checked_add(4)? <= slice.size).then(|| (slice, slice.offset + within))
+}
+
+/// Each lane's device address: the low word from `addr.dynamic`, the high word from the
+/// register named by `addr.offset` (see [`Space::Device`]).
+#[inline]
+fn lane_addresses(batch: &Batch, addr: Addr) -> [u64; W] {
+    let lo = match addr.dynamic {
+        Some(r) => batch.regs[r as usize],
+        None => [0; W],
+    };
+    let h = batch.regs[addr.offset as usize];
+    let mut out = [0u64; W];
+    for i in 0..W {
+        out[i] = (h[i] as u64) << 32 | lo[i] as u64;
+    }
+    out
+}
+
+fn device_load(batch: &mut Batch, res: &Resources, dst: Reg, addr: Addr) {
+    let load = |a: u64| {
+        device_word(&res.addresses, a)
+            .and_then(|(s, at)| s.memory.load_u32(at))
+            .unwrap_or(0)
+    };
+    if addr.dynamic.is_none_or(|r| batch.uni(r)) && batch.uni(addr.offset) {
+        let a = lane_addresses(batch, addr)[0];
+        batch.regs[dst as usize] = [load(a); W];
+        batch.set_uni(dst, true);
+        return;
+    }
+    let addresses = lane_addresses(batch, addr);
+    let exec = batch.exec;
+    let mut out = [0u32; W];
+    for i in 0..W {
+        if exec >> i & 1 != 0 {
+            out[i] = load(addresses[i]);
+        }
+    }
+    batch.set_uni(dst, false);
+    batch.regs[dst as usize] = out;
+}
+
+fn device_store(batch: &mut Batch, res: &Resources, src: Reg, addr: Addr) {
+    let addresses = lane_addresses(batch, addr);
+    // Helper lanes never write memory others can see.
+    let exec = batch.exec & !batch.no_write;
+    let values = batch.regs[src as usize];
+    for i in 0..W {
+        if exec >> i & 1 != 0 {
+            if let Some((s, at)) = device_word(&res.addresses, addresses[i]) {
+                s.memory.store_u32(at, values[i]);
+            }
+        }
+    }
 }
 
 #[inline]
@@ -129,7 +203,8 @@ fn load_uniform(
         },
         Space::PushConstant => read_bytes(res.push_constants, offset),
         Space::Workgroup => workgroup.get((offset >> 2) as usize).copied().unwrap_or(0),
-        Space::Scratch => return false,
+        // Handled by `device_load`.
+        Space::Scratch | Space::Device => return false,
     };
     batch.regs[dst as usize] = [v; W];
     batch.set_uni(dst, true);
@@ -144,6 +219,9 @@ pub fn load(
     space: Space,
     addr: Addr,
 ) {
+    if space == Space::Device {
+        return device_load(batch, res, dst, addr);
+    }
     if addr.dynamic.is_none_or(|r| batch.uni(r))
         && load_uniform(batch, res, workgroup, dst, space, addr)
     {
@@ -186,6 +264,8 @@ pub fn load(
             }
         }
         Space::Workgroup => gather_words(workgroup, &offsets, &mut out),
+        // Handled by `device_load`.
+        Space::Device => {}
         Space::Scratch => {
             let words = batch.scratch_words;
             for i in 0..W {
@@ -207,6 +287,9 @@ pub fn store(
     space: Space,
     addr: Addr,
 ) {
+    if space == Space::Device {
+        return device_store(batch, res, src, addr);
+    }
     let offsets = lane_offsets(batch, addr);
     // Helper lanes (fragment quads' uncovered pixels) run, and their own variables change as
     // anyone's do, but they never write memory others can see (buffers).
@@ -236,8 +319,8 @@ pub fn store(
                 }
             }
         }
-        // Push constants are read-only.
-        Space::PushConstant => {}
+        // Push constants are read-only; device addresses are handled by `device_store`.
+        Space::PushConstant | Space::Device => {}
         Space::Workgroup => {
             for i in 0..W {
                 if exec >> i & 1 != 0 {
@@ -295,11 +378,14 @@ pub fn atomic(
     value: Reg,
     compare: Reg,
 ) {
-    let offsets = lane_offsets(batch, addr);
+    let (offsets, addresses) = match space {
+        Space::Device => ([0; W], lane_addresses(batch, addr)),
+        _ => (lane_offsets(batch, addr), [0; W]),
+    };
     // Helper lanes (fragment quads' uncovered pixels) run, and their own variables change as
     // anyone's do, but they never write memory others can see (buffers).
     let exec = match space {
-        Space::Buffer(_) => batch.exec & !batch.no_write,
+        Space::Buffer(_) | Space::Device => batch.exec & !batch.no_write,
         _ => batch.exec,
     };
     let values = batch.regs[value as usize];
@@ -312,32 +398,38 @@ pub fn atomic(
             continue;
         }
         let (v, c) = (values[i], compares[i]);
+        let target = match space {
+            Space::Buffer(slot) => match res.slots.get(slot as usize) {
+                Some(Some(s)) => slice_word(s, offsets[i]).map(|at| (s, at)),
+                _ => None,
+            },
+            Space::Device => device_word(&res.addresses, addresses[i]),
+            _ => None,
+        };
         match space {
-            Space::Buffer(slot) => {
-                if let Some(Some(s)) = res.slots.get(slot as usize) {
-                    if let Some(at) = slice_word(s, offsets[i]) {
-                        let old = s.memory.atomic_u32(at, |a| {
-                            if op == AtomicOp::Load {
-                                return a.load(Ordering::SeqCst);
+            Space::Buffer(_) | Space::Device => {
+                if let Some((s, at)) = target {
+                    let old = s.memory.atomic_u32(at, |a| {
+                        if op == AtomicOp::Load {
+                            return a.load(Ordering::SeqCst);
+                        }
+                        let mut cur = a.load(Ordering::Relaxed);
+                        loop {
+                            let Some(new) = apply(op, cur, v, c) else {
+                                return cur;
+                            };
+                            match a.compare_exchange_weak(
+                                cur,
+                                new,
+                                Ordering::SeqCst,
+                                Ordering::Relaxed,
+                            ) {
+                                Ok(_) => return cur,
+                                Err(actual) => cur = actual,
                             }
-                            let mut cur = a.load(Ordering::Relaxed);
-                            loop {
-                                let Some(new) = apply(op, cur, v, c) else {
-                                    return cur;
-                                };
-                                match a.compare_exchange_weak(
-                                    cur,
-                                    new,
-                                    Ordering::SeqCst,
-                                    Ordering::Relaxed,
-                                ) {
-                                    Ok(_) => return cur,
-                                    Err(actual) => cur = actual,
-                                }
-                            }
-                        });
-                        out[i] = old.unwrap_or(0);
-                    }
+                        }
+                    });
+                    out[i] = old.unwrap_or(0);
                 }
             }
             // Workgroup memory belongs to one workgroup, which runs on one thread: plain

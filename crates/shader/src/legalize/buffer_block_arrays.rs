@@ -89,6 +89,7 @@ void main() { bufs[0].data += 3; bufs[1].data += bufs[0].data; }
             images: Vec::new(),
             buffers: vec![((0, 0, 0), slice(&a)), ((0, 0, 1), slice(&b))],
             push_constants: Vec::new(),
+            addresses: Vec::new(),
         };
         let cancel = std::sync::atomic::AtomicBool::new(false);
         crate::compute::dispatch(&program, &res, [0; 3], [1, 1, 1], &cancel).unwrap();
@@ -133,6 +134,7 @@ void main() { o[0] = ubos[0].data; o[1] = ubos[1].data; }
                 ((0, 1, 0), slice(&o, 8)),
             ],
             push_constants: Vec::new(),
+            addresses: Vec::new(),
         };
         let cancel = std::sync::atomic::AtomicBool::new(false);
         crate::compute::dispatch(&program, &res, [0; 3], [1, 1, 1], &cancel).unwrap();

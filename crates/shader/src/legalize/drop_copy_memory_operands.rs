@@ -104,6 +104,7 @@ mod tests {
                 },
             )],
             push_constants: Vec::new(),
+            addresses: Vec::new(),
         };
         let cancel = std::sync::atomic::AtomicBool::new(false);
         crate::compute::dispatch(&program, &res, [0; 3], [1, 1, 1], &cancel).unwrap();

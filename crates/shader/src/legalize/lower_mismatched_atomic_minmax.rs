@@ -237,6 +237,7 @@ mod tests {
             images: Vec::new(),
             buffers: vec![((0, 0, 0), slice(&a)), ((0, 1, 0), slice(&b))],
             push_constants: Vec::new(),
+            addresses: Vec::new(),
         };
         let cancel = std::sync::atomic::AtomicBool::new(false);
         crate::compute::dispatch(&program, &res, [0; 3], [1, 1, 1], &cancel).unwrap();

@@ -92,6 +92,7 @@ void main() { v[0] = normalize(v[0]); v[1] = normalize(v[1]); }
                 },
             )],
             push_constants: Vec::new(),
+            addresses: Vec::new(),
         };
         let cancel = std::sync::atomic::AtomicBool::new(false);
         crate::compute::dispatch(&program, &res, [0; 3], [1, 1, 1], &cancel).unwrap();

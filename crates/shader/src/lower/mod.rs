@@ -13,6 +13,7 @@
 //! 64-bit integers and doubles are register pairs ([`wide`]); 16-bit arithmetic is refused
 //! with `CompileError::Unsupported`: a refused shader is never a wrong one.
 
+mod address;
 mod expr;
 mod image;
 mod subgroup;
@@ -714,6 +715,17 @@ impl<'m> Lowering<'m> {
                     .and_then(|n| n.strip_prefix(crate::legalize::SUBGROUP_PREFIX))
                 {
                     let regs = self.subgroup_call(ctx, name, arguments)?;
+                    if let Some(r) = result {
+                        ctx.values.insert(*r, Value::Regs(regs));
+                    }
+                    return Ok(());
+                }
+                if let Some(name) = callee
+                    .name
+                    .as_deref()
+                    .and_then(|n| n.strip_prefix(crate::legalize::ADDRESS_PREFIX))
+                {
+                    let regs = self.address_call(ctx, name, arguments)?;
                     if let Some(r) = result {
                         ctx.values.insert(*r, Value::Regs(regs));
                     }

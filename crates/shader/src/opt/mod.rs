@@ -42,7 +42,6 @@ pub(crate) fn count_outputs_as_written(program: &Program, writes: &mut [u32]) {
 
 /// The registers an instruction reads.
 pub(crate) fn reads(inst: &Inst) -> Vec<Reg> {
-    let addr = |a: &crate::ir::Addr| a.dynamic.into_iter().collect::<Vec<_>>();
     match inst {
         Inst::Un { a, .. } => vec![*a],
         Inst::Bin { a, b, .. } => vec![*a, *b],
@@ -70,14 +69,19 @@ pub(crate) fn reads(inst: &Inst) -> Vec<Reg> {
         Inst::BinMasked { dst, a, b, .. } => vec![*dst, *a, *b],
         Inst::TernMasked { dst, a, b, c, .. } => vec![*dst, *a, *b, *c],
         Inst::BreakIfBin { a, b, .. } => vec![*a, *b],
-        Inst::Load { addr: a, .. } => addr(a),
-        Inst::Store { src, addr: a, .. } => [vec![*src], addr(a)].concat(),
+        Inst::Load { addr: a, space, .. } => address_reads(space, a),
+        Inst::Store {
+            src,
+            addr: a,
+            space,
+        } => [vec![*src], address_reads(space, a)].concat(),
         Inst::Atomic {
             addr: a,
             value,
             compare,
+            space,
             ..
-        } => [vec![*value, *compare], addr(a)].concat(),
+        } => [vec![*value, *compare], address_reads(space, a)].concat(),
         Inst::If { cond, .. } | Inst::BreakIf { cond, .. } | Inst::Case { cond, .. } => vec![*cond],
         Inst::Ballot { cond, .. } => vec![*cond],
         Inst::GroupReduce { src, .. } | Inst::Derivative { src, .. } => vec![*src],
@@ -87,6 +91,16 @@ pub(crate) fn reads(inst: &Inst) -> Vec<Reg> {
         Inst::ImageArg { src, .. } => vec![*src],
         _ => Vec::new(),
     }
+}
+
+/// The registers an access's address reads: its dynamic part, and for a device address the
+/// register of the high word (kept in `offset`).
+fn address_reads(space: &crate::ir::Space, a: &crate::ir::Addr) -> Vec<Reg> {
+    let mut r: Vec<Reg> = a.dynamic.into_iter().collect();
+    if *space == crate::ir::Space::Device {
+        r.push(a.offset);
+    }
+    r
 }
 
 /// The register an instruction writes. (The fused `*Masked` instructions also write their
@@ -117,9 +131,12 @@ pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
 
 /// Rewrites the registers an instruction reads (not the one it writes).
 pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
-    let addr = |a: &mut crate::ir::Addr| {
+    let addr = |a: &mut crate::ir::Addr, s: &crate::ir::Space| {
         if let Some(d) = &mut a.dynamic {
             *d = f(*d);
+        }
+        if *s == crate::ir::Space::Device {
+            a.offset = f(a.offset);
         }
     };
     match inst {
@@ -161,20 +178,29 @@ pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
             *b = f(*b);
             *c = f(*c);
         }
-        Inst::Load { addr: a, .. } => addr(a),
-        Inst::Store { src, addr: a, .. } => {
+        Inst::Load {
+            addr: a, space: s, ..
+        } => {
+            addr(a, s);
+        }
+        Inst::Store {
+            src,
+            addr: a,
+            space: s,
+        } => {
             *src = f(*src);
-            addr(a);
+            addr(a, s);
         }
         Inst::Atomic {
             addr: a,
             value,
             compare,
+            space: s,
             ..
         } => {
             *value = f(*value);
             *compare = f(*compare);
-            addr(a);
+            addr(a, s);
         }
         Inst::If { cond, .. } | Inst::BreakIf { cond, .. } | Inst::Case { cond, .. } => {
             *cond = f(*cond)
