@@ -51,7 +51,15 @@ fn main() {
         .ok()
         .and_then(|v| u64::from_str_radix(&v, 16).ok())
         .unwrap_or(0);
-    let r = runner.run(active, helpers, &inputs, &mut outputs, &cancel);
+    // REPEAT=n runs the batch n times (for profiling the dispatch loop).
+    let repeat: usize = std::env::var("REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let mut r = runner.run(active, helpers, &inputs, &mut outputs, &cancel);
+    for _ in 1..repeat {
+        r = runner.run(active, helpers, &inputs, &mut outputs, &cancel);
+    }
     println!(
         "{r:?} in {:?}; out[0] lanes 0..4: {:?}",
         t.elapsed(),
