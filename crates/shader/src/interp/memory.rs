@@ -121,14 +121,6 @@ fn slice_word(slice: &BufferSlice, offset: u32) -> Option<u64> {
     (offset as u64 + 4 <= slice.size).then(|| slice.offset + offset as u64)
 }
 
-/// Whether the lanes' offsets are consecutive words (`x[gl_GlobalInvocationID.x]`). Folds
-/// every lane's difference without an early exit, so that it vectorises: the early-exit form
-/// was a scalar loop of ~220 instructions, run for every load and store of a SAXPY batch.
-#[inline]
-fn consecutive(offsets: &[u32; W]) -> bool {
-    run_of_words(offsets)
-}
-
 /// Whether `offsets` are consecutive words from the first.
 #[inline(always)]
 fn run_of_words(offsets: &[u32]) -> bool {
@@ -140,16 +132,24 @@ fn run_of_words(offsets: &[u32]) -> bool {
     diff == 0
 }
 
-/// The range of a whole batch's consecutive words, when every lane is active and it lies
-/// inside the bound range: then the access is one copy instead of W.
+/// Where a whole batch's access starts in `s.memory`, when every lane is active, the lanes'
+/// addresses are consecutive words and they all lie inside the bound range: then the access is
+/// one copy instead of W. Reads the address register in place (no array of offsets made).
 #[inline]
-fn whole_batch(s: &BufferSlice, offsets: &[u32; W], exec: super::Mask) -> Option<u64> {
+fn whole_batch_at(batch: &Batch, s: &BufferSlice, addr: Addr, exec: super::Mask) -> Option<u64> {
     let all = super::Mask::MAX >> (64 - W);
-    if exec != all || !consecutive(offsets) {
+    let dynamic = batch.regs.get(addr.dynamic? as usize)?;
+    if exec != all {
         return None;
     }
-    let end = offsets[0] as u64 + 4 * W as u64;
-    (end <= s.size).then(|| s.offset + offsets[0] as u64)
+    let first = dynamic[0].wrapping_add(addr.offset);
+    // Folds every lane's difference without an early exit, so that it vectorises.
+    let mut diff = 0u32;
+    for (i, &d) in dynamic.iter().enumerate() {
+        diff |= d.wrapping_add(addr.offset) ^ first.wrapping_add(4 * i as u32);
+    }
+    let end = first as u64 + 4 * W as u64;
+    (diff == 0 && end <= s.size).then(|| s.offset + first as u64)
 }
 
 /// Loads one word per lane from word-addressed memory. Shared-memory access patterns are
@@ -228,27 +228,23 @@ pub fn load(
         return;
     }
     batch.set_uni(dst, false);
+    if let Space::Buffer(slot) = space {
+        if let Some(Some(s)) = res.slots.get(slot as usize) {
+            if let Some(at) = whole_batch_at(batch, s, addr, batch.exec) {
+                if let Some(out) = batch.regs.get_mut(dst as usize) {
+                    if s.memory.read_words(at, out).is_ok() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
     let offsets = lane_offsets(batch, addr);
     let exec = batch.exec;
     let mut out = [0u32; W];
     match space {
         Space::Buffer(slot) => {
             if let Some(Some(s)) = res.slots.get(slot as usize) {
-                if let Some(at) = whole_batch(s, &offsets, exec) {
-                    let mut bytes = [0u8; 4 * W];
-                    if s.memory.read(at, &mut bytes).is_ok() {
-                        for i in 0..W {
-                            out[i] = u32::from_le_bytes([
-                                bytes[4 * i],
-                                bytes[4 * i + 1],
-                                bytes[4 * i + 2],
-                                bytes[4 * i + 3],
-                            ]);
-                        }
-                        batch.regs[dst as usize] = out;
-                        return;
-                    }
-                }
                 for i in 0..W {
                     if exec >> i & 1 != 0 {
                         if let Some(at) = slice_word(s, offsets[i]) {
@@ -290,26 +286,28 @@ pub fn store(
     if space == Space::Device {
         return device_store(batch, res, src, addr);
     }
-    let offsets = lane_offsets(batch, addr);
     // Helper lanes (fragment quads' uncovered pixels) run, and their own variables change as
     // anyone's do, but they never write memory others can see (buffers).
     let exec = match space {
         Space::Buffer(_) => batch.exec & !batch.no_write,
         _ => batch.exec,
     };
+    if let Space::Buffer(slot) = space {
+        if let Some(Some(s)) = res.slots.get(slot as usize) {
+            if let Some(at) = whole_batch_at(batch, s, addr, exec) {
+                if let Some(values) = batch.regs.get(src as usize) {
+                    if s.memory.write_words(at, values).is_ok() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+    let offsets = lane_offsets(batch, addr);
     let values = batch.regs[src as usize];
     match space {
         Space::Buffer(slot) => {
             if let Some(Some(s)) = res.slots.get(slot as usize) {
-                if let Some(at) = whole_batch(s, &offsets, exec) {
-                    let mut bytes = [0u8; 4 * W];
-                    for i in 0..W {
-                        bytes[4 * i..4 * i + 4].copy_from_slice(&values[i].to_le_bytes());
-                    }
-                    if s.memory.write(at, &bytes).is_ok() {
-                        return;
-                    }
-                }
                 for i in 0..W {
                     if exec >> i & 1 != 0 {
                         if let Some(at) = slice_word(s, offsets[i]) {

@@ -5,6 +5,7 @@
 //! of a variable kept in registers is a copy); these passes take out what that costs.
 
 mod drop_redundant_continue;
+mod drop_unread_builtins;
 mod eliminate_common_subexpressions;
 mod flatten_straight_calls;
 mod forward_entry_copies;
@@ -27,6 +28,7 @@ pub fn run(program: &mut Program) {
     drop_redundant_continue::run(program);
     // Last: the fused instructions it makes are opaque to the passes above.
     fuse_masked_moves::run(program);
+    drop_unread_builtins::run(program);
 }
 
 /// Adds a write to every output register in `writes` (counts of writes per register, for
