@@ -28,10 +28,22 @@ fn u(x: f32) -> u32 {
 /// Lanes per step of the lane loops: one 256-bit vector of u32.
 const CHUNK: usize = 8;
 
+/// The uniform path's result: lane 0 only. The `*_uniform` wrappers broadcast it inline,
+/// in the caller's vector width (`pumice_memory::simd`), after the out-of-line scalar
+/// operation: the broadcast inside the out-of-line function was 16 SSE2 stores and half of
+/// its ~50 instructions (a uniform loop counter's `i++` runs every iteration).
 #[inline(always)]
 fn broadcast(regs: &mut [[u32; W]], dst: Reg, v: u32) {
     if let Some(d) = regs.get_mut(dst as usize) {
-        *d = [v; W];
+        d[0] = v;
+    }
+}
+
+/// Copies lane 0 of `dst` to every lane.
+#[inline(always)]
+fn broadcast_lane0(regs: &mut [[u32; W]], dst: Reg) {
+    if let Some(d) = regs.get_mut(dst as usize) {
+        *d = [d[0]; W];
     }
 }
 
@@ -219,10 +231,24 @@ pub fn un(regs: &mut [[u32; W]], op: Un, dst: Reg, a: Reg) {
     un_impl::<false>(regs, op, dst, a)
 }
 
-/// Operands all uniform: runs once and broadcasts. Kept out of line so that the lane loops
-/// of [`un`] inline into the dispatch loop as before.
-#[inline(never)]
+/// Operands all uniform: runs once and broadcasts (a copy inline, see [`bin_uniform`]).
+#[inline(always)]
 pub fn un_uniform(regs: &mut [[u32; W]], op: Un, dst: Reg, a: Reg) {
+    if op == Un::Mov {
+        let v = lane0(regs, a);
+        if let Some(d) = regs.get_mut(dst as usize) {
+            *d = [v; W];
+        }
+        return;
+    }
+    un_lane0(regs, op, dst, a);
+    broadcast_lane0(regs, dst);
+}
+
+/// Lane 0 of [`un_uniform`]. Out of line so that the lane loops of [`un`] inline into
+/// the dispatch loop as before.
+#[inline(never)]
+fn un_lane0(regs: &mut [[u32; W]], op: Un, dst: Reg, a: Reg) {
     un_impl::<true>(regs, op, dst, a)
 }
 
@@ -312,10 +338,34 @@ pub fn bin(regs: &mut [[u32; W]], op: Bin, dst: Reg, a: Reg, b: Reg) {
     bin_impl::<false>(regs, op, dst, a, b)
 }
 
-/// Operands all uniform: runs once and broadcasts. Kept out of line so that the lane loops
-/// of [`bin`] inline into the dispatch loop as before.
-#[inline(never)]
+/// Operands all uniform: runs once and broadcasts. The integer operations of loop counters
+/// and address arithmetic (`k++`, `k * 4`) run inline: the out-of-line call with its jump
+/// table and bounds checks was ~35 instructions for one add, and a tiled matmul's inner loop
+/// has three such per iteration.
+#[inline(always)]
 pub fn bin_uniform(regs: &mut [[u32; W]], op: Bin, dst: Reg, a: Reg, b: Reg) {
+    let (x, y) = (lane0(regs, a), lane0(regs, b));
+    let v = match op {
+        Bin::IAdd => x.wrapping_add(y),
+        Bin::ISub => x.wrapping_sub(y),
+        Bin::IMul => x.wrapping_mul(y),
+        Bin::And => x & y,
+        Bin::Or => x | y,
+        Bin::Xor => x ^ y,
+        _ => {
+            bin_lane0(regs, op, dst, a, b);
+            return broadcast_lane0(regs, dst);
+        }
+    };
+    if let Some(d) = regs.get_mut(dst as usize) {
+        *d = [v; W];
+    }
+}
+
+/// Lane 0 of [`bin_uniform`]. Out of line so that the lane loops of [`bin`] inline into
+/// the dispatch loop as before.
+#[inline(never)]
+fn bin_lane0(regs: &mut [[u32; W]], op: Bin, dst: Reg, a: Reg, b: Reg) {
     bin_impl::<true>(regs, op, dst, a, b)
 }
 
@@ -438,10 +488,17 @@ pub fn tern(regs: &mut [[u32; W]], op: Tern, dst: Reg, a: Reg, b: Reg, c: Reg) {
     tern_impl::<false>(regs, op, dst, a, b, c)
 }
 
-/// Operands all uniform: runs once and broadcasts. Kept out of line so that the lane loops
-/// of [`tern`] inline into the dispatch loop as before.
-#[inline(never)]
+/// Operands all uniform: runs once and broadcasts.
+#[inline(always)]
 pub fn tern_uniform(regs: &mut [[u32; W]], op: Tern, dst: Reg, a: Reg, b: Reg, c: Reg) {
+    tern_lane0(regs, op, dst, a, b, c);
+    broadcast_lane0(regs, dst);
+}
+
+/// Lane 0 of [`tern_uniform`]. Out of line so that the lane loops of [`tern`] inline into
+/// the dispatch loop as before.
+#[inline(never)]
+fn tern_lane0(regs: &mut [[u32; W]], op: Tern, dst: Reg, a: Reg, b: Reg, c: Reg) {
     tern_impl::<true>(regs, op, dst, a, b, c)
 }
 

@@ -526,7 +526,9 @@ impl Batch {
         workgroup: &mut [u32],
         watchdog: &Watchdog,
     ) -> Result<Status, Stop> {
-        let code = &program.code;
+        // A slice, not `&Vec`: its pointer and length stay in registers instead of being
+        // reloaded through the `Vec` after every store to the register file.
+        let code: &[Inst] = &program.code;
         // The program counter lives in a local while the batch runs (a field would be loaded
         // and stored around every dispatch); it goes back to `self.pc` when the run stops.
         let mut pc = self.pc;
