@@ -55,7 +55,11 @@ fn lane0(regs: &[[u32; W]], r: Reg) -> u32 {
 /// Lanes `at .. at + CHUNK` of `reg`.
 #[inline(always)]
 fn chunk(reg: &[u32; W], at: usize) -> [u32; CHUNK] {
-    std::array::from_fn(|i| reg[at + i])
+    // Not `array::from_fn`: with many callers the compiler stopped inlining it, and the
+    // out-of-line copy doubled the cost of every lane loop.
+    let mut x = [0u32; CHUNK];
+    x.copy_from_slice(&reg[at..at + CHUNK]);
+    x
 }
 
 #[inline(always)]
@@ -71,7 +75,10 @@ fn map1(regs: &mut [[u32; W]], uni: bool, dst: Reg, a: Reg, op: impl Fn(u32) -> 
     }
     for at in (0..W).step_by(CHUNK) {
         let x = chunk(&regs[a], at);
-        let r: [u32; CHUNK] = std::array::from_fn(|i| op(x[i]));
+        let mut r = [0u32; CHUNK];
+        for i in 0..CHUNK {
+            r[i] = op(x[i]);
+        }
         regs[d][at..at + CHUNK].copy_from_slice(&r);
     }
 }
@@ -90,7 +97,10 @@ fn map2(regs: &mut [[u32; W]], uni: bool, dst: Reg, a: Reg, b: Reg, op: impl Fn(
     for at in (0..W).step_by(CHUNK) {
         let x = chunk(&regs[a], at);
         let y = chunk(&regs[b], at);
-        let r: [u32; CHUNK] = std::array::from_fn(|i| op(x[i], y[i]));
+        let mut r = [0u32; CHUNK];
+        for i in 0..CHUNK {
+            r[i] = op(x[i], y[i]);
+        }
         regs[d][at..at + CHUNK].copy_from_slice(&r);
     }
 }
@@ -119,7 +129,10 @@ fn map3(
         let x = chunk(&regs[a], at);
         let y = chunk(&regs[b], at);
         let z = chunk(&regs[c], at);
-        let r: [u32; CHUNK] = std::array::from_fn(|i| op(x[i], y[i], z[i]));
+        let mut r = [0u32; CHUNK];
+        for i in 0..CHUNK {
+            r[i] = op(x[i], y[i], z[i]);
+        }
         regs[d][at..at + CHUNK].copy_from_slice(&r);
     }
 }

@@ -156,23 +156,28 @@ fn whole_batch_at(batch: &Batch, s: &BufferSlice, addr: Addr, exec: super::Mask)
 /// mostly rows: runs of `ROW` lanes reading consecutive words (`tile[y][x]` with x the fast
 /// invocation index) or one word (`tile[y][k]`). Those are copied or splatted a row at a time;
 /// anything else is gathered lane by lane. Out-of-range words read 0 (robust access).
-fn gather_words(memory: &[u32], offsets: &[u32; W], out: &mut [u32; W]) {
+///
+/// The byte offsets are `base[i] + offset`; `out` may be the register itself, as the caller
+/// writes into it directly when it is not `base` (making an array of offsets, gathering into a
+/// zeroed local and copying that into the register cost as much as the gather: a tiled
+/// matmul's inner loop is two such loads and one multiply-add).
+fn gather_words(memory: &[u32], base: &[u32; W], offset: u32, out: &mut [u32; W]) {
     const ROW: usize = 16;
     let len = memory.len();
-    for (row, (offs, dst)) in offsets
-        .chunks_exact(ROW)
-        .zip(out.chunks_exact_mut(ROW))
-        .enumerate()
-    {
-        let first = (offs[0] >> 2) as usize;
-        let _ = row;
+    for (offs, dst) in base.chunks_exact(ROW).zip(out.chunks_exact_mut(ROW)) {
+        let o0 = offs[0].wrapping_add(offset);
+        let first = (o0 >> 2) as usize;
+        // Adding the common offset changes no equality: the checks can read `base`.
         if first + ROW <= len && run_of_words(offs) {
             dst.copy_from_slice(&memory[first..first + ROW]);
         } else if first < len && offs.iter().fold(0, |d, &o| d | (o ^ offs[0])) == 0 {
             dst.fill(memory[first]);
         } else {
             for (d, &o) in dst.iter_mut().zip(offs) {
-                *d = memory.get((o >> 2) as usize).copied().unwrap_or(0);
+                *d = memory
+                    .get((o.wrapping_add(offset) >> 2) as usize)
+                    .copied()
+                    .unwrap_or(0);
             }
         }
     }
@@ -228,6 +233,11 @@ pub fn load(
         return;
     }
     batch.set_uni(dst, false);
+    if let (Space::Workgroup, Some(r)) = (space, addr.dynamic) {
+        if let Ok([base, out]) = batch.regs.get_disjoint_mut([r as usize, dst as usize]) {
+            return gather_words(workgroup, base, addr.offset, out);
+        }
+    }
     if let Space::Buffer(slot) = space {
         if let Some(Some(s)) = res.slots.get(slot as usize) {
             if let Some(at) = whole_batch_at(batch, s, addr, batch.exec) {
@@ -245,10 +255,28 @@ pub fn load(
     match space {
         Space::Buffer(slot) => {
             if let Some(Some(s)) = res.slots.get(slot as usize) {
-                for i in 0..W {
-                    if exec >> i & 1 != 0 {
-                        if let Some(at) = slice_word(s, offsets[i]) {
-                            out[i] = s.memory.load_u32(at).unwrap_or(0);
+                // Rows of lanes reading consecutive words (`a[row * n + x]` in a 2-D
+                // workgroup) are one copy each; anything else is loaded lane by lane.
+                const ROW: usize = 16;
+                for (k, (offs, out)) in offsets
+                    .chunks_exact(ROW)
+                    .zip(out.chunks_exact_mut(ROW))
+                    .enumerate()
+                {
+                    let lanes = (exec >> (k * ROW)) as u16;
+                    if lanes == u16::MAX && run_of_words(offs) {
+                        let end = offs[0] as u64 + 4 * ROW as u64;
+                        if end <= s.size
+                            && s.memory.read_words(s.offset + offs[0] as u64, out).is_ok()
+                        {
+                            continue;
+                        }
+                    }
+                    for (i, (o, &off)) in out.iter_mut().zip(offs).enumerate() {
+                        if lanes >> i & 1 != 0 {
+                            if let Some(at) = slice_word(s, off) {
+                                *o = s.memory.load_u32(at).unwrap_or(0);
+                            }
                         }
                     }
                 }
@@ -259,7 +287,7 @@ pub fn load(
                 out[i] = read_bytes(res.push_constants, offsets[i]);
             }
         }
-        Space::Workgroup => gather_words(workgroup, &offsets, &mut out),
+        Space::Workgroup => gather_words(workgroup, &offsets, 0, &mut out),
         // Handled by `device_load`.
         Space::Device => {}
         Space::Scratch => {
