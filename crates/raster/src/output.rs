@@ -796,9 +796,13 @@ impl TileBuffer {
             }
             distinct
         };
+        // Single-sample planes are rows of 4-byte texels: a full 8×8 block reads and writes
+        // a row of 32 bytes at a time.
+        let pitch = if texel == 4 { w * 4 } else { 0 };
         rgba8::write(
             &mut plane.bytes,
             &offset,
+            pitch,
             mask,
             order,
             op,

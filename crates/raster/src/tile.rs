@@ -29,7 +29,7 @@ use crate::state::{Interpolation, PixelRect};
 
 /// Each lane's pixel offset within an 8×8 block along x (`axis` 0) or y (1): lane `4q + k` is
 /// pixel (`k & 1`, `k >> 1`) of quad `q`, quads in rows of four.
-const fn block_offsets(axis: usize) -> [i32; LANES] {
+pub(crate) const fn block_offsets(axis: usize) -> [i32; LANES] {
     let mut t = [0; LANES];
     let mut l = 0;
     while l < LANES {
