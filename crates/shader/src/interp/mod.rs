@@ -53,6 +53,17 @@
 //! (after `drop_trivial_calls` too), 512² matmul 1.95–2.45× → 2.67–3.33×, heavy fragment
 //! 0.11× → 0.15–0.16× (0.018–0.019 → 0.022–0.026 Gpix/s, lavapipe 0.15–0.17; the
 //! rasterizer's share included).
+//!
+//! Later (callgrind, one thread): lane loops in chunks of 8 lanes with one path for every
+//! aliasing case (`arith`), `Inst` as `repr(u8)`, uniform integer arithmetic and copies inline,
+//! whole-batch and row copies for buffer loads and stores, workgroup gathers in place
+//! (`memory`): heavy fragment shader batch 35.8K → 26.3K instructions (~89 a dispatch, ~30
+//! of them lane work), 128² tiled matmul 214.6M → 172.0M, SAXPY 1M × 4 190M → 157M. Two
+//! things tried and dropped: borrowing the register file and the uniform flags as slices of
+//! one length to share a bounds check (+8%: the compiler no longer merged the checks of the
+//! lane loops), and inlining the workgroup gather into the dispatch loop (the loop grew past
+//! the point where the compiler inlines the lane loops: +18% on the heavy shader). The
+//! dispatch loop's size is a cliff: measure the heavy shader after any change to it.
 
 mod arith;
 mod image;
