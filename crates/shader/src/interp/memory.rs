@@ -93,7 +93,7 @@ fn device_store(batch: &mut Batch, res: &Resources, src: Reg, addr: Addr) {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn lane_offsets(batch: &Batch, addr: Addr) -> [u32; W] {
     match addr.dynamic {
         Some(r) => {
@@ -135,7 +135,7 @@ fn run_of_words(offsets: &[u32]) -> bool {
 /// Where a whole batch's access starts in `s.memory`, when every lane is active, the lanes'
 /// addresses are consecutive words and they all lie inside the bound range: then the access is
 /// one copy instead of W. Reads the address register in place (no array of offsets made).
-#[inline]
+#[inline(always)]
 fn whole_batch_at(batch: &Batch, s: &BufferSlice, addr: Addr, exec: super::Mask) -> Option<u64> {
     let all = super::Mask::MAX >> (64 - W);
     let dynamic = batch.regs.get(addr.dynamic? as usize)?;
@@ -161,6 +161,7 @@ fn whole_batch_at(batch: &Batch, s: &BufferSlice, addr: Addr, exec: super::Mask)
 /// writes into it directly when it is not `base` (making an array of offsets, gathering into a
 /// zeroed local and copying that into the register cost as much as the gather: a tiled
 /// matmul's inner loop is two such loads and one multiply-add).
+#[inline(always)]
 fn gather_words(memory: &[u32], base: &[u32; W], offset: u32, out: &mut [u32; W]) {
     const ROW: usize = 16;
     let len = memory.len();
@@ -187,6 +188,7 @@ fn gather_words(memory: &[u32], base: &[u32; W], offset: u32, out: &mut [u32; W]
 /// result is uniform (push constants, uniform-buffer fields, `tile[y][k]` with uniform `k`).
 /// Inactive lanes get the word too (the active lanes' value; registers of inactive lanes are
 /// never observed). Scratch memory is per lane, so its loads are not uniform: `false`.
+#[inline(always)]
 fn load_uniform(
     batch: &mut Batch,
     res: &Resources,
@@ -216,7 +218,26 @@ fn load_uniform(
     true
 }
 
+/// Loads `dst` from `space` at `addr` in every active lane. Out of the dispatch loop (inlined
+/// there, it pushed the loop past the size where the compiler inlines the lane loops), so it
+/// makes its own AVX2 build: in the baseline build the 64-lane address checks and broadcasts
+/// were twice the instructions.
 pub fn load(
+    batch: &mut Batch,
+    res: &Resources,
+    workgroup: &[u32],
+    dst: Reg,
+    space: Space,
+    addr: Addr,
+) {
+    pumice_memory::simd::vectorized(
+        #[inline(always)]
+        || load_inlined(batch, res, workgroup, dst, space, addr),
+    )
+}
+
+#[inline(always)]
+fn load_inlined(
     batch: &mut Batch,
     res: &Resources,
     workgroup: &[u32],
@@ -303,7 +324,24 @@ pub fn load(
     batch.regs[dst as usize] = out;
 }
 
+/// Stores `src` to `space` at `addr` from every active lane (its own AVX2 build, as
+/// [`load`]).
 pub fn store(
+    batch: &mut Batch,
+    res: &Resources,
+    workgroup: &mut [u32],
+    src: Reg,
+    space: Space,
+    addr: Addr,
+) {
+    pumice_memory::simd::vectorized(
+        #[inline(always)]
+        || store_inlined(batch, res, workgroup, src, space, addr),
+    )
+}
+
+#[inline(always)]
+fn store_inlined(
     batch: &mut Batch,
     res: &Resources,
     workgroup: &mut [u32],
