@@ -481,7 +481,7 @@ impl Module {
                 None
             }
         };
-        let defined: std::collections::HashMap<u32, usize> = section
+        let defined: foldhash::HashMap<u32, usize> = section
             .iter()
             .enumerate()
             .filter_map(|(k, i)| result(i).map(|r| (r, k)))

@@ -9,7 +9,7 @@
 //! signedness and bitcast back to the declared type. Bitcasts between same-size integers keep
 //! the bits, so the result is what SPIR-V specifies.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::{op, Inst, Module};
 
@@ -150,7 +150,7 @@ fn plan(m: &Module) -> Option<Plan> {
                 && super::literal_string(&i.operands()[1..]).0 == "GLSL.std.450"
         })
         .map(|i| i.operands()[0]);
-    let mut type_of: HashMap<u32, u32> = HashMap::new();
+    let mut type_of: HashMap<u32, u32> = HashMap::default();
     for i in &m.insts {
         if super::has_result_type(i.opcode()) && i.0.len() >= 3 {
             type_of.insert(i.0[2], i.0[1]);
@@ -197,7 +197,7 @@ fn rewrite(m: &mut Module) -> Option<()> {
         return None;
     }
     // Make the counterpart types.
-    let mut counterpart: HashMap<(u32, u32), u32> = HashMap::new();
+    let mut counterpart: HashMap<(u32, u32), u32> = HashMap::default();
     for (ty, s) in wanted {
         if counterpart.contains_key(&(ty, s)) {
             continue;

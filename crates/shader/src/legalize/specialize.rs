@@ -16,7 +16,7 @@
 //! an out-of-range shift, an undefined shuffle component, a value of an unknown type) leaves the
 //! module unchanged, so naga refuses it as it did before.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::{op, Inst, Module};
 
@@ -246,7 +246,7 @@ fn try_specialize(m: &mut Module, specialization: &[(u32, u64)]) -> Option<()> {
         .filter(|i| i.opcode() == op::DECORATION_GROUP)
         .filter_map(|i| i.operand(0))
         .collect();
-    let mut spec_ids: HashMap<u32, u32> = HashMap::new();
+    let mut spec_ids: HashMap<u32, u32> = HashMap::default();
     let mut rounding: Vec<u32> = Vec::new();
     let mut workgroup_size: Vec<u32> = Vec::new();
     for i in &m.insts {
