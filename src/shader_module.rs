@@ -1,6 +1,6 @@
 //! `VkShaderModule`: a copy of the application's SPIR-V words.
 //!
-//! The module is read and validated (through `pumice_shader::parse`) when it is created, so that
+//! The module is read and validated (through `pumice_shader::front::parse_shared`) when it is created, so that
 //! malformed SPIR-V is refused at `vkCreateShaderModule` rather than at some later pipeline
 //! creation. Compilation happens per entry point and specialization at pipeline creation; the
 //! module keeps only the words (parsing again there costs less than keeping naga's module alive
@@ -32,8 +32,9 @@ impl ShaderModule {
         let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_ne_bytes()).collect();
         let words = pumice_shader::front::words(&bytes)
             .map_err(|_| vk::Result::ERROR_INITIALIZATION_FAILED)?;
-        let (module, _) =
-            pumice_shader::parse(&words).map_err(|_| vk::Result::ERROR_INITIALIZATION_FAILED)?;
+        let parsed = pumice_shader::front::parse_shared(&words, &[])
+            .map_err(|_| vk::Result::ERROR_INITIALIZATION_FAILED)?;
+        let (module, _) = &*parsed;
         // The Vulkan environment needs an entry point in a module without the Linkage
         // capability (which is not supported); naga accepts a bare header, which is not SPIR-V.
         if module.entry_points.is_empty() {

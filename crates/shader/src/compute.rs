@@ -187,8 +187,9 @@ impl ComputeProgram {
         entry_point: &str,
         specialization: &[(u32, u64)],
     ) -> Result<ComputeProgram, CompileError> {
-        let (module, info) =
-            crate::front::parse_specialized(words, specialization).map_err(CompileError::Parse)?;
+        let parsed =
+            crate::front::parse_shared(words, specialization).map_err(CompileError::Parse)?;
+        let (module, info) = &*parsed;
         let index = module
             .entry_points
             .iter()

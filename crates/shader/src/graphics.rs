@@ -43,8 +43,9 @@ impl StageProgram {
         stage: Stage,
         specialization: &[(u32, u64)],
     ) -> Result<StageProgram, CompileError> {
-        let (module, info) =
-            crate::front::parse_specialized(words, specialization).map_err(CompileError::Parse)?;
+        let parsed =
+            crate::front::parse_shared(words, specialization).map_err(CompileError::Parse)?;
+        let (module, info) = &*parsed;
         let naga_stage = match stage {
             Stage::Vertex => naga::ShaderStage::Vertex,
             Stage::Fragment => naga::ShaderStage::Fragment,
