@@ -29,8 +29,7 @@ impl ShaderModule {
     /// anything else is refused with `VK_ERROR_INITIALIZATION_FAILED` (the core API has no
     /// code for invalid SPIR-V; `VK_ERROR_INVALID_SHADER_NV` belongs to an extension).
     pub fn new(code: &[u32]) -> Result<ShaderModule, vk::Result> {
-        let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_ne_bytes()).collect();
-        let words = pumice_shader::front::words(&bytes)
+        let words = pumice_shader::front::words_from_host(code)
             .map_err(|_| vk::Result::ERROR_INITIALIZATION_FAILED)?;
         let parsed = pumice_shader::front::parse_shared(&words, &[])
             .map_err(|_| vk::Result::ERROR_INITIALIZATION_FAILED)?;

@@ -201,7 +201,7 @@ impl ComputeProgram {
                 "workgroup size set by an unresolved override".into(),
             ));
         }
-        let lowering = Lowering::new(&module, &info);
+        let lowering = Lowering::new(module, info);
         // Panics in the lowering or the passes (a bug, or naga data we did not expect) become an
         // error for this pipeline, not a crash.
         let program = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -219,8 +219,8 @@ impl ComputeProgram {
                 "workgroup larger than the device limits".into(),
             ));
         }
-        let resources = resource_uses(&module, &program);
-        let push_constant_size = crate::lower::push_constant_size(&module);
+        let resources = resource_uses(module, &program);
+        let push_constant_size = crate::lower::push_constant_size(module);
         Ok(ComputeProgram {
             workgroup_size,
             resources,

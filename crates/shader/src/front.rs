@@ -47,6 +47,20 @@ pub fn words(bytes: &[u8]) -> Result<Vec<u32>, ParseError> {
     Err(ParseError::NotSpirv)
 }
 
+/// [`words`] of a binary the application gave as host-order words (`VkShaderModuleCreateInfo`'s
+/// `pCode`): the same words, or each byte-swapped when the magic number says so, without
+/// going through bytes.
+pub fn words_from_host(code: &[u32]) -> Result<Vec<u32>, ParseError> {
+    match code.first() {
+        _ if code.len() < 5 => Err(ParseError::NotSpirv),
+        Some(&SPIRV_MAGIC) => Ok(code.to_vec()),
+        Some(w) if w.swap_bytes() == SPIRV_MAGIC => {
+            Ok(code.iter().map(|w| w.swap_bytes()).collect())
+        }
+        _ => Err(ParseError::NotSpirv),
+    }
+}
+
 /// Parses and validates a SPIR-V module: legalizes it (see [`crate::legalize`]), reads it with
 /// naga and validates the result. naga may panic on malformed input; that is caught here and
 /// reported as a frontend error, so no input crashes the driver.
@@ -469,6 +483,17 @@ mod tests {
     fn refuses_garbage_without_panicking() {
         assert_eq!(parse(&[]).err(), Some(ParseError::NotSpirv));
         assert_eq!(words(&[1, 2, 3]).err(), Some(ParseError::NotSpirv));
+        let header = [SPIRV_MAGIC, 0x0001_0000, 0, 100, 0];
+        let bytes: Vec<u8> = header.iter().flat_map(|w| w.to_ne_bytes()).collect();
+        assert_eq!(words_from_host(&header).ok(), words(&bytes).ok());
+        let swapped = header.map(u32::swap_bytes);
+        let bytes: Vec<u8> = swapped.iter().flat_map(|w| w.to_ne_bytes()).collect();
+        assert_eq!(words_from_host(&swapped).ok(), words(&bytes).ok());
+        assert_eq!(
+            words_from_host(&header[..4]).err(),
+            Some(ParseError::NotSpirv)
+        );
+        assert_eq!(words_from_host(&[0; 5]).err(), Some(ParseError::NotSpirv));
         // A bare header is an empty module; garbage after it is refused.
         let mut w = vec![SPIRV_MAGIC, 0x0001_0000, 0, 100, 0];
         assert!(parse(&w).is_ok());

@@ -56,7 +56,7 @@ impl StageProgram {
             .position(|e| e.name == entry_point && e.stage == naga_stage)
             .ok_or_else(|| CompileError::NoEntryPoint(entry_point.to_string()))?;
         let early_fragment_tests = module.entry_points[index].early_depth_test.is_some();
-        let lowering = crate::lower::Lowering::new(&module, &info);
+        let lowering = crate::lower::Lowering::new(module, info);
         let program = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             lowering.entry_point(index).map(|mut p| {
                 crate::opt::run(&mut p);
@@ -69,8 +69,8 @@ impl StageProgram {
                 "workgroup memory outside compute".into(),
             ));
         }
-        let resources = resource_uses(&module, &program);
-        let push_constant_size = crate::lower::push_constant_size(&module);
+        let resources = resource_uses(module, &program);
+        let push_constant_size = crate::lower::push_constant_size(module);
         let may_kill = program
             .code
             .iter()
