@@ -1,6 +1,6 @@
 //! `VkShaderModule`: a copy of the application's SPIR-V words.
 //!
-//! The module is read and validated (through `pumice_shader::parse`) when it is created, so that
+//! The module is read and validated (through `pumice_shader::front::parse_shared`) when it is created, so that
 //! malformed SPIR-V is refused at `vkCreateShaderModule` rather than at some later pipeline
 //! creation. Compilation happens per entry point and specialization at pipeline creation; the
 //! module keeps only the words (parsing again there costs less than keeping naga's module alive
@@ -29,11 +29,11 @@ impl ShaderModule {
     /// anything else is refused with `VK_ERROR_INITIALIZATION_FAILED` (the core API has no
     /// code for invalid SPIR-V; `VK_ERROR_INVALID_SHADER_NV` belongs to an extension).
     pub fn new(code: &[u32]) -> Result<ShaderModule, vk::Result> {
-        let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_ne_bytes()).collect();
-        let words = pumice_shader::front::words(&bytes)
+        let words = pumice_shader::front::words_from_host(code)
             .map_err(|_| vk::Result::ERROR_INITIALIZATION_FAILED)?;
-        let (module, _) =
-            pumice_shader::parse(&words).map_err(|_| vk::Result::ERROR_INITIALIZATION_FAILED)?;
+        let parsed = pumice_shader::front::parse_shared(&words, &[])
+            .map_err(|_| vk::Result::ERROR_INITIALIZATION_FAILED)?;
+        let (module, _) = &*parsed;
         // The Vulkan environment needs an entry point in a module without the Linkage
         // capability (which is not supported); naga accepts a bare header, which is not SPIR-V.
         if module.entry_points.is_empty() {

@@ -187,8 +187,9 @@ impl ComputeProgram {
         entry_point: &str,
         specialization: &[(u32, u64)],
     ) -> Result<ComputeProgram, CompileError> {
-        let (module, info) =
-            crate::front::parse_specialized(words, specialization).map_err(CompileError::Parse)?;
+        let parsed =
+            crate::front::parse_shared(words, specialization).map_err(CompileError::Parse)?;
+        let (module, info) = &*parsed;
         let index = module
             .entry_points
             .iter()
@@ -200,7 +201,7 @@ impl ComputeProgram {
                 "workgroup size set by an unresolved override".into(),
             ));
         }
-        let lowering = Lowering::new(&module, &info);
+        let lowering = Lowering::new(module, info);
         // Panics in the lowering or the passes (a bug, or naga data we did not expect) become an
         // error for this pipeline, not a crash.
         let program = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -218,8 +219,8 @@ impl ComputeProgram {
                 "workgroup larger than the device limits".into(),
             ));
         }
-        let resources = resource_uses(&module, &program);
-        let push_constant_size = crate::lower::push_constant_size(&module);
+        let resources = resource_uses(module, &program);
+        let push_constant_size = crate::lower::push_constant_size(module);
         Ok(ComputeProgram {
             workgroup_size,
             resources,

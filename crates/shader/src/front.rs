@@ -47,6 +47,20 @@ pub fn words(bytes: &[u8]) -> Result<Vec<u32>, ParseError> {
     Err(ParseError::NotSpirv)
 }
 
+/// [`words`] of a binary the application gave as host-order words (`VkShaderModuleCreateInfo`'s
+/// `pCode`): the same words, or each byte-swapped when the magic number says so, without
+/// going through bytes.
+pub fn words_from_host(code: &[u32]) -> Result<Vec<u32>, ParseError> {
+    match code.first() {
+        _ if code.len() < 5 => Err(ParseError::NotSpirv),
+        Some(&SPIRV_MAGIC) => Ok(code.to_vec()),
+        Some(w) if w.swap_bytes() == SPIRV_MAGIC => {
+            Ok(code.iter().map(|w| w.swap_bytes()).collect())
+        }
+        _ => Err(ParseError::NotSpirv),
+    }
+}
+
 /// Parses and validates a SPIR-V module: legalizes it (see [`crate::legalize`]), reads it with
 /// naga and validates the result. naga may panic on malformed input; that is caught here and
 /// reported as a frontend error, so no input crashes the driver.
@@ -66,10 +80,21 @@ pub fn parse_specialized(
     words: &[u32],
     specialization: &[(u32, u64)],
 ) -> Result<(naga::Module, naga::valid::ModuleInfo), ParseError> {
+    parse_shared(words, specialization).map(std::sync::Arc::unwrap_or_clone)
+}
+
+/// A parsed and validated module, shared with the cache of recent parses.
+pub type Parsed = std::sync::Arc<(naga::Module, naga::valid::ModuleInfo)>;
+
+/// [`parse_specialized`] without a copy of the module: the result is shared with the cache of
+/// recent parses. What the compilers and `vkCreateShaderModule` use: they only read the
+/// module, and a copy of it (about 30K instructions for the matmul bench shader, the same
+/// again to drop it) was 4% of a cold compile.
+pub fn parse_shared(words: &[u32], specialization: &[(u32, u64)]) -> Result<Parsed, ParseError> {
     if let Some(hit) = recent::find(words, specialization) {
         return Ok(hit);
     }
-    let parsed = parse_uncached(words, specialization)?;
+    let parsed = std::sync::Arc::new(parse_uncached(words, specialization)?);
     recent::insert(words, specialization, &parsed);
     Ok(parsed)
 }
@@ -78,46 +103,46 @@ pub fn parse_specialized(
 ///
 /// `vkCreateShaderModule` parses and validates (to refuse bad SPIR-V there), and creating a
 /// pipeline from the module parses the same words again; an application creating several
-/// pipelines from one module does it each time. A copy of the parsed module is a fraction of
-/// the parse (the matmul bench shader: legalize 54 µs + naga 45 µs, against a clone of a few
-/// µs). Eight entries keep the memory small; the oldest goes first.
+/// pipelines from one module does it each time. Entries are shared ([`Parsed`]), so neither a
+/// hit nor an insertion copies a module. Eight entries keep the memory small; the oldest goes
+/// first.
 mod recent {
     use std::sync::{Arc, Mutex};
 
-    type Parsed = (naga::Module, naga::valid::ModuleInfo);
+    use super::Parsed;
 
     struct Entry {
         words: Arc<[u32]>,
         specialization: Vec<(u32, u64)>,
-        parsed: Arc<Parsed>,
+        parsed: Parsed,
     }
 
     const CAPACITY: usize = 8;
     static RECENT: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
 
     pub(super) fn find(words: &[u32], specialization: &[(u32, u64)]) -> Option<Parsed> {
-        let hit = {
-            let recent = RECENT.lock().ok()?;
-            recent
-                .iter()
-                .find(|e| &*e.words == words && e.specialization == specialization)
-                .map(|e| e.parsed.clone())?
-        };
-        Some((*hit).clone())
+        let recent = RECENT.lock().ok()?;
+        recent
+            .iter()
+            .find(|e| e.specialization == specialization && &*e.words == words)
+            .map(|e| e.parsed.clone())
     }
 
     pub(super) fn insert(words: &[u32], specialization: &[(u32, u64)], parsed: &Parsed) {
-        let Ok(mut recent) = RECENT.lock() else {
-            return;
+        // The evicted entry is dropped after the lock is released.
+        let evicted = {
+            let Ok(mut recent) = RECENT.lock() else {
+                return;
+            };
+            let evicted = (recent.len() >= CAPACITY).then(|| recent.remove(0));
+            recent.push(Entry {
+                words: words.into(),
+                specialization: specialization.to_vec(),
+                parsed: parsed.clone(),
+            });
+            evicted
         };
-        if recent.len() >= CAPACITY {
-            recent.remove(0);
-        }
-        recent.push(Entry {
-            words: words.into(),
-            specialization: specialization.to_vec(),
-            parsed: Arc::new(parsed.clone()),
-        });
+        drop(evicted);
     }
 }
 
@@ -128,21 +153,23 @@ fn parse_uncached(
     if words.first() != Some(&SPIRV_MAGIC) {
         return Err(ParseError::NotSpirv);
     }
-    let legal = crate::legalize::legalize_specialized(words, specialization);
-    let legal_words = legal.as_deref().unwrap_or(words);
-    if let Some(m) = crate::legalize::Module::read(legal_words) {
-        if crate::legalize::has_loop_break_in_switch(&m) {
+    // The checks look at the legalized module before it is written out (reading the words
+    // again cost 1% of a cold compile).
+    let legal = crate::legalize::legalize_module(words, specialization);
+    if let Some(m) = &legal {
+        if crate::legalize::has_loop_break_in_switch(m) {
             return Err(ParseError::Frontend(
                 "a branch out of a loop from inside a switch (naga would miscompile it: gfx-rs/wgpu#4449)".into(),
             ));
         }
-        if crate::legalize::has_lost_compare_lod(&m) {
+        if crate::legalize::has_lost_compare_lod(m) {
             return Err(ParseError::Frontend(
                 "a depth-compare sample with a level or gradients (naga would read level 0)".into(),
             ));
         }
     }
-    let (module, info) = parse_unlegalized(legal_words)?;
+    let legal_words = legal.map(|m| m.write());
+    let (module, info) = parse_unlegalized(legal_words.as_deref().unwrap_or(words))?;
     if !module.overrides.is_empty() {
         return Err(ParseError::Frontend(
             "specialization constants could not be resolved".into(),
@@ -164,7 +191,7 @@ pub fn parse_unlegalized(
         block_ctx_dump_prefix: None,
     };
     let module = std::panic::catch_unwind(|| {
-        naga::front::spv::parse_u8_slice(bytemuck_words(words).as_slice(), &options)
+        naga::front::spv::Frontend::new(words.iter().copied(), &options).parse()
     })
     .map_err(|_| ParseError::Frontend("the SPIR-V reader panicked".into()))?
     .map_err(|e| ParseError::Frontend(e.to_string()))?;
@@ -174,16 +201,16 @@ pub fn parse_unlegalized(
     image_atomic_helper_access(&mut module);
     // naga refuses subgroup built-ins in a workgroup of more than one dimension (a WGSL rule
     // Vulkan does not have). The check looks only at the entry point's size, which nothing
-    // else in validation depends on: validate a copy whose compute sizes are flattened to
-    // x·y·z, and keep the module as it is.
-    let mut flattened = flatten_workgroup_sizes(&module);
+    // else in validation depends on: validate with compute sizes flattened to x·y·z, then
+    // put the sizes back (in place: a copy of the module was 2% of a cold compile).
+    let sizes = flatten_workgroup_sizes(&mut module);
     // naga refuses NaN and infinite float literals (WGSL has none); SPIR-V has them, and
-    // nothing in validation depends on a float's value: validate with finite stand-ins.
-    if has_non_finite_literals(&module) {
-        let mut copy = flattened.take().unwrap_or_else(|| module.clone());
+    // nothing in validation depends on a float's value: validate a copy with finite stand-ins.
+    let finite = has_non_finite_literals(&module).then(|| {
+        let mut copy = module.clone();
         replace_non_finite_literals(&mut copy);
-        flattened = Some(copy);
-    }
+        copy
+    });
     let info = std::panic::catch_unwind(|| {
         // Struct layouts are not checked against WGSL's rules: Vulkan allows more (std430 and
         // scalar layouts in uniform buffers), and the lowering reads every offset and stride
@@ -192,11 +219,15 @@ pub fn parse_unlegalized(
             ValidationFlags::all() - ValidationFlags::STRUCT_LAYOUTS,
             Capabilities::all(),
         )
-        .validate(flattened.as_ref().unwrap_or(&module))
+        .validate(finite.as_ref().unwrap_or(&module))
         .map_err(|e| error_chain(&e.into_inner()))
-    })
-    .map_err(|_| ParseError::Validation("the validator panicked".into()))?
-    .map_err(ParseError::Validation)?;
+    });
+    for (e, size) in module.entry_points.iter_mut().zip(sizes) {
+        e.workgroup_size = size;
+    }
+    let info = info
+        .map_err(|_| ParseError::Validation("the validator panicked".into()))?
+        .map_err(ParseError::Validation)?;
     Ok((module, info))
 }
 
@@ -409,27 +440,26 @@ fn register_modf_frexp_results(module: &mut naga::Module) {
     }
 }
 
-/// A copy of the module with every multi-dimensional compute workgroup size flattened to
-/// `[x·y·z, 1, 1]`; `None` when there is nothing to flatten (or the product overflows naga's
-/// per-dimension limit, so validation sees the real size).
-fn flatten_workgroup_sizes(module: &naga::Module) -> Option<naga::Module> {
-    let needs = |s: &[u32; 3]| s[1] > 1 || s[2] > 1;
-    if !module
+/// Flattens every multi-dimensional compute workgroup size to `[x·y·z, 1, 1]` (unless the
+/// product overflows naga's per-dimension limit, so validation sees the real size); returns
+/// every entry point's size as it was, in order, to put back after validation.
+fn flatten_workgroup_sizes(module: &mut naga::Module) -> Vec<[u32; 3]> {
+    let sizes: Vec<[u32; 3]> = module
         .entry_points
         .iter()
-        .any(|e| e.stage == naga::ShaderStage::Compute && needs(&e.workgroup_size))
-    {
-        return None;
-    }
-    let mut copy = module.clone();
-    for e in copy.entry_points.iter_mut() {
+        .map(|e| e.workgroup_size)
+        .collect();
+    for e in module.entry_points.iter_mut() {
         let [x, y, z] = e.workgroup_size;
-        let total = x.checked_mul(y).and_then(|v| v.checked_mul(z))?;
-        if e.stage == naga::ShaderStage::Compute && needs(&e.workgroup_size) && total <= 0x4000 {
-            e.workgroup_size = [total, 1, 1];
+        let total = x.checked_mul(y).and_then(|v| v.checked_mul(z));
+        if e.stage == naga::ShaderStage::Compute
+            && (y > 1 || z > 1)
+            && total.is_some_and(|t| t <= 0x4000)
+        {
+            e.workgroup_size = [total.unwrap_or(x), 1, 1];
         }
     }
-    Some(copy)
+    sizes
 }
 
 /// An error and its sources, outermost first, joined by `": "`: naga's validation errors name
@@ -445,10 +475,6 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-fn bytemuck_words(words: &[u32]) -> Vec<u8> {
-    words.iter().flat_map(|w| w.to_le_bytes()).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -457,6 +483,17 @@ mod tests {
     fn refuses_garbage_without_panicking() {
         assert_eq!(parse(&[]).err(), Some(ParseError::NotSpirv));
         assert_eq!(words(&[1, 2, 3]).err(), Some(ParseError::NotSpirv));
+        let header = [SPIRV_MAGIC, 0x0001_0000, 0, 100, 0];
+        let bytes: Vec<u8> = header.iter().flat_map(|w| w.to_ne_bytes()).collect();
+        assert_eq!(words_from_host(&header).ok(), words(&bytes).ok());
+        let swapped = header.map(u32::swap_bytes);
+        let bytes: Vec<u8> = swapped.iter().flat_map(|w| w.to_ne_bytes()).collect();
+        assert_eq!(words_from_host(&swapped).ok(), words(&bytes).ok());
+        assert_eq!(
+            words_from_host(&header[..4]).err(),
+            Some(ParseError::NotSpirv)
+        );
+        assert_eq!(words_from_host(&[0; 5]).err(), Some(ParseError::NotSpirv));
         // A bare header is an empty module; garbage after it is refused.
         let mut w = vec![SPIRV_MAGIC, 0x0001_0000, 0, 100, 0];
         assert!(parse(&w).is_ok());

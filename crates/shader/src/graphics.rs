@@ -43,8 +43,9 @@ impl StageProgram {
         stage: Stage,
         specialization: &[(u32, u64)],
     ) -> Result<StageProgram, CompileError> {
-        let (module, info) =
-            crate::front::parse_specialized(words, specialization).map_err(CompileError::Parse)?;
+        let parsed =
+            crate::front::parse_shared(words, specialization).map_err(CompileError::Parse)?;
+        let (module, info) = &*parsed;
         let naga_stage = match stage {
             Stage::Vertex => naga::ShaderStage::Vertex,
             Stage::Fragment => naga::ShaderStage::Fragment,
@@ -55,7 +56,7 @@ impl StageProgram {
             .position(|e| e.name == entry_point && e.stage == naga_stage)
             .ok_or_else(|| CompileError::NoEntryPoint(entry_point.to_string()))?;
         let early_fragment_tests = module.entry_points[index].early_depth_test.is_some();
-        let lowering = crate::lower::Lowering::new(&module, &info);
+        let lowering = crate::lower::Lowering::new(module, info);
         let program = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             lowering.entry_point(index).map(|mut p| {
                 crate::opt::run(&mut p);
@@ -68,8 +69,8 @@ impl StageProgram {
                 "workgroup memory outside compute".into(),
             ));
         }
-        let resources = resource_uses(&module, &program);
-        let push_constant_size = crate::lower::push_constant_size(&module);
+        let resources = resource_uses(module, &program);
+        let push_constant_size = crate::lower::push_constant_size(module);
         let may_kill = program
             .code
             .iter()

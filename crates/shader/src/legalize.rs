@@ -481,7 +481,7 @@ impl Module {
                 None
             }
         };
-        let defined: std::collections::HashMap<u32, usize> = section
+        let defined: foldhash::HashMap<u32, usize> = section
             .iter()
             .enumerate()
             .filter_map(|(k, i)| result(i).map(|r| (r, k)))
@@ -678,6 +678,11 @@ pub fn legalize(words: &[u32]) -> Option<Vec<u32>> {
 /// [`legalize`] after applying `specialization`, pairs of (`SpecId`, value): see
 /// [`crate::front::parse_specialized`].
 pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Option<Vec<u32>> {
+    legalize_module(words, specialization).map(|m| m.write())
+}
+
+/// [`legalize_specialized`], the result not yet written out as words.
+pub(crate) fn legalize_module(words: &[u32], specialization: &[(u32, u64)]) -> Option<Module> {
     let mut m = Module::read(words)?;
     specialize(&mut m, specialization);
     strip_extensions(&mut m);
@@ -720,7 +725,7 @@ pub fn legalize_specialized(words: &[u32], specialization: &[(u32, u64)]) -> Opt
     hoist_function_undefs(&mut m);
     rematerialize_access_chains(&mut m);
     m.sort_globals();
-    Some(m.write())
+    Some(m)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! `lower::image`); a shader computing that exact XOR of an image size itself would be
 //! misread, which no real shader does with this constant.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::{op, Inst, Module};
 
@@ -50,7 +50,7 @@ fn rewrite(m: &mut Module) -> Option<()> {
     if arrayed.is_empty() {
         return None;
     }
-    let mut type_of: HashMap<u32, u32> = HashMap::new();
+    let mut type_of: HashMap<u32, u32> = HashMap::default();
     for i in &m.insts {
         if super::has_result_type(i.opcode()) && i.0.len() >= 3 {
             type_of.insert(i.0[2], i.0[1]);

@@ -7,7 +7,7 @@
 //! class becomes `StorageBuffer`, which means the same; naga takes the variable's class for the
 //! whole access chain. (`crate::front` then makes the array a binding array.)
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use super::{op, Module};
 

@@ -6,7 +6,7 @@
 //! dropping it changes nothing the shader can observe. Images keep it (naga supports write-only
 //! storage images, and their access mode matters to it).
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use super::{op, Module};
 

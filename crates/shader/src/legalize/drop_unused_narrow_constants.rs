@@ -8,7 +8,7 @@
 //! then a narrow integer type that nothing refers to any longer goes too. Used narrow
 //! constants stay, and naga refuses them as before.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use super::{global_refs, op, uses_id, Inst, Module};
 
@@ -64,7 +64,7 @@ pub(crate) fn drop_unused_narrow_constants(m: &mut Module) {
         .filter_map(|i| i.operand(1))
         .collect();
     let unused = |m: &Module, id: u32, at: usize| {
-        let this = HashSet::from([id]);
+        let this = HashSet::from_iter([id]);
         !m.insts
             .iter()
             .any(|i| !defines(i, &this, at) && refers_to(i, id))

@@ -12,7 +12,7 @@ const CONSTANT_NULL: u16 = 46;
 const STORAGE_WORKGROUP: u32 = 4;
 
 pub(crate) fn drop_zero_workgroup_initializers(m: &mut Module) {
-    let nulls: std::collections::HashSet<u32> = m
+    let nulls: foldhash::HashSet<u32> = m
         .insts
         .iter()
         .filter(|i| i.opcode() == CONSTANT_NULL && i.0.len() == 3)

@@ -27,7 +27,7 @@
 //! A null pointer constant that nothing uses any more is dropped afterwards (naga cannot
 //! represent it).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::{op, Inst, Module};
 
@@ -64,8 +64,8 @@ struct Pointers {
 
 impl Pointers {
     fn new(m: &Module) -> Pointers {
-        let mut ints = HashMap::new();
-        let mut pointer_types = std::collections::HashSet::new();
+        let mut ints = HashMap::default();
+        let mut pointer_types = foldhash::HashSet::default();
         for i in &m.insts {
             match (i.opcode(), i.operands()) {
                 (op::TYPE_INT, &[id, width, signed]) => {
@@ -78,10 +78,10 @@ impl Pointers {
             }
         }
         let mut p = Pointers {
-            roots: HashMap::new(),
-            chains: HashMap::new(),
-            constants: HashMap::new(),
-            types: HashMap::new(),
+            roots: HashMap::default(),
+            chains: HashMap::default(),
+            constants: HashMap::default(),
+            types: HashMap::default(),
         };
         for i in &m.insts {
             let o = i.operands();
@@ -231,7 +231,7 @@ fn rewrite(m: &Module, explicit_layout: bool) -> Option<Module> {
         Some(id)
     };
     // Boolean constants found or declared: (type, value) → id; and those declared.
-    let mut bools: HashMap<(u32, bool), u32> = HashMap::new();
+    let mut bools: HashMap<(u32, bool), u32> = HashMap::default();
     for i in &m.insts {
         if let (op::CONSTANT_TRUE | CONSTANT_FALSE, &[ty, id]) = (i.opcode(), i.operands()) {
             bools
@@ -328,7 +328,7 @@ fn rewrite(m: &Module, explicit_layout: bool) -> Option<Module> {
 fn drop_unused_null_pointers(m: &mut Module) {
     let p = Pointers::new(m);
     let start = m.globals_end();
-    let used: std::collections::HashSet<u32> = m.insts[start..]
+    let used: foldhash::HashSet<u32> = m.insts[start..]
         .iter()
         .flat_map(|i| i.operands().iter().copied())
         .collect();

@@ -33,7 +33,7 @@ pub(crate) fn fragment_distances_as_locations(m: &mut Module) {
     if entries.is_empty() || entries.iter().any(|&e| e != EXECUTION_MODEL_FRAGMENT) {
         return;
     }
-    let inputs: std::collections::HashSet<u32> = m
+    let inputs: foldhash::HashSet<u32> = m
         .insts
         .iter()
         .filter(|i| i.opcode() == op::VARIABLE && i.operand(2) == Some(STORAGE_INPUT))

@@ -16,7 +16,7 @@
 //! naga refuses it as before. A module that already names a function with the prefix is left
 //! alone too.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::{op, Inst, Module};
 
@@ -115,7 +115,7 @@ fn rewrite(m: &mut Module) -> Option<()> {
         return None;
     }
     // The texel pointers, each checked.
-    let mut texels: HashMap<u32, Texel> = HashMap::new();
+    let mut texels: HashMap<u32, Texel> = HashMap::default();
     for i in m.insts.iter().filter(|i| i.opcode() == IMAGE_TEXEL_POINTER) {
         let &[_, ptr_ty, id, image_ptr, coord, _sample] = &i.0[..] else {
             return None;
@@ -171,7 +171,7 @@ fn rewrite(m: &mut Module) -> Option<()> {
     }
 
     // Helpers: one per (operation, image type, coordinate type, texel type).
-    let mut helpers: HashMap<(&'static str, u32, u32, u32), u32> = HashMap::new();
+    let mut helpers: HashMap<(&'static str, u32, u32, u32), u32> = HashMap::default();
     let mut functions: Vec<Inst> = Vec::new();
     let mut names: Vec<Inst> = Vec::new();
     let mut calls: Vec<Vec<Inst>> = Vec::new();

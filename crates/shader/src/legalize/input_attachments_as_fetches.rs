@@ -18,7 +18,7 @@
 //! Truncating the fragment position is exact: it is the pixel centre, `(x + ½, y + ½)`, or with
 //! sample shading a sample location inside the same pixel.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use super::{op, Inst, Module};
 
@@ -52,7 +52,7 @@ pub(crate) fn input_attachments_as_fetches(m: &mut Module) {
 
 fn rewrite(m: &mut Module) -> Option<()> {
     // OpTypeImage %id %sampled_type Dim Depth Arrayed MS Sampled Format
-    let mut subpass_types = HashSet::new();
+    let mut subpass_types = HashSet::default();
     for inst in &mut m.insts {
         if inst.opcode() == op::TYPE_IMAGE && inst.0.len() >= 9 && inst.0[3] == DIM_SUBPASS_DATA {
             inst.0[3] = DIM_2D;

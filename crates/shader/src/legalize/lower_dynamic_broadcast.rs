@@ -15,7 +15,7 @@ const GROUP_NON_UNIFORM_SHUFFLE: u16 = 345;
 const CAPABILITY_GROUP_NON_UNIFORM_SHUFFLE: u32 = 65;
 
 pub(crate) fn lower_dynamic_broadcast(m: &mut Module) {
-    let constants: std::collections::HashSet<u32> = m
+    let constants: foldhash::HashSet<u32> = m
         .insts
         .iter()
         .filter(|i| i.opcode() == op::CONSTANT)

@@ -14,7 +14,7 @@
 //! signed integer scalar or vector for `Frexp`, what `FrexpStruct` and naga's frexp result
 //! hold). Left alone when the pointer's type cannot be found or is anything else.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::{literal_string, op, Inst, Module};
 
@@ -81,7 +81,7 @@ pub(crate) fn lower_modf_frexp(m: &mut Module) {
             plans.push((i.0[2], ty, pointee));
         }
     }
-    let mut structs = HashMap::new();
+    let mut structs = HashMap::default();
     for &(_, ty, pointee) in &plans {
         if let std::collections::hash_map::Entry::Vacant(e) = structs.entry((ty, pointee)) {
             let Some(id) = m.add_type(op::TYPE_STRUCT, &[ty, pointee]) else {

@@ -4,7 +4,7 @@
 //! naga only knows `normalize` of vectors and refuses the scalar form. The rewrite computes the
 //! same expression (±1 for non-zero x, NaN for 0 and for NaN, as the formula gives).
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use super::{op, Inst, Module};
 

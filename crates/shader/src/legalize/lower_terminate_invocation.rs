@@ -7,6 +7,13 @@
 use super::{op, Inst, Module};
 
 pub(crate) fn lower_terminate_invocation(m: &mut Module) {
+    if !m
+        .insts
+        .iter()
+        .any(|i| matches!(i.opcode(), op::TERMINATE_INVOCATION | op::EXTENSION))
+    {
+        return;
+    }
     for inst in &mut m.insts {
         if inst.opcode() == op::TERMINATE_INVOCATION && inst.0.len() == 1 {
             *inst = Inst::new(op::KILL, &[]);

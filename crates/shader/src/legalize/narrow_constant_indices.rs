@@ -8,7 +8,7 @@
 //! 32-bit constant found or declared). Larger or negative values, and dynamic 64-bit indices,
 //! are left to naga.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::{op, Module};
 
@@ -41,7 +41,7 @@ pub(crate) fn narrow_constant_indices(m: &mut Module) {
     if needed.is_empty() {
         return;
     }
-    let mut narrow: HashMap<(u32, u32), u32> = HashMap::new();
+    let mut narrow: HashMap<(u32, u32), u32> = HashMap::default();
     for (signed, value) in needed {
         if narrow.contains_key(&(signed, value)) {
             continue;

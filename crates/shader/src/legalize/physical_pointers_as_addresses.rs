@@ -24,7 +24,7 @@
 //! comparisons, `OpArrayLength`, an access chain without the decorations it needs) leaves the
 //! module alone: naga then refuses it and the pipeline fails to compile, never runs wrongly.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::{op, Inst, Module};
 
@@ -449,11 +449,11 @@ fn rewrite(m: &mut Module) -> Option<()> {
     }
     // What the types are.
     let mut types = Types {
-        defs: HashMap::new(),
-        physical: HashMap::new(),
-        offsets: HashMap::new(),
-        strides: HashMap::new(),
-        constants: HashMap::new(),
+        defs: HashMap::default(),
+        physical: HashMap::default(),
+        offsets: HashMap::default(),
+        strides: HashMap::default(),
+        constants: HashMap::default(),
     };
     for i in &m.insts {
         let opc = i.opcode();
@@ -563,13 +563,13 @@ fn rewrite(m: &mut Module) -> Option<()> {
         uvec2_ty,
         void_ty,
         out: Vec::with_capacity(body.len()),
-        helpers: HashMap::new(),
+        helpers: HashMap::default(),
         functions: Vec::new(),
         names: Vec::new(),
-        value_types: HashMap::new(),
+        value_types: HashMap::default(),
     };
     // Physical pointer values → their pointee types.
-    let mut pointee: HashMap<u32, u32> = HashMap::new();
+    let mut pointee: HashMap<u32, u32> = HashMap::default();
     for i in &body {
         if i.0.len() > 2 {
             e.value_types.insert(i.0[2], i.0[1]);

@@ -21,7 +21,7 @@
 //! The originals stay where they are (naga drops them as unused); indices that cross bodies
 //! are ordinary values, which naga's spilling handles.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::{op, Inst, Module};
 
@@ -89,7 +89,7 @@ fn rewrite(m: &Module, start: usize, end: usize) -> Option<(Vec<Inst>, u32)> {
             .is_some_and(|t| t.opcode() == op::TYPE_POINTER)
     };
     // Chains and pointer copies: result id → (defining block, instruction).
-    let mut chains: HashMap<u32, (u32, &Inst)> = HashMap::new();
+    let mut chains: HashMap<u32, (u32, &Inst)> = HashMap::default();
     let mut block = 0;
     for inst in insts {
         match inst.opcode() {
@@ -132,7 +132,7 @@ fn rewrite(m: &Module, start: usize, end: usize) -> Option<(Vec<Inst>, u32)> {
     let mut next_id = m.header[3];
     let mut out = Vec::with_capacity(insts.len());
     // (block, original chain) → the copy made in that block.
-    let mut copies: HashMap<(u32, u32), u32> = HashMap::new();
+    let mut copies: HashMap<(u32, u32), u32> = HashMap::default();
     block = 0;
     for inst in insts {
         if inst.opcode() == op::LABEL {

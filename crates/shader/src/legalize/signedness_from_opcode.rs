@@ -9,7 +9,7 @@
 //! signedness and bitcast back to the declared type. Bitcasts between same-size integers keep
 //! the bits, so the result is what SPIR-V specifies.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::{op, Inst, Module};
 
@@ -150,18 +150,28 @@ fn plan(m: &Module) -> Option<Plan> {
                 && super::literal_string(&i.operands()[1..]).0 == "GLSL.std.450"
         })
         .map(|i| i.operands()[0]);
-    let mut type_of: HashMap<u32, u32> = HashMap::new();
-    for i in &m.insts {
-        if super::has_result_type(i.opcode()) && i.0.len() >= 3 {
-            type_of.insert(i.0[2], i.0[1]);
+    // The instructions with a rule (few), and the types of only their operands: a map of
+    // every value's type was 3% of a cold compile.
+    let ruled: Vec<(&Inst, Rule)> = m
+        .insts
+        .iter()
+        .filter_map(|i| rule_of(glsl, i).map(|r| (i, r)))
+        .collect();
+    let operands: foldhash::HashSet<u32> = ruled
+        .iter()
+        .flat_map(|(i, rule)| rule.operands.iter().filter_map(|&k| i.operand(k)))
+        .collect();
+    let mut type_of: HashMap<u32, u32> = HashMap::default();
+    if !operands.is_empty() {
+        for i in &m.insts {
+            if super::has_result_type(i.opcode()) && i.0.len() >= 3 && operands.contains(&i.0[2]) {
+                type_of.insert(i.0[2], i.0[1]);
+            }
         }
     }
     // Which (type → other-signedness type) conversions are needed.
     let mut wanted: Vec<(u32, u32)> = Vec::new();
-    for i in &m.insts {
-        let Some(rule) = rule_of(glsl, i) else {
-            continue;
-        };
+    for (i, rule) in ruled {
         let o = i.operands();
         for &k in &rule.operands {
             let ty = *type_of.get(o.get(k)?)?;
@@ -197,7 +207,7 @@ fn rewrite(m: &mut Module) -> Option<()> {
         return None;
     }
     // Make the counterpart types.
-    let mut counterpart: HashMap<(u32, u32), u32> = HashMap::new();
+    let mut counterpart: HashMap<(u32, u32), u32> = HashMap::default();
     for (ty, s) in wanted {
         if counterpart.contains_key(&(ty, s)) {
             continue;

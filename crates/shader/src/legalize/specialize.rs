@@ -16,7 +16,7 @@
 //! an out-of-range shift, an undefined shuffle component, a value of an unknown type) leaves the
 //! module unchanged, so naga refuses it as it did before.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::{op, Inst, Module};
 
@@ -166,7 +166,7 @@ fn encode(s: Scalar, v: u64) -> Vec<u32> {
 /// The instruction(s) defining constant `id` of type `ty_id` with value `v`: a scalar
 /// constant, or component constants (with fresh ids) and a composite.
 fn emit(
-    m: &mut Module,
+    next_id: &mut u32,
     ty_id: u32,
     id: u32,
     v: &Value,
@@ -188,7 +188,7 @@ fn emit(
             let mut out = Vec::with_capacity(v.comps.len() + 1);
             let mut ids = Vec::with_capacity(v.comps.len());
             for &c in &v.comps {
-                let cid = m.fresh_id()?;
+                let cid = fresh_id(next_id)?;
                 out.push(scalar_inst(comp_ty, cid, v.ty.scalar, c));
                 ids.push(cid);
             }
@@ -200,9 +200,19 @@ fn emit(
     }
 }
 
+/// The id `next` names, moving it on ([`Module::fresh_id`] before the module is changed).
+fn fresh_id(next: &mut u32) -> Option<u32> {
+    let id = *next;
+    if id == u32::MAX {
+        return None;
+    }
+    *next += 1;
+    Some(id)
+}
+
 pub(crate) fn specialize(m: &mut Module, specialization: &[(u32, u64)]) {
     // Nothing to do (the common case) without specialization constants, `LocalSizeId`, a
-    // `WorkgroupSize` built-in or rounding-mode decorations: no copy of the module then.
+    // `WorkgroupSize` built-in or rounding-mode decorations.
     let work = m.insts.iter().any(|i| {
         (SPEC_CONSTANT_TRUE..=SPEC_CONSTANT_OP).contains(&i.opcode())
             || i.opcode() == op::EXECUTION_MODE_ID
@@ -213,12 +223,8 @@ pub(crate) fn specialize(m: &mut Module, specialization: &[(u32, u64)]) {
                         | [_, DECORATION_BUILT_IN, BUILT_IN_WORKGROUP_SIZE]
                 )
     });
-    if !work {
-        return;
-    }
-    let mut n = m.clone();
-    if try_specialize(&mut n, specialization).is_some() {
-        *m = n;
+    if work {
+        let _ = try_specialize(m, specialization);
     }
 }
 
@@ -239,6 +245,9 @@ impl Tables {
     }
 }
 
+/// Finds every change first, without touching the module, and makes them only when all were
+/// found: a module that cannot be specialized is left as it was, and no copy of it is made
+/// (a copy per compile was 4% of a cold compile of a shader with a `WorkgroupSize` constant).
 fn try_specialize(m: &mut Module, specialization: &[(u32, u64)]) -> Option<()> {
     let groups: Vec<u32> = m
         .insts
@@ -246,7 +255,7 @@ fn try_specialize(m: &mut Module, specialization: &[(u32, u64)]) -> Option<()> {
         .filter(|i| i.opcode() == op::DECORATION_GROUP)
         .filter_map(|i| i.operand(0))
         .collect();
-    let mut spec_ids: HashMap<u32, u32> = HashMap::new();
+    let mut spec_ids: HashMap<u32, u32> = HashMap::default();
     let mut rounding: Vec<u32> = Vec::new();
     let mut workgroup_size: Vec<u32> = Vec::new();
     for i in &m.insts {
@@ -276,9 +285,10 @@ fn try_specialize(m: &mut Module, specialization: &[(u32, u64)]) -> Option<()> {
 
     let mut t = Tables::default();
     let mut replaced = Vec::new();
-    let mut out = Vec::with_capacity(m.insts.len());
-    let insts = std::mem::take(&mut m.insts);
-    for inst in insts {
+    // (index, the instructions replacing it), in order.
+    let mut edits: Vec<(usize, Vec<Inst>)> = Vec::new();
+    let mut next_id = m.header[3];
+    for (k, inst) in m.insts.iter().enumerate() {
         let o = inst.operands();
         match inst.opcode() {
             TYPE_BOOL => {
@@ -355,7 +365,7 @@ fn try_specialize(m: &mut Module, specialization: &[(u32, u64)]) -> Option<()> {
                 if spec {
                     replaced.push(id);
                     let opcode = if value { CONSTANT_TRUE } else { CONSTANT_FALSE };
-                    out.push(Inst::new(opcode, &[ty, id]));
+                    edits.push((k, vec![Inst::new(opcode, &[ty, id])]));
                     continue;
                 }
             }
@@ -383,7 +393,7 @@ fn try_specialize(m: &mut Module, specialization: &[(u32, u64)]) -> Option<()> {
                             replaced.push(id);
                             let mut ops = vec![ty, id];
                             ops.extend(encode(scalar, bits));
-                            out.push(Inst::new(CONSTANT, &ops));
+                            edits.push((k, vec![Inst::new(CONSTANT, &ops)]));
                             continue;
                         }
                     }
@@ -413,9 +423,9 @@ fn try_specialize(m: &mut Module, specialization: &[(u32, u64)]) -> Option<()> {
                 }
                 if inst.opcode() == SPEC_CONSTANT_COMPOSITE {
                     replaced.push(id);
-                    let mut inst = inst;
+                    let mut inst = inst.clone();
                     inst.0[0] = (inst.0[0] & 0xffff_0000) | u32::from(CONSTANT_COMPOSITE);
-                    out.push(inst);
+                    edits.push((k, vec![inst]));
                     continue;
                 }
             }
@@ -440,25 +450,18 @@ fn try_specialize(m: &mut Module, specialization: &[(u32, u64)]) -> Option<()> {
                     return None;
                 }
                 let comp_ty = t.vector_component.get(&ty).copied();
-                out.extend(emit(m, ty, id, &v, comp_ty)?);
+                edits.push((k, emit(&mut next_id, ty, id, &v, comp_ty)?));
                 t.values.insert(id, v);
                 replaced.push(id);
                 continue;
             }
             _ => {}
         }
-        out.push(inst);
     }
-    m.insts = out;
-
-    // The replaced constants are no longer specializable.
-    m.insts.retain(|i| {
-        !(i.opcode() == op::DECORATE
-            && matches!(i.operands(), &[target, DECORATION_SPEC_ID, _] if replaced.contains(&target)))
-    });
 
     // LocalSizeId → LocalSize.
-    for inst in &mut m.insts {
+    let mut local_sizes: Vec<(usize, Inst)> = Vec::new();
+    for (k, inst) in m.insts.iter().enumerate() {
         if inst.opcode() != op::EXECUTION_MODE_ID {
             continue;
         }
@@ -467,17 +470,57 @@ fn try_specialize(m: &mut Module, specialization: &[(u32, u64)]) -> Option<()> {
             let [Some(x), Some(y), Some(z)] = size else {
                 return None;
             };
-            *inst = Inst::new(op::EXECUTION_MODE, &[ep, MODE_LOCAL_SIZE, x, y, z]);
+            local_sizes.push((
+                k,
+                Inst::new(op::EXECUTION_MODE, &[ep, MODE_LOCAL_SIZE, x, y, z]),
+            ));
         }
     }
 
     // A WorkgroupSize constant sets the workgroup size of every compute-like entry point.
-    if let Some(&wg) = workgroup_size.last() {
-        let v = t.value(wg)?;
-        if !v.ty.scalar.is_int() || v.ty.scalar.width() != 32 || v.ty.size != Some(3) {
-            return None;
+    let workgroup_size = match workgroup_size.last() {
+        Some(&wg) => {
+            let v = t.value(wg)?;
+            if !v.ty.scalar.is_int() || v.ty.scalar.width() != 32 || v.ty.size != Some(3) {
+                return None;
+            }
+            Some([v.comps[0] as u32, v.comps[1] as u32, v.comps[2] as u32])
         }
-        let size = [v.comps[0] as u32, v.comps[1] as u32, v.comps[2] as u32];
+        None => None,
+    };
+
+    // Everything is known: change the module. (Execution modes are not among the edited
+    // constants, so both lists index the instructions as they are.)
+    m.header[3] = next_id;
+    for (k, inst) in local_sizes {
+        m.insts[k] = inst;
+    }
+    if edits.iter().all(|(_, e)| e.len() == 1) {
+        for (k, e) in edits {
+            if let Some(inst) = e.into_iter().next() {
+                m.insts[k] = inst;
+            }
+        }
+    } else {
+        let old = std::mem::take(&mut m.insts);
+        let mut edits = edits.into_iter().peekable();
+        for (k, inst) in old.into_iter().enumerate() {
+            match edits.next_if(|(at, _)| *at == k) {
+                Some((_, e)) => m.insts.extend(e),
+                None => m.insts.push(inst),
+            }
+        }
+    }
+
+    // The replaced constants are no longer specializable.
+    if !replaced.is_empty() {
+        m.insts.retain(|i| {
+            !(i.opcode() == op::DECORATE
+                && matches!(i.operands(), &[target, DECORATION_SPEC_ID, _] if replaced.contains(&target)))
+        });
+    }
+
+    if let Some(size) = workgroup_size {
         let entry_points: Vec<u32> = m
             .insts
             .iter()

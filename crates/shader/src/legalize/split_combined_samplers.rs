@@ -17,7 +17,7 @@
 //! image-sampler descriptor supplies both. Any other use of a split pointer (a copy, a pointer comparison, a
 //! decoration group) leaves the module untouched, and naga refuses it as before.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::{op, Inst, Module};
 
@@ -86,7 +86,7 @@ fn split(m: &mut Module) -> Option<()> {
         .map(|i| (i.0[1], i.0[2]))
         .collect();
     // Array types whose element is a sampled image: array id → (image type, shape).
-    let mut arrays: HashMap<u32, (u32, Shape)> = HashMap::new();
+    let mut arrays: HashMap<u32, (u32, Shape)> = HashMap::default();
     for i in &m.insts {
         let o = i.operands();
         match i.opcode() {
@@ -109,11 +109,11 @@ fn split(m: &mut Module) -> Option<()> {
     let mut sampler_emitted = false;
     let mut sampler_type = existing_sampler;
     // Pointer types to rewrite, with the new types defined just before each.
-    let mut split_ptrs: HashMap<u32, SplitPtr> = HashMap::new();
+    let mut split_ptrs: HashMap<u32, SplitPtr> = HashMap::default();
     let mut out = Vec::with_capacity(m.insts.len() + 16);
     let insts = std::mem::take(&mut m.insts);
     // UniformConstant pointer types defined so far, to reuse: pointee → pointer.
-    let mut uc_ptrs: HashMap<u32, u32> = HashMap::new();
+    let mut uc_ptrs: HashMap<u32, u32> = HashMap::default();
     for i in insts {
         let o = i.operands().to_vec();
         if i.opcode() == TYPE_SAMPLER && i.0.len() == 2 {
@@ -200,7 +200,7 @@ fn split(m: &mut Module) -> Option<()> {
     if split_ptrs.is_empty() {
         return None;
     }
-    let mut pairs: HashMap<u32, u32> = HashMap::new();
+    let mut pairs: HashMap<u32, u32> = HashMap::default();
     // Pass 2: variables, parameters, function types, chains, loads and calls.
     let insts = std::mem::take(&mut out);
     let mut result = Vec::with_capacity(insts.len() + 32);

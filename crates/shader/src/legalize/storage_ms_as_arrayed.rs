@@ -14,7 +14,7 @@
 //! alone are rewritten (a size or samples query, or any other use leaves the module alone, and
 //! naga refuses it as before).
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use super::{op, Inst, Module};
 

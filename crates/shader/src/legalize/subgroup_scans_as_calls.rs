@@ -18,7 +18,7 @@
 //! alone too. The `GroupNonUniformClustered` capability goes once no clustered reduction is
 //! left.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::{op, Inst, Module};
 
@@ -135,10 +135,10 @@ fn rewrite(m: &mut Module) -> Option<()> {
         }
     }
     // Helpers: one per (name, type).
-    let mut helpers: HashMap<(String, u32), u32> = HashMap::new();
+    let mut helpers: HashMap<(String, u32), u32> = HashMap::default();
     let mut functions: Vec<Inst> = Vec::new();
     let mut names: Vec<Inst> = Vec::new();
-    let mut calls: HashMap<u32, Inst> = HashMap::new();
+    let mut calls: HashMap<u32, Inst> = HashMap::default();
     for (words, name) in rewritten {
         let (ty, result, value) = (words[1], words[2], words[5]);
         let key = (name.clone(), ty);

@@ -10,7 +10,7 @@
 //! Fetches with other image operands on a texel buffer are not valid SPIR-V; if one is seen the
 //! module is left alone.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use super::{op, Inst, Module};
 
@@ -41,7 +41,7 @@ pub(crate) fn texel_buffers_as_1d(m: &mut Module) {
 }
 
 fn rewrite(m: &mut Module) -> Option<()> {
-    let mut buffer_images = HashSet::new();
+    let mut buffer_images = HashSet::default();
     for inst in &mut m.insts {
         if inst.opcode() == TYPE_IMAGE && inst.0.len() >= 9 && inst.0[3] == DIM_BUFFER {
             inst.0[3] = DIM_1D;
@@ -57,7 +57,7 @@ fn rewrite(m: &mut Module) -> Option<()> {
         })
         .map(|i| i.0[1])
         .collect();
-    let mut values = HashSet::new();
+    let mut values = HashSet::default();
     for i in &m.insts {
         // Any instruction with a result type of one of these types: loads, OpImage,
         // OpSampledImage.

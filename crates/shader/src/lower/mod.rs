@@ -20,7 +20,7 @@ mod subgroup;
 mod types;
 mod wide;
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 use naga::{AddressSpace, Block, Expression, Function, Handle, Statement, TypeInner};
 
@@ -132,14 +132,14 @@ impl<'m> Lowering<'m> {
             code: Vec::new(),
             next_reg: 0,
             constants: Vec::new(),
-            const_regs: HashMap::new(),
+            const_regs: HashMap::default(),
             builtins: Vec::new(),
             inputs: Vec::new(),
             outputs: Vec::new(),
             interpolation: Vec::new(),
             slots: Vec::new(),
-            globals: HashMap::new(),
-            not_promotable_globals: HashSet::new(),
+            globals: HashMap::default(),
+            not_promotable_globals: HashSet::default(),
             scratch_size: 0,
             workgroup_bytes: 0,
             uses_barrier: false,
@@ -499,7 +499,7 @@ impl<'m> Lowering<'m> {
         info: &'m naga::valid::FunctionInfo,
         args: Vec<Value>,
     ) -> Result<FnCtx<'m>, CompileError> {
-        let mut dynamic = HashSet::new();
+        let mut dynamic = HashSet::default();
         for (_, e) in fun.expressions.iter() {
             if let Expression::Access { base, index } = e {
                 if constant_index(self.module, fun, *index).is_some() {
@@ -517,9 +517,9 @@ impl<'m> Lowering<'m> {
         let mut ctx = FnCtx {
             fun,
             info,
-            values: HashMap::new(),
+            values: HashMap::default(),
             args,
-            locals: HashMap::new(),
+            locals: HashMap::default(),
             result,
         };
         for (h, local) in fun.local_variables.iter() {

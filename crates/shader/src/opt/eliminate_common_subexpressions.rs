@@ -6,7 +6,7 @@
 //! naga keeps one access chain per source-level access, so `y[i] = a * x[i] + y[i]` computes the
 //! address of `y[i]` twice; this pass keeps one.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::ir::{Inst, Program, Reg, Space};
 
@@ -51,8 +51,8 @@ pub fn run(program: &mut Program) {
         }
     }
     super::count_outputs_as_written(program, &mut writes);
-    let mut seen: HashMap<Inst, Reg> = HashMap::new();
-    let mut replace: HashMap<Reg, Reg> = HashMap::new();
+    let mut seen: HashMap<Inst, Reg> = HashMap::default();
+    let mut replace: HashMap<Reg, Reg> = HashMap::default();
     let mut dead = vec![false; program.code.len()];
     for pc in 0..program.code.len() {
         let inst = &mut program.code[pc];

@@ -42,15 +42,20 @@ pub(crate) fn count_outputs_as_written(program: &Program, writes: &mut [u32]) {
     }
 }
 
+/// Registers an instruction reads: at most four, kept inline (the passes ask for every
+/// instruction's reads, often several times; a heap list each time was 7% of a cold compile).
+pub(crate) type Reads = smallvec::SmallVec<[Reg; 4]>;
+
 /// The registers an instruction reads.
-pub(crate) fn reads(inst: &Inst) -> Vec<Reg> {
+pub(crate) fn reads(inst: &Inst) -> Reads {
+    use smallvec::smallvec as vec;
     match inst {
         Inst::Un { a, .. } => vec![*a],
         Inst::Bin { a, b, .. } => vec![*a, *b],
         Inst::Tern { a, b, c, .. } => vec![*a, *b, *c],
         Inst::Wide { op, a, b, .. } => {
             // An operand used as 32-bit names its register twice: list each register once.
-            let mut r = vec![a[0]];
+            let mut r: Reads = vec![a[0]];
             for x in [a[1], b[0], b[1]].into_iter().take(2 * op.arity() - 1) {
                 if !r.contains(&x) {
                     r.push(x);
@@ -71,34 +76,34 @@ pub(crate) fn reads(inst: &Inst) -> Vec<Reg> {
         Inst::BinMasked { dst, a, b, .. } => vec![*dst, *a, *b],
         Inst::TernMasked { dst, a, b, c, .. } => vec![*dst, *a, *b, *c],
         Inst::BreakIfBin { a, b, .. } => vec![*a, *b],
-        Inst::Load { addr: a, space, .. } => address_reads(space, a),
+        Inst::Load { addr: a, space, .. } => address_reads(vec![], space, a),
         Inst::Store {
             src,
             addr: a,
             space,
-        } => [vec![*src], address_reads(space, a)].concat(),
+        } => address_reads(vec![*src], space, a),
         Inst::Atomic {
             addr: a,
             value,
             compare,
             space,
             ..
-        } => [vec![*value, *compare], address_reads(space, a)].concat(),
+        } => address_reads(vec![*value, *compare], space, a),
         Inst::If { cond, .. } | Inst::BreakIf { cond, .. } | Inst::Case { cond, .. } => vec![*cond],
         Inst::Ballot { cond, .. } => vec![*cond],
         Inst::GroupReduce { src, .. } | Inst::Derivative { src, .. } => vec![*src],
         Inst::GroupGather { src, index, .. } => vec![*src, *index],
         Inst::GroupReduceWide { src, .. } if src[0] == src[1] => vec![src[0]],
-        Inst::GroupReduceWide { src, .. } => src.to_vec(),
+        Inst::GroupReduceWide { src, .. } => src.iter().copied().collect(),
         Inst::ImageArg { src, .. } => vec![*src],
-        _ => Vec::new(),
+        _ => Reads::new(),
     }
 }
 
-/// The registers an access's address reads: its dynamic part, and for a device address the
-/// register of the high word (kept in `offset`).
-fn address_reads(space: &crate::ir::Space, a: &crate::ir::Addr) -> Vec<Reg> {
-    let mut r: Vec<Reg> = a.dynamic.into_iter().collect();
+/// `r` followed by the registers an access's address reads: its dynamic part, and for a
+/// device address the register of the high word (kept in `offset`).
+fn address_reads(mut r: Reads, space: &crate::ir::Space, a: &crate::ir::Addr) -> Reads {
+    r.extend(a.dynamic);
     if *space == crate::ir::Space::Device {
         r.push(a.offset);
     }
@@ -238,6 +243,9 @@ pub(crate) fn is_control(inst: &Inst) -> bool {
 
 /// Removes the instructions marked in `dead`, fixing every jump target.
 pub(crate) fn remove(program: &mut Program, dead: &[bool]) {
+    if !dead.contains(&true) {
+        return;
+    }
     let mut new_index = Vec::with_capacity(program.code.len() + 1);
     let mut n = 0u32;
     for &d in dead {
@@ -248,12 +256,14 @@ pub(crate) fn remove(program: &mut Program, dead: &[bool]) {
     }
     new_index.push(n);
     let map = |pc: u32| new_index.get(pc as usize).copied().unwrap_or(n);
-    let mut code = Vec::with_capacity(n as usize);
-    for (inst, &d) in program.code.iter().zip(dead) {
+    // Compacted in place: the passes call this several times per compile, and a new list
+    // each time was 2% of a cold compile.
+    let mut kept = 0;
+    for (pc, &d) in dead.iter().enumerate().take(program.code.len()) {
         if d {
             continue;
         }
-        code.push(match *inst {
+        program.code[kept] = match program.code[pc] {
             Inst::If { cond, else_pc } => Inst::If {
                 cond,
                 else_pc: map(else_pc),
@@ -277,9 +287,10 @@ pub(crate) fn remove(program: &mut Program, dead: &[bool]) {
                 next_pc: map(next_pc),
             },
             other => other,
-        });
+        };
+        kept += 1;
     }
-    program.code = code;
+    program.code.truncate(kept);
 }
 
 /// Puts the instructions in the order `order` gives (old indices), fixing jump targets. Every

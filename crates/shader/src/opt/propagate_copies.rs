@@ -43,6 +43,10 @@ pub fn run(program: &mut Program) {
             }
             if super::reads(inst).contains(&t) {
                 uses.push(end);
+                // Every read of `t` is in the window: what follows cannot change the answer.
+                if uses.len() as u32 == reads[t as usize] {
+                    break;
+                }
             }
             if super::writes(inst) == Some(v) {
                 break;
