@@ -331,39 +331,54 @@ fn main() {
             .as_ref()
             .map_or("not installed", |l| l.name.as_str())
     );
-    report(
-        "SAXPY 16M floats",
-        "GB/s",
-        saxpy(&pumice),
-        lavapipe.as_ref().map(saxpy),
-        true,
-    );
-    report(
-        "matmul 512x512, shared-memory tiles",
-        "GFLOP/s",
-        matmul(&pumice),
-        lavapipe.as_ref().map(matmul),
-        true,
-    );
-    report(
-        "arithmetic-heavy shader",
-        "Gop/s",
-        alu(&pumice),
-        lavapipe.as_ref().map(alu),
-        true,
-    );
-    report(
-        "compute pipeline creation (lvp: + 1st dispatch)",
-        "ms",
-        pipeline_creation(&pumice, false, false),
-        lavapipe.as_ref().map(|l| pipeline_creation(l, true, false)),
-        false,
-    );
-    report(
-        "  the same, a new specialization each time",
-        "ms",
-        pipeline_creation(&pumice, false, true),
-        lavapipe.as_ref().map(|l| pipeline_creation(l, true, true)),
-        false,
-    );
+    // `PUMICE_BENCH=saxpy,pipeline` runs only the named rows (for profiling one workload);
+    // names: saxpy, matmul, alu, pipeline.
+    let only = std::env::var("PUMICE_BENCH").ok();
+    let run = |name: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|n| n == name))
+    };
+    if run("saxpy") {
+        report(
+            "SAXPY 16M floats",
+            "GB/s",
+            saxpy(&pumice),
+            lavapipe.as_ref().map(saxpy),
+            true,
+        );
+    }
+    if run("matmul") {
+        report(
+            "matmul 512x512, shared-memory tiles",
+            "GFLOP/s",
+            matmul(&pumice),
+            lavapipe.as_ref().map(matmul),
+            true,
+        );
+    }
+    if run("alu") {
+        report(
+            "arithmetic-heavy shader",
+            "Gop/s",
+            alu(&pumice),
+            lavapipe.as_ref().map(alu),
+            true,
+        );
+    }
+    if run("pipeline") {
+        report(
+            "compute pipeline creation (lvp: + 1st dispatch)",
+            "ms",
+            pipeline_creation(&pumice, false, false),
+            lavapipe.as_ref().map(|l| pipeline_creation(l, true, false)),
+            false,
+        );
+        report(
+            "  the same, a new specialization each time",
+            "ms",
+            pipeline_creation(&pumice, false, true),
+            lavapipe.as_ref().map(|l| pipeline_creation(l, true, true)),
+            false,
+        );
+    }
 }
