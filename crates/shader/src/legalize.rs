@@ -653,6 +653,32 @@ pub(crate) fn uses_id(inst: &Inst, id: u32) -> bool {
     }
 }
 
+/// Inserts `names` (`OpName`s) where debug instructions go: before the first annotation or
+/// declaration of `insts` (the passes that add helper functions name them for naga).
+pub(crate) fn insert_debug_names(insts: &mut Vec<Inst>, names: impl IntoIterator<Item = Inst>) {
+    let at = insts
+        .iter()
+        .position(|i| {
+            matches!(
+                i.opcode(),
+                op::DECORATE
+                    | op::MEMBER_DECORATE
+                    | op::DECORATION_GROUP
+                    | op::GROUP_DECORATE
+                    | op::GROUP_MEMBER_DECORATE
+                    | op::DECORATE_ID
+                    | op::DECORATE_STRING
+                    | op::MEMBER_DECORATE_STRING
+                    | op::VARIABLE
+                    | op::FUNCTION
+                    | op::UNDEF
+            ) || (op::TYPE_VOID..=op::TYPE_FORWARD_POINTER).contains(&i.opcode())
+                || (op::CONSTANT_TRUE..=op::SPEC_CONSTANT_OP).contains(&i.opcode())
+        })
+        .unwrap_or(insts.len());
+    insts.splice(at..at, names);
+}
+
 /// Decodes a literal string at the start of `words`; returns it and how many words it used.
 /// A string without its terminating NUL takes all the words and decodes to what is there.
 pub(crate) fn literal_string(words: &[u32]) -> (String, usize) {

@@ -1,34 +1,17 @@
 //! Compute shaders from GLSL (compiled with glslangValidator) run by the interpreter, checked
 //! against results computed here.
 
+mod support;
+
 use std::sync::atomic::AtomicBool;
 
 use pumice_memory::DeviceMemory;
 use pumice_shader::compute::{dispatch, BufferSlice, ComputeProgram, DispatchResources};
+use support::glsl;
 
-fn glsl(source: &str) -> Vec<u32> {
-    let dir = std::env::temp_dir().join(format!("pumice-shader-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut h = std::hash::DefaultHasher::new();
-    std::hash::Hash::hash(source, &mut h);
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let stem = dir.join(format!("{:x}-{n}", std::hash::Hasher::finish(&h)));
-    let src = stem.with_extension("comp");
-    let out = stem.with_extension("spv");
-    std::fs::write(&src, source).unwrap();
-    let status = std::process::Command::new("glslangValidator")
-        .args(["-V", "--target-env", "vulkan1.1", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .expect("glslangValidator (Debian's glslang-tools) is needed by these tests");
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stdout)
-    );
-    pumice_shader::front::words(&std::fs::read(&out).unwrap()).unwrap()
+/// SPIR-V assembly for Vulkan 1.2 (SPIR-V 1.4).
+fn spirv_asm(text: &str) -> Vec<u32> {
+    support::spirv_asm("spv1.4", text)
 }
 
 fn buffer_from_u32(data: &[u32]) -> DeviceMemory {
@@ -49,31 +32,6 @@ fn read_u32(m: &DeviceMemory) -> Vec<u32> {
 
 fn f32s(v: &[u32]) -> Vec<f32> {
     v.iter().map(|&x| f32::from_bits(x)).collect()
-}
-
-/// SPIR-V assembly (SPIR-V 1.4, for Vulkan 1.2) to words, with `spirv-as`.
-fn spirv_asm(text: &str) -> Vec<u32> {
-    use std::io::Write;
-    let mut child = std::process::Command::new("spirv-as")
-        .args(["--target-env", "spv1.4", "-o", "-", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spirv-as (Debian's spirv-tools) is needed by these tests");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    pumice_shader::front::words(&out.stdout).unwrap()
 }
 
 fn run(source: &str, buffers: &[&DeviceMemory], push: &[u8], groups: [u32; 3]) {

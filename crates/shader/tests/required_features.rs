@@ -5,6 +5,8 @@
 //! `vulkanMemoryModelDeviceScope`) and saturating integer dot products
 //! (`shaderIntegerDotProduct`).
 
+mod support;
+
 use std::sync::atomic::AtomicBool;
 
 use pumice_memory::DeviceMemory;
@@ -13,52 +15,9 @@ use pumice_shader::compute::{dispatch, BufferSlice, ComputeProgram, DispatchReso
 /// The subgroup size: one interpreter batch.
 const W: usize = pumice_shader::ir::W;
 
-/// Compiles a GLSL compute shader for Vulkan 1.2 (SPIR-V 1.5) with glslangValidator.
+/// Compiles a GLSL compute shader for Vulkan 1.2 (SPIR-V 1.5).
 fn glsl(source: &str) -> Vec<u32> {
-    let dir = std::env::temp_dir().join(format!("pumice-required-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let src = dir.join(format!("s{n}.comp"));
-    let out = dir.join(format!("s{n}.spv"));
-    std::fs::write(&src, source).unwrap();
-    let status = std::process::Command::new("glslangValidator")
-        .args(["-V", "--target-env", "vulkan1.2", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .expect("glslangValidator (Debian's glslang-tools) is needed by these tests");
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stdout)
-    );
-    pumice_shader::front::words(&std::fs::read(&out).unwrap()).unwrap()
-}
-
-/// SPIR-V assembly (SPIR-V 1.5) to words, with `spirv-as`.
-fn spirv_asm(text: &str) -> Vec<u32> {
-    use std::io::Write;
-    let mut child = std::process::Command::new("spirv-as")
-        .args(["--target-env", "spv1.5", "-o", "-", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spirv-as (Debian's spirv-tools) is needed by these tests");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    pumice_shader::front::words(&out.stdout).unwrap()
+    support::glsl_for("vulkan1.2", source)
 }
 
 fn memory(bytes: &[u8]) -> DeviceMemory {

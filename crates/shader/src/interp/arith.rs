@@ -22,7 +22,7 @@ fn u(x: f32) -> u32 {
 // dispatch; the chunked loop's only check is the operands' bounds, once.
 //
 // `uni` says every source is uniform (the same in all W lanes, see `Batch::uniform`): then the
-// operation runs once, on lane 0, and the result is broadcast. Every operation here is a pure
+// operation runs once, on lane 0, writing lane 0 only, and the `*_uniform` wrappers broadcast. Every operation here is a pure
 // function of its lane's operands, so that gives the same W values as running every lane.
 
 /// Lanes per step of the lane loops: one 256-bit vector of u32.
@@ -33,9 +33,17 @@ const CHUNK: usize = 8;
 /// operation: the broadcast inside the out-of-line function was 16 SSE2 stores and half of
 /// its ~50 instructions (a uniform loop counter's `i++` runs every iteration).
 #[inline(always)]
-fn broadcast(regs: &mut [[u32; W]], dst: Reg, v: u32) {
+fn set_lane0(regs: &mut [[u32; W]], dst: Reg, v: u32) {
     if let Some(d) = regs.get_mut(dst as usize) {
         d[0] = v;
+    }
+}
+
+/// Writes `v` to every lane of `dst`.
+#[inline(always)]
+fn broadcast(regs: &mut [[u32; W]], dst: Reg, v: u32) {
+    if let Some(d) = regs.get_mut(dst as usize) {
+        *d = [v; W];
     }
 }
 
@@ -66,7 +74,7 @@ fn chunk(reg: &[u32; W], at: usize) -> [u32; CHUNK] {
 fn map1(regs: &mut [[u32; W]], uni: bool, dst: Reg, a: Reg, op: impl Fn(u32) -> u32) {
     if uni {
         let v = op(lane0(regs, a));
-        broadcast(regs, dst, v);
+        set_lane0(regs, dst, v);
         return;
     }
     let (a, d) = (a as usize, dst as usize);
@@ -87,7 +95,7 @@ fn map1(regs: &mut [[u32; W]], uni: bool, dst: Reg, a: Reg, op: impl Fn(u32) -> 
 fn map2(regs: &mut [[u32; W]], uni: bool, dst: Reg, a: Reg, b: Reg, op: impl Fn(u32, u32) -> u32) {
     if uni {
         let v = op(lane0(regs, a), lane0(regs, b));
-        broadcast(regs, dst, v);
+        set_lane0(regs, dst, v);
         return;
     }
     let (a, b, d) = (a as usize, b as usize, dst as usize);
@@ -118,7 +126,7 @@ fn map3(
 ) {
     if uni {
         let v = op(lane0(regs, a), lane0(regs, b), lane0(regs, c));
-        broadcast(regs, dst, v);
+        set_lane0(regs, dst, v);
         return;
     }
     let (a, b, c, d) = (a as usize, b as usize, c as usize, dst as usize);
@@ -248,11 +256,7 @@ pub fn un(regs: &mut [[u32; W]], op: Un, dst: Reg, a: Reg) {
 #[inline(always)]
 pub fn un_uniform(regs: &mut [[u32; W]], op: Un, dst: Reg, a: Reg) {
     if op == Un::Mov {
-        let v = lane0(regs, a);
-        if let Some(d) = regs.get_mut(dst as usize) {
-            *d = [v; W];
-        }
-        return;
+        return broadcast(regs, dst, lane0(regs, a));
     }
     un_lane0(regs, op, dst, a);
     broadcast_lane0(regs, dst);
@@ -370,9 +374,7 @@ pub fn bin_uniform(regs: &mut [[u32; W]], op: Bin, dst: Reg, a: Reg, b: Reg) {
             return broadcast_lane0(regs, dst);
         }
     };
-    if let Some(d) = regs.get_mut(dst as usize) {
-        *d = [v; W];
-    }
+    broadcast(regs, dst, v);
 }
 
 /// Lane 0 of [`bin_uniform`]. Out of line so that the lane loops of [`bin`] inline into

@@ -142,14 +142,10 @@ fn whole_batch_at(batch: &Batch, s: &BufferSlice, addr: Addr, exec: super::Mask)
     if exec != all {
         return None;
     }
+    // Adding the common offset changes no equality: the check can read the register.
     let first = dynamic[0].wrapping_add(addr.offset);
-    // Folds every lane's difference without an early exit, so that it vectorises.
-    let mut diff = 0u32;
-    for (i, &d) in dynamic.iter().enumerate() {
-        diff |= d.wrapping_add(addr.offset) ^ first.wrapping_add(4 * i as u32);
-    }
     let end = first as u64 + 4 * W as u64;
-    (diff == 0 && end <= s.size).then(|| s.offset + first as u64)
+    (run_of_words(dynamic) && end <= s.size).then(|| s.offset + first as u64)
 }
 
 /// Loads one word per lane from word-addressed memory. Shared-memory access patterns are

@@ -57,8 +57,10 @@
 //! Later (callgrind, one thread): lane loops in chunks of 8 lanes with one path for every
 //! aliasing case (`arith`), `Inst` as `repr(u8)`, uniform integer arithmetic and copies inline,
 //! whole-batch and row copies for buffer loads and stores, workgroup gathers in place
-//! (`memory`): heavy fragment shader batch 35.8K → 26.3K instructions (~89 a dispatch, ~30
-//! of them lane work), 128² tiled matmul 214.6M → 172.0M, SAXPY 1M × 4 190M → 157M. Two
+//! (`memory`, which also makes its own AVX2 build): heavy fragment shader batch 35.8K →
+//! 26.3K instructions (~89 a dispatch, ~30 of them lane work), 128² tiled matmul 214.6M →
+//! 163.6M, SAXPY 1M × 4 190M → 150M; bench ratios (quiet machine) heavy fragment 0.32–0.37×,
+//! matmul 3.85–4.51×, SAXPY 1.44–2.06× (lavapipe's own figure moves up to 2× between runs). Two
 //! things tried and dropped: borrowing the register file and the uniform flags as slices of
 //! one length to share a bounds check (+8%: the compiler no longer merged the checks of the
 //! lane loops), and inlining the workgroup gather into the dispatch loop (the loop grew past

@@ -99,29 +99,8 @@ fn rewrite(m: &mut Module) -> Option<()> {
             _ => out.push(i),
         }
     }
-    // Names go with the other debug instructions: before the first annotation or declaration.
-    let at = out
-        .iter()
-        .position(|i| {
-            matches!(
-                i.opcode(),
-                op::DECORATE
-                    | op::MEMBER_DECORATE
-                    | op::DECORATION_GROUP
-                    | op::GROUP_DECORATE
-                    | op::GROUP_MEMBER_DECORATE
-                    | op::DECORATE_ID
-                    | op::DECORATE_STRING
-                    | op::MEMBER_DECORATE_STRING
-                    | op::VARIABLE
-                    | op::FUNCTION
-                    | op::UNDEF
-            ) || (op::TYPE_VOID..=op::TYPE_FORWARD_POINTER).contains(&i.opcode())
-                || (op::CONSTANT_TRUE..=op::SPEC_CONSTANT_OP).contains(&i.opcode())
-        })
-        .unwrap_or(out.len());
-    out.splice(
-        at..at,
+    crate::legalize::insert_debug_names(
+        &mut out,
         [
             name_inst(demote, DEMOTE_FUNCTION),
             name_inst(is_helper, IS_HELPER_FUNCTION),

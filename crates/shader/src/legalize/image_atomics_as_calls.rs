@@ -45,7 +45,7 @@ const STORAGE_CLASS_IMAGE: u32 = 11;
 
 /// The helper's operation name, and where the value and comparator are in the atomic's words
 /// (`None`: a constant 1 for increments and decrements, 0 otherwise).
-fn operation(opcode: u16) -> Option<(&'static str, Option<usize>, Option<usize>)> {
+pub(super) fn operation(opcode: u16) -> Option<(&'static str, Option<usize>, Option<usize>)> {
     Some(match opcode {
         ATOMIC_LOAD => ("load", None, None),
         ATOMIC_STORE => ("exchange", Some(4), None),
@@ -265,28 +265,7 @@ fn rewrite(m: &mut Module) -> Option<()> {
         }
         out.push(i);
     }
-    // Names go with the other debug instructions: before the first annotation or declaration.
-    let at = out
-        .iter()
-        .position(|i| {
-            matches!(
-                i.opcode(),
-                op::DECORATE
-                    | op::MEMBER_DECORATE
-                    | op::DECORATION_GROUP
-                    | op::GROUP_DECORATE
-                    | op::GROUP_MEMBER_DECORATE
-                    | op::DECORATE_ID
-                    | op::DECORATE_STRING
-                    | op::MEMBER_DECORATE_STRING
-                    | op::VARIABLE
-                    | op::FUNCTION
-                    | op::UNDEF
-            ) || (op::TYPE_VOID..=op::TYPE_FORWARD_POINTER).contains(&i.opcode())
-                || (op::CONSTANT_TRUE..=op::SPEC_CONSTANT_OP).contains(&i.opcode())
-        })
-        .unwrap_or(out.len());
-    out.splice(at..at, names);
+    crate::legalize::insert_debug_names(&mut out, names);
     out.extend(functions);
     m.insts = out;
     Some(())

@@ -48,37 +48,15 @@ const COPY_MEMORY: u16 = 63;
 const COPY_MEMORY_SIZED: u16 = 64;
 const PTR_EQUAL: u16 = 401;
 const PTR_NOT_EQUAL: u16 = 402;
-const ATOMIC_LOAD: u16 = 227;
 const ATOMIC_STORE: u16 = 228;
-const ATOMIC_EXCHANGE: u16 = 229;
-const ATOMIC_COMPARE_EXCHANGE: u16 = 230;
 const ATOMIC_I_INCREMENT: u16 = 232;
 const ATOMIC_I_DECREMENT: u16 = 233;
-const ATOMIC_XOR: u16 = 242;
 /// The most words one load or store is taken apart into.
 const MAX_WORDS: u32 = 256;
 
-/// The helper's operation name for an atomic opcode, and where its value and comparator are.
-fn atomic_operation(opcode: u16) -> Option<(&'static str, Option<usize>, Option<usize>)> {
-    Some(match opcode {
-        ATOMIC_LOAD => ("load", None, None),
-        ATOMIC_STORE => ("exchange", Some(4), None),
-        ATOMIC_EXCHANGE => ("exchange", Some(6), None),
-        ATOMIC_COMPARE_EXCHANGE => ("compare_exchange", Some(7), Some(8)),
-        ATOMIC_I_INCREMENT => ("add", None, None),
-        ATOMIC_I_DECREMENT => ("sub", None, None),
-        234 => ("add", Some(6), None),
-        235 => ("sub", Some(6), None),
-        236 => ("smin", Some(6), None),
-        237 => ("umin", Some(6), None),
-        238 => ("smax", Some(6), None),
-        239 => ("umax", Some(6), None),
-        240 => ("and", Some(6), None),
-        241 => ("or", Some(6), None),
-        ATOMIC_XOR => ("xor", Some(6), None),
-        _ => return None,
-    })
-}
+// The helper's operation name for an atomic opcode, and where its value and comparator are:
+// the same table as image atomics'.
+use super::image_atomics_as_calls::operation as atomic_operation;
 
 pub(crate) fn physical_pointers_as_addresses(m: &mut Module) {
     if !m.insts.iter().any(is_physical_pointer_type) {

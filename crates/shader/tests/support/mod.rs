@@ -1,9 +1,15 @@
-//! Shared by the disassembly snapshot and fuzz tests: GLSL → SPIR-V with glslangValidator, and
-//! the test shaders.
+//! Shared by the shader crate's tests: GLSL → SPIR-V with glslangValidator, SPIR-V assembly
+//! with spirv-as, and the test shaders.
 #![allow(dead_code)]
 
-/// Compiles a GLSL compute shader with glslangValidator (Debian's glslang-tools).
+/// Compiles a GLSL compute shader with glslangValidator (Debian's glslang-tools), for
+/// Vulkan 1.1.
 pub fn glsl(source: &str) -> Vec<u32> {
+    glsl_for("vulkan1.1", source)
+}
+
+/// [`glsl`] for the Vulkan version `env` (`"vulkan1.2"`...).
+pub fn glsl_for(env: &str, source: &str) -> Vec<u32> {
     let dir = std::env::temp_dir().join(format!("pumice-shader-support-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut h = std::hash::DefaultHasher::new();
@@ -16,7 +22,7 @@ pub fn glsl(source: &str) -> Vec<u32> {
     let out = stem.with_extension("spv");
     std::fs::write(&src, source).unwrap();
     let status = std::process::Command::new("glslangValidator")
-        .args(["-V", "--target-env", "vulkan1.1", "-o"])
+        .args(["-V", "--target-env", env, "-o"])
         .arg(&out)
         .arg(&src)
         .output()
@@ -27,6 +33,32 @@ pub fn glsl(source: &str) -> Vec<u32> {
         String::from_utf8_lossy(&status.stdout)
     );
     pumice_shader::front::words(&std::fs::read(&out).unwrap()).unwrap()
+}
+
+/// SPIR-V assembly to words with `spirv-as` (Debian's spirv-tools), for the SPIR-V version
+/// `env` (`"spv1.4"`...).
+pub fn spirv_asm(env: &str, text: &str) -> Vec<u32> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("spirv-as")
+        .args(["--target-env", env, "-o", "-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spirv-as (Debian's spirv-tools) is needed by these tests");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    pumice_shader::front::words(&out.stdout).unwrap()
 }
 
 pub const SAXPY: &str = r"#version 450
