@@ -17,6 +17,9 @@ pub fn disassemble(p: &Program) -> String {
     for (r, v) in &p.constants {
         let _ = writeln!(out, "; r{r} = {v:#x}");
     }
+    for (r, offset) in &p.push_constants {
+        let _ = writeln!(out, "; r{r} = push constant [{offset}]");
+    }
     for (r, b) in &p.builtins {
         let _ = writeln!(out, "; r{r} = {b:?}");
     }

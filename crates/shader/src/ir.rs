@@ -715,6 +715,9 @@ pub struct Program {
     /// Registers that hold constants, set once when a batch starts.
     pub constants: Vec<(Reg, u32)>,
     pub builtins: Vec<(Reg, Builtin)>,
+    /// Registers holding the push-constant word at a byte offset, filled when a run starts
+    /// (`opt::push_constants_as_registers` took their loads out of the code).
+    pub push_constants: Vec<(Reg, u32)>,
     /// Stage inputs (vertex attributes, interpolated varyings, fragment built-ins), set per
     /// lane before a run.
     pub inputs: Vec<(IoSlot, Reg)>,

@@ -108,7 +108,7 @@ fn lane_offsets(batch: &Batch, addr: Addr) -> [u32; W] {
     }
 }
 
-fn read_bytes(bytes: &[u8], offset: u32) -> u32 {
+pub(super) fn read_bytes(bytes: &[u8], offset: u32) -> u32 {
     let o = offset as usize;
     match bytes.get(o..o + 4) {
         Some(b) => u32::from_le_bytes([b[0], b[1], b[2], b[3]]),

@@ -524,6 +524,15 @@ impl Batch {
         workgroup: &mut [u32],
         watchdog: &Watchdog,
     ) -> Result<Status, Stop> {
+        if self.pc == 0 {
+            // A run from the start: push constants can differ from the last run's.
+            for &(r, offset) in &program.push_constants {
+                if let Some(out) = self.regs.get_mut(r as usize) {
+                    *out = [memory::read_bytes(res.push_constants, offset); W];
+                    self.uniform[r as usize] = true;
+                }
+            }
+        }
         // The dispatch loop and the lane loops it inlines, built for AVX2 where the CPU has it.
         pumice_memory::simd::vectorized(
             #[inline(always)]

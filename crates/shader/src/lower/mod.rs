@@ -205,6 +205,7 @@ impl<'m> Lowering<'m> {
             register_count: self.next_reg,
             constants: self.constants,
             builtins: self.builtins,
+            push_constants: Vec::new(),
             inputs: self.inputs,
             outputs: self.outputs,
             interpolation: self.interpolation,

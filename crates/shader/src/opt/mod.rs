@@ -4,6 +4,8 @@
 //! The lowering is deliberately simple (every naga expression gets fresh registers, every load
 //! of a variable kept in registers is a copy); these passes take out what that costs.
 
+mod drop_empty_else;
+mod drop_overwritten_writes;
 mod drop_redundant_continue;
 mod drop_unread_builtins;
 mod eliminate_common_subexpressions;
@@ -13,12 +15,15 @@ mod fuse_masked_moves;
 mod fuse_multiply_add;
 mod hoist_invariants;
 mod propagate_copies;
+mod push_constants_as_registers;
 
 use crate::ir::{Inst, Program, Reg};
 
 pub fn run(program: &mut Program) {
     forward_entry_copies::run(program);
     flatten_straight_calls::run(program);
+    push_constants_as_registers::run(program);
+    drop_overwritten_writes::run(program);
     propagate_copies::run(program);
     eliminate_common_subexpressions::run(program);
     hoist_invariants::run(program);
@@ -26,6 +31,7 @@ pub fn run(program: &mut Program) {
     eliminate_common_subexpressions::run(program);
     fuse_multiply_add::run(program);
     drop_redundant_continue::run(program);
+    drop_empty_else::run(program);
     // Last: the fused instructions it makes are opaque to the passes above.
     fuse_masked_moves::run(program);
     drop_unread_builtins::run(program);

@@ -4,6 +4,12 @@
 //! Loads of variables kept in registers lower to such copies (a load must see the value at its
 //! point, and the variable may be stored to later); in straight-line code most of them are
 //! never needed. On a loop body of float arithmetic this removes a third of the instructions.
+//!
+//! A copy in the program's prologue (before its first control instruction: it runs once, in
+//! every lane) of a value that never changes afterwards (written at most once, before the copy)
+//! into a register written only by the copy is forwarded everywhere, across branches and loops:
+//! both registers hold the same value from the copy on. That is `uint i = expr;` at the top of
+//! `main`, which the window rule stops short of at the first `if`.
 
 use crate::ir::{Inst, Program, Un};
 
@@ -21,7 +27,16 @@ pub fn run(program: &mut Program) {
     }
     super::count_outputs_as_written(program, &mut writes);
     let mut dead = vec![false; program.code.len()];
+    let prologue = program
+        .code
+        .iter()
+        .position(super::is_control)
+        .unwrap_or(program.code.len());
+    forward_prologue_copies(program, prologue, &writes, &mut reads, &mut dead);
     for pc in 0..program.code.len() {
+        if dead[pc] {
+            continue;
+        }
         let Inst::Un {
             op: Un::Mov,
             dst: t,
@@ -66,4 +81,52 @@ pub fn run(program: &mut Program) {
         dead[pc] = true;
     }
     super::remove(program, &dead);
+}
+
+/// The prologue rule of the module docs, for the copies before `prologue`.
+fn forward_prologue_copies(
+    program: &mut Program,
+    prologue: usize,
+    writes: &[u32],
+    reads: &mut [u32],
+    dead: &mut [bool],
+) {
+    for pc in 0..prologue {
+        let Inst::Un {
+            op: Un::Mov,
+            dst: t,
+            a: v,
+        } = program.code[pc]
+        else {
+            continue;
+        };
+        if t == v || writes[t as usize] != 1 || writes[v as usize] > 1 {
+            continue;
+        }
+        // `v` written before the copy (or never: a constant, built-in or input), and no read
+        // of `t` before it.
+        let early = &program.code[..pc];
+        if writes[v as usize] == 1 && !early.iter().any(|i| super::writes(i) == Some(v)) {
+            continue;
+        }
+        if early.iter().any(|i| super::reads(i).contains(&t)) {
+            continue;
+        }
+        // Every later read must be one `map_reads` rewrites (it leaves some control
+        // instructions' operands, which the window rule never reaches, as they are).
+        let rewritable = program.code[pc + 1..].iter().all(|i| {
+            let mut mapped = *i;
+            super::map_reads(&mut mapped, |r| if r == t { v } else { r });
+            !super::reads(&mapped).contains(&t)
+        });
+        if !rewritable {
+            continue;
+        }
+        for inst in &mut program.code[pc + 1..] {
+            super::map_reads(inst, |r| if r == t { v } else { r });
+        }
+        reads[v as usize] += reads[t as usize];
+        reads[t as usize] = 0;
+        dead[pc] = true;
+    }
 }
