@@ -207,6 +207,10 @@ impl ComputeProgram {
         let program = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             lowering.entry_point(index).map(|mut p| {
                 crate::opt::run(&mut p);
+                crate::opt::mark_word_runs(
+                    &mut p,
+                    workgroup_size[1] == 1 && workgroup_size[2] == 1,
+                );
                 p
             })
         }))

@@ -274,6 +274,9 @@ impl Wide {
 pub enum Space {
     /// A buffer resource: an index into the program's resource slots.
     Buffer(u16),
+    /// [`Space::Buffer`], where the address register is known to hold consecutive words
+    /// across the batch's lanes (`opt::mark_word_runs`): a whole-batch access need not check.
+    BufferRun(u16),
     PushConstant,
     /// The workgroup's shared memory.
     Workgroup,

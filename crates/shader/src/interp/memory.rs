@@ -136,7 +136,13 @@ fn run_of_words(offsets: &[u32]) -> bool {
 /// addresses are consecutive words and they all lie inside the bound range: then the access is
 /// one copy instead of W. Reads the address register in place (no array of offsets made).
 #[inline(always)]
-fn whole_batch_at(batch: &Batch, s: &BufferSlice, addr: Addr, exec: super::Mask) -> Option<u64> {
+fn whole_batch_at(
+    batch: &Batch,
+    s: &BufferSlice,
+    addr: Addr,
+    exec: super::Mask,
+    known_run: bool,
+) -> Option<u64> {
     let all = super::Mask::MAX >> (64 - W);
     let dynamic = batch.regs.get(addr.dynamic? as usize)?;
     if exec != all {
@@ -145,7 +151,7 @@ fn whole_batch_at(batch: &Batch, s: &BufferSlice, addr: Addr, exec: super::Mask)
     // Adding the common offset changes no equality: the check can read the register.
     let first = dynamic[0].wrapping_add(addr.offset);
     let end = first as u64 + 4 * W as u64;
-    (run_of_words(dynamic) && end <= s.size).then(|| s.offset + first as u64)
+    ((known_run || run_of_words(dynamic)) && end <= s.size).then(|| s.offset + first as u64)
 }
 
 /// Loads one word per lane from word-addressed memory. Shared-memory access patterns are
@@ -198,7 +204,7 @@ fn load_uniform(
         None => addr.offset,
     };
     let v = match space {
-        Space::Buffer(slot) => match res.slots.get(slot as usize) {
+        Space::Buffer(slot) | Space::BufferRun(slot) => match res.slots.get(slot as usize) {
             Some(Some(s)) => slice_word(s, offset)
                 .and_then(|at| s.memory.load_u32(at))
                 .unwrap_or(0),
@@ -255,9 +261,10 @@ fn load_inlined(
             return gather_words(workgroup, base, addr.offset, out);
         }
     }
-    if let Space::Buffer(slot) = space {
+    if let Space::Buffer(slot) | Space::BufferRun(slot) = space {
+        let known_run = matches!(space, Space::BufferRun(_));
         if let Some(Some(s)) = res.slots.get(slot as usize) {
-            if let Some(at) = whole_batch_at(batch, s, addr, batch.exec) {
+            if let Some(at) = whole_batch_at(batch, s, addr, batch.exec, known_run) {
                 if let Some(out) = batch.regs.get_mut(dst as usize) {
                     if s.memory.read_words(at, out).is_ok() {
                         return;
@@ -270,7 +277,7 @@ fn load_inlined(
     let exec = batch.exec;
     let mut out = [0u32; W];
     match space {
-        Space::Buffer(slot) => {
+        Space::Buffer(slot) | Space::BufferRun(slot) => {
             if let Some(Some(s)) = res.slots.get(slot as usize) {
                 // Rows of lanes reading consecutive words (`a[row * n + x]` in a 2-D
                 // workgroup) are one copy each; anything else is loaded lane by lane.
@@ -351,12 +358,13 @@ fn store_inlined(
     // Helper lanes (fragment quads' uncovered pixels) run, and their own variables change as
     // anyone's do, but they never write memory others can see (buffers).
     let exec = match space {
-        Space::Buffer(_) => batch.exec & !batch.no_write,
+        Space::Buffer(_) | Space::BufferRun(_) => batch.exec & !batch.no_write,
         _ => batch.exec,
     };
-    if let Space::Buffer(slot) = space {
+    if let Space::Buffer(slot) | Space::BufferRun(slot) = space {
+        let known_run = matches!(space, Space::BufferRun(_));
         if let Some(Some(s)) = res.slots.get(slot as usize) {
-            if let Some(at) = whole_batch_at(batch, s, addr, exec) {
+            if let Some(at) = whole_batch_at(batch, s, addr, exec, known_run) {
                 if let Some(values) = batch.regs.get(src as usize) {
                     if s.memory.write_words(at, values).is_ok() {
                         return;
@@ -368,7 +376,7 @@ fn store_inlined(
     let offsets = lane_offsets(batch, addr);
     let values = batch.regs[src as usize];
     match space {
-        Space::Buffer(slot) => {
+        Space::Buffer(slot) | Space::BufferRun(slot) => {
             if let Some(Some(s)) = res.slots.get(slot as usize) {
                 for i in 0..W {
                     if exec >> i & 1 != 0 {
@@ -438,6 +446,11 @@ pub fn atomic(
     value: Reg,
     compare: Reg,
 ) {
+    // (Only plain loads and stores are marked as runs; an atomic is lane by lane anyway.)
+    let space = match space {
+        Space::BufferRun(slot) => Space::Buffer(slot),
+        other => other,
+    };
     let (offsets, addresses) = match space {
         Space::Device => ([0; W], lane_addresses(batch, addr)),
         _ => (lane_offsets(batch, addr), [0; W]),
@@ -467,7 +480,7 @@ pub fn atomic(
             _ => None,
         };
         match space {
-            Space::Buffer(_) | Space::Device => {
+            Space::Buffer(_) | Space::BufferRun(_) | Space::Device => {
                 if let Some((s, at)) = target {
                     let old = s.memory.atomic_u32(at, |a| {
                         if op == AtomicOp::Load {

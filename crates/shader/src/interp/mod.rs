@@ -201,20 +201,25 @@ impl BuiltinValues {
         self.one_d = false;
     }
 
-    /// Whether built-in `b` is the same in every lane of the batch.
-    fn uniform(&self, b: Builtin) -> bool {
+    /// Built-in `b`'s value when it is the same in every lane of the batch.
+    #[inline]
+    fn uniform_value(&self, b: Builtin) -> Option<u32> {
         match b {
-            Builtin::GlobalInvocationId(c) | Builtin::LocalInvocationId(c) => {
-                self.one_d && c % 3 != 0
+            // The group's own coordinate (size 1, local 0 along y and z).
+            Builtin::GlobalInvocationId(c) if self.one_d && c % 3 != 0 => {
+                Some(self.workgroup[c as usize % 3])
             }
-            Builtin::LocalInvocationIndex | Builtin::SubgroupInvocationId | Builtin::SubgroupId => {
-                false
-            }
-            Builtin::WorkgroupId(_)
-            | Builtin::NumWorkgroups(_)
-            | Builtin::WorkgroupSize(_)
-            | Builtin::SubgroupSize
-            | Builtin::NumSubgroups => true,
+            Builtin::LocalInvocationId(c) if self.one_d && c % 3 != 0 => Some(0),
+            Builtin::GlobalInvocationId(_)
+            | Builtin::LocalInvocationId(_)
+            | Builtin::LocalInvocationIndex
+            | Builtin::SubgroupInvocationId
+            | Builtin::SubgroupId => None,
+            Builtin::WorkgroupId(c) => Some(self.workgroup[c as usize % 3]),
+            Builtin::NumWorkgroups(c) => Some(self.num_workgroups[c as usize % 3]),
+            Builtin::WorkgroupSize(c) => Some(self.workgroup_size[c as usize % 3]),
+            Builtin::SubgroupSize => Some(W as u32),
+            Builtin::NumSubgroups => Some(self.invocations.div_ceil(W as u32)),
         }
     }
 
@@ -361,10 +366,26 @@ impl Batch {
     /// its lanes. Constants stay as `new` set them (no instruction writes them).
     pub fn start(&mut self, program: &Program, lanes: usize, values: &BuiltinValues) {
         for &(r, b) in &program.builtins {
-            if let Some(out) = self.regs.get_mut(r as usize) {
-                values.write(b, out);
+            let (Some(out), Some(u)) = (
+                self.regs.get_mut(r as usize),
+                self.uniform.get_mut(r as usize),
+            ) else {
+                continue;
+            };
+            match values.uniform_value(b) {
+                // A register flagged uniform holds its value in every lane: one that already
+                // holds this one (the dispatch's group count, the row of a 2-D grid of 1-D
+                // groups, in every batch after the first) is left as it is.
+                Some(v) if *u && out[0] == v => {}
+                Some(v) => {
+                    *out = [v; W];
+                    *u = true;
+                }
+                None => {
+                    values.write(b, out);
+                    *u = false;
+                }
             }
-            self.uniform[r as usize] = values.uniform(b);
         }
         if self.scratch_words > 0 {
             self.scratch.fill(0);
@@ -525,11 +546,20 @@ impl Batch {
         watchdog: &Watchdog,
     ) -> Result<Status, Stop> {
         if self.pc == 0 {
-            // A run from the start: push constants can differ from the last run's.
+            // A run from the start: push constants can differ from the last run's. No
+            // instruction writes these registers, so one already holding the value (flagged
+            // uniform) is left as it is — the broadcast was ~45 instructions a register.
             for &(r, offset) in &program.push_constants {
-                if let Some(out) = self.regs.get_mut(r as usize) {
-                    *out = [memory::read_bytes(res.push_constants, offset); W];
-                    self.uniform[r as usize] = true;
+                let v = memory::read_bytes(res.push_constants, offset);
+                let (Some(out), Some(u)) = (
+                    self.regs.get_mut(r as usize),
+                    self.uniform.get_mut(r as usize),
+                ) else {
+                    continue;
+                };
+                if !(*u && out[0] == v) {
+                    *out = [v; W];
+                    *u = true;
                 }
             }
         }

@@ -14,10 +14,13 @@ mod forward_entry_copies;
 mod fuse_masked_moves;
 mod fuse_multiply_add;
 mod hoist_invariants;
+mod mark_word_runs;
 mod propagate_copies;
 mod push_constants_as_registers;
 
 use crate::ir::{Inst, Program, Reg};
+
+pub(crate) use mark_word_runs::run as mark_word_runs;
 
 pub fn run(program: &mut Program) {
     forward_entry_copies::run(program);
