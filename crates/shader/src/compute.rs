@@ -312,6 +312,35 @@ struct Worker {
     batches: Vec<Batch>,
     shared: Vec<u32>,
     builtins: BuiltinValues,
+    /// The flat index of the last group run and its coordinates (relative to the base): the
+    /// next index is usually one more (rayon hands each worker consecutive indices), so its
+    /// coordinates are a step from these instead of three 64-bit divisions.
+    last: Option<(u64, [u32; 3])>,
+}
+
+impl Worker {
+    /// The coordinates (relative to the dispatch's base) of the group with flat index `index`
+    /// in a grid of `count` groups.
+    fn group_of(&mut self, index: u64, count: [u32; 3]) -> [u32; 3] {
+        let at = match self.last {
+            Some((prev, [x, y, z])) if index == prev.wrapping_add(1) => {
+                if x + 1 < count[0] {
+                    [x + 1, y, z]
+                } else if y + 1 < count[1] {
+                    [0, y + 1, z]
+                } else {
+                    [0, 0, z + 1]
+                }
+            }
+            _ => [
+                (index % count[0] as u64) as u32,
+                (index / count[0] as u64 % count[1] as u64) as u32,
+                (index / (count[0] as u64 * count[1] as u64)) as u32,
+            ],
+        };
+        self.last = Some((index, at));
+        at
+    }
 }
 
 /// Runs workgroups `base .. base + count` (in each dimension) of `program`, in parallel.
@@ -342,9 +371,7 @@ pub fn dispatch(
         if stopped.load(Ordering::Relaxed) {
             return;
         }
-        let gx = (index % count[0] as u64) as u32;
-        let gy = (index / count[0] as u64 % count[1] as u64) as u32;
-        let gz = (index / (count[0] as u64 * count[1] as u64)) as u32;
+        let [gx, gy, gz] = worker.group_of(index, count);
         let group = [base[0] + gx, base[1] + gy, base[2] + gz];
         if !worker.shared.is_empty() {
             worker.shared.fill(0);
@@ -381,6 +408,7 @@ pub fn dispatch(
         batches: (0..batch_count).map(|_| Batch::new(p)).collect(),
         shared: vec![0; (p.workgroup_size_bytes as usize).div_ceil(4)],
         builtins: BuiltinValues::default(),
+        last: None,
     };
     crate::pool::install(|| {
         use rayon::prelude::*;
@@ -392,4 +420,32 @@ pub fn dispatch(
         return Err(ExecError::Cancelled);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stepping from the last group gives the coordinates the divisions give, across row and
+    /// slice ends and after jumps.
+    #[test]
+    fn group_of_steps_like_division() {
+        let mut w = Worker {
+            batches: Vec::new(),
+            shared: Vec::new(),
+            builtins: BuiltinValues::default(),
+            last: None,
+        };
+        let count = [3u32, 2, 4];
+        let total = 24u64;
+        let order = (0..total).chain(5..9).chain([17, 2, 3, 23, 0, 1]);
+        for index in order {
+            let expect = [
+                (index % 3) as u32,
+                (index / 3 % 2) as u32,
+                (index / 6) as u32,
+            ];
+            assert_eq!(w.group_of(index, count), expect, "{index}");
+        }
+    }
 }
