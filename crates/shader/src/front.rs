@@ -104,8 +104,8 @@ pub fn parse_shared(words: &[u32], specialization: &[(u32, u64)]) -> Result<Pars
 /// `vkCreateShaderModule` parses and validates (to refuse bad SPIR-V there), and creating a
 /// pipeline from the module parses the same words again; an application creating several
 /// pipelines from one module does it each time. Entries are shared ([`Parsed`]), so neither a
-/// hit nor an insertion copies a module. Eight entries keep the memory small; the oldest goes
-/// first.
+/// hit nor an insertion copies a module. Eight entries keep the memory small; the least
+/// recently used goes first.
 mod recent {
     use std::sync::{Arc, Mutex};
 
@@ -120,12 +120,18 @@ mod recent {
     const CAPACITY: usize = 8;
     static RECENT: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
 
+    /// A hit becomes the newest entry: the unspecialized parse `vkCreateShaderModule` made
+    /// stays while pipelines with fresh specializations come and go (oldest-first eviction
+    /// dropped it after eight of them, and the next module creation parsed again).
     pub(super) fn find(words: &[u32], specialization: &[(u32, u64)]) -> Option<Parsed> {
-        let recent = RECENT.lock().ok()?;
-        recent
+        let mut recent = RECENT.lock().ok()?;
+        let at = recent
             .iter()
-            .find(|e| e.specialization == specialization && &*e.words == words)
-            .map(|e| e.parsed.clone())
+            .position(|e| e.specialization == specialization && &*e.words == words)?;
+        let hit = recent.remove(at);
+        let parsed = hit.parsed.clone();
+        recent.push(hit);
+        Some(parsed)
     }
 
     pub(super) fn insert(words: &[u32], specialization: &[(u32, u64)], parsed: &Parsed) {

@@ -108,16 +108,19 @@ fn int_shape(m: &Module, ty: u32) -> Option<(u32, u32, u32)> {
     }
 }
 
-pub(crate) fn signedness_from_opcode(m: &mut Module) {
+/// Returns whether the module changed.
+pub(crate) fn signedness_from_opcode(m: &mut Module) -> bool {
     // The first half of `rewrite` finds what needs a bitcast without changing anything: the
     // module is copied (to be replaced only by a complete rewrite) only when something does.
     if plan(m).is_none_or(|p| p.wanted.is_empty()) {
-        return;
+        return false;
     }
     let mut n = m.clone();
     if rewrite(&mut n).is_some() {
         *m = n;
+        return true;
     }
+    false
 }
 
 /// What the rewrite needs to know, found without changing the module.

@@ -14,7 +14,7 @@ const DECORATION_BUILT_IN: u32 = 11;
 const INPUT: u32 = 1;
 /// `NumSubgroups`, `SubgroupId`, `SubgroupSize`, `SubgroupLocalInvocationId`, `DrawIndex`,
 /// `ViewIndex`.
-const SUBGROUP_BUILT_INS: [u32; 6] = [36, 38, 40, 41, 4426, 4440];
+pub(super) const SUBGROUP_BUILT_INS: [u32; 6] = [36, 38, 40, 41, 4426, 4440];
 
 pub(crate) fn unsigned_subgroup_builtins(m: &mut Module) {
     let vars: Vec<u32> = m
