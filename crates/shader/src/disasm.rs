@@ -34,6 +34,7 @@ pub fn disassemble(p: &Program) -> String {
             Inst::Else { .. }
                 | Inst::EndIf
                 | Inst::LoopEnd { .. }
+                | Inst::LoopEndCounted { .. }
                 | Inst::SwitchEnd
                 | Inst::CallEnd
                 | Inst::Continuing
@@ -65,6 +66,20 @@ pub fn disassemble(p: &Program) -> String {
                 negate,
             } => format!(
                 "BreakIf{} (r{tmp} = {op:?} r{a}, r{b})",
+                if *negate { "Not" } else { "" }
+            ),
+            Inst::LoopEndCounted {
+                op,
+                negate,
+                counter,
+                step,
+                a,
+                b,
+                tmp,
+                body_pc,
+            } => format!(
+                "LoopEnd {{ body_pc: {body_pc} }} after r{counter} += r{step}, \
+                 then BreakIf{} (r{tmp} = {op:?} r{a}, r{b})",
                 if *negate { "Not" } else { "" }
             ),
             Inst::Wide { op, hi, dst, a, b } => format!(

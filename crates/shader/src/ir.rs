@@ -505,6 +505,22 @@ pub enum Inst {
     LoopEnd {
         body_pc: u32,
     },
+    /// A counted loop's end in one dispatch (made by the last pass, `opt::fuse_loop_counter`):
+    /// `counter += step` on the active lanes (a `BinMasked` `IAdd` whose `tmp` nothing else
+    /// reads), then [`Inst::LoopEnd`], then, for the lanes that go round again, the exit test
+    /// the body starts with (`BreakIfBin { op, tmp, a, b, negate }`), which `body_pc` is just
+    /// past. When the test sends every lane out, the loop ends here instead of running the
+    /// body once with no lane active.
+    LoopEndCounted {
+        op: Bin,
+        negate: bool,
+        counter: Reg,
+        step: Reg,
+        a: Reg,
+        b: Reg,
+        tmp: Reg,
+        body_pc: u32,
+    },
     Break,
     Continue,
     SwitchBegin,

@@ -9,6 +9,7 @@ mod drop_unread_builtins;
 mod eliminate_common_subexpressions;
 mod flatten_straight_calls;
 mod forward_entry_copies;
+mod fuse_loop_counter;
 mod fuse_masked_moves;
 mod fuse_multiply_add;
 mod hoist_invariants;
@@ -28,6 +29,8 @@ pub fn run(program: &mut Program) {
     drop_redundant_continue::run(program);
     // Last: the fused instructions it makes are opaque to the passes above.
     fuse_masked_moves::run(program);
+    // After it: it fuses what `fuse_masked_moves` made.
+    fuse_loop_counter::run(program);
     drop_unread_builtins::run(program);
 }
 
@@ -76,6 +79,17 @@ pub(crate) fn reads(inst: &Inst) -> Reads {
         Inst::BinMasked { dst, a, b, .. } => vec![*dst, *a, *b],
         Inst::TernMasked { dst, a, b, c, .. } => vec![*dst, *a, *b, *c],
         Inst::BreakIfBin { a, b, .. } => vec![*a, *b],
+        Inst::LoopEndCounted {
+            counter, step, a, b, ..
+        } => {
+            let mut r: Reads = vec![*counter, *step];
+            for x in [*a, *b] {
+                if !r.contains(&x) {
+                    r.push(x);
+                }
+            }
+            r
+        }
         Inst::Load { addr: a, space, .. } => address_reads(vec![], space, a),
         Inst::Store {
             src,
@@ -131,6 +145,7 @@ pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
         | Inst::Derivative { dst, .. }
         | Inst::GroupGather { dst, .. }
         | Inst::IsHelper { dst } => Some(*dst),
+        Inst::LoopEndCounted { counter, .. } => Some(*counter),
         // `Ballot` and `Image` write fresh registers, which no pass rewrites.
         _ => None,
     }
@@ -184,6 +199,12 @@ pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
             *a = f(*a);
             *b = f(*b);
             *c = f(*c);
+        }
+        // The counter is also written: it is not renamed, like a masked move's destination.
+        Inst::LoopEndCounted { step, a, b, .. } => {
+            *step = f(*step);
+            *a = f(*a);
+            *b = f(*b);
         }
         Inst::Load {
             addr: a, space: s, ..
@@ -277,6 +298,13 @@ pub(crate) fn remove(program: &mut Program, dead: &[bool]) {
             Inst::LoopEnd { body_pc } => Inst::LoopEnd {
                 body_pc: map(body_pc),
             },
+            Inst::LoopEndCounted { body_pc, .. } => {
+                let mut inst = program.code[pc];
+                if let Inst::LoopEndCounted { body_pc: b, .. } = &mut inst {
+                    *b = map(body_pc);
+                }
+                inst
+            }
             Inst::Case {
                 cond,
                 fallthrough,
@@ -338,6 +366,14 @@ pub(crate) fn reorder(program: &mut Program, order: &[usize]) {
                     body_pc: map(begin as u32) + 1,
                 },
             },
+            // Made by the last pass, after any reordering; mapped like any other target.
+            Inst::LoopEndCounted { body_pc, .. } => {
+                let mut inst = program.code[old];
+                if let Inst::LoopEndCounted { body_pc: b, .. } = &mut inst {
+                    *b = map(body_pc);
+                }
+                inst
+            }
             Inst::Case {
                 cond,
                 fallthrough,
