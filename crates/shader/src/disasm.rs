@@ -46,6 +46,23 @@ pub fn disassemble(p: &Program) -> String {
             Inst::Un { op, dst, a } => format!("r{dst} = {op:?} r{a}"),
             Inst::Bin { op, dst, a, b } => format!("r{dst} = {op:?} r{a}, r{b}"),
             Inst::Tern { op, dst, a, b, c } => format!("r{dst} = {op:?} r{a}, r{b}, r{c}"),
+            // `varying`: statically never uniform (`opt::mark_varying`).
+            Inst::UnV { op, dst, a } => format!("r{dst} = varying {op:?} r{a}"),
+            Inst::BinV { op, dst, a, b } => format!("r{dst} = varying {op:?} r{a}, r{b}"),
+            Inst::TernV { op, dst, a, b, c } => {
+                format!("r{dst} = varying {op:?} r{a}, r{b}, r{c}")
+            }
+            Inst::BinMaskedV { op, dst, tmp, a, b } => {
+                format!("r{dst} =masked(r{tmp}) varying {op:?} r{a}, r{b}")
+            }
+            Inst::TernMaskedV {
+                op,
+                dst,
+                tmp,
+                a,
+                b,
+                c,
+            } => format!("r{dst} =masked(r{tmp}) varying {op:?} r{a}, r{b}, r{c}"),
             Inst::UnMasked { op, dst, tmp, a } => format!("r{dst} =masked(r{tmp}) {op:?} r{a}"),
             Inst::BinMasked { op, dst, tmp, a, b } => {
                 format!("r{dst} =masked(r{tmp}) {op:?} r{a}, r{b}")

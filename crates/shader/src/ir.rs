@@ -444,6 +444,47 @@ pub enum Inst {
         b: Reg,
         c: Reg,
     },
+    /// [`Inst::Un`] writing a register whose uniform flag stays false for the whole run (made
+    /// by the last pass, `opt::mark_varying`): the interpreter neither checks the operands'
+    /// flags nor writes `dst`'s.
+    UnV {
+        op: Un,
+        dst: Reg,
+        a: Reg,
+    },
+    /// [`Inst::Bin`], statically varying (see [`Inst::UnV`]).
+    BinV {
+        op: Bin,
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    /// [`Inst::Tern`], statically varying (see [`Inst::BinV`]).
+    TernV {
+        op: Tern,
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+    },
+    /// [`Inst::BinMasked`], statically varying (see [`Inst::BinV`]; `tmp` is never uniform
+    /// either).
+    BinMaskedV {
+        op: Bin,
+        dst: Reg,
+        tmp: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    /// [`Inst::TernMasked`], statically varying (see [`Inst::BinMaskedV`]).
+    TernMaskedV {
+        op: Tern,
+        dst: Reg,
+        tmp: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+    },
     Load {
         dst: Reg,
         space: Space,

@@ -206,6 +206,8 @@ fn counted_loops() {
         let program = ComputeProgram::new(&words, "main", &[]).unwrap();
         let fused = program.disassemble().matches("then BreakIf").count();
         assert!(fused >= 5, "{fused} loops fused:\n{}", program.disassemble());
+        // `c` and its counter start from the invocation index: never uniform.
+        assert!(program.disassemble().contains("varying IAdd"));
         let groups = 2u32;
         let total = (local * groups) as usize;
         let out = buffer_from_u32(&vec![0; total * 7]);

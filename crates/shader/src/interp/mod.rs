@@ -66,6 +66,18 @@
 //! lane loops), and inlining the workgroup gather into the dispatch loop (the loop grew past
 //! the point where the compiler inlines the lane loops: +18% on the heavy shader). The
 //! dispatch loop's size is a cliff: measure the heavy shader after any change to it.
+//!
+//! **Counted loops and static varyingness** (callgrind, heavy fragment shader REPEAT=2001,
+//! whole process): `opt::fuse_loop_counter` makes a loop's increment and back-edge one
+//! `LoopEndCounted` that also runs the exit test (three dispatches of loop control per
+//! iteration become one, and the trip through the body with no lane left is gone), 52.97M →
+//! 44.51M; its fast path is out of line (inlined here, it pushed `self` out of its register:
+//! 53.75M). `opt::mark_varying` marks the arithmetic whose destination's uniform flag can stay
+//! false for the whole run (`UnV`, `BinV`, ...: no flag tested or written), 44.51M → 36.99M
+//! (26.0K → 18.0K instructions a batch). Their arms are separate from the checked forms'
+//! though that inlines the lane loops twice more: one shared arm testing the tag saved only
+//! 0.3%, separate arms 13%. Matmul 128² one thread 163.8M → 136.0M, SAXPY 1M × 4 148.6M →
+//! 136.7M.
 
 mod arith;
 mod image;
@@ -200,6 +212,19 @@ impl BuiltinValues {
         }
         self.invocations = size[0] * size[1] * size[2];
         self.one_d = false;
+    }
+
+    /// Whether [`Self::uniform`] is false for built-in `b` in every batch (for
+    /// `opt::mark_varying`; keep the two in step).
+    pub(crate) fn never_uniform(b: Builtin) -> bool {
+        matches!(
+            b,
+            Builtin::GlobalInvocationId(0)
+                | Builtin::LocalInvocationId(0)
+                | Builtin::LocalInvocationIndex
+                | Builtin::SubgroupInvocationId
+                | Builtin::SubgroupId
+        )
     }
 
     /// Whether built-in `b` is the same in every lane of the batch.
@@ -691,6 +716,38 @@ impl Batch {
                         arith::un(&mut self.regs, op, dst, a);
                     }
                     self.set_uni(dst, u);
+                }
+                // The `*V` forms are statically varying (`opt::mark_varying`): no uniform flag
+                // to test or write. Arms of their own, though that inlines the lane loops a
+                // second time: sharing the checked forms' arms (a test of the tag instead)
+                // saved 0.3% on the heavy fragment shader, separate arms 13%.
+                Inst::UnV { op, dst, a } => arith::un(&mut self.regs, op, dst, a),
+                Inst::BinV { op, dst, a, b } => arith::bin(&mut self.regs, op, dst, a, b),
+                Inst::TernV { op, dst, a, b, c } => {
+                    arith::tern(&mut self.regs, op, dst, a, b, c);
+                }
+                Inst::BinMaskedV { op, dst, tmp, a, b } => {
+                    let full = self.exec == FULL;
+                    let out = if full { dst } else { tmp };
+                    arith::bin(&mut self.regs, op, out, a, b);
+                    if !full {
+                        self.mov_masked(dst, tmp);
+                    }
+                }
+                Inst::TernMaskedV {
+                    op,
+                    dst,
+                    tmp,
+                    a,
+                    b,
+                    c,
+                } => {
+                    let full = self.exec == FULL;
+                    let out = if full { dst } else { tmp };
+                    arith::tern(&mut self.regs, op, out, a, b, c);
+                    if !full {
+                        self.mov_masked(dst, tmp);
+                    }
                 }
                 Inst::Bin { op, dst, a, b } => {
                     let u = self.uni(a) && self.uni(b);

@@ -13,6 +13,7 @@ mod fuse_loop_counter;
 mod fuse_masked_moves;
 mod fuse_multiply_add;
 mod hoist_invariants;
+mod mark_varying;
 mod propagate_copies;
 
 use crate::ir::{Inst, Program, Reg};
@@ -32,6 +33,8 @@ pub fn run(program: &mut Program) {
     // After it: it fuses what `fuse_masked_moves` made.
     fuse_loop_counter::run(program);
     drop_unread_builtins::run(program);
+    // Last: the marked forms are opaque to every pass above.
+    mark_varying::run(program);
 }
 
 /// Adds a write to every output register in `writes` (counts of writes per register, for
@@ -53,9 +56,9 @@ pub(crate) type Reads = smallvec::SmallVec<[Reg; 4]>;
 pub(crate) fn reads(inst: &Inst) -> Reads {
     use smallvec::smallvec as vec;
     match inst {
-        Inst::Un { a, .. } => vec![*a],
-        Inst::Bin { a, b, .. } => vec![*a, *b],
-        Inst::Tern { a, b, c, .. } => vec![*a, *b, *c],
+        Inst::Un { a, .. } | Inst::UnV { a, .. } => vec![*a],
+        Inst::Bin { a, b, .. } | Inst::BinV { a, b, .. } => vec![*a, *b],
+        Inst::Tern { a, b, c, .. } | Inst::TernV { a, b, c, .. } => vec![*a, *b, *c],
         Inst::Wide { op, a, b, .. } => {
             // An operand used as 32-bit names its register twice: list each register once.
             let mut r: Reads = vec![a[0]];
@@ -76,8 +79,12 @@ pub(crate) fn reads(inst: &Inst) -> Reads {
         // A masked move keeps the old value in inactive lanes: it reads its destination too.
         Inst::MovMasked { dst, src } => vec![*dst, *src],
         Inst::UnMasked { dst, a, .. } => vec![*dst, *a],
-        Inst::BinMasked { dst, a, b, .. } => vec![*dst, *a, *b],
-        Inst::TernMasked { dst, a, b, c, .. } => vec![*dst, *a, *b, *c],
+        Inst::BinMasked { dst, a, b, .. } | Inst::BinMaskedV { dst, a, b, .. } => {
+            vec![*dst, *a, *b]
+        }
+        Inst::TernMasked { dst, a, b, c, .. } | Inst::TernMaskedV { dst, a, b, c, .. } => {
+            vec![*dst, *a, *b, *c]
+        }
         Inst::BreakIfBin { a, b, .. } => vec![*a, *b],
         Inst::LoopEndCounted {
             counter, step, a, b, ..
@@ -131,6 +138,11 @@ pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
         Inst::Un { dst, .. }
         | Inst::Bin { dst, .. }
         | Inst::Tern { dst, .. }
+        | Inst::UnV { dst, .. }
+        | Inst::BinV { dst, .. }
+        | Inst::TernV { dst, .. }
+        | Inst::BinMaskedV { dst, .. }
+        | Inst::TernMaskedV { dst, .. }
         | Inst::Wide { dst, .. }
         | Inst::InsertBits { dst, .. }
         | Inst::MovMasked { dst, .. }
@@ -162,12 +174,16 @@ pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
         }
     };
     match inst {
-        Inst::Un { a, .. } => *a = f(*a),
-        Inst::Bin { a, b, .. } => {
+        Inst::Un { a, .. } | Inst::UnV { a, .. } => *a = f(*a),
+        Inst::Bin { a, b, .. }
+        | Inst::BinV { a, b, .. }
+        | Inst::BinMaskedV { a, b, .. } => {
             *a = f(*a);
             *b = f(*b);
         }
-        Inst::Tern { a, b, c, .. } => {
+        Inst::Tern { a, b, c, .. }
+        | Inst::TernV { a, b, c, .. }
+        | Inst::TernMaskedV { a, b, c, .. } => {
             *a = f(*a);
             *b = f(*b);
             *c = f(*c);
@@ -253,6 +269,11 @@ pub(crate) fn is_control(inst: &Inst) -> bool {
             | Inst::UnMasked { .. }
             | Inst::BinMasked { .. }
             | Inst::TernMasked { .. }
+            | Inst::UnV { .. }
+            | Inst::BinV { .. }
+            | Inst::TernV { .. }
+            | Inst::BinMaskedV { .. }
+            | Inst::TernMaskedV { .. }
             | Inst::Load { .. }
             | Inst::Store { .. }
             | Inst::Atomic { .. }
