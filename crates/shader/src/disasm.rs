@@ -37,6 +37,7 @@ pub fn disassemble(p: &Program) -> String {
             Inst::Else { .. }
                 | Inst::EndIf
                 | Inst::LoopEnd { .. }
+                | Inst::LoopEndCounted { .. }
                 | Inst::SwitchEnd
                 | Inst::CallEnd
                 | Inst::Continuing
@@ -48,6 +49,23 @@ pub fn disassemble(p: &Program) -> String {
             Inst::Un { op, dst, a } => format!("r{dst} = {op:?} r{a}"),
             Inst::Bin { op, dst, a, b } => format!("r{dst} = {op:?} r{a}, r{b}"),
             Inst::Tern { op, dst, a, b, c } => format!("r{dst} = {op:?} r{a}, r{b}, r{c}"),
+            // `varying`: statically never uniform (`opt::mark_varying`).
+            Inst::UnV { op, dst, a } => format!("r{dst} = varying {op:?} r{a}"),
+            Inst::BinV { op, dst, a, b } => format!("r{dst} = varying {op:?} r{a}, r{b}"),
+            Inst::TernV { op, dst, a, b, c } => {
+                format!("r{dst} = varying {op:?} r{a}, r{b}, r{c}")
+            }
+            Inst::BinMaskedV { op, dst, tmp, a, b } => {
+                format!("r{dst} =masked(r{tmp}) varying {op:?} r{a}, r{b}")
+            }
+            Inst::TernMaskedV {
+                op,
+                dst,
+                tmp,
+                a,
+                b,
+                c,
+            } => format!("r{dst} =masked(r{tmp}) varying {op:?} r{a}, r{b}, r{c}"),
             Inst::UnMasked { op, dst, tmp, a } => format!("r{dst} =masked(r{tmp}) {op:?} r{a}"),
             Inst::BinMasked { op, dst, tmp, a, b } => {
                 format!("r{dst} =masked(r{tmp}) {op:?} r{a}, r{b}")
@@ -68,6 +86,20 @@ pub fn disassemble(p: &Program) -> String {
                 negate,
             } => format!(
                 "BreakIf{} (r{tmp} = {op:?} r{a}, r{b})",
+                if *negate { "Not" } else { "" }
+            ),
+            Inst::LoopEndCounted {
+                op,
+                negate,
+                counter,
+                step,
+                a,
+                b,
+                tmp,
+                body_pc,
+            } => format!(
+                "LoopEnd {{ body_pc: {body_pc} }} after r{counter} += r{step}, \
+                 then BreakIf{} (r{tmp} = {op:?} r{a}, r{b})",
                 if *negate { "Not" } else { "" }
             ),
             Inst::Wide { op, hi, dst, a, b } => format!(

@@ -447,6 +447,47 @@ pub enum Inst {
         b: Reg,
         c: Reg,
     },
+    /// [`Inst::Un`] writing a register whose uniform flag stays false for the whole run (made
+    /// by the last pass, `opt::mark_varying`): the interpreter neither checks the operands'
+    /// flags nor writes `dst`'s.
+    UnV {
+        op: Un,
+        dst: Reg,
+        a: Reg,
+    },
+    /// [`Inst::Bin`], statically varying (see [`Inst::UnV`]).
+    BinV {
+        op: Bin,
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    /// [`Inst::Tern`], statically varying (see [`Inst::BinV`]).
+    TernV {
+        op: Tern,
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+    },
+    /// [`Inst::BinMasked`], statically varying (see [`Inst::BinV`]; `tmp` is never uniform
+    /// either).
+    BinMaskedV {
+        op: Bin,
+        dst: Reg,
+        tmp: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    /// [`Inst::TernMasked`], statically varying (see [`Inst::BinMaskedV`]).
+    TernMaskedV {
+        op: Tern,
+        dst: Reg,
+        tmp: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+    },
     Load {
         dst: Reg,
         space: Space,
@@ -506,6 +547,22 @@ pub enum Inst {
     },
     /// Back-edge: jump to `body_pc` while lanes remain.
     LoopEnd {
+        body_pc: u32,
+    },
+    /// A counted loop's end in one dispatch (made by the last pass, `opt::fuse_loop_counter`):
+    /// `counter += step` on the active lanes (a `BinMasked` `IAdd` whose `tmp` nothing else
+    /// reads), then [`Inst::LoopEnd`], then, for the lanes that go round again, the exit test
+    /// the body starts with (`BreakIfBin { op, tmp, a, b, negate }`), which `body_pc` is just
+    /// past. When the test sends every lane out, the loop ends here instead of running the
+    /// body once with no lane active.
+    LoopEndCounted {
+        op: Bin,
+        negate: bool,
+        counter: Reg,
+        step: Reg,
+        a: Reg,
+        b: Reg,
+        tmp: Reg,
         body_pc: u32,
     },
     Break,

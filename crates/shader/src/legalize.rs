@@ -818,7 +818,9 @@ impl Summary {
 
     /// May an instruction with one of `opcodes` be present?
     pub fn any_opcode(&self, opcodes: &[u16]) -> bool {
-        opcodes.iter().any(|&o| has_bit(&self.opcodes, u32::from(o)))
+        opcodes
+            .iter()
+            .any(|&o| has_bit(&self.opcodes, u32::from(o)))
     }
 
     pub fn any_decoration(&self, decoration: u32) -> bool {
@@ -865,7 +867,12 @@ pub(crate) fn legalize_module(words: &[u32], specialization: &[(u32, u64)]) -> O
 /// when the summary `s` (kept up to date) says it may find something.
 fn summarized_rewrites(m: &mut Module, s: &mut Summary) {
     guarded(m, s, |s| s.vulkan_memory_model, lower_vulkan_memory_model);
-    guarded(m, s, |s| s.physical_pointers, physical_pointers_as_addresses);
+    guarded(
+        m,
+        s,
+        |s| s.physical_pointers,
+        physical_pointers_as_addresses,
+    );
     guarded(
         m,
         s,
@@ -902,7 +909,12 @@ fn summarized_rewrites(m: &mut Module, s: &mut Summary) {
     // BufferBlock.
     guarded(m, s, |s| s.any_decoration(3), buffer_block_arrays);
     // OpConstantNull.
-    guarded(m, s, |s| s.any_opcode(&[46]), drop_zero_workgroup_initializers);
+    guarded(
+        m,
+        s,
+        |s| s.any_opcode(&[46]),
+        drop_zero_workgroup_initializers,
+    );
     guarded(
         m,
         s,
@@ -917,8 +929,18 @@ fn summarized_rewrites(m: &mut Module, s: &mut Summary) {
     guarded(m, s, |s| s.any_ext_inst(&[35, 51]), lower_modf_frexp);
     // GLSL.std.450 Normalize.
     guarded(m, s, |s| s.any_ext_inst(&[69]), lower_scalar_normalize);
-    guarded(m, s, |s| s.any_opcode(&[op::COPY_LOGICAL]), lower_copy_logical);
-    guarded(m, s, |s| s.any_opcode(&[op::SELECT]), lower_composite_select);
+    guarded(
+        m,
+        s,
+        |s| s.any_opcode(&[op::COPY_LOGICAL]),
+        lower_copy_logical,
+    );
+    guarded(
+        m,
+        s,
+        |s| s.any_opcode(&[op::SELECT]),
+        lower_composite_select,
+    );
     guarded(
         m,
         s,
@@ -979,7 +1001,12 @@ fn summarized_rewrites(m: &mut Module, s: &mut Summary) {
         lower_wide_bitcasts,
     );
     guarded(m, s, |s| s.int_widths & 8 != 0, narrow_constant_indices);
-    guarded(m, s, |s| s.int_widths & 3 != 0, drop_unused_narrow_constants);
+    guarded(
+        m,
+        s,
+        |s| s.int_widths & 3 != 0,
+        drop_unused_narrow_constants,
+    );
     guarded(m, s, |s| s.any_opcode(&[op::UNDEF]), hoist_function_undefs);
 }
 
@@ -997,7 +1024,10 @@ fn guarded(
     } else if cfg!(test) {
         let mut copy = m.clone();
         pass(&mut copy);
-        assert!(copy == *m, "a rewrite the summary skipped changed the module");
+        assert!(
+            copy == *m,
+            "a rewrite the summary skipped changed the module"
+        );
     }
 }
 

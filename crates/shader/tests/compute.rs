@@ -149,6 +149,96 @@ fn control_flow_loops_switch_and_calls() {
     }
 }
 
+/// Counted loops (`LoopEndCounted`, made by `opt::fuse_loop_counter`): uniform and varying
+/// counters, lanes leaving in the middle with the counter read after the loop, zero trips,
+/// `continue`, a loop counting down (not fused), nested loops; in full batches of 64 lanes
+/// (the fast path with a uniform counter) and in batches of 32 of 64 (the general path).
+#[test]
+fn counted_loops() {
+    let source = |local: u32| {
+        format!(
+            r"#version 450
+            layout(local_size_x = {local}) in;
+            layout(set = 0, binding = 0) buffer O {{ uint o[]; }};
+            layout(push_constant) uniform P {{ uint n; uint zero; }};
+            void main() {{
+                uint id = gl_LocalInvocationID.x;
+                uint g = gl_GlobalInvocationID.x;
+                uint a = 0u;
+                for (uint i = 0u; i < n; i++) a += i * 3u + id;
+                uint b = 0u;
+                uint bi;
+                for (bi = 0u; bi < n; bi++) {{
+                    if (bi == id % 7u) break;
+                    b += bi;
+                }}
+                uint c = 0u;
+                for (uint i = id % 5u; i < n; i += 2u) c += i;
+                uint d = 7u;
+                for (uint i = 0u; i < zero; i++) d += 100u;
+                int e = 0;
+                for (int i = int(n); i > -3; i--) {{
+                    if ((i & 1) == 0) continue;
+                    e += i;
+                }}
+                uint f = 0u;
+                for (uint i = 0u; i < 3u; i++) {{
+                    for (uint j = i; j < 4u; j++) {{
+                        if (j == 2u && id % 3u == 0u) continue;
+                        f += i * 4u + j + id;
+                    }}
+                }}
+                o[g * 7u + 0u] = a;
+                o[g * 7u + 1u] = b;
+                o[g * 7u + 2u] = bi;
+                o[g * 7u + 3u] = c;
+                o[g * 7u + 4u] = d;
+                o[g * 7u + 5u] = uint(e);
+                o[g * 7u + 6u] = f;
+            }}"
+        )
+    };
+    let n = 10u32;
+    let mut push = n.to_le_bytes().to_vec();
+    push.extend(0u32.to_le_bytes());
+    for local in [64u32, 32] {
+        let words = glsl(&source(local));
+        let program = ComputeProgram::new(&words, "main", &[]).unwrap();
+        let fused = program.disassemble().matches("then BreakIf").count();
+        assert!(
+            fused >= 5,
+            "{fused} loops fused:\n{}",
+            program.disassemble()
+        );
+        // `c` and its counter start from the invocation index: never uniform.
+        assert!(program.disassemble().contains("varying IAdd"));
+        let groups = 2u32;
+        let total = (local * groups) as usize;
+        let out = buffer_from_u32(&vec![0; total * 7]);
+        run_words(&words, &[&out], &push, [groups, 1, 1]);
+        let got = read_u32(&out);
+        for g in 0..total as u32 {
+            let id = g % local;
+            let a: u32 = (0..n).map(|i| i * 3 + id).sum();
+            let stop = (id % 7).min(n);
+            let b: u32 = (0..stop).sum();
+            let c: u32 = (id % 5..n).step_by(2).sum();
+            let e: i32 = (-2..=n as i32).filter(|i| i & 1 != 0).sum();
+            let mut f = 0;
+            for i in 0..3 {
+                for j in i..4 {
+                    if !(j == 2 && id % 3 == 0) {
+                        f += i * 4 + j + id;
+                    }
+                }
+            }
+            let want = [a, b, stop, c, 7, e as u32, f];
+            let at = g as usize * 7;
+            assert_eq!(got[at..at + 7], want, "local size {local}, invocation {g}");
+        }
+    }
+}
+
 #[test]
 fn shared_memory_reduction_with_barriers() {
     // 128 invocations per group: 8 batches meeting at each barrier.
@@ -310,6 +400,50 @@ fn infinite_loop_is_stopped_by_the_cancel_flag() {
             },
         )],
         push_constants: vec![],
+        addresses: Vec::new(),
+    };
+    let cancel = std::sync::Arc::new(AtomicBool::new(false));
+    let c2 = cancel.clone();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        c2.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let start = std::time::Instant::now();
+    let r = dispatch(&program, &res, [0; 3], [1, 1, 1], &cancel);
+    t.join().unwrap();
+    assert!(r.is_err());
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+}
+
+/// The watchdog also stops a counted loop on its fast path (a uniform counter that never
+/// reaches its bound).
+#[test]
+fn endless_counted_loop_is_stopped_by_the_cancel_flag() {
+    let program = ComputeProgram::new(
+        &glsl(
+            r"#version 450
+            layout(local_size_x = 64) in;
+            layout(set = 0, binding = 0) buffer B { uint b[]; };
+            layout(push_constant) uniform P { uint step; };
+            void main() { uint a = 0u; for (uint i = 0u; i < 5u; i += step) a++; b[1] = a; }",
+        ),
+        "main",
+        &[],
+    )
+    .unwrap();
+    assert!(program.disassemble().contains("then BreakIf"));
+    let mem = buffer_from_u32(&[0, 0]);
+    let res = DispatchResources {
+        images: Vec::new(),
+        buffers: vec![(
+            (0, 0, 0),
+            BufferSlice {
+                memory: &mem,
+                offset: 0,
+                size: 8,
+            },
+        )],
+        push_constants: 0u32.to_le_bytes().to_vec(),
         addresses: Vec::new(),
     };
     let cancel = std::sync::Arc::new(AtomicBool::new(false));

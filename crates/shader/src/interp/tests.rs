@@ -1481,3 +1481,88 @@ fn uniform_ops_match_lane_ops() {
         }
     }
 }
+
+/// The statically varying forms (`Inst::UnV`, `Inst::BinV` and friends, made by `opt::mark_varying`) give
+/// what the checked forms give, alone and as variable updates with every lane and with some
+/// lanes active, in place and not.
+#[test]
+fn varying_forms_match_checked_forms() {
+    let mut rng = Rng(0x5eed_0f_da7a);
+    let inputs: Vec<[u32; W]> = (0..4)
+        .map(|_| std::array::from_fn(|_| any_value(&mut rng)))
+        .collect();
+    let same = |a: &[u32; W], b: &[u32; W], what: &str| {
+        for lane in 0..W {
+            let (x, y) = (a[lane], b[lane]);
+            assert!(
+                x == y || (fl(x).is_nan() && fl(y).is_nan()),
+                "{what}: lane {lane}: {x:#x} vs {y:#x}"
+            );
+        }
+    };
+    let check = |checked: Inst, varying: Inst, out: Reg, what: String| {
+        for active in [W, W / 2 + 3] {
+            let want = run_inst_on(checked, &inputs, out, active);
+            let got = run_inst_on(varying, &inputs, out, active);
+            same(&want, &got, &format!("{what}, {active} lanes"));
+        }
+    };
+    for &op in &ALL_UN {
+        for dst in [4, 0] {
+            check(
+                Inst::Un { op, dst, a: 0 },
+                Inst::UnV { op, dst, a: 0 },
+                dst,
+                format!("{op:?} into r{dst}"),
+            );
+        }
+    }
+    for &op in &ALL_BIN {
+        for (dst, tmp) in [(4, 5), (0, 5)] {
+            let (a, b) = (0, 1);
+            check(
+                Inst::Bin { op, dst, a, b },
+                Inst::BinV { op, dst, a, b },
+                dst,
+                format!("{op:?} into r{dst}"),
+            );
+            check(
+                Inst::BinMasked { op, dst, tmp, a, b },
+                Inst::BinMaskedV { op, dst, tmp, a, b },
+                dst,
+                format!("masked {op:?} into r{dst}"),
+            );
+        }
+    }
+    for &op in &ALL_TERN {
+        for (dst, tmp) in [(4, 5), (2, 5)] {
+            let (a, b, c) = (0, 1, 2);
+            check(
+                Inst::Tern { op, dst, a, b, c },
+                Inst::TernV { op, dst, a, b, c },
+                dst,
+                format!("{op:?} into r{dst}"),
+            );
+            check(
+                Inst::TernMasked {
+                    op,
+                    dst,
+                    tmp,
+                    a,
+                    b,
+                    c,
+                },
+                Inst::TernMaskedV {
+                    op,
+                    dst,
+                    tmp,
+                    a,
+                    b,
+                    c,
+                },
+                dst,
+                format!("masked {op:?} into r{dst}"),
+            );
+        }
+    }
+}

@@ -148,11 +148,15 @@ pub fn run(program: &mut Program, one_dimensional: bool) {
         let k = |r: u32| kind[r as usize];
         let new = match *inst {
             _ if writes[dst as usize] > 1 && written_in_loop[dst as usize] => Kind::Unknown,
+            // (The `…V` forms are `opt::mark_varying`'s, which runs before.)
             Inst::Un { op: Un::Mov, a, .. }
+            | Inst::UnV { op: Un::Mov, a, .. }
             | Inst::UnMasked { op: Un::Mov, a, .. }
             | Inst::MovMasked { src: a, .. } => k(a),
-            Inst::Bin { op, a, b, .. } | Inst::BinMasked { op, a, b, .. } => match (op, k(a), k(b))
-            {
+            Inst::Bin { op, a, b, .. }
+            | Inst::BinV { op, a, b, .. }
+            | Inst::BinMasked { op, a, b, .. }
+            | Inst::BinMaskedV { op, a, b, .. } => match (op, k(a), k(b)) {
                 (Bin::IAdd, Kind::Const(x), Kind::Const(y)) => Kind::Const(x.wrapping_add(y)),
                 (Bin::ISub, Kind::Const(x), Kind::Const(y)) => Kind::Const(x.wrapping_sub(y)),
                 (Bin::IMul, Kind::Const(x), Kind::Const(y)) => Kind::Const(x.wrapping_mul(y)),

@@ -11,9 +11,11 @@ mod drop_unread_builtins;
 mod eliminate_common_subexpressions;
 mod flatten_straight_calls;
 mod forward_entry_copies;
+mod fuse_loop_counter;
 mod fuse_masked_moves;
 mod fuse_multiply_add;
 mod hoist_invariants;
+mod mark_varying;
 mod mark_word_runs;
 mod propagate_copies;
 mod push_constants_as_registers;
@@ -37,7 +39,11 @@ pub fn run(program: &mut Program) {
     drop_empty_else::run(program);
     // Last: the fused instructions it makes are opaque to the passes above.
     fuse_masked_moves::run(program);
+    // After it: it fuses what `fuse_masked_moves` made.
+    fuse_loop_counter::run(program);
     drop_unread_builtins::run(program);
+    // Last: the marked forms are opaque to every pass above.
+    mark_varying::run(program);
 }
 
 /// Adds a write to every output register in `writes` (counts of writes per register, for
@@ -59,9 +65,9 @@ pub(crate) type Reads = smallvec::SmallVec<[Reg; 4]>;
 pub(crate) fn reads(inst: &Inst) -> Reads {
     use smallvec::smallvec as vec;
     match inst {
-        Inst::Un { a, .. } => vec![*a],
-        Inst::Bin { a, b, .. } => vec![*a, *b],
-        Inst::Tern { a, b, c, .. } => vec![*a, *b, *c],
+        Inst::Un { a, .. } | Inst::UnV { a, .. } => vec![*a],
+        Inst::Bin { a, b, .. } | Inst::BinV { a, b, .. } => vec![*a, *b],
+        Inst::Tern { a, b, c, .. } | Inst::TernV { a, b, c, .. } => vec![*a, *b, *c],
         Inst::Wide { op, a, b, .. } => {
             // An operand used as 32-bit names its register twice: list each register once.
             let mut r: Reads = vec![a[0]];
@@ -82,9 +88,28 @@ pub(crate) fn reads(inst: &Inst) -> Reads {
         // A masked move keeps the old value in inactive lanes: it reads its destination too.
         Inst::MovMasked { dst, src } => vec![*dst, *src],
         Inst::UnMasked { dst, a, .. } => vec![*dst, *a],
-        Inst::BinMasked { dst, a, b, .. } => vec![*dst, *a, *b],
-        Inst::TernMasked { dst, a, b, c, .. } => vec![*dst, *a, *b, *c],
+        Inst::BinMasked { dst, a, b, .. } | Inst::BinMaskedV { dst, a, b, .. } => {
+            vec![*dst, *a, *b]
+        }
+        Inst::TernMasked { dst, a, b, c, .. } | Inst::TernMaskedV { dst, a, b, c, .. } => {
+            vec![*dst, *a, *b, *c]
+        }
         Inst::BreakIfBin { a, b, .. } => vec![*a, *b],
+        Inst::LoopEndCounted {
+            counter,
+            step,
+            a,
+            b,
+            ..
+        } => {
+            let mut r: Reads = vec![*counter, *step];
+            for x in [*a, *b] {
+                if !r.contains(&x) {
+                    r.push(x);
+                }
+            }
+            r
+        }
         Inst::Load { addr: a, space, .. } => address_reads(vec![], space, a),
         Inst::Store {
             src,
@@ -126,6 +151,11 @@ pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
         Inst::Un { dst, .. }
         | Inst::Bin { dst, .. }
         | Inst::Tern { dst, .. }
+        | Inst::UnV { dst, .. }
+        | Inst::BinV { dst, .. }
+        | Inst::TernV { dst, .. }
+        | Inst::BinMaskedV { dst, .. }
+        | Inst::TernMaskedV { dst, .. }
         | Inst::Wide { dst, .. }
         | Inst::InsertBits { dst, .. }
         | Inst::MovMasked { dst, .. }
@@ -140,6 +170,7 @@ pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
         | Inst::Derivative { dst, .. }
         | Inst::GroupGather { dst, .. }
         | Inst::IsHelper { dst } => Some(*dst),
+        Inst::LoopEndCounted { counter, .. } => Some(*counter),
         // `Ballot` and `Image` write fresh registers, which no pass rewrites.
         _ => None,
     }
@@ -156,12 +187,14 @@ pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
         }
     };
     match inst {
-        Inst::Un { a, .. } => *a = f(*a),
-        Inst::Bin { a, b, .. } => {
+        Inst::Un { a, .. } | Inst::UnV { a, .. } => *a = f(*a),
+        Inst::Bin { a, b, .. } | Inst::BinV { a, b, .. } | Inst::BinMaskedV { a, b, .. } => {
             *a = f(*a);
             *b = f(*b);
         }
-        Inst::Tern { a, b, c, .. } => {
+        Inst::Tern { a, b, c, .. }
+        | Inst::TernV { a, b, c, .. }
+        | Inst::TernMaskedV { a, b, c, .. } => {
             *a = f(*a);
             *b = f(*b);
             *c = f(*c);
@@ -193,6 +226,12 @@ pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
             *a = f(*a);
             *b = f(*b);
             *c = f(*c);
+        }
+        // The counter is also written: it is not renamed, like a masked move's destination.
+        Inst::LoopEndCounted { step, a, b, .. } => {
+            *step = f(*step);
+            *a = f(*a);
+            *b = f(*b);
         }
         Inst::Load {
             addr: a, space: s, ..
@@ -241,6 +280,11 @@ pub(crate) fn is_control(inst: &Inst) -> bool {
             | Inst::UnMasked { .. }
             | Inst::BinMasked { .. }
             | Inst::TernMasked { .. }
+            | Inst::UnV { .. }
+            | Inst::BinV { .. }
+            | Inst::TernV { .. }
+            | Inst::BinMaskedV { .. }
+            | Inst::TernMaskedV { .. }
             | Inst::Load { .. }
             | Inst::Store { .. }
             | Inst::Atomic { .. }
@@ -286,6 +330,13 @@ pub(crate) fn remove(program: &mut Program, dead: &[bool]) {
             Inst::LoopEnd { body_pc } => Inst::LoopEnd {
                 body_pc: map(body_pc),
             },
+            Inst::LoopEndCounted { body_pc, .. } => {
+                let mut inst = program.code[pc];
+                if let Inst::LoopEndCounted { body_pc: b, .. } = &mut inst {
+                    *b = map(body_pc);
+                }
+                inst
+            }
             Inst::Case {
                 cond,
                 fallthrough,
@@ -347,6 +398,14 @@ pub(crate) fn reorder(program: &mut Program, order: &[usize]) {
                     body_pc: map(begin as u32) + 1,
                 },
             },
+            // Made by the last pass, after any reordering; mapped like any other target.
+            Inst::LoopEndCounted { body_pc, .. } => {
+                let mut inst = program.code[old];
+                if let Inst::LoopEndCounted { body_pc: b, .. } = &mut inst {
+                    *b = map(body_pc);
+                }
+                inst
+            }
             Inst::Case {
                 cond,
                 fallthrough,
