@@ -5,6 +5,7 @@
 //! The lowering zero-fills a function variable where it is declared (`uint i = …` is `r = Mov
 //! 0` then `r = Mov value`); with the first write gone the variable is written once and
 //! `propagate_copies` can forward the second. Two dispatches less a batch in the bench SAXPY.
+//! `opt::mark_varying` runs it again, on what the later passes leave.
 
 use crate::ir::{Inst, Program};
 
@@ -22,7 +23,9 @@ pub fn run(program: &mut Program) {
         let Some(r) = super::writes(&code[pc]) else {
             continue;
         };
-        for inst in &code[pc + 1..] {
+        // A few instructions ahead: the lowering's overwritten initialisations are close, and
+        // the bound keeps the pass linear on long blocks.
+        for inst in code.iter().skip(pc + 1).take(32) {
             if super::is_control(inst) || super::reads(inst).contains(&r) {
                 break;
             }

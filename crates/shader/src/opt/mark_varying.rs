@@ -17,8 +17,9 @@
 //! them: its constant store is marked too, leaving the flag false where it could have been
 //! true for a while.
 //!
-//! First it drops writes overwritten before anything reads them in straight-line code: the
-//! lowering zero-initialises a variable before storing its initialiser.
+//! First it drops writes overwritten before anything reads them in straight-line code
+//! (`opt::drop_overwritten_writes`, again): the lowering zero-initialises a variable before
+//! storing its initialiser, and later passes can leave such pairs too.
 //!
 //! Runs last: the marked forms are opaque to the passes above.
 
@@ -26,7 +27,7 @@ use super::Reads;
 use crate::ir::{Inst, Program, Reg};
 
 pub fn run(program: &mut Program) {
-    drop_overwritten(program);
+    super::drop_overwritten_writes::run(program);
     let regs = program.register_count as usize;
     // Registers whose flags can be kept false by marking their writers.
     let mut keep_false = vec![true; regs];
@@ -205,32 +206,4 @@ fn flags_set(inst: &Inst) -> Reads {
         | Inst::Barrier
         | Inst::ImageArg { .. } => vec![],
     }
-}
-/// Drops an unmasked arithmetic write (`Un`, `Bin`, `Tern`) that a later one to the same
-/// register overwrites in straight-line code before anything reads it.
-fn drop_overwritten(program: &mut Program) {
-    let mut dead = vec![false; program.code.len()];
-    for pc in 0..program.code.len() {
-        let d = match program.code[pc] {
-            Inst::Un { dst, .. } | Inst::Bin { dst, .. } | Inst::Tern { dst, .. } => dst,
-            _ => continue,
-        };
-        // A few instructions ahead: the lowering's overwritten initialisations are close, and
-        // a bound keeps this linear on long blocks.
-        for inst in program.code.iter().skip(pc + 1).take(32) {
-            if super::is_control(inst) || super::reads(inst).contains(&d) {
-                break;
-            }
-            match *inst {
-                Inst::Un { dst, .. } | Inst::Bin { dst, .. } | Inst::Tern { dst, .. }
-                    if dst == d =>
-                {
-                    dead[pc] = true;
-                    break;
-                }
-                _ => {}
-            }
-        }
-    }
-    super::remove(program, &dead);
 }
