@@ -259,6 +259,10 @@ impl BuiltinValues {
                 *o = base.wrapping_add(i as u32);
             }
         };
+        // The values the same in every lane have one definition, `uniform_value`.
+        if let Some(v) = self.uniform_value(b) {
+            return out.fill(v);
+        }
         if self.one_d {
             match b {
                 Builtin::GlobalInvocationId(0) => {
@@ -268,9 +272,6 @@ impl BuiltinValues {
                 Builtin::LocalInvocationId(0) | Builtin::LocalInvocationIndex => {
                     return index(out, self.first);
                 }
-                // The group's own coordinate (size 1, local 0 along y and z).
-                Builtin::GlobalInvocationId(c) => return out.fill(self.workgroup[c as usize % 3]),
-                Builtin::LocalInvocationId(_) => return out.fill(0),
                 _ => {}
             }
         }
@@ -285,11 +286,13 @@ impl BuiltinValues {
             Builtin::GlobalInvocationId(c) => *out = self.global[c as usize % 3],
             Builtin::LocalInvocationId(c) => *out = self.local[c as usize % 3],
             Builtin::LocalInvocationIndex => *out = self.local_index,
-            Builtin::WorkgroupId(c) => out.fill(self.workgroup[c as usize % 3]),
-            Builtin::NumWorkgroups(c) => out.fill(self.num_workgroups[c as usize % 3]),
-            Builtin::WorkgroupSize(c) => out.fill(self.workgroup_size[c as usize % 3]),
+            // Written above.
+            Builtin::WorkgroupId(_)
+            | Builtin::NumWorkgroups(_)
+            | Builtin::WorkgroupSize(_)
+            | Builtin::SubgroupSize
+            | Builtin::NumSubgroups => {}
             // A subgroup is a batch: W consecutive local invocation indices.
-            Builtin::SubgroupSize => out.fill(W as u32),
             Builtin::SubgroupInvocationId => {
                 for (i, o) in out.iter_mut().enumerate() {
                     *o = li(i) % W as u32;
@@ -300,7 +303,6 @@ impl BuiltinValues {
                     *o = li(i) / W as u32;
                 }
             }
-            Builtin::NumSubgroups => out.fill(self.invocations.div_ceil(W as u32)),
         }
     }
 }
