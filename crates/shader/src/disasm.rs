@@ -66,6 +66,23 @@ pub fn disassemble(p: &Program) -> String {
                 b,
                 c,
             } => format!("r{dst} =masked(r{tmp}) varying {op:?} r{a}, r{b}, r{c}"),
+            Inst::QuadV {
+                op,
+                dst,
+                a,
+                b,
+                c,
+                d,
+            } => format!("r{dst} = varying {op:?} r{a}, r{b}, r{c}, r{d}"),
+            Inst::QuadMaskedV {
+                op,
+                dst,
+                tmp,
+                a,
+                b,
+                c,
+                d,
+            } => format!("r{dst} =masked(r{tmp}) varying {op:?} r{a}, r{b}, r{c}, r{d}"),
             Inst::UnMasked { op, dst, tmp, a } => format!("r{dst} =masked(r{tmp}) {op:?} r{a}"),
             Inst::BinMasked { op, dst, tmp, a, b } => {
                 format!("r{dst} =masked(r{tmp}) {op:?} r{a}, r{b}")

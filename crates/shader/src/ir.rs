@@ -142,6 +142,20 @@ pub enum Bin {
     Pack16,
 }
 
+/// Four-operand float operations: two of the instructions above in one dispatch
+/// (`opt::fuse_products`). Every product and sum is rounded as in the two instructions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Quad {
+    /// `a * b + c * d` (an `FMul` and an `FMulAdd` reading it as `c`).
+    MulAddMul,
+    /// `a * b - c * d` (an `FMul` and an `FMulSub` reading it as `c`).
+    MulSubMul,
+    /// `a * b * c + d` (an `FMul` and an `FMulAdd` reading it as a factor).
+    MulMulAdd,
+    /// `a * b * c - d` (an `FMul` and an `FMulSub` reading it as a factor).
+    MulMulSub,
+}
+
 /// Three-operand operations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Tern {
@@ -487,6 +501,26 @@ pub enum Inst {
         a: Reg,
         b: Reg,
         c: Reg,
+    },
+    /// A statically varying product and the `TernV` reading it, in one dispatch (made after
+    /// `opt::mark_varying` by `opt::fuse_products`).
+    QuadV {
+        op: Quad,
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+        d: Reg,
+    },
+    /// [`Inst::QuadV`] from a `TernMaskedV` (see [`Inst::TernMasked`]).
+    QuadMaskedV {
+        op: Quad,
+        dst: Reg,
+        tmp: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+        d: Reg,
     },
     Load {
         dst: Reg,

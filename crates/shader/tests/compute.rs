@@ -62,6 +62,33 @@ fn run_words(words: &[u32], buffers: &[&DeviceMemory], push: &[u8], groups: [u32
     dispatch(&program, &res, [0; 3], groups, &AtomicBool::new(false)).unwrap();
 }
 
+/// The fused product forms (`opt::fuse_products`) give the bits of the unfused arithmetic:
+/// each product and sum rounded on its own, as Rust computes them here.
+#[test]
+fn fused_products_are_exact() {
+    let n = 150u32;
+    let out = buffer_from_u32(&vec![0; 2 * 192]);
+    run(support::PRODUCTS, &[&out], &n.to_le_bytes(), [3, 1, 1]);
+    let got = read_u32(&out);
+    for i in 0..n as usize {
+        let (mut x, mut y) = (i as f32 * 0.001, 0.5 - i as f32 * 0.002);
+        let mut a = 0.0f32;
+        for _ in 0..16 {
+            (x, y) = (x * x - y * y + 0.3, 2.0 * x * y + 0.1);
+            a += x * 0.01;
+        }
+        assert_eq!(
+            [got[2 * i], got[2 * i + 1]],
+            [a.to_bits(), y.to_bits()],
+            "invocation {i}: {:?} vs {:?}",
+            f32s(&got[2 * i..2 * i + 2]),
+            [a, y]
+        );
+    }
+    // Invocations past `n` returned before writing.
+    assert!(got[2 * n as usize..].iter().all(|&w| w == 0));
+}
+
 #[test]
 fn saxpy() {
     let n = 1000usize;

@@ -84,6 +84,11 @@ fn shared_memory_reduction() {
 }
 
 #[test]
+fn fused_products() {
+    snapshot("products", support::PRODUCTS);
+}
+
+#[test]
 fn diff_shows_the_changed_lines() {
     let d = diff("a\nb\nc\nd\n", "a\nx\nc\nd\n");
     assert_eq!(d, "    2 - b\n    2 + x\n");

@@ -2,7 +2,7 @@
 //! instruction. Floats are IEEE binary32 (Rust's `f32`), which meets or exceeds every precision
 //! bound of the Vulkan spec for the operations it has natively; integers wrap.
 
-use crate::ir::{Bin, Reg, Tern, Un, W};
+use crate::ir::{Bin, Quad, Reg, Tern, Un, W};
 
 #[inline(always)]
 fn f(x: u32) -> f32 {
@@ -142,6 +142,56 @@ fn map3(
             r[i] = op(x[i], y[i], z[i]);
         }
         regs[d][at..at + CHUNK].copy_from_slice(&r);
+    }
+}
+
+/// [`map3`] with four operands, never uniform (only the statically varying `Quad` forms use
+/// it).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn map4(
+    regs: &mut [[u32; W]],
+    dst: Reg,
+    a: Reg,
+    b: Reg,
+    c: Reg,
+    d: Reg,
+    op: impl Fn(u32, u32, u32, u32) -> u32,
+) {
+    let (a, b, c, d, o) = (a as usize, b as usize, c as usize, d as usize, dst as usize);
+    if a.max(b).max(c).max(d).max(o) >= regs.len() {
+        return;
+    }
+    for at in (0..W).step_by(CHUNK) {
+        let x = chunk(&regs[a], at);
+        let y = chunk(&regs[b], at);
+        let z = chunk(&regs[c], at);
+        let w = chunk(&regs[d], at);
+        let mut r = [0u32; CHUNK];
+        for i in 0..CHUNK {
+            r[i] = op(x[i], y[i], z[i], w[i]);
+        }
+        regs[o][at..at + CHUNK].copy_from_slice(&r);
+    }
+}
+
+/// [`Quad`] operations over every lane: each product and sum rounded, as in the `FMul` and
+/// the `FMulAdd`/`FMulSub` they replace.
+#[inline(always)]
+pub fn quad(regs: &mut [[u32; W]], op: Quad, dst: Reg, a: Reg, b: Reg, c: Reg, d: Reg) {
+    match op {
+        Quad::MulAddMul => map4(regs, dst, a, b, c, d, |x, y, z, w| {
+            u(f(x) * f(y) + f(z) * f(w))
+        }),
+        Quad::MulSubMul => map4(regs, dst, a, b, c, d, |x, y, z, w| {
+            u(f(x) * f(y) - f(z) * f(w))
+        }),
+        Quad::MulMulAdd => map4(regs, dst, a, b, c, d, |x, y, z, w| {
+            u(f(x) * f(y) * f(z) + f(w))
+        }),
+        Quad::MulMulSub => map4(regs, dst, a, b, c, d, |x, y, z, w| {
+            u(f(x) * f(y) * f(z) - f(w))
+        }),
     }
 }
 

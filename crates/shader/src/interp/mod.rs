@@ -790,6 +790,30 @@ impl Batch {
                         self.mov_masked(dst, tmp);
                     }
                 }
+                Inst::QuadV {
+                    op,
+                    dst,
+                    a,
+                    b,
+                    c,
+                    d,
+                } => arith::quad(&mut self.regs, op, dst, a, b, c, d),
+                Inst::QuadMaskedV {
+                    op,
+                    dst,
+                    tmp,
+                    a,
+                    b,
+                    c,
+                    d,
+                } => {
+                    let full = self.exec == FULL;
+                    let out = if full { dst } else { tmp };
+                    arith::quad(&mut self.regs, op, out, a, b, c, d);
+                    if !full {
+                        self.mov_masked(dst, tmp);
+                    }
+                }
                 Inst::Bin { op, dst, a, b } => {
                     let u = self.uni(a) && self.uni(b);
                     if u {

@@ -23,8 +23,13 @@ fn run_inst(inst: Inst, inputs: &[[u32; W]], out: Reg) -> [u32; W] {
 /// Runs `inst` with the first `active` lanes active; registers past the inputs hold
 /// `0xdead_beef`, so that a masked write shows which lanes it kept.
 fn run_inst_on(inst: Inst, inputs: &[[u32; W]], out: Reg, active: usize) -> [u32; W] {
+    run_code_on(vec![inst], inputs, out, active)
+}
+
+/// [`run_inst_on`] for a sequence of instructions.
+fn run_code_on(code: Vec<Inst>, inputs: &[[u32; W]], out: Reg, active: usize) -> [u32; W] {
     let program = Program {
-        code: vec![inst],
+        code,
         register_count: 8,
         ..Program::default()
     };
@@ -1563,6 +1568,88 @@ fn varying_forms_match_checked_forms() {
                 dst,
                 format!("masked {op:?} into r{dst}"),
             );
+        }
+    }
+}
+
+/// The fused float forms (`Inst::QuadV`, `Inst::QuadMaskedV`, made by `opt::fuse_products`)
+/// give what the product and the instruction reading it give, with every lane and with some
+/// lanes active, into a fresh register and into one of the operands.
+#[test]
+fn quad_forms_match_their_two_instructions() {
+    use crate::ir::Quad;
+    let mut rng = Rng(0x0f0e_a11d);
+    let inputs: Vec<[u32; W]> = (0..4)
+        .map(|_| std::array::from_fn(|_| any_value(&mut rng)))
+        .collect();
+    let (a, b, c, d, t, tmp) = (0, 1, 2, 3, 5, 6);
+    for op in [
+        Quad::MulAddMul,
+        Quad::MulSubMul,
+        Quad::MulMulAdd,
+        Quad::MulMulSub,
+    ] {
+        let tern = match op {
+            Quad::MulAddMul | Quad::MulMulAdd => Tern::FMulAdd,
+            Quad::MulSubMul | Quad::MulMulSub => Tern::FMulSub,
+        };
+        // The two instructions: the product into `t`, then `tern` reading it.
+        let (product, (x, y, z)) = match op {
+            Quad::MulAddMul | Quad::MulSubMul => ((c, d), (a, b, t)),
+            Quad::MulMulAdd | Quad::MulMulSub => ((a, b), (t, c, d)),
+        };
+        let fmul = Inst::Bin {
+            op: Bin::FMul,
+            dst: t,
+            a: product.0,
+            b: product.1,
+        };
+        for dst in [4, a, d] {
+            for active in [W, W / 2 + 3] {
+                let same = |want: [u32; W], got: [u32; W], what: &str| {
+                    for lane in 0..W {
+                        let (p, q) = (want[lane], got[lane]);
+                        assert!(
+                            p == q || (fl(p).is_nan() && fl(q).is_nan()),
+                            "{op:?} {what} into r{dst}, {active} lanes: lane {lane}: {p:#x} vs {q:#x}"
+                        );
+                    }
+                };
+                let plain = Inst::Tern {
+                    op: tern,
+                    dst,
+                    a: x,
+                    b: y,
+                    c: z,
+                };
+                let want = run_code_on(vec![fmul, plain], &inputs, dst, active);
+                let got = run_inst_on(
+                    Inst::QuadV {
+                        op,
+                        dst,
+                        a,
+                        b,
+                        c,
+                        d,
+                    },
+                    &inputs,
+                    dst,
+                    active,
+                );
+                same(want, got, "");
+                let update = masked(plain, dst, tmp);
+                let want = run_code_on(vec![fmul, update], &inputs, dst, active);
+                let fused = Inst::QuadMaskedV {
+                    op,
+                    dst,
+                    tmp,
+                    a,
+                    b,
+                    c,
+                    d,
+                };
+                same(want, run_inst_on(fused, &inputs, dst, active), "masked");
+            }
         }
     }
 }

@@ -143,7 +143,8 @@ fn written(inst: &Inst) -> Reads {
         | Inst::BinMasked { dst, tmp, .. }
         | Inst::TernMasked { dst, tmp, .. }
         | Inst::BinMaskedV { dst, tmp, .. }
-        | Inst::TernMaskedV { dst, tmp, .. } => vec![dst, tmp],
+        | Inst::TernMaskedV { dst, tmp, .. }
+        | Inst::QuadMaskedV { dst, tmp, .. } => vec![dst, tmp],
         Inst::BreakIfBin { tmp, .. } => vec![tmp],
         Inst::LoopEndCounted { counter, tmp, .. } => vec![counter, tmp],
         Inst::Ballot { dst, .. } => dst.into_iter().collect(),
@@ -184,6 +185,8 @@ fn flags_set(inst: &Inst) -> Reads {
         | Inst::TernV { .. }
         | Inst::BinMaskedV { .. }
         | Inst::TernMaskedV { .. }
+        | Inst::QuadV { .. }
+        | Inst::QuadMaskedV { .. }
         | Inst::BreakIfBin { .. }
         | Inst::Store { .. }
         | Inst::If { .. }

@@ -14,6 +14,7 @@ mod forward_entry_copies;
 mod fuse_loop_counter;
 mod fuse_masked_moves;
 mod fuse_multiply_add;
+mod fuse_products;
 mod hoist_invariants;
 mod mark_varying;
 mod mark_word_runs;
@@ -44,6 +45,8 @@ pub fn run(program: &mut Program) {
     drop_unread_builtins::run(program);
     // Last: the marked forms are opaque to every pass above.
     mark_varying::run(program);
+    // On the marked forms only.
+    fuse_products::run(program);
 }
 
 /// Adds a write to every output register in `writes` (counts of writes per register, for
@@ -94,6 +97,10 @@ pub(crate) fn reads(inst: &Inst) -> Reads {
         Inst::TernMasked { dst, a, b, c, .. } | Inst::TernMaskedV { dst, a, b, c, .. } => {
             vec![*dst, *a, *b, *c]
         }
+        Inst::QuadV { a, b, c, d, .. } => vec![*a, *b, *c, *d],
+        Inst::QuadMaskedV {
+            dst, a, b, c, d, ..
+        } => vec![*dst, *a, *b, *c, *d],
         Inst::BreakIfBin { a, b, .. } => vec![*a, *b],
         Inst::LoopEndCounted {
             counter,
@@ -156,6 +163,8 @@ pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
         | Inst::TernV { dst, .. }
         | Inst::BinMaskedV { dst, .. }
         | Inst::TernMaskedV { dst, .. }
+        | Inst::QuadV { dst, .. }
+        | Inst::QuadMaskedV { dst, .. }
         | Inst::Wide { dst, .. }
         | Inst::InsertBits { dst, .. }
         | Inst::MovMasked { dst, .. }
@@ -198,6 +207,12 @@ pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
             *a = f(*a);
             *b = f(*b);
             *c = f(*c);
+        }
+        Inst::QuadV { a, b, c, d, .. } | Inst::QuadMaskedV { a, b, c, d, .. } => {
+            *a = f(*a);
+            *b = f(*b);
+            *c = f(*c);
+            *d = f(*d);
         }
         Inst::Wide { a, b, .. } => {
             for r in a.iter_mut().chain(b.iter_mut()) {
@@ -285,6 +300,8 @@ pub(crate) fn is_control(inst: &Inst) -> bool {
             | Inst::TernV { .. }
             | Inst::BinMaskedV { .. }
             | Inst::TernMaskedV { .. }
+            | Inst::QuadV { .. }
+            | Inst::QuadMaskedV { .. }
             | Inst::Load { .. }
             | Inst::Store { .. }
             | Inst::Atomic { .. }

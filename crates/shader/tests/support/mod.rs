@@ -135,6 +135,26 @@ void main() {
 }
 ";
 
+/// Products feeding sums, the shapes `opt::fuse_products` fuses (`x * x - y * y`,
+/// `2.0 * x * y + c`), in a loop updating two variables from each other's old values; lanes
+/// past `n` return first, so the last batch runs the loop with some lanes inactive.
+pub const PRODUCTS: &str = r"#version 450
+layout(local_size_x = 64) in;
+layout(set = 0, binding = 0) buffer O { vec2 o[]; };
+layout(push_constant) uniform P { uint n; };
+void main() {
+    uint i = gl_GlobalInvocationID.x;
+    if (i >= n) return;
+    vec2 p = vec2(float(i) * 0.001, 0.5 - float(i) * 0.002);
+    float a = 0.0;
+    for (int k = 0; k < 16; k++) {
+        p = vec2(p.x * p.x - p.y * p.y + 0.3, 2.0 * p.x * p.y + 0.1);
+        a += p.x * 0.01;
+    }
+    o[i] = vec2(a, p.y);
+}
+";
+
 /// The shaders above, by name.
 pub const ALL: [(&str, &str); 5] = [
     ("saxpy", SAXPY),
