@@ -180,6 +180,76 @@ fn control_flow_loops_switch_and_calls() {
 /// counters, lanes leaving in the middle with the counter read after the loop, zero trips,
 /// `continue`, a loop counting down (not fused), nested loops; in full batches of 64 lanes
 /// (the fast path with a uniform counter) and in batches of 32 of 64 (the general path).
+/// Loops with a trip count known at compile time have their bodies repeated
+/// (`opt::unroll_counted_loops`): the results are those of running them as written — up and
+/// down, by steps other than 1, `!=` tests, a counter wrapping past 2³², no trip at all —
+/// with every lane and with lanes that returned before the loops. A loop whose body reads its
+/// counter, or breaks, is left as it is.
+#[test]
+fn unrolled_loops_are_exact() {
+    let source = r"#version 450
+        layout(local_size_x = 64) in;
+        layout(set = 0, binding = 0) buffer O { uint o[]; };
+        layout(push_constant) uniform P { uint n; };
+        void main() {
+            uint g = gl_GlobalInvocationID.x;
+            if (g >= n) return;
+            uint a = g, b = g, c = g, d = g, e = g, f = g, h = g;
+            for (int k = 0; k < 12; k++) a = a * 3u + 1u;
+            for (int k = 10; k > 3; k -= 1) b = b * 5u + 7u;
+            for (uint k = 5u; k < 5u; k++) c += 1000u;
+            for (int k = 0; k != 9; k += 3) d = d * 7u + 2u;
+            for (uint k = 4294967294u; k != 2u; k++) e = e * 9u + 4u;
+            for (int k = 0; k < 6; k++) f = f * 11u + uint(k);
+            for (int k = 0; k < 8; k++) { if (h > 1000000u) break; h = h * 13u + 1u; }
+            o[g * 7u + 0u] = a;
+            o[g * 7u + 1u] = b;
+            o[g * 7u + 2u] = c;
+            o[g * 7u + 3u] = d;
+            o[g * 7u + 4u] = e;
+            o[g * 7u + 5u] = f;
+            o[g * 7u + 6u] = h;
+        }";
+    let words = glsl(source);
+    let text = ComputeProgram::new(&words, "main", &[])
+        .unwrap()
+        .disassemble();
+    // `a`'s loop (12 trips, one instruction) runs its body 12 times per round.
+    let a_body = text.lines().filter(|l| l.contains("IMul")).count();
+    assert!(a_body >= 12, "not unrolled:\n{text}");
+    let n = 150u32;
+    let out = buffer_from_u32(&vec![0; 192 * 7]);
+    run(source, &[&out], &n.to_le_bytes(), [3, 1, 1]);
+    let got = read_u32(&out);
+    let repeat = |mut v: u32, times: u32, f: &dyn Fn(u32, u32) -> u32| {
+        for k in 0..times {
+            v = f(v, k);
+        }
+        v
+    };
+    for g in 0..n {
+        let mut h = g;
+        for _ in 0..8 {
+            if h > 1_000_000 {
+                break;
+            }
+            h = h.wrapping_mul(13).wrapping_add(1);
+        }
+        let want = [
+            repeat(g, 12, &|v, _| v.wrapping_mul(3).wrapping_add(1)),
+            repeat(g, 7, &|v, _| v.wrapping_mul(5).wrapping_add(7)),
+            g,
+            repeat(g, 3, &|v, _| v.wrapping_mul(7).wrapping_add(2)),
+            repeat(g, 4, &|v, _| v.wrapping_mul(9).wrapping_add(4)),
+            repeat(g, 6, &|v, k| v.wrapping_mul(11).wrapping_add(k)),
+            h,
+        ];
+        let at = g as usize * 7;
+        assert_eq!(got[at..at + 7], want, "invocation {g}");
+    }
+    assert!(got[n as usize * 7..].iter().all(|&w| w == 0));
+}
+
 #[test]
 fn counted_loops() {
     let source = |local: u32| {

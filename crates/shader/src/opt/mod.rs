@@ -20,6 +20,7 @@ mod mark_varying;
 mod mark_word_runs;
 mod propagate_copies;
 mod push_constants_as_registers;
+mod unroll_counted_loops;
 
 use crate::ir::{Inst, Program, Reg};
 
@@ -47,6 +48,8 @@ pub fn run(program: &mut Program) {
     mark_varying::run(program);
     // On the marked forms only.
     fuse_products::run(program);
+    // Last: the copies of a body write the same registers, which the passes above count.
+    unroll_counted_loops::run(program);
 }
 
 /// Adds a write to every output register in `writes` (counts of writes per register, for
@@ -333,41 +336,25 @@ pub(crate) fn remove(program: &mut Program, dead: &[bool]) {
         if d {
             continue;
         }
-        program.code[kept] = match program.code[pc] {
-            Inst::If { cond, else_pc } => Inst::If {
-                cond,
-                else_pc: map(else_pc),
-            },
-            Inst::Else { end_pc } => Inst::Else {
-                end_pc: map(end_pc),
-            },
-            Inst::LoopBegin { end_pc } => Inst::LoopBegin {
-                end_pc: map(end_pc),
-            },
-            Inst::LoopEnd { body_pc } => Inst::LoopEnd {
-                body_pc: map(body_pc),
-            },
-            Inst::LoopEndCounted { body_pc, .. } => {
-                let mut inst = program.code[pc];
-                if let Inst::LoopEndCounted { body_pc: b, .. } = &mut inst {
-                    *b = map(body_pc);
-                }
-                inst
-            }
-            Inst::Case {
-                cond,
-                fallthrough,
-                next_pc,
-            } => Inst::Case {
-                cond,
-                fallthrough,
-                next_pc: map(next_pc),
-            },
-            other => other,
-        };
+        let mut inst = program.code[pc];
+        map_targets(&mut inst, &map);
+        program.code[kept] = inst;
         kept += 1;
     }
     program.code.truncate(kept);
+}
+
+/// Rewrites an instruction's jump target (the `pc` it names), if it has one.
+pub(crate) fn map_targets(inst: &mut Inst, f: impl Fn(u32) -> u32) {
+    match inst {
+        Inst::If { else_pc: t, .. }
+        | Inst::Else { end_pc: t }
+        | Inst::LoopBegin { end_pc: t }
+        | Inst::LoopEnd { body_pc: t }
+        | Inst::LoopEndCounted { body_pc: t, .. }
+        | Inst::Case { next_pc: t, .. } => *t = f(*t),
+        _ => {}
+    }
 }
 
 /// Puts the instructions in the order `order` gives (old indices), fixing jump targets. Every
