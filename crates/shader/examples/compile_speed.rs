@@ -12,6 +12,8 @@ fn main() {
     let path = args.next().expect("path to a compute .spv");
     let count: u32 = args.next().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let words = pumice_shader::front::words(&std::fs::read(path).unwrap()).unwrap();
+    // As `vkCreateShaderModule` does before any pipeline is made from the module.
+    pumice_shader::front::parse_shared(&words, &[]).unwrap();
     let start = Instant::now();
     for spec in 1..=count {
         ComputeProgram::new(&words, "main", &[(0, spec as u64)]).unwrap();

@@ -92,11 +92,38 @@ enum Storage {
     },
 }
 
+/// The values of a function's expressions lowered so far, by handle index: the handles of
+/// one arena are dense, and a hash map of them (hashing, growing, dropping) was 4% of a cold
+/// compile.
+pub(crate) struct ExprValues(Vec<Option<Value>>);
+
+impl ExprValues {
+    fn new(len: usize) -> ExprValues {
+        ExprValues(std::iter::repeat_with(|| None).take(len).collect())
+    }
+
+    pub fn get(&self, e: &Handle<Expression>) -> Option<&Value> {
+        self.0.get(e.index()).and_then(Option::as_ref)
+    }
+
+    pub fn contains_key(&self, e: &Handle<Expression>) -> bool {
+        self.get(e).is_some()
+    }
+
+    pub fn insert(&mut self, e: Handle<Expression>, v: Value) {
+        let i = e.index();
+        if i >= self.0.len() {
+            self.0.resize_with(i + 1, || None);
+        }
+        self.0[i] = Some(v);
+    }
+}
+
 /// Lowering state for one function being inlined.
 pub(crate) struct FnCtx<'m> {
     pub fun: &'m Function,
     pub info: &'m naga::valid::FunctionInfo,
-    pub values: HashMap<Handle<Expression>, Value>,
+    pub values: ExprValues,
     args: Vec<Value>,
     locals: HashMap<Handle<naga::LocalVariable>, Storage>,
     result: Option<Vec<Reg>>,
@@ -518,7 +545,7 @@ impl<'m> Lowering<'m> {
         let mut ctx = FnCtx {
             fun,
             info,
-            values: HashMap::default(),
+            values: ExprValues::new(fun.expressions.len()),
             args,
             locals: HashMap::default(),
             result,

@@ -52,11 +52,12 @@ pub fn run(program: &mut Program) {
     }
     super::count_outputs_as_written(program, &mut writes);
     let mut seen: HashMap<Inst, Reg> = HashMap::default();
-    let mut replace: HashMap<Reg, Reg> = HashMap::default();
+    // What each register reads as from here on (itself unless merged into an earlier one).
+    let mut replace: Vec<Reg> = (0..regs as Reg).collect();
     let mut dead = vec![false; program.code.len()];
     for pc in 0..program.code.len() {
         let inst = &mut program.code[pc];
-        super::map_reads(inst, |r| replace.get(&r).copied().unwrap_or(r));
+        super::map_reads(inst, |r| replace.get(r as usize).copied().unwrap_or(r));
         if super::is_control(inst) {
             seen.clear();
             continue;
@@ -77,7 +78,7 @@ pub fn run(program: &mut Program) {
         }
         match seen.get(&k) {
             Some(&earlier) => {
-                replace.insert(dst, earlier);
+                replace[dst as usize] = earlier;
                 dead[pc] = true;
             }
             None => {

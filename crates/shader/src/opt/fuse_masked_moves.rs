@@ -31,9 +31,9 @@ pub fn run(program: &mut Program) {
     let mut dead = vec![false; program.code.len()];
     for pc in 0..program.code.len() {
         let (t, operands) = match program.code[pc] {
-            Inst::Un { dst, a, .. } => (dst, vec![a]),
-            Inst::Bin { dst, a, b, .. } => (dst, vec![a, b]),
-            Inst::Tern { dst, a, b, c, .. } => (dst, vec![a, b, c]),
+            ref inst @ (Inst::Un { dst, .. } | Inst::Bin { dst, .. } | Inst::Tern { dst, .. }) => {
+                (dst, super::reads(inst))
+            }
             _ => continue,
         };
         if reads[t as usize] != 1 || writes[t as usize] != 1 || operands.contains(&t) {

@@ -87,7 +87,7 @@ pub fn run(program: &mut Program) {
 /// neither write what it reads nor read or write what it writes (its `tmp` included).
 fn can_hoist(between: &[Inst], reader: &Inst) -> bool {
     let sources = super::reads(reader);
-    let mut written: super::Reads = super::writes(reader).into_iter().collect();
+    let mut written: Vec<Reg> = super::writes(reader).into_iter().collect();
     if let Inst::TernMaskedV { tmp, .. } = *reader {
         written.push(tmp);
     }

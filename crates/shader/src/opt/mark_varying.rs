@@ -23,7 +23,8 @@
 //!
 //! Runs last: the marked forms are opaque to the passes above.
 
-use super::Reads;
+/// Registers an instruction writes or flags (an image result may take more than four).
+type Regs = smallvec::SmallVec<[Reg; 4]>;
 use crate::ir::{Inst, Program, Reg};
 
 pub fn run(program: &mut Program) {
@@ -136,7 +137,7 @@ fn markable(inst: &Inst) -> Option<Reg> {
 }
 
 /// Every register an instruction writes, `tmp`s included.
-fn written(inst: &Inst) -> Reads {
+fn written(inst: &Inst) -> Regs {
     use smallvec::smallvec as vec;
     match *inst {
         Inst::UnMasked { dst, tmp, .. }
@@ -155,7 +156,7 @@ fn written(inst: &Inst) -> Reads {
 
 /// The registers whose uniform flag an unmarked instruction may set true. The match names
 /// every instruction so that a new one must be placed here.
-fn flags_set(inst: &Inst) -> Reads {
+fn flags_set(inst: &Inst) -> Regs {
     use smallvec::smallvec as vec;
     match *inst {
         Inst::Un { dst, .. }

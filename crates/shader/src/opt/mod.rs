@@ -63,24 +63,62 @@ pub(crate) fn count_outputs_as_written(program: &Program, writes: &mut [u32]) {
     }
 }
 
-/// Registers an instruction reads: at most four, kept inline (the passes ask for every
-/// instruction's reads, often several times; a heap list each time was 7% of a cold compile).
-pub(crate) type Reads = smallvec::SmallVec<[Reg; 4]>;
+/// Registers an instruction reads: at most five, kept inline in a plain array (the passes ask
+/// for every instruction's reads, often several times: a heap list each time was 7% of a cold
+/// compile, and a `SmallVec`'s spill checks were still 5%).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Reads {
+    regs: [Reg; 5],
+    len: u8,
+}
+
+impl Reads {
+    fn of<const N: usize>(regs: [Reg; N]) -> Reads {
+        let mut r = Reads::default();
+        r.regs[..N].copy_from_slice(&regs);
+        r.len = N as u8;
+        r
+    }
+
+    /// Adds `r` unless it is already there.
+    fn push_new(&mut self, r: Reg) {
+        if !self.contains(&r) {
+            self.push(r);
+        }
+    }
+
+    fn push(&mut self, r: Reg) {
+        self.regs[self.len as usize] = r;
+        self.len += 1;
+    }
+}
+
+impl std::ops::Deref for Reads {
+    type Target = [Reg];
+    fn deref(&self) -> &[Reg] {
+        &self.regs[..self.len as usize]
+    }
+}
+
+impl IntoIterator for Reads {
+    type Item = Reg;
+    type IntoIter = std::iter::Take<std::array::IntoIter<Reg, 5>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.regs.into_iter().take(self.len as usize)
+    }
+}
 
 /// The registers an instruction reads.
 pub(crate) fn reads(inst: &Inst) -> Reads {
-    use smallvec::smallvec as vec;
     match inst {
-        Inst::Un { a, .. } | Inst::UnV { a, .. } => vec![*a],
-        Inst::Bin { a, b, .. } | Inst::BinV { a, b, .. } => vec![*a, *b],
-        Inst::Tern { a, b, c, .. } | Inst::TernV { a, b, c, .. } => vec![*a, *b, *c],
+        Inst::Un { a, .. } | Inst::UnV { a, .. } => Reads::of([*a]),
+        Inst::Bin { a, b, .. } | Inst::BinV { a, b, .. } => Reads::of([*a, *b]),
+        Inst::Tern { a, b, c, .. } | Inst::TernV { a, b, c, .. } => Reads::of([*a, *b, *c]),
         Inst::Wide { op, a, b, .. } => {
             // An operand used as 32-bit names its register twice: list each register once.
-            let mut r: Reads = vec![a[0]];
+            let mut r = Reads::of([a[0]]);
             for x in [a[1], b[0], b[1]].into_iter().take(2 * op.arity() - 1) {
-                if !r.contains(&x) {
-                    r.push(x);
-                }
+                r.push_new(x);
             }
             r
         }
@@ -90,21 +128,21 @@ pub(crate) fn reads(inst: &Inst) -> Reads {
             offset,
             count,
             ..
-        } => vec![*base, *insert, *offset, *count],
+        } => Reads::of([*base, *insert, *offset, *count]),
         // A masked move keeps the old value in inactive lanes: it reads its destination too.
-        Inst::MovMasked { dst, src } => vec![*dst, *src],
-        Inst::UnMasked { dst, a, .. } => vec![*dst, *a],
+        Inst::MovMasked { dst, src } => Reads::of([*dst, *src]),
+        Inst::UnMasked { dst, a, .. } => Reads::of([*dst, *a]),
         Inst::BinMasked { dst, a, b, .. } | Inst::BinMaskedV { dst, a, b, .. } => {
-            vec![*dst, *a, *b]
+            Reads::of([*dst, *a, *b])
         }
         Inst::TernMasked { dst, a, b, c, .. } | Inst::TernMaskedV { dst, a, b, c, .. } => {
-            vec![*dst, *a, *b, *c]
+            Reads::of([*dst, *a, *b, *c])
         }
-        Inst::QuadV { a, b, c, d, .. } => vec![*a, *b, *c, *d],
+        Inst::QuadV { a, b, c, d, .. } => Reads::of([*a, *b, *c, *d]),
         Inst::QuadMaskedV {
             dst, a, b, c, d, ..
-        } => vec![*dst, *a, *b, *c, *d],
-        Inst::BreakIfBin { a, b, .. } => vec![*a, *b],
+        } => Reads::of([*dst, *a, *b, *c, *d]),
+        Inst::BreakIfBin { a, b, .. } => Reads::of([*a, *b]),
         Inst::LoopEndCounted {
             counter,
             step,
@@ -112,42 +150,43 @@ pub(crate) fn reads(inst: &Inst) -> Reads {
             b,
             ..
         } => {
-            let mut r: Reads = vec![*counter, *step];
-            for x in [*a, *b] {
-                if !r.contains(&x) {
-                    r.push(x);
-                }
-            }
+            let mut r = Reads::of([*counter, *step]);
+            r.push_new(*a);
+            r.push_new(*b);
             r
         }
-        Inst::Load { addr: a, space, .. } => address_reads(vec![], space, a),
+        Inst::Load { addr: a, space, .. } => address_reads(Reads::default(), space, a),
         Inst::Store {
             src,
             addr: a,
             space,
-        } => address_reads(vec![*src], space, a),
+        } => address_reads(Reads::of([*src]), space, a),
         Inst::Atomic {
             addr: a,
             value,
             compare,
             space,
             ..
-        } => address_reads(vec![*value, *compare], space, a),
-        Inst::If { cond, .. } | Inst::BreakIf { cond, .. } | Inst::Case { cond, .. } => vec![*cond],
-        Inst::Ballot { cond, .. } => vec![*cond],
-        Inst::GroupReduce { src, .. } | Inst::Derivative { src, .. } => vec![*src],
-        Inst::GroupGather { src, index, .. } => vec![*src, *index],
-        Inst::GroupReduceWide { src, .. } if src[0] == src[1] => vec![src[0]],
-        Inst::GroupReduceWide { src, .. } => src.iter().copied().collect(),
-        Inst::ImageArg { src, .. } => vec![*src],
-        _ => Reads::new(),
+        } => address_reads(Reads::of([*value, *compare]), space, a),
+        Inst::If { cond, .. } | Inst::BreakIf { cond, .. } | Inst::Case { cond, .. } => {
+            Reads::of([*cond])
+        }
+        Inst::Ballot { cond, .. } => Reads::of([*cond]),
+        Inst::GroupReduce { src, .. } | Inst::Derivative { src, .. } => Reads::of([*src]),
+        Inst::GroupGather { src, index, .. } => Reads::of([*src, *index]),
+        Inst::GroupReduceWide { src, .. } if src[0] == src[1] => Reads::of([src[0]]),
+        Inst::GroupReduceWide { src, .. } => Reads::of(*src),
+        Inst::ImageArg { src, .. } => Reads::of([*src]),
+        _ => Reads::default(),
     }
 }
 
 /// `r` followed by the registers an access's address reads: its dynamic part, and for a
 /// device address the register of the high word (kept in `offset`).
 fn address_reads(mut r: Reads, space: &crate::ir::Space, a: &crate::ir::Addr) -> Reads {
-    r.extend(a.dynamic);
+    if let Some(d) = a.dynamic {
+        r.push(d);
+    }
     if *space == crate::ir::Space::Device {
         r.push(a.offset);
     }
@@ -316,43 +355,47 @@ pub(crate) fn is_control(inst: &Inst) -> bool {
 
 /// Removes the instructions marked in `dead`, fixing every jump target.
 pub(crate) fn remove(program: &mut Program, dead: &[bool]) {
-    if !dead.contains(&true) {
+    // Nothing moves before the first dead instruction, and no jump target before it changes.
+    let Some(first) = dead.iter().position(|&d| d) else {
         return;
-    }
-    let mut new_index = Vec::with_capacity(program.code.len() + 1);
-    let mut n = 0u32;
-    for &d in dead {
+    };
+    let len = program.code.len();
+    // `new_index[pc - first]`: where instruction `pc` (or, when dead, the next live one) goes.
+    let mut new_index = Vec::with_capacity(len - first + 1);
+    let mut n = first as u32;
+    for &d in &dead[first..len.min(dead.len())] {
         new_index.push(n);
-        if !d {
-            n += 1;
-        }
+        n += u32::from(!d);
     }
-    new_index.push(n);
-    let map = |pc: u32| new_index.get(pc as usize).copied().unwrap_or(n);
-    // Compacted in place: the passes call this several times per compile, and a new list
-    // each time was 2% of a cold compile.
-    let mut kept = 0;
-    for (pc, &d) in dead.iter().enumerate().take(program.code.len()) {
-        if d {
-            continue;
+    new_index.resize(len - first + 1, n);
+    let map = |pc: &mut u32| {
+        if let Some(at) = (*pc as usize).checked_sub(first) {
+            *pc = new_index.get(at).copied().unwrap_or(n);
         }
-        let mut inst = program.code[pc];
-        map_targets(&mut inst, &map);
-        program.code[kept] = inst;
-        kept += 1;
-    }
-    program.code.truncate(kept);
+    };
+    // Compacted in place, one pass: the passes call this several times per compile; a new
+    // list each time was 2% of a cold compile, and a copy of every instruction through a
+    // `match` another 4%.
+    let mut pc = 0;
+    program.code.retain_mut(|inst| {
+        let keep = !dead.get(pc).copied().unwrap_or(false);
+        pc += 1;
+        if keep {
+            map_targets(inst, &map);
+        }
+        keep
+    });
 }
 
 /// Rewrites an instruction's jump target (the `pc` it names), if it has one.
-pub(crate) fn map_targets(inst: &mut Inst, f: impl Fn(u32) -> u32) {
+pub(crate) fn map_targets(inst: &mut Inst, f: impl Fn(&mut u32)) {
     match inst {
         Inst::If { else_pc: t, .. }
         | Inst::Else { end_pc: t }
         | Inst::LoopBegin { end_pc: t }
         | Inst::LoopEnd { body_pc: t }
         | Inst::LoopEndCounted { body_pc: t, .. }
-        | Inst::Case { next_pc: t, .. } => *t = f(*t),
+        | Inst::Case { next_pc: t, .. } => f(t),
         _ => {}
     }
 }

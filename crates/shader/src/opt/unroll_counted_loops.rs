@@ -180,11 +180,9 @@ fn unroll_at(program: &mut Program, end: usize) -> Option<usize> {
     // The body again `copies - 1` times, before the `LoopEndCounted`: every target at or
     // past it moves by the added length.
     let added = len * (copies - 1);
-    let shift = |pc: u32| {
-        if pc as usize >= end {
-            pc + added as u32
-        } else {
-            pc
+    let shift = |pc: &mut u32| {
+        if *pc as usize >= end {
+            *pc += added as u32;
         }
     };
     for inst in program.code.iter_mut() {
