@@ -52,6 +52,24 @@ pub fn run(program: &mut Program) {
     unroll_counted_loops::run(program);
 }
 
+/// `(reads, writes)`: how many instructions read and write each register, outputs counted as
+/// written (see [`count_outputs_as_written`]).
+pub(crate) fn count_uses(program: &Program) -> (Vec<u32>, Vec<u32>) {
+    let regs = program.register_count as usize;
+    let mut reads = vec![0u32; regs];
+    let mut writes = vec![0u32; regs];
+    for inst in &program.code {
+        for r in self::reads(inst) {
+            reads[r as usize] += 1;
+        }
+        if let Some(w) = self::writes(inst) {
+            writes[w as usize] += 1;
+        }
+    }
+    count_outputs_as_written(program, &mut writes);
+    (reads, writes)
+}
+
 /// Adds a write to every output register in `writes` (counts of writes per register, for
 /// passes that rewrite values written once): the caller reads outputs after the run, so no
 /// pass may take one for a value it can forward, merge or drop.

@@ -14,18 +14,7 @@
 use crate::ir::{Inst, Program, Un};
 
 pub fn run(program: &mut Program) {
-    let regs = program.register_count as usize;
-    let mut writes = vec![0u32; regs];
-    let mut reads = vec![0u32; regs];
-    for inst in &program.code {
-        if let Some(w) = super::writes(inst) {
-            writes[w as usize] += 1;
-        }
-        for r in super::reads(inst) {
-            reads[r as usize] += 1;
-        }
-    }
-    super::count_outputs_as_written(program, &mut writes);
+    let (mut reads, writes) = super::count_uses(program);
     let mut dead = vec![false; program.code.len()];
     let prologue = program
         .code
