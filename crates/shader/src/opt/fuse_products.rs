@@ -17,6 +17,10 @@
 
 use crate::ir::{Bin, Inst, Program, Quad, Reg, Tern};
 
+/// How far after a product its reader is looked for: keeps the pass linear on long
+/// straight-line code (a product and its use are nearly always a few instructions apart).
+const LOOKAHEAD: usize = 32;
+
 pub fn run(program: &mut Program) {
     let (reads, writes) = super::count_uses(program);
     let mut dead = vec![false; program.code.len()];
@@ -46,7 +50,7 @@ pub fn run(program: &mut Program) {
             let Some(inst) = program.code.get(at) else {
                 break None;
             };
-            if super::is_control(inst) {
+            if super::is_control(inst) || at - pc > LOOKAHEAD {
                 break None;
             }
             if super::reads(inst).contains(&t) {
@@ -76,24 +80,10 @@ pub fn run(program: &mut Program) {
 /// neither write what it reads nor read or write what it writes (its `tmp` included).
 fn can_hoist(between: &[Inst], reader: &Inst) -> bool {
     let sources = super::reads(reader);
-    let mut written: Vec<Reg> = super::writes(reader).into_iter().collect();
-    if let Inst::TernMaskedV { tmp, .. } = *reader {
-        written.push(tmp);
-    }
+    let written = super::written_all(reader);
     between.iter().all(|inst| {
-        let w = super::writes(inst);
-        let tmp = match *inst {
-            Inst::BinMaskedV { tmp, .. }
-            | Inst::TernMaskedV { tmp, .. }
-            | Inst::QuadMaskedV { tmp, .. }
-            | Inst::UnMasked { tmp, .. }
-            | Inst::BinMasked { tmp, .. }
-            | Inst::TernMasked { tmp, .. } => Some(tmp),
-            _ => None,
-        };
-        let writes_any = |r: Reg| w == Some(r) || tmp == Some(r);
-        !sources.iter().any(|&r| writes_any(r))
-            && !written.iter().any(|&r| writes_any(r))
+        let w = super::written_all(inst);
+        !w.iter().any(|r| sources.contains(r) || written.contains(r))
             && !super::reads(inst).iter().any(|r| written.contains(r))
     })
 }

@@ -23,8 +23,7 @@
 //!
 //! Runs last: the marked forms are opaque to the passes above.
 
-/// Registers an instruction writes or flags (an image result may take more than four).
-type Regs = smallvec::SmallVec<[Reg; 4]>;
+use super::Regs;
 use crate::ir::{Inst, Program, Reg};
 
 pub fn run(program: &mut Program) {
@@ -73,7 +72,7 @@ pub fn run(program: &mut Program) {
             {
                 continue;
             }
-            for w in written(inst) {
+            for w in super::written_all(inst) {
                 if let Some(p) = per_lane.get_mut(w as usize) {
                     if !*p {
                         *p = true;
@@ -133,24 +132,6 @@ fn markable(inst: &Inst) -> Option<Reg> {
         | Inst::BinMaskedV { dst, .. }
         | Inst::TernMaskedV { dst, .. } => Some(dst),
         _ => None,
-    }
-}
-
-/// Every register an instruction writes, `tmp`s included.
-fn written(inst: &Inst) -> Regs {
-    use smallvec::smallvec as vec;
-    match *inst {
-        Inst::UnMasked { dst, tmp, .. }
-        | Inst::BinMasked { dst, tmp, .. }
-        | Inst::TernMasked { dst, tmp, .. }
-        | Inst::BinMaskedV { dst, tmp, .. }
-        | Inst::TernMaskedV { dst, tmp, .. }
-        | Inst::QuadMaskedV { dst, tmp, .. } => vec![dst, tmp],
-        Inst::BreakIfBin { tmp, .. } => vec![tmp],
-        Inst::LoopEndCounted { counter, tmp, .. } => vec![counter, tmp],
-        Inst::Ballot { dst, .. } => dst.into_iter().collect(),
-        Inst::Image { dst, count, .. } => (0..count as Reg).map(|c| dst + c).collect(),
-        _ => super::writes(inst).into_iter().collect(),
     }
 }
 

@@ -245,6 +245,27 @@ pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
     }
 }
 
+/// A list of registers that can be longer than [`Reads`] (an image operation's results).
+pub(crate) type Regs = smallvec::SmallVec<[Reg; 4]>;
+
+/// Every register an instruction writes, `tmp`s included.
+pub(crate) fn written_all(inst: &Inst) -> Regs {
+    use smallvec::smallvec as vec;
+    match *inst {
+        Inst::UnMasked { dst, tmp, .. }
+        | Inst::BinMasked { dst, tmp, .. }
+        | Inst::TernMasked { dst, tmp, .. }
+        | Inst::BinMaskedV { dst, tmp, .. }
+        | Inst::TernMaskedV { dst, tmp, .. }
+        | Inst::QuadMaskedV { dst, tmp, .. } => vec![dst, tmp],
+        Inst::BreakIfBin { tmp, .. } => vec![tmp],
+        Inst::LoopEndCounted { counter, tmp, .. } => vec![counter, tmp],
+        Inst::Ballot { dst, .. } => dst.into_iter().collect(),
+        Inst::Image { dst, count, .. } => (0..count as Reg).map(|c| dst + c).collect(),
+        _ => writes(inst).into_iter().collect(),
+    }
+}
+
 /// Rewrites the registers an instruction reads (not the one it writes).
 pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
     let addr = |a: &mut crate::ir::Addr, s: &crate::ir::Space| {
