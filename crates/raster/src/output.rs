@@ -245,6 +245,8 @@ pub(crate) struct TileBuffer {
     has_stencil: bool,
     /// Samples per pixel of every attachment (1 or 4).
     samples: usize,
+    /// The RGBA8 batch loops' arrays (`rgba8::Scratch`).
+    blend_scratch: Box<rgba8::Scratch>,
 }
 
 fn load_plane(plane: &mut TilePlane, t: &Target, rect: PixelRect) {
@@ -812,6 +814,7 @@ impl TileBuffer {
             att,
             constants,
             distinct,
+            &mut self.blend_scratch,
         );
         plane.dirty = true;
         true
@@ -853,8 +856,11 @@ impl TileBuffer {
                         },
                         None => [0.0; 4],
                     };
+                    // `max` then `min`, not `clamp`: a NaN source becomes `lo` (0 for UNORM,
+                    // what converting NaN to a normalized format gives), as in `rgba8`'s
+                    // batch path; `clamp` would keep the NaN.
                     let clamp = |v: [f32; 4]| match op.clamp {
-                        Some((lo, hi)) => v.map(|c| c.clamp(lo, hi)),
+                        Some((lo, hi)) => v.map(|c| c.max(lo).min(hi)),
                         None => v,
                     };
                     let s1 = src1.map(f32::from_bits);

@@ -2,8 +2,9 @@
 //! at a time, as loops over all 64 lanes that the compiler vectorizes.
 //!
 //! The arithmetic is that of the per-fragment path (`TileBuffer::write_color`), so the bytes
-//! are identical: destinations decode as `byte / 255` (an f32 division, which is exactly
-//! `pack::decode_unorm`'s f64-rounded value for all 256 bytes — multiplying by 1/255 is not);
+//! are identical: destinations decode as `byte / 255` rounded once (`decode8`: a multiply by
+//! 1/255 and one FMA-corrected Newton step, exactly `pack::decode_unorm`'s value for all 256
+//! bytes; the multiply alone is not, and a `vdivps` costs several times more);
 //! source and constants are clamped to [0, 1]; `output::blend`'s factors and equations; results
 //! encode with `pack::encode_unorm`'s f64 round-half-up (in f32 it differs for 128 of the 2³⁰
 //! floats in [0, 1]). What changes is the shape: every step is a loop over the 64 lanes of the
@@ -25,6 +26,17 @@
 //! instructions per pixel, 78 of them here: gathers and scatters, the f64 encode (two lanes
 //! per SSE2 instruction) and the blend loops. An exact f32 encode (Fast2Sum plus a tie
 //! correction) was tried: more instructions, so the f64 one stays.
+//!
+//! Later (callgrind, the graphics bench's fill row, one thread, 4 frames of 8 layers: 66M
+//! pixel-layers): 4.98G → 4.33G instructions (75 → 65 a pixel-layer; this function 43 → 34).
+//! The arrays live in a per-worker [`Scratch`] (made in each call they were zeroed first:
+//! three `memset`s a batch, 3.3 a pixel); a block's texels move between the plane and lane
+//! order two rows at a time with shuffles (`read_row_pair`, `write_row_pair`; the scalar
+//! 64-lane permutation was 3.75 a pixel each way); the division became `decode8`; the encode
+//! clamps in f32 and uses one FMA; packing runs a chunk of 8 lanes at a time. A version that
+//! ran every step a chunk at a time (all intermediates in registers) was *slower*, 7.6G: with
+//! 8-lane arrays the compiler speculated every blend factor's arm and stayed on 128-bit
+//! vectors. The heavy fragment shader row (no blending) went 2.006G → 1.956G.
 
 use super::ColorOp;
 use crate::fragment::{FragmentOutput, LANES};
@@ -33,21 +45,48 @@ use pumice_texel::pack::UNORM8_TO_F32;
 
 type Lanes = [f32; LANES];
 
-/// `pack::encode_unorm(v, 8)`: NaN → 0, clamp to [0, 1], `⌊v·255 + ½⌋` — exactly, in f32
-/// arithmetic only (SSE2 does four lanes per instruction, f64 two, and the saturating `as`
-/// casts compile to scalar code with NaN checks).
-///
-/// The exact product `p = v·255` is `t + e`: `t = 256v − v` rounded (256v is exact), and `e`
-/// its rounding error, exact by Fast2Sum (|256v| ≥ |v|). `⌊p + ½⌋` equals `p` rounded to the
-/// nearest integer, ties to even, because the only f32 with an exact tie is ½ (p = 127.5; 255 =
-/// 3·5·17 divides no other odd numerator), whose even neighbour is 128. Adding 2²³ rounds `t`
-/// that way and leaves the integer in the low bits; where `t` itself is a tie the sign of `e`
-/// says which way `p` goes. Checked against `encode_unorm` for every f32 in [0, 1] when
-/// written; the test below samples them.
+/// The batch loops' arrays (3.6 KiB), kept by the tile's worker between batches: made fresh
+/// in each call they were zeroed first, three `memset`s and ~3 instructions a pixel of a
+/// blended layer. Every element read is written earlier in the same call.
+#[derive(Debug)]
+pub(crate) struct Scratch {
+    dst: [u32; LANES],
+    words: [u32; LANES],
+    s: [Lanes; 4],
+    d: [Lanes; 4],
+    result: [Lanes; 4],
+    sf: Lanes,
+    df: Lanes,
+}
+
+impl Default for Scratch {
+    fn default() -> Scratch {
+        Scratch {
+            dst: [0; LANES],
+            words: [0; LANES],
+            s: [[0.0; LANES]; 4],
+            d: [[0.0; LANES]; 4],
+            result: [[0.0; LANES]; 4],
+            sf: [0.0; LANES],
+            df: [0.0; LANES],
+        }
+    }
+}
+
+/// `pack::encode_unorm(v, 8)`: NaN → 0, clamp to [0, 1], `⌊v·255 + ½⌋`, exactly. The product
+/// `v·255` is exact in f64 (24 + 8 significant bits); adding 2⁵² rounds it to an integer, ties
+/// to even, and leaves that integer in the low bits. Ties to even is `⌊p + ½⌋` here because the
+/// only exact tie is p = 127.5 (255 = 3·5·17 divides no other odd numerator), whose even
+/// neighbour is 128. In f32 alone it takes more instructions (a Fast2Sum error term and a tie
+/// correction were tried). The test below checks it against `encode_unorm`.
 #[inline(always)]
 fn encode8(v: f32) -> u32 {
-    let f = (v as f64).max(0.0).min(1.0);
-    (f * 255.0 + 4_503_599_627_370_496.0).to_bits() as u32
+    // Clamped in f32 (NaN fails both tests and becomes 0): one `vmaxps`/`vminps` a vector
+    // instead of two `pd` each.
+    let v = if v > 0.0 { v } else { 0.0 };
+    let v = if v < 1.0 { v } else { 1.0 };
+    // One FMA: the product is exact, so rounding once after the add is the same result.
+    (v as f64).mul_add(255.0, 4_503_599_627_370_496.0).to_bits() as u32
 }
 
 /// Writes lane `l` of the batch, for each bit `l` of `mask`, to the texel at byte `offset[l]`
@@ -67,6 +106,7 @@ pub(super) fn write(
     att: usize,
     constants: [f32; 4],
     distinct: bool,
+    scratch: &mut Scratch,
 ) {
     let Some(src) = out.color.get(att) else {
         return;
@@ -98,17 +138,25 @@ pub(super) fn write(
         return;
     }
     // A batch that is one 8×8 block of the plane (what `tile::push_block` makes of a large
-    // triangle) is read and written as 8 rows of 32 bytes, its lanes permuted with constant
-    // indices; other batches are gathered and scattered a lane at a time with a bounds check
-    // each (~10 instructions a pixel of the ~84 of a blended full-screen layer).
+    // triangle) is read and written a chunk of 8 lanes (two quads: 4×2 texels) at a time,
+    // as pairs of texels; other batches are gathered and scattered a lane at a time with a
+    // bounds check each.
     let block = block_base(offset, pitch, bytes.len());
+    let pitch = pitch as usize;
+    let Scratch {
+        dst,
+        words,
+        s,
+        d,
+        result,
+        sf,
+        df,
+    } = scratch;
     // The destination words, where blending or the write mask needs them.
-    let mut dst = [0u32; LANES];
     if op.blending || keep != 0 {
         if let Some(base) = block {
-            let rows = read_block(bytes, base, pitch as usize);
-            for (d, &i) in dst.iter_mut().zip(&BLOCK_INDEX) {
-                *d = rows[i];
+            for (pair, dst) in dst.chunks_exact_mut(16).enumerate() {
+                read_row_pair(bytes, base + 2 * pair * pitch, pitch, dst);
             }
         } else {
             for (d, &o) in dst.iter_mut().zip(offset) {
@@ -120,15 +168,11 @@ pub(super) fn write(
         }
     }
     // The four components' results, then packed in one pass (each word built in registers).
-    let mut result = [[0.0f32; LANES]; 4];
     if op.blending {
-        // Plain loops over zeroed arrays: `array::from_fn` closures were not vectorized.
-        let mut d = [[0.0f32; LANES]; 4];
-        let mut s = [[0.0f32; LANES]; 4];
         for c in 0..4 {
             let shift = 8 * order[c];
-            for (x, w) in d[c].iter_mut().zip(&dst) {
-                *x = ((w >> shift) & 0xff) as f32 / 255.0;
+            for (x, w) in d[c].iter_mut().zip(dst.iter()) {
+                *x = decode8((w >> shift) & 0xff);
             }
             for (x, &v) in s[c].iter_mut().zip(&src[c]) {
                 *x = clamp(f32::from_bits(v));
@@ -144,11 +188,9 @@ pub(super) fn write(
             s1_values = out.color1.map(|v| v.map(|v| clamp(f32::from_bits(v))));
             &s1_values
         } else {
-            &s // not read
+            &*s // not read
         };
         let k = constants.map(clamp);
-        let mut sf = [0.0f32; LANES];
-        let mut df = [0.0f32; LANES];
         for (c, r) in result.iter_mut().enumerate() {
             let (f_src, f_dst, eq) = if c < 3 {
                 (b.src_color, b.dst_color, b.color_op)
@@ -158,8 +200,8 @@ pub(super) fn write(
             let (sc, dc) = (&s[c], &d[c]);
             match eq {
                 BlendOp::Add | BlendOp::Subtract | BlendOp::ReverseSubtract => {
-                    factor(f_src, c, &s, s1, &d, &k, &mut sf);
-                    factor(f_dst, c, &s, s1, &d, &k, &mut df);
+                    factor(f_src, c, s, s1, d, &k, sf);
+                    factor(f_dst, c, s, s1, d, &k, df);
                     match eq {
                         BlendOp::Add => {
                             (0..LANES).for_each(|j| r[j] = sc[j] * sf[j] + dc[j] * df[j])
@@ -182,24 +224,35 @@ pub(super) fn write(
         }
     }
     let shift = order.map(|o| 8 * o as u32);
-    let mut word = [0u32; LANES];
-    for (l, w) in word.iter_mut().enumerate() {
-        *w = encode8(result[0][l]) << shift[0]
-            | encode8(result[1][l]) << shift[1]
-            | encode8(result[2][l]) << shift[2]
-            | encode8(result[3][l]) << shift[3];
-    }
-    if keep != 0 {
-        for (w, d) in word.iter_mut().zip(&dst) {
-            *w = (d & keep) | (*w & !keep);
+    // Packed and stored a chunk at a time: the words stay in registers.
+    for ch in 0..LANES / CHUNK {
+        let at = ch * CHUNK;
+        // Copied into fixed-size arrays first, so the loop below has no bounds checks (with
+        // them it stayed scalar).
+        let lanes = |c: usize| -> [f32; CHUNK] {
+            let mut x = [0.0; CHUNK];
+            x.copy_from_slice(&result[c][at..at + CHUNK]);
+            x
+        };
+        let (r, g, b, a) = (lanes(0), lanes(1), lanes(2), lanes(3));
+        let mut old = [0u32; CHUNK];
+        old.copy_from_slice(&dst[at..at + CHUNK]);
+        let mut word = [0u32; CHUNK];
+        for l in 0..CHUNK {
+            let w = encode8(r[l]) << shift[0]
+                | encode8(g[l]) << shift[1]
+                | encode8(b[l]) << shift[2]
+                | encode8(a[l]) << shift[3];
+            // Unconditional (with `keep` 0 it keeps nothing): a branch stops vectorization.
+            word[l] = (old[l] & keep) | (w & !keep);
         }
+        words[at..at + CHUNK].copy_from_slice(&word);
     }
     if let (Some(base), u64::MAX) = (block, mask) {
-        let mut rows = [0u32; LANES];
-        for (&w, &i) in word.iter().zip(&BLOCK_INDEX) {
-            rows[i] = w;
+        for (pair, words) in words.chunks_exact(16).enumerate() {
+            write_row_pair(bytes, base + 2 * pair * pitch, pitch, words);
         }
-        return write_block(bytes, base, pitch as usize, &rows);
+        return;
     }
     let mut bits = mask;
     while bits != 0 {
@@ -207,23 +260,66 @@ pub(super) fn write(
         bits &= bits - 1;
         let o = offset[lane] as usize;
         if let Some(t) = bytes.get_mut(o..o + 4) {
-            t.copy_from_slice(&word[lane].to_le_bytes());
+            t.copy_from_slice(&words[lane].to_le_bytes());
         }
     }
 }
 
-/// `BLOCK_INDEX[l]`: lane `l`'s texel in a row-major 8×8 block (lanes are quads in rows of
-/// four, `tile::block_offsets`).
-const BLOCK_INDEX: [usize; LANES] = {
-    let (x, y) = (crate::tile::block_offsets(0), crate::tile::block_offsets(1));
-    let mut t = [0; LANES];
-    let mut l = 0;
-    while l < LANES {
-        t[l] = (y[l] * 8 + x[l]) as usize;
-        l += 1;
+/// Lanes per step of the packing loop: one 256-bit vector.
+const CHUNK: usize = 8;
+
+/// `byte / 255` rounded to f32, as `pack::decode_unorm` (and [`UNORM8_TO_F32`]) give it,
+/// without a division (a `vdivps` is ~5 cycles a vector where a multiply and two FMAs are
+/// ~1.5): `q = b·(1/255)` is within an ulp, the FMA gives its exact remainder `b − 255q`, and
+/// one Newton step from it rounds correctly (checked for all 256 bytes by the test below).
+#[inline(always)]
+fn decode8(b: u32) -> f32 {
+    let b = b as f32;
+    let q = b * (1.0 / 255.0);
+    let r = (-q).mul_add(255.0, b);
+    r.mul_add(1.0 / 255.0, q)
+}
+
+/// Rows `at` and `at + pitch` of an 8×8 block (32 bytes each) as its lanes: 16 lanes, four
+/// quads in a row (`tile::block_offsets`), so in pairs of texels: row 0's first pair, row 1's
+/// first pair, row 0's second, row 1's second, and so on. One bounds check a row; the
+/// interleave compiles to a few shuffles (it was a scalar permutation of all 64 lanes, ~4
+/// instructions a pixel).
+#[inline(always)]
+fn read_row_pair(bytes: &[u8], at: usize, pitch: usize, out: &mut [u32]) {
+    let row = |o: usize| -> [u32; 8] {
+        let mut w = [0u32; 8];
+        if let Some(r) = bytes.get(o..o + 32) {
+            for (w, b) in w.iter_mut().zip(r.chunks_exact(4)) {
+                *w = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            }
+        }
+        w
+    };
+    let (a, b) = (row(at), row(at + pitch));
+    for (k, out) in out.chunks_exact_mut(4).enumerate().take(4) {
+        out.copy_from_slice(&[a[2 * k], a[2 * k + 1], b[2 * k], b[2 * k + 1]]);
     }
-    t
-};
+}
+
+/// Writes 16 lanes as rows `at` and `at + pitch` of an 8×8 block ([`read_row_pair`]'s
+/// layout).
+#[inline(always)]
+fn write_row_pair(bytes: &mut [u8], at: usize, pitch: usize, lanes: &[u32]) {
+    let mut a = [0u32; 8];
+    let mut b = [0u32; 8];
+    for (k, l) in lanes.chunks_exact(4).enumerate().take(4) {
+        a[2 * k..2 * k + 2].copy_from_slice(&l[..2]);
+        b[2 * k..2 * k + 2].copy_from_slice(&l[2..]);
+    }
+    for (o, w) in [(at, a), (at + pitch, b)] {
+        if let Some(r) = bytes.get_mut(o..o + 32) {
+            for (r, w) in r.chunks_exact_mut(4).zip(w) {
+                r.copy_from_slice(&w.to_le_bytes());
+            }
+        }
+    }
+}
 
 /// The byte offset of the block's top-left texel when the lanes' `offset`s are exactly an
 /// 8×8 block of 4-byte texels with rows `pitch` bytes apart, all inside `len` bytes.
@@ -245,34 +341,6 @@ fn block_base(offset: &[u32; LANES], pitch: u32, len: usize) -> Option<usize> {
     }
     let end = base as usize + 7 * pitch as usize + 32;
     (diff == 0 && end <= len).then_some(base as usize)
-}
-
-/// The 8×8 block at `base`, row-major.
-#[inline(always)]
-fn read_block(bytes: &[u8], base: usize, pitch: usize) -> [u32; LANES] {
-    let mut rows = [0u32; LANES];
-    for (r, out) in rows.chunks_exact_mut(8).enumerate() {
-        let at = base + r * pitch;
-        if let Some(row) = bytes.get(at..at + 32) {
-            for (o, b) in out.iter_mut().zip(row.chunks_exact(4)) {
-                *o = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-            }
-        }
-    }
-    rows
-}
-
-/// Writes the row-major 8×8 block `rows` at `base`.
-#[inline(always)]
-fn write_block(bytes: &mut [u8], base: usize, pitch: usize, rows: &[u32; LANES]) {
-    for (r, words) in rows.chunks_exact(8).enumerate() {
-        let at = base + r * pitch;
-        if let Some(row) = bytes.get_mut(at..at + 32) {
-            for (b, w) in row.chunks_exact_mut(4).zip(words) {
-                b.copy_from_slice(&w.to_le_bytes());
-            }
-        }
-    }
 }
 
 /// Stores `word` at `o`, keeping the bits of the old value set in `keep`.
@@ -368,6 +436,158 @@ mod tests {
         }
         for v in values {
             assert_eq!(encode8(v), encode_unorm(v, 8), "{v:e}");
+        }
+    }
+
+    /// The batch path against the per-fragment one (`TileBuffer::write_color`'s arithmetic:
+    /// `pack::decode`, `output::blend`, `pack::encode`, the byte mask), byte for byte: every
+    /// pair of colour factors (alpha factors and equations rotating with them), every equation,
+    /// two write masks, both channel orders, sources outside [0, 1] and NaN, and three lane
+    /// layouts — an 8×8 block (chunked rows), the same block with lanes missing, and a
+    /// scattered set of texels (gathers).
+    #[test]
+    fn batch_path_is_the_per_fragment_path() {
+        use crate::state::ColorBlend;
+        use pumice_texel::{pack, Format, NumericClass, Texel};
+        use BlendFactor as F;
+        const FACTORS: [F; 19] = [
+            F::Zero,
+            F::One,
+            F::SrcColor,
+            F::OneMinusSrcColor,
+            F::DstColor,
+            F::OneMinusDstColor,
+            F::SrcAlpha,
+            F::OneMinusSrcAlpha,
+            F::DstAlpha,
+            F::OneMinusDstAlpha,
+            F::ConstantColor,
+            F::OneMinusConstantColor,
+            F::ConstantAlpha,
+            F::OneMinusConstantAlpha,
+            F::SrcAlphaSaturate,
+            F::Src1Color,
+            F::OneMinusSrc1Color,
+            F::Src1Alpha,
+            F::OneMinusSrc1Alpha,
+        ];
+        const OPS: [BlendOp; 5] = [
+            BlendOp::Add,
+            BlendOp::Subtract,
+            BlendOp::ReverseSubtract,
+            BlendOp::Min,
+            BlendOp::Max,
+        ];
+        let mut seed = 0x2545_f491u32;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        // A 16×16 plane of 4-byte texels; the block starts at texel (8, 4).
+        let pitch = 64u32;
+        let (bx, by) = (crate::tile::block_offsets(0), crate::tile::block_offsets(1));
+        let block: [u32; LANES] =
+            std::array::from_fn(|l| (4 + by[l] as u32) * pitch + (8 + bx[l] as u32) * 4);
+        let mut scattered = [0u32; LANES];
+        for (l, o) in scattered.iter_mut().enumerate() {
+            *o = ((l as u32 * 37 + 11) % 256) * 4; // distinct: 37 is odd
+        }
+        let mut cases = 0;
+        for (i, &src_color) in FACTORS.iter().enumerate() {
+            for (j, &dst_color) in FACTORS.iter().enumerate() {
+                let k = i * FACTORS.len() + j;
+                let blend = ColorBlend {
+                    blend_enable: true,
+                    src_color,
+                    dst_color,
+                    color_op: OPS[k % 5],
+                    src_alpha: FACTORS[(k / 5) % 19],
+                    dst_alpha: FACTORS[(k / 7) % 19],
+                    alpha_op: OPS[(k / 3) % 5],
+                    write_mask: if k % 4 == 0 { 0b0101 } else { 0b1111 },
+                };
+                let format = if k % 2 == 0 {
+                    Format::R8G8B8A8_UNORM
+                } else {
+                    Format::B8G8R8A8_UNORM
+                };
+                let order = pack::rgba8_order(format).unwrap();
+                let op = super::super::ColorOp::new(&blend, format);
+                assert!(op.blending && op.class == NumericClass::Float);
+                let mut out = Box::<FragmentOutput>::default();
+                for c in 0..4 {
+                    for l in 0..LANES {
+                        let v = match next() % 16 {
+                            0 => f32::NAN,
+                            1 => -0.25,
+                            2 => 1.5,
+                            _ => (next() % 10_001) as f32 / 10_000.0,
+                        };
+                        out.color[0][c][l] = v.to_bits();
+                        out.color1[c][l] = ((next() % 1001) as f32 / 1000.0).to_bits();
+                    }
+                }
+                let constants = [0.25, 1.25, -0.5, 0.75];
+                let plane: Vec<u8> = (0..16 * 16 * 4).map(|_| next() as u8).collect();
+                let partial = u64::from(next()) << 32 | u64::from(next());
+                for (offset, mask) in [
+                    (&block, u64::MAX),
+                    (&block, partial),
+                    (&scattered, u64::MAX),
+                ] {
+                    let mut got = plane.clone();
+                    write(
+                        &mut got,
+                        offset,
+                        pitch,
+                        mask,
+                        order,
+                        &op,
+                        &out,
+                        0,
+                        constants,
+                        true,
+                        &mut Scratch::default(),
+                    );
+                    let mut want = plane.clone();
+                    let clamp = |v: [f32; 4]| v.map(|c| c.max(0.0).min(1.0));
+                    for l in (0..LANES).filter(|l| mask >> l & 1 != 0) {
+                        let o = offset[l] as usize;
+                        let dst = &mut want[o..o + 4];
+                        let Some(Texel::Float(d)) =
+                            pack::decode(format, dst).map(|t| t.to_class(NumericClass::Float))
+                        else {
+                            panic!("decode")
+                        };
+                        let s = [0, 1, 2, 3].map(|c| f32::from_bits(out.color[0][c][l]));
+                        let s1 = [0, 1, 2, 3].map(|c| f32::from_bits(out.color1[c][l]));
+                        let v =
+                            super::super::blend(&blend, clamp(s), clamp(s1), d, clamp(constants));
+                        let mut enc = [0u8; 4];
+                        assert!(pack::encode(format, Texel::Float(v), &mut enc));
+                        let m = op.byte_mask.unwrap_or([0xff; 16]);
+                        for b in 0..4 {
+                            dst[b] = (dst[b] & !m[b]) | (enc[b] & m[b]);
+                        }
+                    }
+                    assert_eq!(got, want, "{blend:?} {format:?} mask {mask:x}");
+                    cases += 1;
+                }
+            }
+        }
+        assert_eq!(cases, 19 * 19 * 3);
+    }
+
+    #[test]
+    fn decode8_is_decode_unorm() {
+        for b in 0..256u32 {
+            assert_eq!(
+                decode8(b).to_bits(),
+                UNORM8_TO_F32[b as usize].to_bits(),
+                "{b}"
+            );
         }
     }
 
