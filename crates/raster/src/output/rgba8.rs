@@ -36,7 +36,9 @@
 //! clamps in f32 and uses one FMA; packing runs a chunk of 8 lanes at a time. A version that
 //! ran every step a chunk at a time (all intermediates in registers) was *slower*, 7.6G: with
 //! 8-lane arrays the compiler speculated every blend factor's arm and stayed on 128-bit
-//! vectors. The heavy fragment shader row (no blending) went 2.006G → 1.956G.
+//! vectors. Without blending the sources are packed straight from the shader outputs (they
+//! were copied to the result arrays first). The heavy fragment shader row (no blending) went
+//! 2.006G → 1.888G.
 
 use super::ColorOp;
 use crate::fragment::{FragmentOutput, LANES};
@@ -54,7 +56,9 @@ pub(crate) struct Scratch {
     words: [u32; LANES],
     s: [Lanes; 4],
     d: [Lanes; 4],
-    result: [Lanes; 4],
+    /// Blended results, as f32 bits (the type of the unblended sources, so that one packing
+    /// loop reads either).
+    result: [[u32; LANES]; 4],
     sf: Lanes,
     df: Lanes,
 }
@@ -66,7 +70,7 @@ impl Default for Scratch {
             words: [0; LANES],
             s: [[0.0; LANES]; 4],
             d: [[0.0; LANES]; 4],
-            result: [[0.0; LANES]; 4],
+            result: [[0; LANES]; 4],
             sf: [0.0; LANES],
             df: [0.0; LANES],
         }
@@ -167,7 +171,8 @@ pub(super) fn write(
             }
         }
     }
-    // The four components' results, then packed in one pass (each word built in registers).
+    // The four components' blended results (without blending, the sources are packed as they
+    // are, below).
     if op.blending {
         for c in 0..4 {
             let shift = 8 * order[c];
@@ -203,26 +208,21 @@ pub(super) fn write(
                     factor(f_src, c, s, s1, d, &k, sf);
                     factor(f_dst, c, s, s1, d, &k, df);
                     match eq {
-                        BlendOp::Add => {
-                            (0..LANES).for_each(|j| r[j] = sc[j] * sf[j] + dc[j] * df[j])
-                        }
-                        BlendOp::Subtract => {
-                            (0..LANES).for_each(|j| r[j] = sc[j] * sf[j] - dc[j] * df[j])
-                        }
-                        _ => (0..LANES).for_each(|j| r[j] = dc[j] * df[j] - sc[j] * sf[j]),
+                        BlendOp::Add => (0..LANES)
+                            .for_each(|j| r[j] = (sc[j] * sf[j] + dc[j] * df[j]).to_bits()),
+                        BlendOp::Subtract => (0..LANES)
+                            .for_each(|j| r[j] = (sc[j] * sf[j] - dc[j] * df[j]).to_bits()),
+                        _ => (0..LANES)
+                            .for_each(|j| r[j] = (dc[j] * df[j] - sc[j] * sf[j]).to_bits()),
                     }
                 }
-                BlendOp::Min => (0..LANES).for_each(|j| r[j] = sc[j].min(dc[j])),
-                BlendOp::Max => (0..LANES).for_each(|j| r[j] = sc[j].max(dc[j])),
-            }
-        }
-    } else {
-        for (r, lanes) in result.iter_mut().zip(src) {
-            for (r, &v) in r.iter_mut().zip(lanes) {
-                *r = f32::from_bits(v);
+                BlendOp::Min => (0..LANES).for_each(|j| r[j] = sc[j].min(dc[j]).to_bits()),
+                BlendOp::Max => (0..LANES).for_each(|j| r[j] = sc[j].max(dc[j]).to_bits()),
             }
         }
     }
+    // Without blending the sources are encoded straight from the shader's outputs.
+    let comps: &[[u32; LANES]; 4] = if op.blending { result } else { src };
     let shift = order.map(|o| 8 * o as u32);
     // Packed and stored a chunk at a time: the words stay in registers.
     for ch in 0..LANES / CHUNK {
@@ -231,7 +231,9 @@ pub(super) fn write(
         // them it stayed scalar).
         let lanes = |c: usize| -> [f32; CHUNK] {
             let mut x = [0.0; CHUNK];
-            x.copy_from_slice(&result[c][at..at + CHUNK]);
+            for (x, &v) in x.iter_mut().zip(&comps[c][at..at + CHUNK]) {
+                *x = f32::from_bits(v);
+            }
             x
         };
         let (r, g, b, a) = (lanes(0), lanes(1), lanes(2), lanes(3));
@@ -442,6 +444,7 @@ mod tests {
     /// The batch path against the per-fragment one (`TileBuffer::write_color`'s arithmetic:
     /// `pack::decode`, `output::blend`, `pack::encode`, the byte mask), byte for byte: every
     /// pair of colour factors (alpha factors and equations rotating with them), every equation,
+    /// blending off (one case in seven),
     /// two write masks, both channel orders, sources outside [0, 1] and NaN, and three lane
     /// layouts — an 8×8 block (chunked rows), the same block with lanes missing, and a
     /// scattered set of texels (gathers).
@@ -499,7 +502,7 @@ mod tests {
             for (j, &dst_color) in FACTORS.iter().enumerate() {
                 let k = i * FACTORS.len() + j;
                 let blend = ColorBlend {
-                    blend_enable: true,
+                    blend_enable: k % 7 != 3,
                     src_color,
                     dst_color,
                     color_op: OPS[k % 5],
@@ -515,7 +518,8 @@ mod tests {
                 };
                 let order = pack::rgba8_order(format).unwrap();
                 let op = super::super::ColorOp::new(&blend, format);
-                assert!(op.blending && op.class == NumericClass::Float);
+                assert_eq!(op.blending, blend.blend_enable);
+                assert_eq!(op.class, NumericClass::Float);
                 let mut out = Box::<FragmentOutput>::default();
                 for c in 0..4 {
                     for l in 0..LANES {
@@ -563,8 +567,11 @@ mod tests {
                         };
                         let s = [0, 1, 2, 3].map(|c| f32::from_bits(out.color[0][c][l]));
                         let s1 = [0, 1, 2, 3].map(|c| f32::from_bits(out.color1[c][l]));
-                        let v =
-                            super::super::blend(&blend, clamp(s), clamp(s1), d, clamp(constants));
+                        let v = if op.blending {
+                            super::super::blend(&blend, clamp(s), clamp(s1), d, clamp(constants))
+                        } else {
+                            s
+                        };
                         let mut enc = [0u8; 4];
                         assert!(pack::encode(format, Texel::Float(v), &mut enc));
                         let m = op.byte_mask.unwrap_or([0xff; 16]);
