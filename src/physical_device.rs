@@ -112,7 +112,8 @@ pub fn pipeline_cache_uuid() -> [u8; 16] {
 
 impl PhysicalDevice {
     pub fn new(debug: std::sync::Arc<crate::debug_utils::DebugUtils>) -> PhysicalDevice {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // The worker pool's size, so the name says what `PUMICE_THREADS` chose.
+        let threads = pumice_shader::pool::threads();
         let version = env!("CARGO_PKG_VERSION");
         PhysicalDevice {
             heap_size: total_memory() / 4 * 3,

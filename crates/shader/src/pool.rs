@@ -4,10 +4,7 @@
 use std::sync::LazyLock;
 
 static POOL: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
-    let threads = std::env::var("PUMICE_THREADS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| n > 0);
+    let threads = requested_threads();
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .thread_name(|i| format!("pumice-worker-{i}"))
@@ -21,4 +18,19 @@ pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
         Some(pool) => pool.install(f),
         None => f(),
     }
+}
+
+/// `PUMICE_THREADS` when set to a positive number.
+fn requested_threads() -> Option<usize> {
+    std::env::var("PUMICE_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+}
+
+/// The number of workers the pool has or will have (`PUMICE_THREADS`, or all cores), without
+/// starting it: `vkEnumeratePhysicalDevices` reports it in the device name.
+pub fn threads() -> usize {
+    requested_threads()
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
