@@ -91,7 +91,11 @@
 //! one scan, redone after a rewrite ran) says they may find something; under test every
 //! skipped rewrite still runs on a copy and must leave it unchanged. For the compute bench's
 //! matmul shader this, the sort check and the `WorkgroupSize` shortcut in `specialize` took
-//! legalization from 335K to about 120K instructions per compile.
+//! legalization from 335K to about 120K instructions per compile. A rewrite that says whether
+//! it changed the module (`split_io_arrays`, `signedness_from_opcode`) is followed by a rescan
+//! only when it did; with `signedness_from_opcode` planning from a table of value types (30K
+//! → 24K), `has_result_type` a bit table and the output sized before it is written,
+//! legalization of that shader went from about 126K to about 103K instructions.
 
 mod arrayed_image_size;
 mod buffer_block_arrays;

