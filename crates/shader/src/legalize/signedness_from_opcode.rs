@@ -41,39 +41,43 @@ const SHIFT_RIGHT_ARITHMETIC: u16 = 195;
 
 /// What signedness an instruction's integer operands (`operands`: indices into the operand
 /// words) and integer result must have.
+///
+/// The operands are always consecutive words, so a range (a `Vec` was an allocation per
+/// instruction with a rule).
+#[derive(Clone)]
 struct Rule {
     signedness: u32,
-    operands: Vec<usize>,
+    operands: std::ops::Range<usize>,
     result: bool,
 }
 
 fn core_rule(opcode: u16) -> Option<Rule> {
-    let (signedness, operands, result): (u32, &[usize], bool) = match opcode {
-        S_DIV | S_REM | S_MOD => (SIGNED, &[2, 3], true),
-        U_DIV | U_MOD => (UNSIGNED, &[2, 3], true),
-        S_NEGATE => (SIGNED, &[2], true),
+    let (signedness, operands, result) = match opcode {
+        S_DIV | S_REM | S_MOD => (SIGNED, 2..4, true),
+        U_DIV | U_MOD => (UNSIGNED, 2..4, true),
+        S_NEGATE => (SIGNED, 2..3, true),
         S_GREATER_THAN | S_GREATER_THAN_EQUAL | S_LESS_THAN | S_LESS_THAN_EQUAL => {
-            (SIGNED, &[2, 3], false)
+            (SIGNED, 2..4, false)
         }
         U_GREATER_THAN | U_GREATER_THAN_EQUAL | U_LESS_THAN | U_LESS_THAN_EQUAL => {
-            (UNSIGNED, &[2, 3], false)
+            (UNSIGNED, 2..4, false)
         }
         // The shift amount's signedness does not matter; the base's does.
-        SHIFT_RIGHT_ARITHMETIC => (SIGNED, &[2], true),
-        SHIFT_RIGHT_LOGICAL => (UNSIGNED, &[2], true),
-        CONVERT_S_TO_F => (SIGNED, &[2], false),
-        CONVERT_U_TO_F => (UNSIGNED, &[2], false),
+        SHIFT_RIGHT_ARITHMETIC => (SIGNED, 2..3, true),
+        SHIFT_RIGHT_LOGICAL => (UNSIGNED, 2..3, true),
+        CONVERT_S_TO_F => (SIGNED, 2..3, false),
+        CONVERT_U_TO_F => (UNSIGNED, 2..3, false),
         // Widening: the source's signedness decides sign or zero extension; the result's
         // bits do not depend on its own signedness.
-        S_CONVERT => (SIGNED, &[2], false),
-        U_CONVERT => (UNSIGNED, &[2], false),
-        CONVERT_F_TO_S => (SIGNED, &[], true),
-        CONVERT_F_TO_U => (UNSIGNED, &[], true),
+        S_CONVERT => (SIGNED, 2..3, false),
+        U_CONVERT => (UNSIGNED, 2..3, false),
+        CONVERT_F_TO_S => (SIGNED, 2..2, true),
+        CONVERT_F_TO_U => (UNSIGNED, 2..2, true),
         _ => return None,
     };
     Some(Rule {
         signedness,
-        operands: operands.to_vec(),
+        operands,
         result,
     })
 }
@@ -89,7 +93,7 @@ fn glsl_rule(instruction: u32, args: usize) -> Option<Rule> {
     // computed in the opcode's signedness and cast back.
     Some(Rule {
         signedness,
-        operands: (4..4 + args).collect(),
+        operands: 4..4 + args,
         result: true,
     })
 }
@@ -127,10 +131,54 @@ pub(crate) fn signedness_from_opcode(m: &mut Module) -> bool {
 struct Plan {
     /// The `GLSL.std.450` import.
     glsl: Option<u32>,
-    /// The type of every value with a result type.
-    type_of: HashMap<u32, u32>,
+    /// The type of every value with a result type that an instruction with a rule reads.
+    type_of: TypeOf,
     /// (type, signedness) pairs some operand or result needs.
     wanted: Vec<(u32, u32)>,
+}
+
+/// The type of every value with a result type, by id: a table indexed by id (a hash map of
+/// the operands' types, and the set of those operands, were most of this pass's 30K
+/// instructions on the compute bench's matmul shader). Ids past the table (malformed, or a
+/// sparse bound) are kept aside.
+#[derive(Default)]
+struct TypeOf {
+    dense: Vec<Option<u32>>,
+    beyond: Vec<(u32, u32)>,
+}
+
+impl TypeOf {
+    fn of(m: &Module) -> TypeOf {
+        // The bound, but not beyond what the instructions could define (a malformed bound
+        // would otherwise ask for gigabytes).
+        let len = (m.header[3] as usize).min(2 * m.insts.len() + 16);
+        let mut t = TypeOf {
+            dense: vec![None; len],
+            beyond: Vec::new(),
+        };
+        for i in &m.insts {
+            if i.0.len() >= 3 && super::has_result_type(i.opcode()) {
+                match t.dense.get_mut(i.0[2] as usize) {
+                    Some(slot) => *slot = Some(i.0[1]),
+                    None => t.beyond.push((i.0[2], i.0[1])),
+                }
+            }
+        }
+        t
+    }
+
+    /// The type of `id` (its last definition, as a map filled in order would say).
+    fn get(&self, id: u32) -> Option<u32> {
+        match self.dense.get(id as usize) {
+            Some(ty) => *ty,
+            None => self
+                .beyond
+                .iter()
+                .rev()
+                .find(|&&(v, _)| v == id)
+                .map(|&(_, ty)| ty),
+        }
+    }
 }
 
 fn rule_of(glsl: Option<u32>, i: &Inst) -> Option<Rule> {
@@ -160,24 +208,17 @@ fn plan(m: &Module) -> Option<Plan> {
         .iter()
         .filter_map(|i| rule_of(glsl, i).map(|r| (i, r)))
         .collect();
-    let operands: foldhash::HashSet<u32> = ruled
-        .iter()
-        .flat_map(|(i, rule)| rule.operands.iter().filter_map(|&k| i.operand(k)))
-        .collect();
-    let mut type_of: HashMap<u32, u32> = HashMap::default();
-    if !operands.is_empty() {
-        for i in &m.insts {
-            if super::has_result_type(i.opcode()) && i.0.len() >= 3 && operands.contains(&i.0[2]) {
-                type_of.insert(i.0[2], i.0[1]);
-            }
-        }
-    }
+    let type_of = if ruled.iter().any(|(_, rule)| !rule.operands.is_empty()) {
+        TypeOf::of(m)
+    } else {
+        TypeOf::default()
+    };
     // Which (type → other-signedness type) conversions are needed.
     let mut wanted: Vec<(u32, u32)> = Vec::new();
     for (i, rule) in ruled {
         let o = i.operands();
-        for &k in &rule.operands {
-            let ty = *type_of.get(o.get(k)?)?;
+        for k in rule.operands.clone() {
+            let ty = type_of.get(*o.get(k)?)?;
             if let Some((_, s, _)) = int_shape(m, ty) {
                 if s != rule.signedness {
                     wanted.push((ty, rule.signedness));
@@ -233,9 +274,9 @@ fn rewrite(m: &mut Module) -> Option<()> {
             continue;
         };
         let mut after = None;
-        for &k in &rule.operands {
+        for k in rule.operands.clone() {
             let id = i.0[k + 1];
-            let Some(&ty) = type_of.get(&id) else {
+            let Some(ty) = type_of.get(id) else {
                 continue;
             };
             if let Some(&t) = counterpart.get(&(ty, rule.signedness)) {

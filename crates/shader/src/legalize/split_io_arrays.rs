@@ -31,7 +31,9 @@ const STORAGE_PRIVATE: u32 = 6;
 const DECORATION_BUILT_IN: u32 = 11;
 const DECORATION_LOCATION: u32 = 30;
 
-pub(crate) fn split_io_arrays(m: &mut Module) {
+/// Returns whether the module changed (most modules have arrays, few have array inputs or
+/// outputs: the summary is then not rescanned).
+pub(crate) fn split_io_arrays(m: &mut Module) -> bool {
     // Candidate variables first; each is rewritten on a copy that replaces the module only
     // when the whole rewrite went through.
     let candidates: Vec<u32> = m
@@ -53,12 +55,15 @@ pub(crate) fn split_io_arrays(m: &mut Module) {
         })
         .map(|(_, var)| var)
         .collect();
+    let mut changed = false;
     for var in candidates {
         let mut n = m.clone();
         if split(&mut n, var).is_some() {
             *m = n;
+            changed = true;
         }
     }
+    changed
 }
 
 /// Is `ty` a 32-bit scalar or a vector of them (what takes exactly one location)?

@@ -4,7 +4,7 @@
 
 use naga::{Expression, Handle};
 
-use super::{unsupported, FnCtx, Lowering};
+use super::{unsupported, FnCtx, Lowering, Regs};
 use crate::compute::CompileError;
 use crate::ir::{Addr, AtomicOp, Inst, Reg, Space};
 
@@ -41,7 +41,7 @@ impl<'m> Lowering<'m> {
         ctx: &mut FnCtx<'m>,
         name: &str,
         arguments: &[Handle<Expression>],
-    ) -> Result<Vec<Reg>, CompileError> {
+    ) -> Result<Regs, CompileError> {
         match (name, arguments) {
             ("load", &[address]) => {
                 let addr = self.address_arg(ctx, address)?;
@@ -51,7 +51,7 @@ impl<'m> Lowering<'m> {
                     space: Space::Device,
                     addr,
                 });
-                Ok(vec![dst])
+                Ok(smallvec::smallvec![dst])
             }
             ("store", &[address, value]) => {
                 let addr = self.address_arg(ctx, address)?;
@@ -61,7 +61,7 @@ impl<'m> Lowering<'m> {
                     space: Space::Device,
                     addr,
                 });
-                Ok(Vec::new())
+                Ok(Regs::new())
             }
             (op, &[address, value, compare]) => {
                 let op = match op.strip_prefix("atomic_") {
@@ -91,7 +91,7 @@ impl<'m> Lowering<'m> {
                     value,
                     compare,
                 });
-                Ok(vec![dst])
+                Ok(smallvec::smallvec![dst])
             }
             _ => unsupported(format!("device-address helper {name}")),
         }

@@ -6,7 +6,7 @@ use naga::{
 };
 
 use super::types::{dynamic_element, element, flat_count, is_wide, scalar_of, vector_len, words};
-use super::{buffer_kind, unsupported, FnCtx, Layout, Loc, Lowering, Ptr, Value};
+use super::{buffer_kind, unsupported, FnCtx, Layout, Loc, Lowering, Ptr, Regs, Value};
 use crate::compute::CompileError;
 use crate::ir::{AtomicOp, Bin, Inst, Reg, Space, Tern, Un};
 
@@ -103,19 +103,19 @@ impl<'m> Lowering<'m> {
         self.constant(v.to_bits())
     }
 
-    fn map_un(&mut self, op: Un, a: &[Reg]) -> Vec<Reg> {
+    fn map_un(&mut self, op: Un, a: &[Reg]) -> Regs {
         a.iter().map(|&x| self.un(op, x)).collect()
     }
 
     /// Applies `op` component-wise, broadcasting a scalar operand.
-    fn map_bin(&mut self, op: Bin, a: &[Reg], b: &[Reg]) -> Vec<Reg> {
+    fn map_bin(&mut self, op: Bin, a: &[Reg], b: &[Reg]) -> Regs {
         let n = a.len().max(b.len());
         (0..n)
             .map(|i| self.bin(op, a[i.min(a.len() - 1)], b[i.min(b.len() - 1)]))
             .collect()
     }
 
-    fn map_tern(&mut self, op: Tern, a: &[Reg], b: &[Reg], c: &[Reg]) -> Vec<Reg> {
+    fn map_tern(&mut self, op: Tern, a: &[Reg], b: &[Reg], c: &[Reg]) -> Regs {
         let n = a.len().max(b.len()).max(c.len());
         let at = |v: &[Reg], i: usize| v[i.min(v.len() - 1)];
         (0..n)
@@ -149,7 +149,7 @@ impl<'m> Lowering<'m> {
     ) -> Result<Value, CompileError> {
         let fun = ctx.fun;
         let expr = &fun.expressions[e];
-        let regs = |v: Vec<Reg>| Ok(Value::Regs(v));
+        let regs = |v: Regs| Ok(Value::Regs(v));
         match expr {
             Expression::Literal(l) => {
                 let words = literal(l)?;
@@ -163,7 +163,7 @@ impl<'m> Lowering<'m> {
                 unsupported("override expressions (specialization constants left unresolved)")
             }
             Expression::Compose { components, .. } => {
-                let mut out = Vec::new();
+                let mut out = Regs::new();
                 for &c in components {
                     out.extend(self.value_regs(ctx, c)?);
                 }
@@ -171,7 +171,7 @@ impl<'m> Lowering<'m> {
             }
             Expression::Splat { size, value } => {
                 let v = self.value_regs(ctx, *value)?;
-                regs(v.repeat(vector_len(*size)))
+                regs(Regs::from_vec(v.repeat(vector_len(*size))))
             }
             Expression::Swizzle {
                 size,
@@ -180,7 +180,7 @@ impl<'m> Lowering<'m> {
             } => {
                 let v = self.value_regs(ctx, *vector)?;
                 let k = scalar_of(&self.type_of(ctx, *vector)).map_or(1, words);
-                let mut out = Vec::new();
+                let mut out = Regs::new();
                 for c in &pattern[..vector_len(*size)] {
                     let first = *c as usize * k;
                     match v.get(first..first + k) {
@@ -254,8 +254,8 @@ impl<'m> Lowering<'m> {
                     return regs(self.relational_wide(*f, &ty, &v)?);
                 }
                 regs(match f {
-                    RelationalFunction::All => vec![self.sum(Bin::And, &v)],
-                    RelationalFunction::Any => vec![self.sum(Bin::Or, &v)],
+                    RelationalFunction::All => smallvec::smallvec![self.sum(Bin::And, &v)],
+                    RelationalFunction::Any => smallvec::smallvec![self.sum(Bin::Or, &v)],
                     RelationalFunction::IsNan => self.map_bin(Bin::FNe, &v, &v),
                     RelationalFunction::IsInf => {
                         let abs = self.map_un(Un::FAbs, &v);
@@ -329,7 +329,7 @@ impl<'m> Lowering<'m> {
                             offset: *offset,
                             stride: *stride,
                         });
-                        regs(vec![dst])
+                        regs(smallvec::smallvec![dst])
                     }
                     _ => {
                         unsupported("arrayLength of something other than a buffer's runtime array")
@@ -354,9 +354,9 @@ impl<'m> Lowering<'m> {
                     naga::DerivativeAxis::Y => &[crate::ir::Axis::Y],
                     naga::DerivativeAxis::Width => &[crate::ir::Axis::X, crate::ir::Axis::Y],
                 };
-                let mut out = Vec::new();
+                let mut out = Regs::new();
                 for &src in &v {
-                    let parts: Vec<Reg> = axes
+                    let parts: Regs = axes
                         .iter()
                         .map(|&axis| {
                             let dst = self.reg();
@@ -404,7 +404,7 @@ impl<'m> Lowering<'m> {
                 let (elem, first, _) = element(self.module, &ty, index)?;
                 let n = flat_count(self.module, &elem)?;
                 match v.get(first..first + n) {
-                    Some(s) => Ok(Value::Regs(s.to_vec())),
+                    Some(s) => Ok(Value::Regs(s.into())),
                     None => unsupported("index out of range"),
                 }
             }
@@ -430,7 +430,7 @@ impl<'m> Lowering<'m> {
                 let n = flat_count(self.module, &elem).unwrap_or(0);
                 let loc = match p.loc {
                     Loc::Regs(r) => match r.get(first..first + n) {
-                        Some(s) => Loc::Regs(s.to_vec()),
+                        Some(s) => Loc::Regs(s.into()),
                         None => return unsupported("index out of range"),
                     },
                     Loc::Mem {
@@ -486,7 +486,7 @@ impl<'m> Lowering<'m> {
                 };
                 let (elem, _, _) = element(self.module, &ty, 0)?;
                 let n = flat_count(self.module, &elem)?;
-                let mut result: Vec<Reg> = v[..n].to_vec();
+                let mut result: Regs = v[..n].into();
                 for i in 1..count {
                     let k = self.constant(i as u32);
                     let hit = self.bin(Bin::IEq, idx, k);
@@ -538,10 +538,10 @@ impl<'m> Lowering<'m> {
         op: BO,
         left: Handle<Expression>,
         right: Handle<Expression>,
-    ) -> Result<Vec<Reg>, CompileError> {
+    ) -> Result<Regs, CompileError> {
         if op == BO::ExclusiveOr {
             if let Some(image) = self.layers_marker(ctx, left, right) {
-                return Ok(vec![self.image_layers(ctx, image)?]);
+                return Ok(smallvec::smallvec![self.image_layers(ctx, image)?]);
             }
         }
         let lt = self.type_of(ctx, left);
@@ -566,7 +566,7 @@ impl<'m> Lowering<'m> {
                     let (c, r) = (vector_len(*columns), vector_len(*rows));
                     return Ok((0..r)
                         .map(|i| {
-                            let row: Vec<Reg> = (0..c).map(|k| a[k * r + i]).collect();
+                            let row: Regs = (0..c).map(|k| a[k * r + i]).collect();
                             self.dot(Class::Float, &row, &b)
                         })
                         .collect());
@@ -586,10 +586,10 @@ impl<'m> Lowering<'m> {
                     TypeInner::Matrix { columns: bc, .. },
                 ) => {
                     let (k, r, c) = (vector_len(*kc), vector_len(*ar), vector_len(*bc));
-                    let mut out = Vec::new();
+                    let mut out = Regs::new();
                     for col in 0..c {
                         for row in 0..r {
-                            let lhs: Vec<Reg> = (0..k).map(|i| a[i * r + row]).collect();
+                            let lhs: Regs = (0..k).map(|i| a[i * r + row]).collect();
                             out.push(self.dot(Class::Float, &lhs, &b[col * k..col * k + k]));
                         }
                     }
@@ -646,7 +646,7 @@ impl<'m> Lowering<'m> {
         arg1: Option<Handle<Expression>>,
         arg2: Option<Handle<Expression>>,
         arg3: Option<Handle<Expression>>,
-    ) -> Result<Vec<Reg>, CompileError> {
+    ) -> Result<Regs, CompileError> {
         let ty = self.type_of(ctx, arg);
         let class = class_of(&ty)?;
         let x = self.value_regs(ctx, arg)?;
@@ -658,7 +658,7 @@ impl<'m> Lowering<'m> {
             return self.math_wide(f, &args);
         }
         let mut get =
-            |this: &mut Self, a: Option<Handle<Expression>>| -> Result<Vec<Reg>, CompileError> {
+            |this: &mut Self, a: Option<Handle<Expression>>| -> Result<Regs, CompileError> {
                 match a {
                     Some(h) => this.value_regs(ctx, h),
                     None => unsupported("missing argument"),
@@ -737,13 +737,13 @@ impl<'m> Lowering<'m> {
                 let abs = self.map_bin(Bin::And, &magnitude, &[abs_mask]);
                 let sign = self.map_bin(Bin::And, &x, &[sign_mask]);
                 let fract = self.map_bin(Bin::Or, &abs, &sign);
-                Ok([fract, whole].concat())
+                Ok([fract, whole].concat().into())
             }
             MF::Frexp => {
                 // The struct { fract, exp }: its members' registers in order.
                 let mant = self.map_un(Un::FFrexpMant, &x);
                 let exp = self.map_un(Un::FFrexpExp, &x);
-                Ok([mant, exp].concat())
+                Ok([mant, exp].concat().into())
             }
             MF::Ldexp => {
                 let e = get(self, arg1)?;
@@ -761,11 +761,11 @@ impl<'m> Lowering<'m> {
             MF::InverseSqrt => un(self, Un::FInvSqrt, &x),
             MF::Dot => {
                 let y = get(self, arg1)?;
-                Ok(vec![self.dot(class, &x, &y)])
+                Ok(smallvec::smallvec![self.dot(class, &x, &y)])
             }
             MF::Outer => {
                 let y = get(self, arg1)?;
-                let mut out = Vec::new();
+                let mut out = Regs::new();
                 for &c in &y {
                     for &r in &x {
                         out.push(self.bin(Bin::FMul, r, c));
@@ -780,13 +780,17 @@ impl<'m> Lowering<'m> {
                     let q = this.bin(Bin::FMul, x[j], y[i]);
                     this.bin(Bin::FSub, p, q)
                 };
-                Ok(vec![comp(self, 1, 2), comp(self, 2, 0), comp(self, 0, 1)])
+                Ok(smallvec::smallvec![
+                    comp(self, 1, 2),
+                    comp(self, 2, 0),
+                    comp(self, 0, 1)
+                ])
             }
-            MF::Length => Ok(vec![self.length(&x)]),
+            MF::Length => Ok(smallvec::smallvec![self.length(&x)]),
             MF::Distance => {
                 let y = get(self, arg1)?;
                 let d = self.map_bin(Bin::FSub, &x, &y);
-                Ok(vec![self.length(&d)])
+                Ok(smallvec::smallvec![self.length(&d)])
             }
             MF::Normalize => {
                 let len = self.length(&x);
@@ -861,8 +865,8 @@ impl<'m> Lowering<'m> {
                     return unsupported("determinant of a non-matrix");
                 };
                 let n = vector_len(columns);
-                let m: Vec<Vec<Reg>> = (0..n).map(|c| x[c * n..c * n + n].to_vec()).collect();
-                Ok(vec![self.determinant(&m)])
+                let m: Vec<Regs> = (0..n).map(|c| x[c * n..c * n + n].into()).collect();
+                Ok(smallvec::smallvec![self.determinant(&m)])
             }
             MF::Inverse => {
                 let TypeInner::Matrix { columns, rows, .. } = ty else {
@@ -872,7 +876,7 @@ impl<'m> Lowering<'m> {
                 if vector_len(rows) != n || x.len() != n * n {
                     return unsupported("inverse of a non-square matrix");
                 }
-                let m: Vec<Vec<Reg>> = (0..n).map(|c| x[c * n..c * n + n].to_vec()).collect();
+                let m: Vec<Regs> = (0..n).map(|c| x[c * n..c * n + n].into()).collect();
                 Ok(self.inverse(&m))
             }
             MF::QuantizeToF16 => un(self, Un::FQuantize16, &x),
@@ -914,16 +918,16 @@ impl<'m> Lowering<'m> {
             MF::Pack2x16float => {
                 let lo = self.un(Un::PackHalf2x16Lo, x[0]);
                 let hi = self.un(Un::PackHalf2x16Lo, x[1]);
-                Ok(vec![self.bin(Bin::Pack16, lo, hi)])
+                Ok(smallvec::smallvec![self.bin(Bin::Pack16, lo, hi)])
             }
-            MF::Unpack2x16float => Ok(vec![
+            MF::Unpack2x16float => Ok(smallvec::smallvec![
                 self.un(Un::UnpackHalfLo, x[0]),
                 self.un(Un::UnpackHalfHi, x[0]),
             ]),
-            MF::Pack4x8unorm => Ok(vec![self.pack_norm(&x, 8, false)]),
-            MF::Pack4x8snorm => Ok(vec![self.pack_norm(&x, 8, true)]),
-            MF::Pack2x16unorm => Ok(vec![self.pack_norm(&x, 16, false)]),
-            MF::Pack2x16snorm => Ok(vec![self.pack_norm(&x, 16, true)]),
+            MF::Pack4x8unorm => Ok(smallvec::smallvec![self.pack_norm(&x, 8, false)]),
+            MF::Pack4x8snorm => Ok(smallvec::smallvec![self.pack_norm(&x, 8, true)]),
+            MF::Pack2x16unorm => Ok(smallvec::smallvec![self.pack_norm(&x, 16, false)]),
+            MF::Pack2x16snorm => Ok(smallvec::smallvec![self.pack_norm(&x, 16, true)]),
             MF::Unpack4x8unorm => Ok(self.unpack_norm(x[0], 8, false)),
             MF::Unpack4x8snorm => Ok(self.unpack_norm(x[0], 8, true)),
             MF::Unpack2x16unorm => Ok(self.unpack_norm(x[0], 16, false)),
@@ -938,7 +942,7 @@ impl<'m> Lowering<'m> {
     }
 
     /// Laplace expansion along the first column (`m[c][r]`).
-    fn determinant(&mut self, m: &[Vec<Reg>]) -> Reg {
+    fn determinant(&mut self, m: &[Regs]) -> Reg {
         let n = m.len();
         if n == 1 {
             return m[0][0];
@@ -950,7 +954,7 @@ impl<'m> Lowering<'m> {
         }
         let mut acc: Option<Reg> = None;
         for r in 0..n {
-            let minor: Vec<Vec<Reg>> = (1..n)
+            let minor: Vec<Regs> = (1..n)
                 .map(|c| (0..n).filter(|&rr| rr != r).map(|rr| m[c][rr]).collect())
                 .collect();
             let d = self.determinant(&minor);
@@ -967,17 +971,17 @@ impl<'m> Lowering<'m> {
     /// The inverse of the column-major square matrix `m` (columns of registers), as the
     /// adjugate over the determinant: element (row r, column c) is the cofactor of
     /// (row c, column r) divided by det(m). Undefined (infinities, NaN) when singular, as in GLSL.
-    fn inverse(&mut self, m: &[Vec<Reg>]) -> Vec<Reg> {
+    fn inverse(&mut self, m: &[Regs]) -> Regs {
         let n = m.len();
         let det = self.determinant(m);
-        let mut out = Vec::with_capacity(n * n);
+        let mut out = Regs::with_capacity(n * n);
         for c in 0..n {
             for r in 0..n {
                 let cofactor = if n == 1 {
                     self.fconst(1.0)
                 } else {
                     // Drop row c and column r.
-                    let minor: Vec<Vec<Reg>> = (0..n)
+                    let minor: Vec<Regs> = (0..n)
                         .filter(|&cc| cc != r)
                         .map(|cc| (0..n).filter(|&rr| rr != c).map(|rr| m[cc][rr]).collect())
                         .collect();
@@ -1017,7 +1021,7 @@ impl<'m> Lowering<'m> {
         acc
     }
 
-    fn unpack_norm(&mut self, x: Reg, bits: u32, signed: bool) -> Vec<Reg> {
+    fn unpack_norm(&mut self, x: Reg, bits: u32, signed: bool) -> Regs {
         let n = 32 / bits;
         let max = ((1u32 << (bits - (signed as u32))) - 1) as f32;
         let scale = self.fconst(max);
@@ -1055,7 +1059,7 @@ impl<'m> Lowering<'m> {
         pointer: Handle<Expression>,
         fun: &naga::AtomicFunction,
         value: Handle<Expression>,
-    ) -> Result<Vec<Reg>, CompileError> {
+    ) -> Result<Regs, CompileError> {
         let ptr = self.pointer(ctx, pointer)?;
         if is_wide(&ptr.ty) {
             return unsupported("64-bit atomics");
@@ -1112,9 +1116,9 @@ impl<'m> Lowering<'m> {
         Ok(match compare {
             Some(c) => {
                 let exchanged = self.bin(Bin::IEq, dst, c);
-                vec![dst, exchanged]
+                smallvec::smallvec![dst, exchanged]
             }
-            None => vec![dst],
+            None => smallvec::smallvec![dst],
         })
     }
 }

@@ -11,14 +11,14 @@
 
 use naga::{Expression, Handle, ImageClass, ImageDimension, ImageQuery, TypeInner};
 
-use super::{unsupported, FnCtx, Lowering, Value};
+use super::{unsupported, FnCtx, Lowering, Regs, Value};
 use crate::compute::{CompileError, ResourceKind};
 use crate::ir::{ImageOp, ImageOpKind, ImageShape, Inst, Reg, SampleLevel};
 use crate::legalize::COMBINED_SAMPLER_BIT;
 
 /// Collects the operand registers of one image operation.
 #[derive(Default)]
-struct Args(Vec<Reg>);
+struct Args(Regs);
 
 impl Args {
     fn push(&mut self, r: Reg) -> Result<u8, CompileError> {
@@ -112,7 +112,7 @@ impl<'m> Lowering<'m> {
     }
 
     /// Emits the operand passing and the operation; returns the result registers.
-    fn emit_image(&mut self, args: Args, op: ImageOp, count: usize) -> Vec<Reg> {
+    fn emit_image(&mut self, args: Args, op: ImageOp, count: usize) -> Regs {
         for (i, &r) in args.0.iter().enumerate() {
             self.emit(Inst::ImageArg {
                 index: i as u8,
@@ -421,7 +421,7 @@ impl<'m> Lowering<'m> {
         ctx: &mut FnCtx<'m>,
         op_name: &str,
         arguments: &[Handle<Expression>],
-    ) -> Result<Vec<Reg>, CompileError> {
+    ) -> Result<Regs, CompileError> {
         use crate::ir::AtomicOp;
         let op = match op_name {
             "load" => AtomicOp::Load,

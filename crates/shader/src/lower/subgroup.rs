@@ -4,9 +4,9 @@
 
 use naga::{Expression, Handle};
 
-use super::{types, FnCtx, Lowering};
+use super::{types, FnCtx, Lowering, Regs};
 use crate::compute::CompileError;
-use crate::ir::{Bin, GroupOp, Inst, Reg, Scan, W};
+use crate::ir::{Bin, GroupOp, Inst, Scan, W};
 
 impl<'m> Lowering<'m> {
     /// A subgroup reduction or scan of `argument` (per component; 64-bit values by pairs
@@ -17,10 +17,10 @@ impl<'m> Lowering<'m> {
         group_op: GroupOp,
         scan: Scan,
         argument: Handle<Expression>,
-    ) -> Result<Vec<Reg>, CompileError> {
+    ) -> Result<Regs, CompileError> {
         let ty = ctx.info[argument].ty.inner_with(&self.module.types).clone();
         let src = self.value_regs(ctx, argument)?;
-        let mut out = Vec::new();
+        let mut out = Regs::new();
         // Bitwise operations work word by word; the others on 64-bit values take
         // both words of each component (`shaderSubgroupExtendedTypes`).
         if types::is_wide(&ty) && !matches!(group_op, GroupOp::And | GroupOp::Or | GroupOp::Xor) {
@@ -59,7 +59,7 @@ impl<'m> Lowering<'m> {
         ctx: &mut FnCtx<'m>,
         name: &str,
         arguments: &[Handle<Expression>],
-    ) -> Result<Vec<Reg>, CompileError> {
+    ) -> Result<Regs, CompileError> {
         let bad = || CompileError::Unsupported(format!("subgroup helper {name}"));
         let (scan, op) = name.split_once('_').ok_or_else(bad)?;
         let scan = match scan {

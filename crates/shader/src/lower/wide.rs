@@ -21,7 +21,7 @@
 use naga::{BinaryOperator as BO, MathFunction as MF, ScalarKind, TypeInner, UnaryOperator};
 
 use super::types::{is_wide, scalar_of, vector_len};
-use super::{unsupported, Lowering};
+use super::{unsupported, Lowering, Regs};
 use crate::compute::CompileError;
 use crate::ir::{Bin, Inst, Reg, Tern, Un, Wide};
 
@@ -38,7 +38,7 @@ pub fn components(inner: &TypeInner, regs: &[Reg]) -> Vec<Pair> {
     }
 }
 
-fn flatten(v: &[Pair]) -> Vec<Reg> {
+fn flatten(v: &[Pair]) -> Regs {
     v.iter().flat_map(|p| *p).collect()
 }
 
@@ -100,7 +100,7 @@ impl<'m> Lowering<'m> {
         (0..n).map(|i| self.w(op, at(a, i), at(b, i))).collect()
     }
 
-    fn map_w32(&mut self, op: Wide, a: &[Pair], b: &[Pair]) -> Vec<Reg> {
+    fn map_w32(&mut self, op: Wide, a: &[Pair], b: &[Pair]) -> Regs {
         let n = a.len().max(b.len());
         (0..n).map(|i| self.w32(op, at(a, i), at(b, i))).collect()
     }
@@ -150,7 +150,7 @@ impl<'m> Lowering<'m> {
             .collect()
     }
 
-    pub(crate) fn select_wide(&mut self, cond: &[Reg], a: &[Reg], b: &[Reg]) -> Vec<Reg> {
+    pub(crate) fn select_wide(&mut self, cond: &[Reg], a: &[Reg], b: &[Reg]) -> Regs {
         let pa: Vec<Pair> = a.chunks_exact(2).map(|c| [c[0], c[1]]).collect();
         let pb: Vec<Pair> = b.chunks_exact(2).map(|c| [c[0], c[1]]).collect();
         flatten(&self.select_pairs(cond, &pa, &pb))
@@ -180,7 +180,7 @@ impl<'m> Lowering<'m> {
         op: UnaryOperator,
         ty: &TypeInner,
         v: &[Reg],
-    ) -> Result<Vec<Reg>, CompileError> {
+    ) -> Result<Regs, CompileError> {
         let kind = kind_of(ty)?;
         let x = components(ty, v);
         Ok(flatten(&match op {
@@ -199,7 +199,7 @@ impl<'m> Lowering<'m> {
         rt: &TypeInner,
         a: &[Reg],
         b: &[Reg],
-    ) -> Result<Vec<Reg>, CompileError> {
+    ) -> Result<Regs, CompileError> {
         let kind = kind_of(lt)?;
         let (x, y) = (components(lt, a), components(rt, b));
         if op == BO::Multiply && kind == Kind::Float {
@@ -292,14 +292,14 @@ impl<'m> Lowering<'m> {
         v: &[Reg],
         kind: ScalarKind,
         width: u8,
-    ) -> Result<Vec<Reg>, CompileError> {
+    ) -> Result<Regs, CompileError> {
         let Some(src) = scalar_of(from) else {
             return unsupported(format!("conversion from {from:?}"));
         };
         let from_wide = is_wide(from);
         let x = components(from, v);
         let zero = self.constant(0);
-        let mut out = Vec::new();
+        let mut out = Regs::new();
         for p in x {
             use ScalarKind as K;
             match (src.kind, from_wide, kind, width == 8) {
@@ -365,7 +365,7 @@ impl<'m> Lowering<'m> {
         f: naga::RelationalFunction,
         ty: &TypeInner,
         v: &[Reg],
-    ) -> Result<Vec<Reg>, CompileError> {
+    ) -> Result<Regs, CompileError> {
         let x = components(ty, v);
         Ok(match f {
             naga::RelationalFunction::IsNan => self.map_w32(Wide::FNe, &x, &x),
@@ -383,8 +383,8 @@ impl<'m> Lowering<'m> {
     pub(crate) fn math_wide(
         &mut self,
         f: MF,
-        args: &[(TypeInner, Vec<Reg>)],
-    ) -> Result<Vec<Reg>, CompileError> {
+        args: &[(TypeInner, Regs)],
+    ) -> Result<Regs, CompileError> {
         let ty = &args[0].0;
         let kind = kind_of(ty)?;
         let float = kind == Kind::Float;
@@ -460,8 +460,8 @@ impl<'m> Lowering<'m> {
             MF::Frexp => {
                 // The struct { fract: f64, exp: i32 }: its members' registers in order.
                 let mant = self.map_w1(Wide::FFrexpMant, &x);
-                let exp: Vec<Reg> = x.iter().map(|&p| self.w32(Wide::FFrexpExp, p, p)).collect();
-                return Ok([flatten(&mant), exp].concat());
+                let exp: Regs = x.iter().map(|&p| self.w32(Wide::FFrexpExp, p, p)).collect();
+                return Ok([flatten(&mant), exp].concat().into());
             }
             MF::Ldexp => {
                 let e = arg(1)?;
