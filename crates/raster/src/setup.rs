@@ -339,13 +339,9 @@ impl Projected {
         front_facing: bool,
     ) -> Option<Projected> {
         let mut p = Projected {
-            fx: [0; MAX_POLY],
-            fy: [0; MAX_POLY],
-            z: [0.0; MAX_POLY],
-            iw: [0.0; MAX_POLY],
             count: 4,
-            total: 0,
             front_facing,
+            ..Projected::empty()
         };
         for (i, c) in corners.iter().enumerate() {
             p.fx[i] = snap_f64(c[0]);

@@ -1049,17 +1049,10 @@ fn guarded(
     wanted: impl Fn(&Summary) -> bool,
     pass: fn(&mut Module),
 ) {
-    if wanted(s) {
+    guarded_changed(m, s, wanted, |m| {
         pass(m);
-        *s = Summary::of(m);
-    } else if cfg!(test) {
-        let mut copy = m.clone();
-        pass(&mut copy);
-        assert!(
-            copy == *m,
-            "a rewrite the summary skipped changed the module"
-        );
-    }
+        true
+    });
 }
 
 /// [`guarded`] for a pass that says whether it changed the module: the summary is rescanned
@@ -1069,7 +1062,7 @@ fn guarded_changed(
     m: &mut Module,
     s: &mut Summary,
     wanted: impl Fn(&Summary) -> bool,
-    pass: fn(&mut Module) -> bool,
+    pass: impl Fn(&mut Module) -> bool,
 ) {
     if wanted(s) {
         if pass(m) {
