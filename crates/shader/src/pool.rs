@@ -4,9 +4,9 @@
 use std::sync::LazyLock;
 
 static POOL: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
-    let threads = requested_threads();
+    // Sized by `threads()`, so the pool and the device name that reports it agree.
     rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
+        .num_threads(threads())
         .thread_name(|i| format!("pumice-worker-{i}"))
         .build()
         .ok()
@@ -20,17 +20,13 @@ pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     }
 }
 
-/// `PUMICE_THREADS` when set to a positive number.
-fn requested_threads() -> Option<usize> {
+/// The number of workers the pool has or will have: `PUMICE_THREADS` when set to a positive
+/// number, else all cores. Computed without starting the pool (`vkEnumeratePhysicalDevices`
+/// reports it in the device name).
+pub fn threads() -> usize {
     std::env::var("PUMICE_THREADS")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|&n| n > 0)
-}
-
-/// The number of workers the pool has or will have (`PUMICE_THREADS`, or all cores), without
-/// starting it: `vkEnumeratePhysicalDevices` reports it in the device name.
-pub fn threads() -> usize {
-    requested_threads()
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }

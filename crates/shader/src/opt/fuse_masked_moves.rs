@@ -17,17 +17,9 @@
 use crate::ir::{Inst, Program};
 
 pub fn run(program: &mut Program) {
-    let regs = program.register_count as usize;
-    let mut reads = vec![0u32; regs];
-    let mut writes = vec![0u32; regs];
-    for inst in &program.code {
-        for r in super::reads(inst) {
-            reads[r as usize] += 1;
-        }
-        if let Some(w) = super::writes(inst) {
-            writes[w as usize] += 1;
-        }
-    }
+    // Outputs count as written: a fused instruction with every lane active writes the
+    // variable and not `t`, so an output `t` must stay unfused.
+    let (reads, writes) = super::count_uses(program);
     let mut dead = vec![false; program.code.len()];
     for pc in 0..program.code.len() {
         let (t, operands) = match program.code[pc] {
