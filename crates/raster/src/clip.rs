@@ -75,6 +75,28 @@ impl Plane {
 pub(crate) struct ClipPlanes {
     pub clip: Vec<Plane>,
     pub reject: Vec<Plane>,
+    /// The same planes in the form of the per-vertex test [`ClipPlanes::outcode`].
+    codes: OutcodePlanes,
+}
+
+/// What [`ClipPlanes::outcode`] needs: the guard-band planes' two non-zero coefficients, whether
+/// the depth planes are clipped against, and the user planes' components.
+#[derive(Clone, Debug)]
+struct OutcodePlanes {
+    /// `(n_axis, n_w)` of the four guard-band planes, x then y: inside is
+    /// `n_axis·coord + n_w·w ≥ 0`.
+    guard: [(f32, f32); 4],
+    depth: bool,
+    user: Vec<usize>,
+}
+
+/// One vertex against every plane of a draw: bit `i` of `reject` is set when the vertex is
+/// outside reject plane `i` (x ≥ −w, x ≤ w, y ≥ −w, y ≤ w, in that order), and `clip` when it
+/// is outside any plane clipped against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Outcode {
+    pub reject: u8,
+    pub clip: bool,
 }
 
 impl ClipPlanes {
@@ -111,7 +133,51 @@ impl ClipPlanes {
             n[axis] = -1.0;
             reject.push(Plane::new(n, 0.0));
         }
-        ClipPlanes { clip, reject }
+        let guard = [0, 1].map(|axis| {
+            let (o, h) = (origin[axis], half[axis]);
+            [(-h, GUARD_BAND - o), (h, GUARD_BAND + o)]
+        });
+        let codes = OutcodePlanes {
+            guard: [guard[0][0], guard[0][1], guard[1][0], guard[1][1]],
+            depth: !depth_clamp,
+            user: user.to_vec(),
+        };
+        ClipPlanes {
+            clip,
+            reject,
+            codes,
+        }
+    }
+
+    /// Vertex `v` (clip-space position first, finite) against every plane: the same decisions
+    /// as the signs of [`Plane::dist`] over `reject` and `clip`, with a few comparisons instead
+    /// of 11 four-term dot products (those were ~600 instructions a triangle, 9% of the
+    /// small-triangle bench). The two agree exactly (tested on boundary and random vertices):
+    /// with finite coordinates the zero coefficients add only ±0 to `dist`, the products of
+    /// two f32 are exact in f64, and a correctly rounded sum of two exact terms has the sign of
+    /// the exact sum. So `x + w < 0` is `x < −w`, `w − ε ≥ 0` is `w ≥ ε`, `−z + w ≥ 0` is
+    /// `w ≥ z`, and a guard plane is its two-term sum in f64.
+    #[inline(always)]
+    pub(crate) fn outcode(&self, v: &[f32]) -> Outcode {
+        let [x, y, z, w] = [v[0], v[1], v[2], v[3]];
+        let reject =
+            u8::from(x < -w) | u8::from(w < x) << 1 | u8::from(y < -w) << 2 | u8::from(w < y) << 3;
+        let c = &self.codes;
+        let guard_ok = |(n_axis, n_w): (f32, f32), coord: f32| {
+            f64::from(n_axis) * f64::from(coord) + f64::from(n_w) * f64::from(w) >= 0.0
+        };
+        // `&` rather than `&&`: branch-free, the four guard planes a few vector instructions.
+        let inside = (w >= W_EPSILON)
+            & (!c.depth | ((z >= 0.0) & (w >= z)))
+            & guard_ok(c.guard[0], x)
+            & guard_ok(c.guard[1], x)
+            & guard_ok(c.guard[2], y)
+            & guard_ok(c.guard[3], y)
+            && c.user.iter().all(|&k| v.get(k).is_some_and(|&d| d >= 0.0));
+        Outcode {
+            reject,
+            clip: !inside,
+        }
     }
 }
 
@@ -137,22 +203,21 @@ impl Clipper {
         if stride < 4 || tri.len() < 3 * stride {
             return &self.poly;
         }
-        let vertex = |i: usize| &tri[i * stride..(i + 1) * stride];
-        if (0..3).any(|i| vertex(i)[..4].iter().any(|c| !c.is_finite())) {
+        let (v0, rest) = tri.split_at(stride);
+        let (v1, v2) = rest.split_at(stride);
+        if [v0, v1, v2]
+            .iter()
+            .any(|v| v[..4].iter().any(|c| !c.is_finite()))
+        {
             return &self.poly;
         }
-        for p in &planes.reject {
-            if (0..3).all(|i| p.dist(vertex(i)) < 0.0) {
-                return &self.poly;
-            }
+        let codes = [planes.outcode(v0), planes.outcode(v1), planes.outcode(v2)];
+        if codes[0].reject & codes[1].reject & codes[2].reject != 0 {
+            return &self.poly;
         }
         // Nearly every triangle is inside every clip plane: then it is its own result, with
-        // no copy (the same distances the loop below would compute decide it).
-        if planes
-            .clip
-            .iter()
-            .all(|p| (0..3).all(|i| p.dist(vertex(i)) >= 0.0))
-        {
+        // no copy (the same decisions as the distances the loop below computes).
+        if !(codes[0].clip | codes[1].clip | codes[2].clip) {
             return &tri[..3 * stride];
         }
         self.poly.extend_from_slice(&tri[..3 * stride]);
@@ -298,6 +363,96 @@ mod tests {
         assert!(c.clip(&behind, 4, &planes(), &[]).is_empty());
         let right = [2.0, 0.0, 0.5, 1.0, 3.0, 0.0, 0.5, 1.0, 2.0, 1.0, 0.5, 1.0];
         assert!(c.clip(&right, 4, &planes(), &[]).is_empty());
+    }
+
+    /// The per-vertex outcode decides exactly what the planes' distances decide, on vertices
+    /// exactly on and next to every plane, at extreme magnitudes, and at random.
+    #[test]
+    fn outcode_is_the_plane_distances() {
+        let interesting = [
+            0.0f32,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            W_EPSILON,
+            W_EPSILON.next_down(),
+            W_EPSILON.next_up(),
+            1.0e-30,
+            -1.0e-30,
+            f32::MIN_POSITIVE,
+            1.0e30,
+            -1.0e30,
+            f32::MAX,
+            f32::MIN,
+            3.0e-3,
+            1.0f32.next_up(),
+            1.0f32.next_down(),
+        ];
+        let planes_list = [
+            ClipPlanes::new([50.0, 50.0], [50.0, 50.0], false, &[]),
+            ClipPlanes::new([960.0, 540.0], [960.0, -540.0], true, &[4]),
+            ClipPlanes::new([-30000.0, 7.25], [0.1, 65536.0], false, &[4, 5]),
+            ClipPlanes::new([768.0, -256.0], [1.0, -4.0], false, &[]),
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut random = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for planes in &planes_list {
+            let check = |v: &[f32]| {
+                // The clipper rejects non-finite positions before classifying.
+                if v[..4].iter().any(|c| !c.is_finite()) {
+                    return;
+                }
+                let code = planes.outcode(v);
+                let reject = planes
+                    .reject
+                    .iter()
+                    .enumerate()
+                    .fold(0u8, |m, (i, p)| m | u8::from(p.dist(v) < 0.0) << i);
+                let clip = planes.clip.iter().any(|p| p.dist(v) < 0.0);
+                assert_eq!(code, Outcode { reject, clip }, "{v:?}");
+            };
+            for &x in &interesting {
+                for &w in &interesting {
+                    for &z in &[0.0, -0.0, w, w.next_up(), w.next_down(), -1.0, 2.0] {
+                        // On the guard planes too (exactly, for the third set of planes):
+                        // n_axis·coord + n_w·w = 0.
+                        let g = planes.codes.guard;
+                        let on = |k: usize| g[k].1 / -g[k].0 * w;
+                        for (x, y) in [
+                            (x, -x),
+                            (x, w),
+                            (-w, x),
+                            (on(0), x),
+                            (on(0).next_up(), w),
+                            (on(1), on(2)),
+                            (on(1).next_down(), on(3)),
+                            (x, on(3).next_up()),
+                        ] {
+                            for d in [1.0, -1.0, 0.0, -0.0, f32::NAN] {
+                                check(&[x, y, z, w, d, -d]);
+                            }
+                        }
+                    }
+                }
+            }
+            for _ in 0..200_000 {
+                let r = random();
+                let mag = |k: u32| {
+                    let bits = (r >> (16 * k)) as u32;
+                    let e = (bits % 40) as i32 - 20;
+                    let m = ((bits >> 8) & 0xff) as f32 / 64.0 - 2.0;
+                    m * 2f32.powi(e)
+                };
+                let w = mag(3).abs();
+                check(&[mag(0) * w, mag(1) * w, mag(2), w, mag(0), mag(1)]);
+            }
+        }
     }
 
     #[test]
