@@ -98,7 +98,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::compute::BufferSlice;
-use crate::ir::{Builtin, Inst, Program, W};
+use crate::ir::{Builtin, Inst, Program, Space, W};
 
 pub(crate) use arith::compare;
 pub use memory::Resources;
@@ -908,7 +908,11 @@ impl Batch {
                     }
                 }
                 Inst::Load { dst, space, addr } => {
-                    memory::load(self, res, workgroup, dst, space, addr);
+                    if let Space::WorkgroupRows(_) | Space::WorkgroupSplat(_) = space {
+                        memory::load_rows_direct(self, res, workgroup, dst, space, addr);
+                    } else {
+                        memory::load(self, res, workgroup, dst, space, addr);
+                    }
                 }
                 Inst::Store { src, space, addr } => {
                     memory::store(self, res, workgroup, src, space, addr);
