@@ -4,7 +4,8 @@
 //! bytecode. [`dispatch`] runs a grid of workgroups over the resources the Vulkan layer resolved
 //! from the bound descriptor sets and push constants.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
@@ -207,10 +208,7 @@ impl ComputeProgram {
         let program = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             lowering.entry_point(index).map(|mut p| {
                 crate::opt::run(&mut p);
-                crate::opt::mark_word_runs(
-                    &mut p,
-                    workgroup_size[1] == 1 && workgroup_size[2] == 1,
-                );
+                crate::opt::mark_word_runs(&mut p, workgroup_size);
                 p
             })
         }))
@@ -313,7 +311,7 @@ struct Worker {
     shared: Vec<u32>,
     builtins: BuiltinValues,
     /// The flat index of the last group run and its coordinates (relative to the base): the
-    /// next index is usually one more (rayon hands each worker consecutive indices), so its
+    /// next index is usually one more (a worker claims runs of consecutive indices), so its
     /// coordinates are a step from these instead of three 64-bit divisions.
     last: Option<(u64, [u32; 3])>,
 }
@@ -340,6 +338,29 @@ impl Worker {
         };
         self.last = Some((index, at));
         at
+    }
+}
+
+/// The next groups for a worker to run, from the shared counter `next` of a dispatch of
+/// `total` groups over `workers` workers: a share of what is left (guided scheduling), so the
+/// first claims are long runs of consecutive groups (one atomic each, and `Worker::group_of`
+/// steps) and the last are single groups, which every worker takes until none is left. No
+/// worker then finishes with a long run of its own while the others wait: with rayon's
+/// splitting of a range (four leaves of a quarter of the groups each at 2 threads, a leaf never
+/// split again once running), a worker slowed by another process (a busy machine) kept a
+/// quarter of the dispatch to itself while the other idled.
+fn claim(next: &AtomicU64, total: u64, workers: u64) -> Option<Range<u64>> {
+    let mut start = next.load(Ordering::Relaxed);
+    loop {
+        if start >= total {
+            return None;
+        }
+        let chunk = ((total - start) / (16 * workers)).max(1);
+        match next.compare_exchange_weak(start, start + chunk, Ordering::Relaxed, Ordering::Relaxed)
+        {
+            Ok(_) => return Some(start..start + chunk),
+            Err(now) => start = now,
+        }
     }
 }
 
@@ -411,10 +432,23 @@ pub fn dispatch(
         last: None,
     };
     crate::pool::install(|| {
-        use rayon::prelude::*;
-        (0..total)
-            .into_par_iter()
-            .for_each_init(new_worker, |w, i| run_group(w, i));
+        let workers = rayon::current_num_threads().max(1) as u64;
+        let next = AtomicU64::new(0);
+        // Each worker claims groups as it goes; see `claim`.
+        let work = || {
+            let mut worker = new_worker();
+            while let Some(groups) = claim(&next, total, workers) {
+                for i in groups {
+                    run_group(&mut worker, i);
+                }
+            }
+        };
+        rayon::scope(|s| {
+            for _ in 1..workers.min(total) {
+                s.spawn(|_| work());
+            }
+            work();
+        });
     });
     if stopped.load(Ordering::Relaxed) || cancel.load(Ordering::Relaxed) {
         return Err(ExecError::Cancelled);

@@ -294,6 +294,15 @@ pub enum Space {
     PushConstant,
     /// The workgroup's shared memory.
     Workgroup,
+    /// [`Space::Workgroup`], where the address register is known to hold consecutive words
+    /// across each row of `n` lanes (`n` divides [`W`]; a row is a run of invocations with one
+    /// `gl_LocalInvocationID.y` and `.z`: `tile[y][x]`), for the rows whose lanes are all
+    /// active (`opt::mark_word_runs`): the row is one copy, with no check of the lanes.
+    WorkgroupRows(u8),
+    /// [`Space::Workgroup`], where the address register is known to hold one word across each
+    /// row of `n` lanes (as [`Space::WorkgroupRows`]: `tile[y][k]` with `k` uniform): the row is
+    /// one word splatted.
+    WorkgroupSplat(u8),
     /// Per-lane memory for variables indexed dynamically.
     Scratch,
     /// A 64-bit device address (`bufferDeviceAddress`), looked up in the dispatch's table of

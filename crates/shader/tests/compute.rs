@@ -1174,3 +1174,56 @@ fn word_runs_marked_and_exact() {
         }
     }
 }
+
+/// A loop reading its counter is unrolled whole (`opt::unroll_counted_loops`: the counter a
+/// constant in each copy, added into the offsets of the addresses it indexes), and shared
+/// memory in a 2-D workgroup is accessed by rows (`opt::mark_word_runs`); the results are the
+/// loop's. The 8×4 workgroup fills half a batch, so the upper rows are inactive and go lane by
+/// lane.
+#[test]
+fn counter_loop_unrolled_whole_over_shared_rows() {
+    let source = r"#version 450
+        layout(local_size_x = 8, local_size_y = 4) in;
+        layout(set = 0, binding = 0) buffer S { uint src[]; };
+        layout(set = 0, binding = 1) buffer D { uint dst[]; };
+        shared uint t[4][8];
+        void main() {
+            uint x = gl_LocalInvocationID.x;
+            uint y = gl_LocalInvocationID.y;
+            uint i = gl_WorkGroupID.x * 32u + y * 8u + x;
+            t[y][x] = src[i];
+            barrier();
+            uint acc = 0u;
+            for (uint k = 0u; k < 8u; k++) {
+                acc += t[y][k] * (k + 1u) + t[k & 3u][x];
+                dst[i * 8u + k] = t[y][k] + k;
+            }
+            dst[1024u + i] = acc;
+        }";
+    let words = glsl(source);
+    let text = ComputeProgram::new(&words, "main", &[])
+        .unwrap()
+        .disassemble();
+    assert!(!text.contains("LoopBegin"), "{text}");
+    assert!(text.contains("WorkgroupSplat(8)"), "{text}");
+    assert!(text.contains("WorkgroupRows(8)"), "{text}");
+    let src: Vec<u32> = (0..64).map(|i| i * 7 + 3).collect();
+    let s = buffer_from_u32(&src);
+    let d = buffer_from_u32(&[0; 1024 + 64]);
+    run_words(&words, &[&s, &d], &[], [2, 1, 1]);
+    let out = read_u32(&d);
+    for g in 0..2usize {
+        let tile = |y: usize, x: usize| src[g * 32 + y * 8 + x];
+        for y in 0..4 {
+            for x in 0..8 {
+                let i = g * 32 + y * 8 + x;
+                let mut acc = 0u32;
+                for k in 0..8 {
+                    acc = acc.wrapping_add(tile(y, k) * (k as u32 + 1) + tile(k & 3, x));
+                    assert_eq!(out[i * 8 + k], tile(y, k) + k as u32, "{i} {k}");
+                }
+                assert_eq!(out[1024 + i], acc, "{i}");
+            }
+        }
+    }
+}

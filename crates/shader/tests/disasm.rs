@@ -89,6 +89,11 @@ fn fused_products() {
 }
 
 #[test]
+fn tiled_matmul() {
+    snapshot("matmul", support::MATMUL);
+}
+
+#[test]
 fn diff_shows_the_changed_lines() {
     let d = diff("a\nb\nc\nd\n", "a\nx\nc\nd\n");
     assert_eq!(d, "    2 - b\n    2 + x\n");

@@ -186,6 +186,154 @@ fn gather_words(memory: &[u32], base: &[u32; W], offset: u32, out: &mut [u32; W]
     }
 }
 
+/// [`gather_words`] for an address marked [`Space::WorkgroupRows`] (`SPLAT` false) or
+/// [`Space::WorkgroupSplat`] (true) with rows of `n` lanes: each row whose lanes are all
+/// active is one copy (or one word splatted) with no look at the other lanes' addresses; a row
+/// with inactive lanes (whose address registers may hold anything) or running outside the
+/// memory is gathered lane by lane.
+#[inline(always)]
+fn load_rows<const SPLAT: bool>(
+    memory: &[u32],
+    base: &[u32; W],
+    offset: u32,
+    out: &mut [u32; W],
+    exec: super::Mask,
+    n: u8,
+) {
+    match n {
+        8 => rows::<8, SPLAT>(memory, base, offset, out, exec),
+        16 => rows::<16, SPLAT>(memory, base, offset, out, exec),
+        32 => rows::<32, SPLAT>(memory, base, offset, out, exec),
+        64 => rows::<64, SPLAT>(memory, base, offset, out, exec),
+        _ => gather_words(memory, base, offset, out),
+    }
+}
+
+#[inline(always)]
+fn rows<const R: usize, const SPLAT: bool>(
+    memory: &[u32],
+    base: &[u32; W],
+    offset: u32,
+    out: &mut [u32; W],
+    exec: super::Mask,
+) {
+    // Indexed rows of fixed length rather than zipped chunk iterators: those were left as a
+    // call per load and the splat as a loop of 16-byte stores.
+    let row_mask = super::Mask::MAX >> (64 - R);
+    for k in 0..W / R {
+        let at = k * R;
+        let (Some(offs), Some(dst)) = (
+            base.get(at..at + R)
+                .and_then(|s| <&[u32; R]>::try_from(s).ok()),
+            out.get_mut(at..at + R)
+                .and_then(|s| <&mut [u32; R]>::try_from(s).ok()),
+        ) else {
+            continue;
+        };
+        let first = (offs[0].wrapping_add(offset) >> 2) as usize;
+        if (exec >> at) & row_mask == row_mask {
+            if SPLAT {
+                if let Some(&v) = memory.get(first) {
+                    *dst = [v; R];
+                    continue;
+                }
+            } else if let Some(src) = memory
+                .get(first..first + R)
+                .and_then(|s| <&[u32; R]>::try_from(s).ok())
+            {
+                *dst = *src;
+                continue;
+            }
+        }
+        for i in 0..R {
+            dst[i] = memory
+                .get((offs[i].wrapping_add(offset) >> 2) as usize)
+                .copied()
+                .unwrap_or(0);
+        }
+    }
+}
+
+/// Stores `values` at the words of an address marked [`Space::WorkgroupRows`] with rows of `n`
+/// lanes: each row whose lanes are all active and inside the memory is one copy; the others
+/// lane by lane.
+#[inline(always)]
+fn store_rows(
+    memory: &mut [u32],
+    base: &[u32; W],
+    offset: u32,
+    values: &[u32; W],
+    exec: super::Mask,
+    n: u8,
+) {
+    match n {
+        8 => store_rows_of::<8>(memory, base, offset, values, exec),
+        16 => store_rows_of::<16>(memory, base, offset, values, exec),
+        32 => store_rows_of::<32>(memory, base, offset, values, exec),
+        64 => store_rows_of::<64>(memory, base, offset, values, exec),
+        _ => store_lanes(memory, base, offset, values, exec),
+    }
+}
+
+#[inline(always)]
+fn store_rows_of<const R: usize>(
+    memory: &mut [u32],
+    base: &[u32; W],
+    offset: u32,
+    values: &[u32; W],
+    exec: super::Mask,
+) {
+    let row_mask = super::Mask::MAX >> (64 - R);
+    for k in 0..W / R {
+        let at = k * R;
+        let (Some(offs), Some(src)) = (
+            base.get(at..at + R)
+                .and_then(|s| <&[u32; R]>::try_from(s).ok()),
+            values
+                .get(at..at + R)
+                .and_then(|s| <&[u32; R]>::try_from(s).ok()),
+        ) else {
+            continue;
+        };
+        let first = (offs[0].wrapping_add(offset) >> 2) as usize;
+        let lanes = (exec >> at) & row_mask;
+        if lanes == row_mask {
+            if let Some(dst) = memory
+                .get_mut(first..first + R)
+                .and_then(|s| <&mut [u32; R]>::try_from(s).ok())
+            {
+                *dst = *src;
+                continue;
+            }
+        }
+        for i in 0..R {
+            if lanes >> i & 1 != 0 {
+                if let Some(w) = memory.get_mut((offs[i].wrapping_add(offset) >> 2) as usize) {
+                    *w = src[i];
+                }
+            }
+        }
+    }
+}
+
+/// Stores `values` at the words `base[i] + offset` of the active lanes, one after another.
+#[inline(always)]
+fn store_lanes(
+    memory: &mut [u32],
+    base: &[u32; W],
+    offset: u32,
+    values: &[u32; W],
+    exec: super::Mask,
+) {
+    for i in 0..W {
+        if exec >> i & 1 != 0 {
+            if let Some(w) = memory.get_mut((base[i].wrapping_add(offset) >> 2) as usize) {
+                *w = values[i];
+            }
+        }
+    }
+}
+
 /// A load whose address is the same in every lane reads one word and broadcasts it, and its
 /// result is uniform (push constants, uniform-buffer fields, `tile[y][k]` with uniform `k`).
 /// Inactive lanes get the word too (the active lanes' value; registers of inactive lanes are
@@ -211,13 +359,49 @@ fn load_uniform(
             _ => 0,
         },
         Space::PushConstant => read_bytes(res.push_constants, offset),
-        Space::Workgroup => workgroup.get((offset >> 2) as usize).copied().unwrap_or(0),
+        Space::Workgroup | Space::WorkgroupRows(_) | Space::WorkgroupSplat(_) => {
+            workgroup.get((offset >> 2) as usize).copied().unwrap_or(0)
+        }
         // Handled by `device_load`.
         Space::Scratch | Space::Device => return false,
     };
     batch.regs[dst as usize] = [v; W];
     batch.set_uni(dst, true);
     true
+}
+
+/// [`load`] of shared memory at an address marked [`Space::WorkgroupRows`] or
+/// [`Space::WorkgroupSplat`], called straight from the dispatch loop: rows of 16-byte moves
+/// need no AVX2 build, and going through [`load`] (its CPU check and second function, whose
+/// frame holds the 64-lane arrays of the other paths) cost more than the copies: ~250
+/// instructions a load of four 16-lane rows, most of the tiled matmul's inner loop.
+#[inline(never)]
+pub fn load_rows_direct(
+    batch: &mut Batch,
+    res: &Resources,
+    workgroup: &[u32],
+    dst: Reg,
+    space: Space,
+    addr: Addr,
+) {
+    let exec = batch.exec;
+    if let Some(r) = addr.dynamic {
+        if let Ok([base, out]) = batch.regs.get_disjoint_mut([r as usize, dst as usize]) {
+            match space {
+                Space::WorkgroupRows(n) => {
+                    load_rows::<false>(workgroup, base, addr.offset, out, exec, n)
+                }
+                Space::WorkgroupSplat(n) => {
+                    load_rows::<true>(workgroup, base, addr.offset, out, exec, n)
+                }
+                _ => gather_words(workgroup, base, addr.offset, out),
+            }
+            // (Row by row, the value is not known to be uniform.)
+            batch.set_uni(dst, false);
+            return;
+        }
+    }
+    load(batch, res, workgroup, dst, space, addr)
 }
 
 /// Loads `dst` from `space` at `addr` in every active lane. Out of the dispatch loop (inlined
@@ -256,6 +440,8 @@ fn load_inlined(
         return;
     }
     batch.set_uni(dst, false);
+    // (The marked forms come here only when the address register is the destination; they
+    // are gathered lane by lane below. See `load_rows_direct`.)
     if let (Space::Workgroup, Some(r)) = (space, addr.dynamic) {
         if let Ok([base, out]) = batch.regs.get_disjoint_mut([r as usize, dst as usize]) {
             return gather_words(workgroup, base, addr.offset, out);
@@ -311,7 +497,9 @@ fn load_inlined(
                 out[i] = read_bytes(res.push_constants, offsets[i]);
             }
         }
-        Space::Workgroup => gather_words(workgroup, &offsets, 0, &mut out),
+        Space::Workgroup | Space::WorkgroupRows(_) | Space::WorkgroupSplat(_) => {
+            gather_words(workgroup, &offsets, 0, &mut out)
+        }
         // Handled by `device_load`.
         Space::Device => {}
         Space::Scratch => {
@@ -373,6 +561,13 @@ fn store_inlined(
             }
         }
     }
+    if let (Space::WorkgroupRows(n), Some(r)) = (space, addr.dynamic) {
+        if let (Some(base), Some(values)) =
+            (batch.regs.get(r as usize), batch.regs.get(src as usize))
+        {
+            return store_rows(workgroup, base, addr.offset, values, exec, n);
+        }
+    }
     let offsets = lane_offsets(batch, addr);
     let values = batch.regs[src as usize];
     match space {
@@ -389,14 +584,8 @@ fn store_inlined(
         }
         // Push constants are read-only; device addresses are handled by `device_store`.
         Space::PushConstant | Space::Device => {}
-        Space::Workgroup => {
-            for i in 0..W {
-                if exec >> i & 1 != 0 {
-                    if let Some(w) = workgroup.get_mut((offsets[i] >> 2) as usize) {
-                        *w = values[i];
-                    }
-                }
-            }
+        Space::Workgroup | Space::WorkgroupRows(_) | Space::WorkgroupSplat(_) => {
+            store_lanes(workgroup, &offsets, 0, &values, exec)
         }
         Space::Scratch => {
             let words = batch.scratch_words;
@@ -449,6 +638,7 @@ pub fn atomic(
     // (Only plain loads and stores are marked as runs; an atomic is lane by lane anyway.)
     let space = match space {
         Space::BufferRun(slot) => Space::Buffer(slot),
+        Space::WorkgroupRows(_) | Space::WorkgroupSplat(_) => Space::Workgroup,
         other => other,
     };
     let (offsets, addresses) = match space {
@@ -506,8 +696,8 @@ pub fn atomic(
                 }
             }
             // Workgroup memory belongs to one workgroup, which runs on one thread: plain
-            // read-modify-write is atomic.
-            Space::Workgroup => {
+            // read-modify-write is atomic. (The marked forms are made plain above.)
+            Space::Workgroup | Space::WorkgroupRows(_) | Space::WorkgroupSplat(_) => {
                 if let Some(word) = workgroup.get_mut((offsets[i] >> 2) as usize) {
                     let old = *word;
                     if let Some(new) = apply(op, old, v, c) {

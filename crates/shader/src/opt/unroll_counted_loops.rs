@@ -39,14 +39,12 @@ const MAX_TRIPS: u32 = 4096;
 pub fn run(program: &mut Program) {
     let mut end = 0;
     while end < program.code.len() {
-        if let Some(copies) = unroll_at(program, end) {
-            end += copies;
-        }
-        end += 1;
+        end = unroll_at(program, end).unwrap_or(end + 1);
     }
 }
 
-/// Unrolls the loop ending at `end` if it qualifies; returns how many instructions it added.
+/// Unrolls the loop ending at `end` if it qualifies; returns where the code after it now
+/// starts.
 fn unroll_at(program: &mut Program, end: usize) -> Option<usize> {
     let Inst::LoopEndCounted {
         op,
@@ -129,13 +127,18 @@ fn unroll_at(program: &mut Program, end: usize) -> Option<usize> {
     // destination; such values reach only the tests), nothing in the body writes it, and no
     // constant involved is ever written.
     let bound_reg = if counter_first { b } else { a };
+    // Reads in the body are allowed when the loop is unrolled whole (`unroll_whole`).
+    let mut read_in_body = false;
     for (pc, inst) in program.code.iter().enumerate() {
         if pc == init || pc == body - 1 || pc == end {
             continue;
         }
         let w = super::writes(inst);
         if super::reads(inst).contains(&counter) && w != Some(counter) {
-            return None;
+            if !(body..end).contains(&pc) {
+                return None;
+            }
+            read_in_body = true;
         }
         if w == Some(counter) && (body..end).contains(&pc) {
             return None;
@@ -165,6 +168,9 @@ fn unroll_at(program: &mut Program, end: usize) -> Option<usize> {
         }
         i = i.wrapping_add(step_value);
     }
+    if read_in_body {
+        return unroll_whole(program, body, end, counter, start, step_value, trips);
+    }
     let copies = (2..=MAX_BODY / len)
         .rev()
         .find(|&u| trips >= u as u32 && trips % u as u32 == 0)?;
@@ -192,5 +198,196 @@ fn unroll_at(program: &mut Program, end: usize) -> Option<usize> {
     program
         .code
         .splice(end..end, std::iter::repeat_n(copy, copies - 1).flatten());
-    Some(added)
+    Some(end + added + 1)
+}
+
+/// The longest straight-line code a loop reading its counter is unrolled into.
+const MAX_WHOLE: usize = 128;
+
+/// Replaces a counted loop whose body reads the counter (`for (k = 0; k < 16; k++) acc +=
+/// ta[y][k] * tb[k][x]`) with `trips` copies of its body, the counter a constant in each: every
+/// lane that enters goes round exactly `trips` times and the body has no way out, so the
+/// copies do what the rounds did (with no lane active, the loop was skipped; the copies then
+/// run with an empty mask, which writes nothing). In each copy:
+/// - integer `+`, `−`, `×` and `<<` of constants (the counter included) whose result is read
+///   only later in the same copy are worked out here and dropped (`k * 4`);
+/// - a `+` of such a constant to another register, read only later in the copy as the address
+///   of loads and stores, is dropped and the constant added to their offsets (`y * 64 + k * 4`:
+///   the address register `y * 64` is computed once, before the loop, by the passes before);
+/// - any other read of a constant-valued register reads a constant register instead.
+///
+/// Dispatches per round of the tiled matmul's inner loop: 7 (two address computations of
+/// two instructions, two loads, the multiply-add and the `LoopEndCounted`) → 3.
+#[allow(clippy::too_many_arguments)]
+fn unroll_whole(
+    program: &mut Program,
+    body: usize,
+    end: usize,
+    counter: Reg,
+    start: u32,
+    step: u32,
+    trips: u32,
+) -> Option<usize> {
+    use crate::ir::{Bin, Space};
+    let len = end - body;
+    if trips == 0 || trips as usize * len > MAX_WHOLE {
+        return None;
+    }
+    let (_, writes) = super::count_uses(program);
+    // Where each register is read.
+    let mut read_at: Vec<Vec<usize>> = vec![Vec::new(); program.register_count as usize];
+    for (pc, inst) in program.code.iter().enumerate() {
+        for r in super::reads(inst) {
+            if let Some(v) = read_at.get_mut(r as usize) {
+                v.push(pc);
+            }
+        }
+    }
+    // The exit test's temporary is gone with the loop: nothing may read it.
+    if let Inst::BreakIfBin { tmp, .. } | Inst::LoopEndCounted { tmp, .. } = program.code[end] {
+        if read_at.get(tmp as usize).is_some_and(|v| !v.is_empty()) {
+            return None;
+        }
+    }
+    if let Inst::BreakIfBin { tmp, .. } = program.code[body - 1] {
+        if read_at.get(tmp as usize).is_some_and(|v| !v.is_empty()) {
+            return None;
+        }
+    }
+    let written_in_body = |r: Reg| {
+        program.code[body..end]
+            .iter()
+            .any(|i| super::written_all(i).contains(&r))
+    };
+    // A register written once, by the body instruction at `pc`, and read only after it in the
+    // body: its value in a copy is seen only by that copy.
+    let local = |pc: usize, r: Reg| {
+        writes.get(r as usize) == Some(&1)
+            && read_at
+                .get(r as usize)
+                .is_some_and(|v| v.iter().all(|&at| at > pc && at < end))
+    };
+    // Read only as the (non-device) address of loads and stores.
+    let only_address = |r: Reg| {
+        read_at.get(r as usize).is_some_and(|v| {
+            v.iter().all(|&at| match program.code[at] {
+                Inst::Load { space, addr, .. } => space != Space::Device && addr.dynamic == Some(r),
+                Inst::Store { space, addr, src } => {
+                    space != Space::Device && addr.dynamic == Some(r) && src != r
+                }
+                _ => false,
+            })
+        })
+    };
+    let fixed: std::collections::HashMap<Reg, u32> = program.constants.iter().copied().collect();
+    let mut constants = program.constants.clone();
+    let mut register_count = program.register_count;
+    let mut constant_reg = |v: u32| match constants.iter().find(|&&(_, c)| c == v) {
+        Some(&(r, _)) => r,
+        None => {
+            let r = register_count;
+            register_count += 1;
+            constants.push((r, v));
+            r
+        }
+    };
+    let mut code = Vec::with_capacity(trips as usize * len);
+    for j in 0..trips {
+        let mut known = std::collections::HashMap::new();
+        known.insert(counter, start.wrapping_add(step.wrapping_mul(j)));
+        let mut alias: std::collections::HashMap<Reg, (Reg, u32)> = Default::default();
+        for (pc, inst) in program.code[body..end].iter().enumerate() {
+            let pc = body + pc;
+            let value = |r: Reg| known.get(&r).or_else(|| fixed.get(&r)).copied();
+            if let Inst::Bin { op, dst, a, b } | Inst::BinV { op, dst, a, b } = *inst {
+                if local(pc, dst) {
+                    let folded = match (op, value(a), value(b)) {
+                        (Bin::IAdd, Some(x), Some(y)) => Some(x.wrapping_add(y)),
+                        (Bin::ISub, Some(x), Some(y)) => Some(x.wrapping_sub(y)),
+                        (Bin::IMul, Some(x), Some(y)) => Some(x.wrapping_mul(y)),
+                        (Bin::Shl, Some(x), Some(y)) if y < 32 => Some(x << y),
+                        _ => None,
+                    };
+                    if let Some(v) = folded {
+                        known.insert(dst, v);
+                        continue;
+                    }
+                    if op == Bin::IAdd && only_address(dst) {
+                        let sum = match (value(a), value(b)) {
+                            (Some(c), None) if !written_in_body(b) => Some((b, c)),
+                            (None, Some(c)) if !written_in_body(a) => Some((a, c)),
+                            _ => None,
+                        };
+                        if let Some(sum) = sum {
+                            alias.insert(dst, sum);
+                            continue;
+                        }
+                    }
+                }
+            }
+            let mut inst = *inst;
+            if let Inst::Load { space, addr, .. } | Inst::Store { space, addr, .. } = &mut inst {
+                if let (false, Some(d)) = (*space == Space::Device, addr.dynamic) {
+                    if let Some(&v) = known.get(&d) {
+                        *addr = crate::ir::Addr {
+                            dynamic: None,
+                            offset: addr.offset.wrapping_add(v),
+                        };
+                    } else if let Some(&(x, c)) = alias.get(&d) {
+                        *addr = crate::ir::Addr {
+                            dynamic: Some(x),
+                            offset: addr.offset.wrapping_add(c),
+                        };
+                    }
+                }
+            }
+            let regs: Vec<(Reg, Reg)> = super::reads(&inst)
+                .into_iter()
+                .filter_map(|r| known.get(&r).map(|&v| (r, constant_reg(v))))
+                .collect();
+            if !regs.is_empty() {
+                super::map_reads(&mut inst, |r| {
+                    regs.iter().find(|&&(x, _)| x == r).map_or(r, |&(_, c)| c)
+                });
+            }
+            code.push(inst);
+        }
+    }
+    // The copies replace the loop, from its `LoopBegin` to its `LoopEndCounted`.
+    let begin = body - 2;
+    let old_len = end + 1 - begin;
+    let new_len = code.len();
+    for inst in program.code.iter_mut() {
+        super::map_targets(inst, |pc| {
+            if *pc as usize > end {
+                *pc = (*pc as usize + new_len - old_len) as u32;
+            }
+        });
+    }
+    program.code.splice(begin..=end, code);
+    program.constants = constants;
+    program.register_count = register_count;
+    // Nothing reads the counter now: its copies of a start value go (the loop's own and the
+    // variable's zero at the top).
+    let start_copy = |i: &Inst| {
+        matches!(
+            *i,
+            Inst::Un { op: Un::Mov, dst, .. }
+                | Inst::UnV { op: Un::Mov, dst, .. }
+                | Inst::MovMasked { dst, .. } if dst == counter
+        )
+    };
+    // (A masked move reads its destination.)
+    if !program
+        .code
+        .iter()
+        .any(|i| !start_copy(i) && super::reads(i).contains(&counter))
+        && !program.outputs.iter().any(|&(_, r)| r == counter)
+    {
+        let dead: Vec<bool> = program.code.iter().map(start_copy).collect();
+        let before = dead[..begin].iter().filter(|&&d| d).count();
+        super::remove(program, &dead);
+        return Some(begin - before + new_len);
+    }
+    Some(begin + new_len)
 }

@@ -155,6 +155,33 @@ void main() {
 }
 ";
 
+/// The compute bench's tiled matrix multiply: 16×16 workgroups (four batches) loading tiles
+/// into shared memory between barriers.
+pub const MATMUL: &str = r"#version 450
+layout(local_size_x = 16, local_size_y = 16) in;
+layout(set = 0, binding = 0) readonly buffer A { float a[]; };
+layout(set = 0, binding = 1) readonly buffer B { float b[]; };
+layout(set = 0, binding = 2) buffer C { float c[]; };
+layout(push_constant) uniform P { uint n; };
+shared float ta[16][16];
+shared float tb[16][16];
+void main() {
+    uint row = gl_GlobalInvocationID.y;
+    uint col = gl_GlobalInvocationID.x;
+    uint ly = gl_LocalInvocationID.y;
+    uint lx = gl_LocalInvocationID.x;
+    float acc = 0.0;
+    for (uint t = 0u; t < n; t += 16u) {
+        ta[ly][lx] = a[row * n + t + lx];
+        tb[ly][lx] = b[(t + ly) * n + col];
+        barrier();
+        for (uint k = 0u; k < 16u; k++) acc += ta[ly][k] * tb[k][lx];
+        barrier();
+    }
+    c[row * n + col] = acc;
+}
+";
+
 /// The shaders above, by name.
 pub const ALL: [(&str, &str); 5] = [
     ("saxpy", SAXPY),
