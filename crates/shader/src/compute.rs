@@ -213,6 +213,11 @@ impl ComputeProgram {
             })
         }))
         .map_err(|_| CompileError::Unsupported("internal error while lowering".into()))??;
+        if !crate::opt::registers_in_range(&program) {
+            return Err(CompileError::Unsupported(
+                "internal error: a register out of range".into(),
+            ));
+        }
         // The limits Pumice reports (maxComputeWorkGroupInvocations, …SharedMemorySize).
         if workgroup_size.iter().map(|&d| d as u64).product::<u64>() > 1024
             || program.workgroup_size_bytes > 32768

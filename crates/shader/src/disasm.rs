@@ -46,6 +46,26 @@ pub fn disassemble(p: &Program) -> String {
             depth = depth.saturating_sub(1);
         }
         let text = match inst {
+            // A hot float form: the general form's text with the variant's name as the
+            // operation (`r5 =masked(r6) FAddMaskedV r1, r2`).
+            Inst::FAddV { .. }
+            | Inst::FSubV { .. }
+            | Inst::FMulV { .. }
+            | Inst::FMulAddV { .. }
+            | Inst::FMulSubV { .. }
+            | Inst::MulAddMulV { .. }
+            | Inst::MulSubMulV { .. }
+            | Inst::MulMulAddV { .. }
+            | Inst::MulMulSubV { .. }
+            | Inst::FAddMaskedV { .. }
+            | Inst::FSubMaskedV { .. }
+            | Inst::FMulMaskedV { .. }
+            | Inst::FMulAddMaskedV { .. }
+            | Inst::FMulSubMaskedV { .. }
+            | Inst::MulAddMulMaskedV { .. }
+            | Inst::MulSubMulMaskedV { .. }
+            | Inst::MulMulAddMaskedV { .. }
+            | Inst::MulMulSubMaskedV { .. } => hot_form(inst),
             Inst::Un { op, dst, a } => format!("r{dst} = {op:?} r{a}"),
             Inst::Bin { op, dst, a, b } => format!("r{dst} = {op:?} r{a}, r{b}"),
             Inst::Tern { op, dst, a, b, c } => format!("r{dst} = {op:?} r{a}, r{b}, r{c}"),
@@ -161,4 +181,44 @@ pub fn disassemble(p: &Program) -> String {
         }
     }
     out
+}
+
+/// The text of a hot float form ([`Inst::general`]): `r5 = FAddV r1, r2`,
+/// `r5 =masked(r6) FAddMaskedV r1, r2`.
+fn hot_form(inst: &Inst) -> String {
+    let name = format!("{inst:?}");
+    let name = name.split(' ').next().unwrap_or_default();
+    let operands = |r: &[crate::ir::Reg]| {
+        r.iter()
+            .map(|r| format!("r{r}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match inst.general() {
+        Some(Inst::BinV { dst, a, b, .. }) => format!("r{dst} = {name} {}", operands(&[a, b])),
+        Some(Inst::TernV { dst, a, b, c, .. }) => {
+            format!("r{dst} = {name} {}", operands(&[a, b, c]))
+        }
+        Some(Inst::QuadV {
+            dst, a, b, c, d, ..
+        }) => {
+            format!("r{dst} = {name} {}", operands(&[a, b, c, d]))
+        }
+        Some(Inst::BinMaskedV { dst, tmp, a, b, .. }) => {
+            format!("r{dst} =masked(r{tmp}) {name} {}", operands(&[a, b]))
+        }
+        Some(Inst::TernMaskedV {
+            dst, tmp, a, b, c, ..
+        }) => format!("r{dst} =masked(r{tmp}) {name} {}", operands(&[a, b, c])),
+        Some(Inst::QuadMaskedV {
+            dst,
+            tmp,
+            a,
+            b,
+            c,
+            d,
+            ..
+        }) => format!("r{dst} =masked(r{tmp}) {name} {}", operands(&[a, b, c, d])),
+        _ => format!("{inst:?}"),
+    }
 }

@@ -64,6 +64,11 @@ impl StageProgram {
             })
         }))
         .map_err(|_| CompileError::Unsupported("internal error while lowering".into()))??;
+        if !crate::opt::registers_in_range(&program) {
+            return Err(CompileError::Unsupported(
+                "internal error: a register out of range".into(),
+            ));
+        }
         if program.workgroup_size_bytes > 0 {
             return Err(CompileError::Unsupported(
                 "workgroup memory outside compute".into(),

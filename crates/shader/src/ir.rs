@@ -531,6 +531,148 @@ pub enum Inst {
         c: Reg,
         d: Reg,
     },
+    // The hot float forms: [`Inst::BinV`], [`Inst::TernV`], [`Inst::QuadV`] and their masked
+    // forms with the operation in the tag, so that one jump on the tag reaches the lane loop
+    // (a second jump on `op` cost ~5 instructions per dispatch). Made by the last pass,
+    // `opt::specialize_float_ops`; the passes before see only the general forms, and
+    // [`Inst::general`] gives each one's general form back.
+    /// `a + b` ([`Inst::BinV`] `FAdd`).
+    FAddV {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    /// `a - b` ([`Inst::BinV`] `FSub`).
+    FSubV {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    /// `a * b` ([`Inst::BinV`] `FMul`).
+    FMulV {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    /// `a * b + c` ([`Inst::TernV`] `FMulAdd`).
+    FMulAddV {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+    },
+    /// `a * b - c` ([`Inst::TernV`] `FMulSub`).
+    FMulSubV {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+    },
+    /// [`Quad::MulAddMul`] ([`Inst::QuadV`]).
+    MulAddMulV {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+        d: Reg,
+    },
+    /// [`Quad::MulSubMul`] ([`Inst::QuadV`]).
+    MulSubMulV {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+        d: Reg,
+    },
+    /// [`Quad::MulMulAdd`] ([`Inst::QuadV`]).
+    MulMulAddV {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+        d: Reg,
+    },
+    /// [`Quad::MulMulSub`] ([`Inst::QuadV`]).
+    MulMulSubV {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+        d: Reg,
+    },
+    /// [`Inst::FAddV`] as a variable update ([`Inst::BinMaskedV`] `FAdd`).
+    FAddMaskedV {
+        dst: Reg,
+        tmp: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    /// [`Inst::FSubV`] as a variable update ([`Inst::BinMaskedV`] `FSub`).
+    FSubMaskedV {
+        dst: Reg,
+        tmp: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    /// [`Inst::FMulV`] as a variable update ([`Inst::BinMaskedV`] `FMul`).
+    FMulMaskedV {
+        dst: Reg,
+        tmp: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    /// [`Inst::FMulAddV`] as a variable update ([`Inst::TernMaskedV`] `FMulAdd`).
+    FMulAddMaskedV {
+        dst: Reg,
+        tmp: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+    },
+    /// [`Inst::FMulSubV`] as a variable update ([`Inst::TernMaskedV`] `FMulSub`).
+    FMulSubMaskedV {
+        dst: Reg,
+        tmp: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+    },
+    /// [`Inst::MulAddMulV`] as a variable update ([`Inst::QuadMaskedV`]).
+    MulAddMulMaskedV {
+        dst: Reg,
+        tmp: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+        d: Reg,
+    },
+    /// [`Inst::MulSubMulV`] as a variable update ([`Inst::QuadMaskedV`]).
+    MulSubMulMaskedV {
+        dst: Reg,
+        tmp: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+        d: Reg,
+    },
+    /// [`Inst::MulMulAddV`] as a variable update ([`Inst::QuadMaskedV`]).
+    MulMulAddMaskedV {
+        dst: Reg,
+        tmp: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+        d: Reg,
+    },
+    /// [`Inst::MulMulSubV`] as a variable update ([`Inst::QuadMaskedV`]).
+    MulMulSubMaskedV {
+        dst: Reg,
+        tmp: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+        d: Reg,
+    },
     Load {
         dst: Reg,
         space: Space,
@@ -835,6 +977,253 @@ pub struct Program {
     pub workgroup_size_bytes: u32,
     /// The operands of the program's [`Inst::Image`]s.
     pub image_ops: Vec<ImageOp>,
+}
+
+impl Inst {
+    /// The general form of a hot float form (`FAddV` is `BinV { op: FAdd, .. }`); `None` for
+    /// every other instruction. The passes handle a hot form as its general form.
+    pub fn general(&self) -> Option<Inst> {
+        use Inst::*;
+        Some(match *self {
+            FAddV { dst, a, b } => bin_v(self::Bin::FAdd, dst, a, b),
+            FSubV { dst, a, b } => bin_v(self::Bin::FSub, dst, a, b),
+            FMulV { dst, a, b } => bin_v(self::Bin::FMul, dst, a, b),
+            FMulAddV { dst, a, b, c } => tern_v(self::Tern::FMulAdd, dst, a, b, c),
+            FMulSubV { dst, a, b, c } => tern_v(self::Tern::FMulSub, dst, a, b, c),
+            MulAddMulV { dst, a, b, c, d } => quad_v(self::Quad::MulAddMul, dst, a, b, c, d),
+            MulSubMulV { dst, a, b, c, d } => quad_v(self::Quad::MulSubMul, dst, a, b, c, d),
+            MulMulAddV { dst, a, b, c, d } => quad_v(self::Quad::MulMulAdd, dst, a, b, c, d),
+            MulMulSubV { dst, a, b, c, d } => quad_v(self::Quad::MulMulSub, dst, a, b, c, d),
+            FAddMaskedV { dst, tmp, a, b } => bin_masked_v(self::Bin::FAdd, dst, tmp, a, b),
+            FSubMaskedV { dst, tmp, a, b } => bin_masked_v(self::Bin::FSub, dst, tmp, a, b),
+            FMulMaskedV { dst, tmp, a, b } => bin_masked_v(self::Bin::FMul, dst, tmp, a, b),
+            FMulAddMaskedV { dst, tmp, a, b, c } => {
+                tern_masked_v(self::Tern::FMulAdd, dst, tmp, a, b, c)
+            }
+            FMulSubMaskedV { dst, tmp, a, b, c } => {
+                tern_masked_v(self::Tern::FMulSub, dst, tmp, a, b, c)
+            }
+            MulAddMulMaskedV {
+                dst,
+                tmp,
+                a,
+                b,
+                c,
+                d,
+            } => quad_masked_v(self::Quad::MulAddMul, dst, tmp, [a, b, c, d]),
+            MulSubMulMaskedV {
+                dst,
+                tmp,
+                a,
+                b,
+                c,
+                d,
+            } => quad_masked_v(self::Quad::MulSubMul, dst, tmp, [a, b, c, d]),
+            MulMulAddMaskedV {
+                dst,
+                tmp,
+                a,
+                b,
+                c,
+                d,
+            } => quad_masked_v(self::Quad::MulMulAdd, dst, tmp, [a, b, c, d]),
+            MulMulSubMaskedV {
+                dst,
+                tmp,
+                a,
+                b,
+                c,
+                d,
+            } => quad_masked_v(self::Quad::MulMulSub, dst, tmp, [a, b, c, d]),
+            Un { .. }
+            | Bin { .. }
+            | Tern { .. }
+            | Wide { .. }
+            | InsertBits { .. }
+            | MovMasked { .. }
+            | UnMasked { .. }
+            | BinMasked { .. }
+            | TernMasked { .. }
+            | UnV { .. }
+            | BinV { .. }
+            | TernV { .. }
+            | BinMaskedV { .. }
+            | TernMaskedV { .. }
+            | QuadV { .. }
+            | QuadMaskedV { .. }
+            | Load { .. }
+            | Store { .. }
+            | Atomic { .. }
+            | ArrayLength { .. }
+            | If { .. }
+            | Else { .. }
+            | EndIf
+            | LoopBegin { .. }
+            | Continuing
+            | BreakIf { .. }
+            | BreakIfBin { .. }
+            | LoopEnd { .. }
+            | LoopEndCounted { .. }
+            | Break
+            | Continue
+            | SwitchBegin
+            | Case { .. }
+            | SwitchEnd
+            | Ballot { .. }
+            | GroupReduce { .. }
+            | GroupReduceWide { .. }
+            | GroupGather { .. }
+            | Derivative { .. }
+            | CallBegin
+            | Return
+            | CallEnd
+            | Kill
+            | Demote
+            | IsHelper { .. }
+            | Barrier
+            | ImageArg { .. }
+            | Image { .. } => return None,
+        })
+    }
+
+    /// The hot float form of a general one (the inverse of [`Inst::general`]); `None` when the
+    /// instruction has none.
+    pub fn specialized(&self) -> Option<Inst> {
+        use Inst::*;
+        Some(match *self {
+            BinV { op, dst, a, b } => match op {
+                self::Bin::FAdd => FAddV { dst, a, b },
+                self::Bin::FSub => FSubV { dst, a, b },
+                self::Bin::FMul => FMulV { dst, a, b },
+                _ => return None,
+            },
+            TernV { op, dst, a, b, c } => match op {
+                self::Tern::FMulAdd => FMulAddV { dst, a, b, c },
+                self::Tern::FMulSub => FMulSubV { dst, a, b, c },
+                _ => return None,
+            },
+            QuadV {
+                op,
+                dst,
+                a,
+                b,
+                c,
+                d,
+            } => match op {
+                self::Quad::MulAddMul => MulAddMulV { dst, a, b, c, d },
+                self::Quad::MulSubMul => MulSubMulV { dst, a, b, c, d },
+                self::Quad::MulMulAdd => MulMulAddV { dst, a, b, c, d },
+                self::Quad::MulMulSub => MulMulSubV { dst, a, b, c, d },
+            },
+            BinMaskedV { op, dst, tmp, a, b } => match op {
+                self::Bin::FAdd => FAddMaskedV { dst, tmp, a, b },
+                self::Bin::FSub => FSubMaskedV { dst, tmp, a, b },
+                self::Bin::FMul => FMulMaskedV { dst, tmp, a, b },
+                _ => return None,
+            },
+            TernMaskedV {
+                op,
+                dst,
+                tmp,
+                a,
+                b,
+                c,
+            } => match op {
+                self::Tern::FMulAdd => FMulAddMaskedV { dst, tmp, a, b, c },
+                self::Tern::FMulSub => FMulSubMaskedV { dst, tmp, a, b, c },
+                _ => return None,
+            },
+            QuadMaskedV {
+                op,
+                dst,
+                tmp,
+                a,
+                b,
+                c,
+                d,
+            } => match op {
+                self::Quad::MulAddMul => MulAddMulMaskedV {
+                    dst,
+                    tmp,
+                    a,
+                    b,
+                    c,
+                    d,
+                },
+                self::Quad::MulSubMul => MulSubMulMaskedV {
+                    dst,
+                    tmp,
+                    a,
+                    b,
+                    c,
+                    d,
+                },
+                self::Quad::MulMulAdd => MulMulAddMaskedV {
+                    dst,
+                    tmp,
+                    a,
+                    b,
+                    c,
+                    d,
+                },
+                self::Quad::MulMulSub => MulMulSubMaskedV {
+                    dst,
+                    tmp,
+                    a,
+                    b,
+                    c,
+                    d,
+                },
+            },
+            _ => return None,
+        })
+    }
+}
+
+fn bin_v(op: Bin, dst: Reg, a: Reg, b: Reg) -> Inst {
+    Inst::BinV { op, dst, a, b }
+}
+
+fn tern_v(op: Tern, dst: Reg, a: Reg, b: Reg, c: Reg) -> Inst {
+    Inst::TernV { op, dst, a, b, c }
+}
+
+fn quad_v(op: Quad, dst: Reg, a: Reg, b: Reg, c: Reg, d: Reg) -> Inst {
+    Inst::QuadV {
+        op,
+        dst,
+        a,
+        b,
+        c,
+        d,
+    }
+}
+
+fn bin_masked_v(op: Bin, dst: Reg, tmp: Reg, a: Reg, b: Reg) -> Inst {
+    Inst::BinMaskedV { op, dst, tmp, a, b }
+}
+
+fn tern_masked_v(op: Tern, dst: Reg, tmp: Reg, a: Reg, b: Reg, c: Reg) -> Inst {
+    Inst::TernMaskedV {
+        op,
+        dst,
+        tmp,
+        a,
+        b,
+        c,
+    }
+}
+
+fn quad_masked_v(op: Quad, dst: Reg, tmp: Reg, [a, b, c, d]: [Reg; 4]) -> Inst {
+    Inst::QuadMaskedV {
+        op,
+        dst,
+        tmp,
+        a,
+        b,
+        c,
+        d,
+    }
 }
 
 impl Program {

@@ -21,6 +21,14 @@ fn u(x: f32) -> u32 {
 // copy or a separate loop for each overlap) cost ~40 instructions of checks and branches per
 // dispatch; the chunked loop's only check is the operands' bounds, once.
 //
+// The operands' bounds: the register file's length is a power of two (`Batch::new` pads it),
+// and every register the code names is below it (`Program::check_registers`, when the program
+// is compiled), so a register index masked with `len - 1` is itself. The mask is one `and`
+// per operand and lets the compiler drop every bounds check of the lane loop; the maximum of
+// the operands compared with the length (`a.max(b).max(d) >= len`) was two instructions per
+// operand and a branch. A register out of range (a program not compiled here) reads or
+// writes another register instead, which is wrong but memory-safe.
+//
 // `uni` says every source is uniform (the same in all W lanes, see `Batch::uniform`): then the
 // operation runs once, on lane 0, writing lane 0 only, and the `*_uniform` wrappers broadcast. Every operation here is a pure
 // function of its lane's operands, so that gives the same W values as running every lane.
@@ -60,6 +68,13 @@ fn lane0(regs: &[[u32; W]], r: Reg) -> u32 {
     regs.get(r as usize).map_or(0, |x| x[0])
 }
 
+/// `len - 1` for the register file `regs` (see the bounds note above), or `None` when it is
+/// empty.
+#[inline(always)]
+fn reg_mask(regs: &[[u32; W]]) -> Option<usize> {
+    regs.len().checked_sub(1)
+}
+
 /// Lanes `at .. at + CHUNK` of `reg`.
 #[inline(always)]
 fn chunk(reg: &[u32; W], at: usize) -> [u32; CHUNK] {
@@ -77,10 +92,8 @@ fn map1(regs: &mut [[u32; W]], uni: bool, dst: Reg, a: Reg, op: impl Fn(u32) -> 
         set_lane0(regs, dst, v);
         return;
     }
-    let (a, d) = (a as usize, dst as usize);
-    if a.max(d) >= regs.len() {
-        return;
-    }
+    let Some(m) = reg_mask(regs) else { return };
+    let (a, d) = (a as usize & m, dst as usize & m);
     for at in (0..W).step_by(CHUNK) {
         let x = chunk(&regs[a], at);
         let mut r = [0u32; CHUNK];
@@ -98,10 +111,8 @@ fn map2(regs: &mut [[u32; W]], uni: bool, dst: Reg, a: Reg, b: Reg, op: impl Fn(
         set_lane0(regs, dst, v);
         return;
     }
-    let (a, b, d) = (a as usize, b as usize, dst as usize);
-    if a.max(b).max(d) >= regs.len() {
-        return;
-    }
+    let Some(m) = reg_mask(regs) else { return };
+    let (a, b, d) = (a as usize & m, b as usize & m, dst as usize & m);
     for at in (0..W).step_by(CHUNK) {
         let x = chunk(&regs[a], at);
         let y = chunk(&regs[b], at);
@@ -129,10 +140,13 @@ fn map3(
         set_lane0(regs, dst, v);
         return;
     }
-    let (a, b, c, d) = (a as usize, b as usize, c as usize, dst as usize);
-    if a.max(b).max(c).max(d) >= regs.len() {
-        return;
-    }
+    let Some(m) = reg_mask(regs) else { return };
+    let (a, b, c, d) = (
+        a as usize & m,
+        b as usize & m,
+        c as usize & m,
+        dst as usize & m,
+    );
     for at in (0..W).step_by(CHUNK) {
         let x = chunk(&regs[a], at);
         let y = chunk(&regs[b], at);
@@ -158,10 +172,14 @@ fn map4(
     d: Reg,
     op: impl Fn(u32, u32, u32, u32) -> u32,
 ) {
-    let (a, b, c, d, o) = (a as usize, b as usize, c as usize, d as usize, dst as usize);
-    if a.max(b).max(c).max(d).max(o) >= regs.len() {
-        return;
-    }
+    let Some(m) = reg_mask(regs) else { return };
+    let (a, b, c, d, o) = (
+        a as usize & m,
+        b as usize & m,
+        c as usize & m,
+        d as usize & m,
+        dst as usize & m,
+    );
     for at in (0..W).step_by(CHUNK) {
         let x = chunk(&regs[a], at);
         let y = chunk(&regs[b], at);
@@ -180,19 +198,96 @@ fn map4(
 #[inline(always)]
 pub fn quad(regs: &mut [[u32; W]], op: Quad, dst: Reg, a: Reg, b: Reg, c: Reg, d: Reg) {
     match op {
-        Quad::MulAddMul => map4(regs, dst, a, b, c, d, |x, y, z, w| {
-            u(f(x) * f(y) + f(z) * f(w))
-        }),
-        Quad::MulSubMul => map4(regs, dst, a, b, c, d, |x, y, z, w| {
-            u(f(x) * f(y) - f(z) * f(w))
-        }),
-        Quad::MulMulAdd => map4(regs, dst, a, b, c, d, |x, y, z, w| {
-            u(f(x) * f(y) * f(z) + f(w))
-        }),
-        Quad::MulMulSub => map4(regs, dst, a, b, c, d, |x, y, z, w| {
-            u(f(x) * f(y) * f(z) - f(w))
-        }),
+        Quad::MulAddMul => map4(regs, dst, a, b, c, d, mul_add_mul),
+        Quad::MulSubMul => map4(regs, dst, a, b, c, d, mul_sub_mul),
+        Quad::MulMulAdd => map4(regs, dst, a, b, c, d, mul_mul_add),
+        Quad::MulMulSub => map4(regs, dst, a, b, c, d, mul_mul_sub),
     }
+}
+
+// The lanes of the hot float forms (`Inst::FAddV` ...): the operation is known at the call, so
+// the dispatch loop's arm goes straight to the lane loop. Each lane's operation is the one the
+// general form runs ([`bin`], [`tern`], [`quad`] call the same functions).
+
+/// `op` over every lane of `a`, `b` (statically varying: no uniform path).
+#[inline(always)]
+pub fn lanes2(regs: &mut [[u32; W]], dst: Reg, a: Reg, b: Reg, op: impl Fn(u32, u32) -> u32) {
+    map2(regs, false, dst, a, b, op)
+}
+
+/// `op` over every lane of `a`, `b`, `c`.
+#[inline(always)]
+pub fn lanes3(
+    regs: &mut [[u32; W]],
+    dst: Reg,
+    a: Reg,
+    b: Reg,
+    c: Reg,
+    op: impl Fn(u32, u32, u32) -> u32,
+) {
+    map3(regs, false, dst, a, b, c, op)
+}
+
+/// `op` over every lane of `a`, `b`, `c`, `d`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub fn lanes4(
+    regs: &mut [[u32; W]],
+    dst: Reg,
+    a: Reg,
+    b: Reg,
+    c: Reg,
+    d: Reg,
+    op: impl Fn(u32, u32, u32, u32) -> u32,
+) {
+    map4(regs, dst, a, b, c, d, op)
+}
+
+#[inline(always)]
+pub fn fadd(x: u32, y: u32) -> u32 {
+    u(f(x) + f(y))
+}
+
+#[inline(always)]
+pub fn fsub(x: u32, y: u32) -> u32 {
+    u(f(x) - f(y))
+}
+
+#[inline(always)]
+pub fn fmul(x: u32, y: u32) -> u32 {
+    u(f(x) * f(y))
+}
+
+/// `x * y + z`, the product rounded first.
+#[inline(always)]
+pub fn fmul_add(x: u32, y: u32, z: u32) -> u32 {
+    u(f(x) * f(y) + f(z))
+}
+
+/// `x * y - z`, the product rounded first.
+#[inline(always)]
+pub fn fmul_sub(x: u32, y: u32, z: u32) -> u32 {
+    u(f(x) * f(y) - f(z))
+}
+
+#[inline(always)]
+pub fn mul_add_mul(x: u32, y: u32, z: u32, w: u32) -> u32 {
+    u(f(x) * f(y) + f(z) * f(w))
+}
+
+#[inline(always)]
+pub fn mul_sub_mul(x: u32, y: u32, z: u32, w: u32) -> u32 {
+    u(f(x) * f(y) - f(z) * f(w))
+}
+
+#[inline(always)]
+pub fn mul_mul_add(x: u32, y: u32, z: u32, w: u32) -> u32 {
+    u(f(x) * f(y) * f(z) + f(w))
+}
+
+#[inline(always)]
+pub fn mul_mul_sub(x: u32, y: u32, z: u32, w: u32) -> u32 {
+    u(f(x) * f(y) * f(z) - f(w))
 }
 
 pub fn fract(x: f32) -> f32 {
@@ -438,9 +533,9 @@ fn bin_lane0(regs: &mut [[u32; W]], op: Bin, dst: Reg, a: Reg, b: Reg) {
 fn bin_impl<const UNI: bool>(regs: &mut [[u32; W]], op: Bin, dst: Reg, a: Reg, b: Reg) {
     let uni = UNI;
     match op {
-        Bin::FAdd => map2(regs, uni, dst, a, b, |x, y| u(f(x) + f(y))),
-        Bin::FSub => map2(regs, uni, dst, a, b, |x, y| u(f(x) - f(y))),
-        Bin::FMul => map2(regs, uni, dst, a, b, |x, y| u(f(x) * f(y))),
+        Bin::FAdd => map2(regs, uni, dst, a, b, fadd),
+        Bin::FSub => map2(regs, uni, dst, a, b, fsub),
+        Bin::FMul => map2(regs, uni, dst, a, b, fmul),
         Bin::FDiv => map2(regs, uni, dst, a, b, |x, y| u(f(x) / f(y))),
         Bin::FRem => map2(regs, uni, dst, a, b, |x, y| {
             u(f(x) - f(y) * (f(x) / f(y)).trunc())
@@ -571,8 +666,8 @@ fn tern_lane0(regs: &mut [[u32; W]], op: Tern, dst: Reg, a: Reg, b: Reg, c: Reg)
 fn tern_impl<const UNI: bool>(regs: &mut [[u32; W]], op: Tern, dst: Reg, a: Reg, b: Reg, c: Reg) {
     let uni = UNI;
     match op {
-        Tern::FMulAdd => map3(regs, uni, dst, a, b, c, |x, y, z| u(f(x) * f(y) + f(z))),
-        Tern::FMulSub => map3(regs, uni, dst, a, b, c, |x, y, z| u(f(x) * f(y) - f(z))),
+        Tern::FMulAdd => map3(regs, uni, dst, a, b, c, fmul_add),
+        Tern::FMulSub => map3(regs, uni, dst, a, b, c, fmul_sub),
         Tern::FFma => map3(regs, uni, dst, a, b, c, |x, y, z| {
             u(f(x).mul_add(f(y), f(z)))
         }),
@@ -678,7 +773,8 @@ mod tests {
         assert_eq!(find_msb_s(u32::MAX), u32::MAX);
         assert_eq!(find_msb_s((-2i32) as u32), 0);
         assert_eq!(find_msb_u(0x80), 7);
-        let mut regs = vec![[0u32; W]; 5];
+        // A power of two, as `Batch::new` makes the register file.
+        let mut regs = vec![[0u32; W]; 8];
         regs[0] = [0xffff_0000; W];
         regs[1] = [0xab; W];
         regs[2] = [4; W];

@@ -1572,6 +1572,78 @@ fn varying_forms_match_checked_forms() {
     }
 }
 
+/// The hot float forms (`Inst::FAddV` ..., made by `opt::specialize_float_ops`) give what
+/// their general forms give, bit for bit, with every lane and with some lanes active, into a
+/// fresh register and into one of the operands; and `Inst::general` and `Inst::specialized`
+/// undo each other.
+#[test]
+fn hot_forms_match_their_general_forms() {
+    use crate::ir::Quad;
+    let mut rng = Rng(0x5bec_1a11);
+    let inputs: Vec<[u32; W]> = (0..4)
+        .map(|_| std::array::from_fn(|_| any_value(&mut rng)))
+        .collect();
+    let tmp = 6;
+    let mut seen = 0;
+    for dst in [4, 0, 3] {
+        let (a, b, c, d) = (0, 1, 2, 3);
+        let mut general = Vec::new();
+        for op in [Bin::FAdd, Bin::FSub, Bin::FMul] {
+            general.push(Inst::BinV { op, dst, a, b });
+            general.push(Inst::BinMaskedV { op, dst, tmp, a, b });
+        }
+        for op in [Tern::FMulAdd, Tern::FMulSub] {
+            general.push(Inst::TernV { op, dst, a, b, c });
+            general.push(Inst::TernMaskedV {
+                op,
+                dst,
+                tmp,
+                a,
+                b,
+                c,
+            });
+        }
+        for op in [
+            Quad::MulAddMul,
+            Quad::MulSubMul,
+            Quad::MulMulAdd,
+            Quad::MulMulSub,
+        ] {
+            general.push(Inst::QuadV {
+                op,
+                dst,
+                a,
+                b,
+                c,
+                d,
+            });
+            general.push(Inst::QuadMaskedV {
+                op,
+                dst,
+                tmp,
+                a,
+                b,
+                c,
+                d,
+            });
+        }
+        for inst in general {
+            let hot = inst.specialized().expect("a hot form");
+            assert_ne!(hot, inst);
+            assert_eq!(hot.general(), Some(inst));
+            assert_eq!(hot.specialized(), None, "{hot:?}");
+            for active in [W, W / 2 + 3] {
+                let want = run_inst_on(inst, &inputs, dst, active);
+                let got = run_inst_on(hot, &inputs, dst, active);
+                assert_eq!(want, got, "{hot:?}, {active} lanes");
+            }
+            seen += 1;
+        }
+    }
+    // Every hot form, three destinations each.
+    assert_eq!(seen, 18 * 3);
+}
+
 /// The fused float forms (`Inst::QuadV`, `Inst::QuadMaskedV`, made by `opt::fuse_products`)
 /// give what the product and the instruction reading it give, with every lane and with some
 /// lanes active, into a fresh register and into one of the operands.

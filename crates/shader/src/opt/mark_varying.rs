@@ -169,6 +169,24 @@ fn flags_set(inst: &Inst) -> Regs {
         | Inst::TernMaskedV { .. }
         | Inst::QuadV { .. }
         | Inst::QuadMaskedV { .. }
+        | Inst::FAddV { .. }
+        | Inst::FSubV { .. }
+        | Inst::FMulV { .. }
+        | Inst::FMulAddV { .. }
+        | Inst::FMulSubV { .. }
+        | Inst::MulAddMulV { .. }
+        | Inst::MulSubMulV { .. }
+        | Inst::MulMulAddV { .. }
+        | Inst::MulMulSubV { .. }
+        | Inst::FAddMaskedV { .. }
+        | Inst::FSubMaskedV { .. }
+        | Inst::FMulMaskedV { .. }
+        | Inst::FMulAddMaskedV { .. }
+        | Inst::FMulSubMaskedV { .. }
+        | Inst::MulAddMulMaskedV { .. }
+        | Inst::MulSubMulMaskedV { .. }
+        | Inst::MulMulAddMaskedV { .. }
+        | Inst::MulMulSubMaskedV { .. }
         | Inst::BreakIfBin { .. }
         | Inst::Store { .. }
         | Inst::If { .. }

@@ -20,6 +20,7 @@ mod mark_varying;
 mod mark_word_runs;
 mod propagate_copies;
 mod push_constants_as_registers;
+mod specialize_float_ops;
 mod unroll_counted_loops;
 
 use crate::ir::{Inst, Program, Reg};
@@ -50,6 +51,20 @@ pub fn run(program: &mut Program) {
     fuse_products::run(program);
     // Last: the copies of a body write the same registers, which the passes above count.
     unroll_counted_loops::run(program);
+    // Last: the hot forms it makes are read through their general forms by the helpers here.
+    specialize_float_ops::run(program);
+}
+
+/// Whether every register the code reads or writes is below `register_count`. The lane loops
+/// rely on it: they mask register indices instead of checking them (`interp::arith`), so a
+/// register out of range would name another one. The compilers check it once, after the
+/// passes.
+pub(crate) fn registers_in_range(program: &Program) -> bool {
+    let n = program.register_count;
+    program
+        .code
+        .iter()
+        .all(|inst| reads(inst).iter().chain(&written_all(inst)).all(|&r| r < n))
 }
 
 /// `(reads, writes)`: how many instructions read and write each register, outputs counted as
@@ -128,6 +143,9 @@ impl IntoIterator for Reads {
 
 /// The registers an instruction reads.
 pub(crate) fn reads(inst: &Inst) -> Reads {
+    if let Some(general) = inst.general() {
+        return reads(&general);
+    }
     match inst {
         Inst::Un { a, .. } | Inst::UnV { a, .. } => Reads::of([*a]),
         Inst::Bin { a, b, .. } | Inst::BinV { a, b, .. } => Reads::of([*a, *b]),
@@ -214,6 +232,9 @@ fn address_reads(mut r: Reads, space: &crate::ir::Space, a: &crate::ir::Addr) ->
 /// The register an instruction writes. (The fused `*Masked` instructions also write their
 /// `tmp`, which nothing else reads; they are made by the last pass.)
 pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
+    if let Some(general) = inst.general() {
+        return writes(&general);
+    }
     match inst {
         Inst::Un { dst, .. }
         | Inst::Bin { dst, .. }
@@ -251,6 +272,9 @@ pub(crate) type Regs = smallvec::SmallVec<[Reg; 4]>;
 /// Every register an instruction writes, `tmp`s included.
 pub(crate) fn written_all(inst: &Inst) -> Regs {
     use smallvec::smallvec as vec;
+    if let Some(general) = inst.general() {
+        return written_all(&general);
+    }
     match *inst {
         Inst::UnMasked { dst, tmp, .. }
         | Inst::BinMasked { dst, tmp, .. }
@@ -268,6 +292,11 @@ pub(crate) fn written_all(inst: &Inst) -> Regs {
 
 /// Rewrites the registers an instruction reads (not the one it writes).
 pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
+    if let Some(mut general) = inst.general() {
+        map_reads(&mut general, f);
+        *inst = general.specialized().unwrap_or(general);
+        return;
+    }
     let addr = |a: &mut crate::ir::Addr, s: &crate::ir::Space| {
         if let Some(d) = &mut a.dynamic {
             *d = f(*d);
@@ -365,6 +394,9 @@ pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
 /// operations, depends on it (they must not be moved or merged across lanes' masks; passes
 /// treat them as barriers).
 pub(crate) fn is_control(inst: &Inst) -> bool {
+    if let Some(general) = inst.general() {
+        return is_control(&general);
+    }
     !matches!(
         inst,
         Inst::Un { .. }
