@@ -982,7 +982,48 @@ pub struct Program {
 impl Inst {
     /// The general form of a hot float form (`FAddV` is `BinV { op: FAdd, .. }`); `None` for
     /// every other instruction. The passes handle a hot form as its general form.
+    ///
+    /// The passes ask this of every instruction they look at, hot or not (tens of thousands of
+    /// times in a cold compile): the common "not hot" answer is one discriminant test here,
+    /// the conversion out of line.
+    #[inline]
     pub fn general(&self) -> Option<Inst> {
+        if self.is_hot() {
+            self.general_of_hot()
+        } else {
+            None
+        }
+    }
+
+    /// Whether this is one of the hot float forms that [`Inst::general`] converts.
+    #[inline]
+    pub fn is_hot(&self) -> bool {
+        use Inst::*;
+        matches!(
+            self,
+            FAddV { .. }
+                | FSubV { .. }
+                | FMulV { .. }
+                | FMulAddV { .. }
+                | FMulSubV { .. }
+                | MulAddMulV { .. }
+                | MulSubMulV { .. }
+                | MulMulAddV { .. }
+                | MulMulSubV { .. }
+                | FAddMaskedV { .. }
+                | FSubMaskedV { .. }
+                | FMulMaskedV { .. }
+                | FMulAddMaskedV { .. }
+                | FMulSubMaskedV { .. }
+                | MulAddMulMaskedV { .. }
+                | MulSubMulMaskedV { .. }
+                | MulMulAddMaskedV { .. }
+                | MulMulSubMaskedV { .. }
+        )
+    }
+
+    #[inline(never)]
+    fn general_of_hot(&self) -> Option<Inst> {
         use Inst::*;
         Some(match *self {
             FAddV { dst, a, b } => bin_v(self::Bin::FAdd, dst, a, b),

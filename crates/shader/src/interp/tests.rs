@@ -1631,6 +1631,7 @@ fn hot_forms_match_their_general_forms() {
             let hot = inst.specialized().expect("a hot form");
             assert_ne!(hot, inst);
             assert_eq!(hot.general(), Some(inst));
+            assert!(hot.is_hot() && !inst.is_hot());
             assert_eq!(hot.specialized(), None, "{hot:?}");
             for active in [W, W / 2 + 3] {
                 let want = run_inst_on(inst, &inputs, dst, active);

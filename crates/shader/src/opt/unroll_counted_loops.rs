@@ -233,53 +233,72 @@ fn unroll_whole(
     if trips == 0 || trips as usize * len > MAX_WHOLE {
         return None;
     }
+    let regs = program.register_count as usize;
     let (_, writes) = super::count_uses(program);
-    // Where each register is read.
-    let mut read_at: Vec<Vec<usize>> = vec![Vec::new(); program.register_count as usize];
-    for (pc, inst) in program.code.iter().enumerate() {
-        for r in super::reads(inst) {
-            if let Some(v) = read_at.get_mut(r as usize) {
-                v.push(pc);
-            }
-        }
-    }
+    let read_at = ReadSites::new(program);
     // The exit test's temporary is gone with the loop: nothing may read it.
     if let Inst::BreakIfBin { tmp, .. } | Inst::LoopEndCounted { tmp, .. } = program.code[end] {
-        if read_at.get(tmp as usize).is_some_and(|v| !v.is_empty()) {
+        if !read_at.of(tmp).is_empty() {
             return None;
         }
     }
     if let Inst::BreakIfBin { tmp, .. } = program.code[body - 1] {
-        if read_at.get(tmp as usize).is_some_and(|v| !v.is_empty()) {
+        if !read_at.of(tmp).is_empty() {
             return None;
         }
     }
-    let written_in_body = |r: Reg| {
-        program.code[body..end]
-            .iter()
-            .any(|i| super::written_all(i).contains(&r))
-    };
+    let mut written_in_body = vec![false; regs];
+    for inst in &program.code[body..end] {
+        for r in super::written_all(inst) {
+            if let Some(w) = written_in_body.get_mut(r as usize) {
+                *w = true;
+            }
+        }
+    }
+    let written_in_body = |r: Reg| written_in_body.get(r as usize) == Some(&true);
     // A register written once, by the body instruction at `pc`, and read only after it in the
     // body: its value in a copy is seen only by that copy.
     let local = |pc: usize, r: Reg| {
         writes.get(r as usize) == Some(&1)
             && read_at
-                .get(r as usize)
-                .is_some_and(|v| v.iter().all(|&at| at > pc && at < end))
+                .of(r)
+                .iter()
+                .all(|&at| at as usize > pc && (at as usize) < end)
     };
     // Read only as the (non-device) address of loads and stores.
     let only_address = |r: Reg| {
-        read_at.get(r as usize).is_some_and(|v| {
-            v.iter().all(|&at| match program.code[at] {
+        read_at
+            .of(r)
+            .iter()
+            .all(|&at| match program.code[at as usize] {
                 Inst::Load { space, addr, .. } => space != Space::Device && addr.dynamic == Some(r),
                 Inst::Store { space, addr, src } => {
                     space != Space::Device && addr.dynamic == Some(r) && src != r
                 }
                 _ => false,
             })
-        })
     };
-    let fixed: std::collections::HashMap<Reg, u32> = program.constants.iter().copied().collect();
+    // What the trips share, worked out once: for each body instruction that is an integer
+    // `Bin` writing a local register, whether it may fold (and whether its result may become
+    // an address offset).
+    let foldable: Vec<(bool, bool)> = program.code[body..end]
+        .iter()
+        .enumerate()
+        .map(|(i, inst)| match *inst {
+            Inst::Bin { op, dst, .. } | Inst::BinV { op, dst, .. } if local(body + i, dst) => {
+                (true, op == Bin::IAdd && only_address(dst))
+            }
+            _ => (false, false),
+        })
+        .collect();
+    // Register-indexed tables (a cold compile makes ~100 instructions here; hash maps were
+    // 15% of the whole matmul compile).
+    let mut fixed: Vec<Option<u32>> = vec![None; regs];
+    for &(r, v) in &program.constants {
+        if let Some(f) = fixed.get_mut(r as usize) {
+            *f = Some(v);
+        }
+    }
     let mut constants = program.constants.clone();
     let mut register_count = program.register_count;
     let mut constant_reg = |v: u32| match constants.iter().find(|&&(_, c)| c == v) {
@@ -291,49 +310,60 @@ fn unroll_whole(
             r
         }
     };
+    // Values and aliases known in the current copy; `touched` lists the registers to forget
+    // before the next.
+    let mut known: Vec<Option<u32>> = vec![None; regs];
+    let mut alias: Vec<Option<(Reg, u32)>> = vec![None; regs];
+    let mut touched: Vec<Reg> = Vec::new();
     let mut code = Vec::with_capacity(trips as usize * len);
     for j in 0..trips {
-        let mut known = std::collections::HashMap::new();
-        known.insert(counter, start.wrapping_add(step.wrapping_mul(j)));
-        let mut alias: std::collections::HashMap<Reg, (Reg, u32)> = Default::default();
-        for (pc, inst) in program.code[body..end].iter().enumerate() {
-            let pc = body + pc;
-            let value = |r: Reg| known.get(&r).or_else(|| fixed.get(&r)).copied();
-            if let Inst::Bin { op, dst, a, b } | Inst::BinV { op, dst, a, b } = *inst {
-                if local(pc, dst) {
-                    let folded = match (op, value(a), value(b)) {
-                        (Bin::IAdd, Some(x), Some(y)) => Some(x.wrapping_add(y)),
-                        (Bin::ISub, Some(x), Some(y)) => Some(x.wrapping_sub(y)),
-                        (Bin::IMul, Some(x), Some(y)) => Some(x.wrapping_mul(y)),
-                        (Bin::Shl, Some(x), Some(y)) if y < 32 => Some(x << y),
+        for r in touched.drain(..) {
+            known[r as usize] = None;
+            alias[r as usize] = None;
+        }
+        let counter_slot = known.get_mut(counter as usize)?;
+        *counter_slot = Some(start.wrapping_add(step.wrapping_mul(j)));
+        touched.push(counter);
+        for (i, inst) in program.code[body..end].iter().enumerate() {
+            let known_of = |r: Reg| known.get(r as usize).copied().flatten();
+            let value = |r: Reg| known_of(r).or_else(|| fixed.get(r as usize).copied().flatten());
+            if let (Inst::Bin { op, dst, a, b } | Inst::BinV { op, dst, a, b }, (true, addable)) =
+                (*inst, foldable[i])
+            {
+                let folded = match (op, value(a), value(b)) {
+                    (Bin::IAdd, Some(x), Some(y)) => Some(x.wrapping_add(y)),
+                    (Bin::ISub, Some(x), Some(y)) => Some(x.wrapping_sub(y)),
+                    (Bin::IMul, Some(x), Some(y)) => Some(x.wrapping_mul(y)),
+                    (Bin::Shl, Some(x), Some(y)) if y < 32 => Some(x << y),
+                    _ => None,
+                };
+                if let Some(v) = folded {
+                    known[dst as usize] = Some(v);
+                    touched.push(dst);
+                    continue;
+                }
+                if addable {
+                    let sum = match (value(a), value(b)) {
+                        (Some(c), None) if !written_in_body(b) => Some((b, c)),
+                        (None, Some(c)) if !written_in_body(a) => Some((a, c)),
                         _ => None,
                     };
-                    if let Some(v) = folded {
-                        known.insert(dst, v);
+                    if let Some(sum) = sum {
+                        alias[dst as usize] = Some(sum);
+                        touched.push(dst);
                         continue;
-                    }
-                    if op == Bin::IAdd && only_address(dst) {
-                        let sum = match (value(a), value(b)) {
-                            (Some(c), None) if !written_in_body(b) => Some((b, c)),
-                            (None, Some(c)) if !written_in_body(a) => Some((a, c)),
-                            _ => None,
-                        };
-                        if let Some(sum) = sum {
-                            alias.insert(dst, sum);
-                            continue;
-                        }
                     }
                 }
             }
             let mut inst = *inst;
             if let Inst::Load { space, addr, .. } | Inst::Store { space, addr, .. } = &mut inst {
                 if let (false, Some(d)) = (*space == Space::Device, addr.dynamic) {
-                    if let Some(&v) = known.get(&d) {
+                    if let Some(v) = known_of(d) {
                         *addr = crate::ir::Addr {
                             dynamic: None,
                             offset: addr.offset.wrapping_add(v),
                         };
-                    } else if let Some(&(x, c)) = alias.get(&d) {
+                    } else if let Some((x, c)) = alias.get(d as usize).copied().flatten() {
                         *addr = crate::ir::Addr {
                             dynamic: Some(x),
                             offset: addr.offset.wrapping_add(c),
@@ -341,13 +371,19 @@ fn unroll_whole(
                     }
                 }
             }
-            let regs: Vec<(Reg, Reg)> = super::reads(&inst)
-                .into_iter()
-                .filter_map(|r| known.get(&r).map(|&v| (r, constant_reg(v))))
-                .collect();
-            if !regs.is_empty() {
+            // Reads of a value known here read a constant register instead.
+            let mut swaps = [(0, 0); 5];
+            let mut count = 0;
+            for r in super::reads(&inst) {
+                if let Some(v) = known_of(r) {
+                    swaps[count] = (r, constant_reg(v));
+                    count += 1;
+                }
+            }
+            if count > 0 {
+                let swaps = &swaps[..count];
                 super::map_reads(&mut inst, |r| {
-                    regs.iter().find(|&&(x, _)| x == r).map_or(r, |&(_, c)| c)
+                    swaps.iter().find(|&&(x, _)| x == r).map_or(r, |&(_, c)| c)
                 });
             }
             code.push(inst);
@@ -390,4 +426,53 @@ fn unroll_whole(
         return Some(begin - before + new_len);
     }
     Some(begin + new_len)
+}
+
+/// Where each register is read, as one flat list of pcs in register order: register `r`'s
+/// reads are `pcs[start[r]..start[r + 1]]`, in code order.
+struct ReadSites {
+    start: Vec<u32>,
+    pcs: Vec<u32>,
+}
+
+impl ReadSites {
+    fn new(program: &Program) -> ReadSites {
+        let regs = program.register_count as usize;
+        // Counts at `r + 2`, summed, leave `start[r + 1]` where `r`'s list begins; filling
+        // moves it on to where `r`'s list ends, which is where `r + 1`'s begins.
+        let mut start = vec![0u32; regs + 2];
+        for inst in &program.code {
+            for r in super::reads(inst) {
+                if let Some(n) = start
+                    .get_mut(r as usize + 2)
+                    .filter(|_| (r as usize) < regs)
+                {
+                    *n += 1;
+                }
+            }
+        }
+        for i in 2..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut pcs = vec![0u32; start[regs + 1] as usize];
+        for (pc, inst) in program.code.iter().enumerate() {
+            for r in super::reads(inst) {
+                if (r as usize) < regs {
+                    let at = &mut start[r as usize + 1];
+                    pcs[*at as usize] = pc as u32;
+                    *at += 1;
+                }
+            }
+        }
+        ReadSites { start, pcs }
+    }
+
+    /// The pcs reading `r` (none for a register out of range).
+    fn of(&self, r: Reg) -> &[u32] {
+        let r = r as usize;
+        match (self.start.get(r), self.start.get(r + 1)) {
+            (Some(&a), Some(&b)) if r + 2 < self.start.len() => &self.pcs[a as usize..b as usize],
+            _ => &[],
+        }
+    }
 }
