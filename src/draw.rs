@@ -869,6 +869,24 @@ impl pumice_raster::FragmentStage for ShaderFragment<'_> {
                 .outputs
                 .iter()
                 .any(|o| matches!(o, FragOutput::SampleMask)),
+            // Inputs that can differ between the fragments of one primitive only through its
+            // varyings; outputs that are colours only.
+            uniform_over_primitive: self.program.is_some_and(|p| p.lane_independent)
+                && self.resources.is_some()
+                && self.inputs.iter().all(|i| {
+                    matches!(
+                        i,
+                        FragInput::Varying(_)
+                            | FragInput::FrontFacing
+                            | FragInput::PrimitiveId
+                            | FragInput::Constant(_)
+                            | FragInput::Zero
+                    )
+                })
+                && self
+                    .outputs
+                    .iter()
+                    .all(|o| matches!(o, FragOutput::Color { .. } | FragOutput::Ignored)),
         }
     }
 }

@@ -189,6 +189,12 @@ pub struct FragmentInfo {
     pub early_fragment_tests: bool,
     /// The shader writes `SampleMask`.
     pub writes_sample_mask: bool,
+    /// Fragments with equal varyings get equal colour outputs, and nothing else: the shader
+    /// reads no per-fragment built-in but `FrontFacing` and `PrimitiveId` (the same over a
+    /// primitive), looks at no other lane, writes no depth or sample mask, cannot discard and
+    /// has no side effects. A primitive whose varyings are the same at all its vertices is
+    /// then shaded once (`tile`'s uniform fills).
+    pub uniform_over_primitive: bool,
 }
 
 impl Default for FragmentInfo {
@@ -199,6 +205,7 @@ impl Default for FragmentInfo {
             writes_depth: false,
             early_fragment_tests: false,
             writes_sample_mask: false,
+            uniform_over_primitive: false,
         }
     }
 }
@@ -265,6 +272,7 @@ impl FragmentStage for VaryingsAsColor {
             writes_depth: false,
             early_fragment_tests: false,
             writes_sample_mask: false,
+            uniform_over_primitive: !self.discard_negative,
         }
     }
 }

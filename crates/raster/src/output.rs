@@ -169,6 +169,227 @@ impl ColorOp {
     }
 }
 
+impl ColorOp {
+    /// Whether, for attachments of `format`, each byte of a written texel depends on no
+    /// other byte of the stored one (given the fragment's outputs): texels of four 8-bit
+    /// components (RGBA8 and BGRA8 in every numeric format), blended without the stored alpha
+    /// entering the colour components (`DstAlpha`, `OneMinusDstAlpha`, `SrcAlphaSaturate`).
+    /// Decoding, blending, encoding and the write mask are then per component, and a texel's
+    /// new value is four 256-entry tables ([`FillTable`]).
+    pub fn byte_separable(&self, format: Format) -> bool {
+        let info = format.info();
+        let components = info.components();
+        if info.block_bytes != 4
+            || info.block_width != 1
+            || info.block_height != 1
+            || components.len() != 4
+            || !components.iter().all(|c| c.bits == 8 && c.offset % 8 == 0)
+        {
+            return false;
+        }
+        let reads_stored_alpha = |f: BlendFactor| {
+            matches!(
+                f,
+                BlendFactor::DstAlpha
+                    | BlendFactor::OneMinusDstAlpha
+                    | BlendFactor::SrcAlphaSaturate
+            )
+        };
+        !self.blending
+            || !(reads_stored_alpha(self.blend.src_color)
+                || reads_stored_alpha(self.blend.dst_color))
+    }
+}
+
+/// What a primitive whose fragments all have the same outputs does to the texels of one
+/// colour attachment (`tile`'s uniform fills): each byte of the new texel as a function of the
+/// same byte of the stored one, for attachments where that is all it depends on
+/// ([`ColorOp::byte_separable`]). The function is first tabulated by [`color_texel`] itself
+/// for all 256 stored values, so a fill writes exactly the bytes the per-fragment path would;
+/// then, where it can, a fill computes it instead of looking it up:
+/// - **constant**: every byte's result is one value whatever was stored (no blending, every
+///   component written) — the texels are stored;
+/// - **affine**: each byte is `b·a + c` clamped to [0, 255] and rounded, in f32 (multiply,
+///   then add: no FMA, so every build computes the same; [`affine_byte`]), with `a` and `c`
+///   taken from the blend at
+///   stored values 0 and 1, and *checked against the table for all 256 values of every byte*
+///   (UNORM blends with constant factors, write-masked bytes: `a` = 1). 32 bytes are a few
+///   AVX2 instructions: ~4 instructions a texel;
+/// - **table**: anything else (sRGB, the factors that read the stored colour): four lookups,
+///   ~11 instructions a texel.
+///
+/// Making one costs 1024 calls of `color_texel` (~0.1M instructions); shading, interpolating
+/// and blending a fragment in batches costs ~50: worth it from a few thousand pixels
+/// (`tile::MIN_FILL_AREA`).
+#[derive(Debug)]
+pub(crate) struct FillTable {
+    pub att: usize,
+    kind: FillKind,
+}
+
+#[derive(Debug)]
+enum FillKind {
+    Constant(u32),
+    /// Per byte of the texel: the scale and offset.
+    Affine([f32; 4], [f32; 4]),
+    /// `t[k][b]`: byte `k` of the new texel, shifted to its place in the little-endian word,
+    /// when byte `k` of the stored texel is `b`.
+    Table(Box<[[u32; 256]; 4]>),
+}
+
+/// A byte of the affine kind of [`FillTable`], as the vector loop computes it: `b·a + c`
+/// clamped to [0, 255] by comparisons, then rounded to the nearest integer (ties to even) by
+/// adding 1.5·2²³, whose sum holds the integer in the low bits of its mantissa. Each step
+/// is one AVX2 instruction for 8 bytes; `f32::max`/`min` (which handle NaN — never present
+/// here) and float-to-integer casts (which saturate) made the loop scalar, ~20 instructions
+/// a texel.
+#[inline(always)]
+fn affine_byte(b: u8, a: f32, c: f32) -> u8 {
+    let y = f32::from(b) * a + c;
+    let y = if y > 0.0 { y } else { 0.0 };
+    let y = if y < 255.0 { y } else { 255.0 };
+    (y + 12_582_912.0).to_bits() as u8
+}
+
+impl FillTable {
+    /// The table of attachment `att` (`format`, written through `op`) for fragments with
+    /// outputs `src` and `src1`; `None` where a table cannot say what the writes do.
+    pub fn new(
+        att: usize,
+        op: &ColorOp,
+        format: Format,
+        src: [u32; 4],
+        src1: [u32; 4],
+        constants: [f32; 4],
+    ) -> Option<FillTable> {
+        if op.skip || !op.byte_separable(format) {
+            return None;
+        }
+        let mut table = Box::new([[0u32; 256]; 4]);
+        for b in 0..=255u8 {
+            let mut texel = [b; 4];
+            if !color_texel(op, format, &mut texel, src, src1, constants) {
+                return None;
+            }
+            for (k, &t) in texel.iter().enumerate() {
+                table[k][b as usize] = u32::from(t) << (8 * k);
+            }
+        }
+        let byte = |k: usize, b: usize| (table[k][b] >> (8 * k)) as u8;
+        let kind = if table.iter().all(|t| t.iter().all(|&v| v == t[0])) {
+            FillKind::Constant(table.iter().fold(0, |w, t| w | t[0]))
+        } else if let Some((a, c)) = affine_candidate(op, format, src, src1, constants)
+            .map(|(mut a, mut c)| {
+                // A byte whose result is one value takes it exactly (`255·v` is often a
+                // tie in f32 — alpha 0.3 is 76.50000304, 76.5 in f32 — which the blend's
+                // f64 encoding rounds up and the fill would round to even).
+                for k in 0..4 {
+                    if table[k].iter().all(|&v| v == table[k][0]) {
+                        (a[k], c[k]) = (0.0, f32::from(byte(k, 0)));
+                    }
+                }
+                (a, c)
+            })
+            .filter(|(a, c)| {
+                (0..4).all(|k| (0..256).all(|b| affine_byte(b as u8, a[k], c[k]) == byte(k, b)))
+            })
+        {
+            FillKind::Affine(a, c)
+        } else {
+            FillKind::Table(table)
+        };
+        Some(FillTable { att, kind })
+    }
+
+    /// Writes every texel of `texels` (whole 4-byte texels).
+    #[inline(always)]
+    fn apply(&self, texels: &mut [u8]) {
+        match &self.kind {
+            FillKind::Constant(c) => {
+                for t in texels.chunks_exact_mut(4) {
+                    t.copy_from_slice(&c.to_le_bytes());
+                }
+            }
+            FillKind::Affine(a, c) => {
+                let a: [f32; 32] = std::array::from_fn(|i| a[i % 4]);
+                let c: [f32; 32] = std::array::from_fn(|i| c[i % 4]);
+                let mut chunks = texels.chunks_exact_mut(32);
+                for chunk in &mut chunks {
+                    let Ok(chunk) = <&mut [u8; 32]>::try_from(chunk) else {
+                        continue;
+                    };
+                    let mut out = [0u8; 32];
+                    for i in 0..32 {
+                        out[i] = affine_byte(chunk[i], a[i], c[i]);
+                    }
+                    *chunk = out;
+                }
+                for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
+                    *b = affine_byte(*b, a[i % 4], c[i % 4]);
+                }
+            }
+            FillKind::Table(t) => {
+                let [t0, t1, t2, t3] = &**t;
+                for t in texels.chunks_exact_mut(4) {
+                    let w = u32::from_le_bytes([t[0], t[1], t[2], t[3]]);
+                    let new = t0[(w & 0xff) as usize]
+                        | t1[((w >> 8) & 0xff) as usize]
+                        | t2[((w >> 16) & 0xff) as usize]
+                        | t3[(w >> 24) as usize];
+                    t.copy_from_slice(&new.to_le_bytes());
+                }
+            }
+        }
+    }
+}
+
+/// The scale and offset per texel byte of [`FillKind::Affine`] for a UNORM attachment, from
+/// the blend at stored values 0 and 1 (what an exact affine function would have to be; the
+/// caller checks it against the table): a byte's result is `255·v` rounded (half up; the
+/// fill rounds ties to even, which the check rejects where it matters) of the blended
+/// `v = v₀ + d·(v₁ − v₀)` with `d = b / 255`. Write-masked bytes keep the stored byte.
+fn affine_candidate(
+    op: &ColorOp,
+    format: Format,
+    src: [u32; 4],
+    src1: [u32; 4],
+    constants: [f32; 4],
+) -> Option<([f32; 4], [f32; 4])> {
+    let components = format.info().components();
+    if op.class != NumericClass::Float || !components.iter().all(|c| c.numeric == Numeric::Unorm) {
+        return None;
+    }
+    let clamp = |v: [f32; 4]| v.map(|c| c.max(0.0).min(1.0));
+    let s = clamp(src.map(f32::from_bits));
+    let (v0, v1) = if op.blending {
+        let (s1, k) = (clamp(src1.map(f32::from_bits)), clamp(constants));
+        (
+            blend(&op.blend, s, s1, [0.0; 4], k),
+            blend(&op.blend, s, s1, [1.0; 4], k),
+        )
+    } else {
+        (s, s)
+    };
+    let (mut a, mut c) = ([0.0; 4], [0.0; 4]);
+    for comp in components {
+        let k = (comp.offset / 8) as usize;
+        let ch = match comp.channel {
+            Channel::R => 0,
+            Channel::G => 1,
+            Channel::B => 2,
+            Channel::A => 3,
+            _ => return None,
+        };
+        let kept = op.byte_mask.is_some_and(|m| m[k] == 0);
+        (a[k], c[k]) = if kept {
+            (1.0, 0.0)
+        } else {
+            (v1[ch] - v0[ch], v0[ch] * 255.0)
+        };
+    }
+    Some((a, c))
+}
+
 /// One facing's stencil state, reduced to the 8 bits of the stencil attachment: "the least
 /// significant s bits" of the masks count, and the reference takes part masked like the stored
 /// value.
@@ -341,6 +562,31 @@ impl TileBuffer {
         if let Some(t) = stencil {
             if self.has_stencil {
                 store_plane(&self.stencil, t, self.rect);
+            }
+        }
+    }
+
+    /// Writes the `n` pixels from (`x`, `y`) along the row through `fills` (a uniform fill's
+    /// tables, one per attachment written). Pixels outside the tile are left alone; one
+    /// sample per pixel (the fills are made only for such draws).
+    #[inline(always)]
+    pub fn fill_run(&mut self, fills: &[FillTable], x: i32, y: i32, n: usize) {
+        let r = self.rect;
+        if self.samples != 1 || y < r.y0 || y >= r.y1 || x < r.x0 || n == 0 {
+            return;
+        }
+        let n = n.min((r.x1 - x).max(0) as usize);
+        let first = (y - r.y0) as usize * (r.x1 - r.x0) as usize + (x - r.x0) as usize;
+        for f in fills {
+            let Some(plane) = self.colors.get_mut(f.att) else {
+                continue;
+            };
+            if plane.bpp != 4 {
+                continue;
+            }
+            if let Some(texels) = plane.bytes.get_mut(first * 4..(first + n) * 4) {
+                f.apply(texels);
+                plane.dirty = true;
             }
         }
     }
@@ -842,48 +1088,74 @@ impl TileBuffer {
             return;
         };
         let plane = &mut self.colors[att];
-        let dst = &mut plane.bytes[i..i + bpp];
-        let value = match op.class {
-            NumericClass::Uint => Texel::Uint(src),
-            NumericClass::Sint => Texel::Sint(src.map(|v| v as i32)),
-            NumericClass::Float => {
-                let s = src.map(f32::from_bits);
-                if op.blending {
-                    let d = match pack::decode(format, dst) {
-                        Some(t) => match t.to_class(NumericClass::Float) {
-                            Texel::Float(v) => v,
-                            _ => [0.0; 4],
-                        },
-                        None => [0.0; 4],
-                    };
-                    // `max` then `min`, not `clamp`: a NaN source becomes `lo` (0 for UNORM,
-                    // what converting NaN to a normalized format gives), as in `rgba8`'s
-                    // batch path; `clamp` would keep the NaN.
-                    let clamp = |v: [f32; 4]| match op.clamp {
-                        Some((lo, hi)) => v.map(|c| c.max(lo).min(hi)),
-                        None => v,
-                    };
-                    let s1 = src1.map(f32::from_bits);
-                    Texel::Float(blend(&op.blend, clamp(s), clamp(s1), d, clamp(constants)))
-                } else {
-                    Texel::Float(s)
-                }
-            }
-        };
-        let mut enc = [0u8; 16];
-        if !pack::encode(format, value, &mut enc[..bpp]) {
+        if !color_texel(
+            op,
+            format,
+            &mut plane.bytes[i..i + bpp],
+            src,
+            src1,
+            constants,
+        ) {
             return;
-        }
-        match &op.byte_mask {
-            None => dst.copy_from_slice(&enc[..bpp]),
-            Some(m) => {
-                for ((d, e), m) in dst.iter_mut().zip(&enc[..bpp]).zip(m) {
-                    *d = (*d & !m) | (e & m);
-                }
-            }
         }
         plane.dirty = true;
     }
+}
+
+/// Writes a fragment with outputs `src` (second source `src1`) through `op` into the texel
+/// `dst` of `format`: clamping, blending with the stored value, encoding and the write mask.
+/// The per-fragment reference of every colour write (`rgba8`'s batch loops give the same
+/// bytes; the uniform fills' tables are made by it). Returns `false`, leaving `dst` alone,
+/// when the value cannot be encoded.
+fn color_texel(
+    op: &ColorOp,
+    format: Format,
+    dst: &mut [u8],
+    src: [u32; 4],
+    src1: [u32; 4],
+    constants: [f32; 4],
+) -> bool {
+    let bpp = dst.len();
+    let value = match op.class {
+        NumericClass::Uint => Texel::Uint(src),
+        NumericClass::Sint => Texel::Sint(src.map(|v| v as i32)),
+        NumericClass::Float => {
+            let s = src.map(f32::from_bits);
+            if op.blending {
+                let d = match pack::decode(format, dst) {
+                    Some(t) => match t.to_class(NumericClass::Float) {
+                        Texel::Float(v) => v,
+                        _ => [0.0; 4],
+                    },
+                    None => [0.0; 4],
+                };
+                // `max` then `min`, not `clamp`: a NaN source becomes `lo` (0 for UNORM,
+                // what converting NaN to a normalized format gives), as in `rgba8`'s
+                // batch path; `clamp` would keep the NaN.
+                let clamp = |v: [f32; 4]| match op.clamp {
+                    Some((lo, hi)) => v.map(|c| c.max(lo).min(hi)),
+                    None => v,
+                };
+                let s1 = src1.map(f32::from_bits);
+                Texel::Float(blend(&op.blend, clamp(s), clamp(s1), d, clamp(constants)))
+            } else {
+                Texel::Float(s)
+            }
+        }
+    };
+    let mut enc = [0u8; 16];
+    if !pack::encode(format, value, &mut enc[..bpp]) {
+        return false;
+    }
+    match &op.byte_mask {
+        None => dst.copy_from_slice(&enc[..bpp]),
+        Some(m) => {
+            for ((d, e), m) in dst.iter_mut().zip(&enc[..bpp]).zip(m) {
+                *d = (*d & !m) | (e & m);
+            }
+        }
+    }
+    true
 }
 
 /// The depth stored in `bytes` of a depth format.
@@ -971,6 +1243,111 @@ pub(crate) fn blend(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fill writes what `color_texel` writes, texel by texel, for stored texels whose bytes
+    /// differ (the tables are made from texels whose four bytes are equal, so this checks
+    /// that no byte's result depends on another where `byte_separable` says so), over random
+    /// blend states, write masks and formats, and each kind of fill is made.
+    #[test]
+    fn fills_write_what_color_texel_writes() {
+        use BlendFactor as F;
+        let factors = [
+            F::Zero,
+            F::One,
+            F::SrcColor,
+            F::OneMinusSrcColor,
+            F::DstColor,
+            F::OneMinusDstColor,
+            F::SrcAlpha,
+            F::OneMinusSrcAlpha,
+            F::DstAlpha,
+            F::OneMinusDstAlpha,
+            F::ConstantColor,
+            F::OneMinusConstantColor,
+            F::ConstantAlpha,
+            F::OneMinusConstantAlpha,
+            F::SrcAlphaSaturate,
+            F::Src1Color,
+            F::OneMinusSrc1Alpha,
+        ];
+        let ops = [
+            BlendOp::Add,
+            BlendOp::Subtract,
+            BlendOp::ReverseSubtract,
+            BlendOp::Min,
+            BlendOp::Max,
+        ];
+        let mut state = 0x1234_5678_9abc_def0u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut kinds = [0usize; 3];
+        for case in 0..3000 {
+            let format = [
+                Format::R8G8B8A8_UNORM,
+                Format::B8G8R8A8_UNORM,
+                Format::R8G8B8A8_SRGB,
+                Format::A8B8G8R8_UNORM_PACK32,
+                Format::R8G8B8A8_UINT,
+            ][case % 5];
+            let pick = |r: u64, n: usize| (r % n as u64) as usize;
+            let blend = ColorBlend {
+                blend_enable: case % 9 != 0,
+                src_color: factors[pick(next(), factors.len())],
+                dst_color: factors[pick(next(), factors.len())],
+                color_op: ops[pick(next(), ops.len())],
+                src_alpha: factors[pick(next(), factors.len())],
+                dst_alpha: factors[pick(next(), factors.len())],
+                alpha_op: ops[pick(next(), ops.len())],
+                write_mask: if case % 4 == 0 {
+                    (next() % 16) as u8
+                } else {
+                    0xf
+                },
+            };
+            let op = ColorOp::new(&blend, format);
+            // Sources in and out of [0, 1]; some exactly 0, ½ or 1.
+            let mut value = || match next() % 8 {
+                0 => 0.0f32,
+                1 => 1.0,
+                2 => 0.5,
+                _ => (next() % 1400) as f32 / 1000.0 - 0.2,
+            };
+            let src = [value(), value(), value(), value()].map(f32::to_bits);
+            let src1 = [value(), value(), value(), value()].map(f32::to_bits);
+            let constants = [value(), value(), value(), value()].map(|v| v.clamp(0.0, 1.0));
+            let Some(fill) = FillTable::new(0, &op, format, src, src1, constants) else {
+                assert!(op.skip || !op.byte_separable(format), "{blend:?}");
+                continue;
+            };
+            kinds[match fill.kind {
+                FillKind::Constant(_) => 0,
+                FillKind::Affine(..) => 1,
+                FillKind::Table(_) => 2,
+            }] += 1;
+            // 37 texels: a 32-byte chunk loop and a remainder.
+            let stored: Vec<u8> = (0..37 * 4).map(|_| next() as u8).collect();
+            // As the tiles run it (AVX2 where the CPU has it), and in the baseline build.
+            let mut filled = stored.clone();
+            pumice_memory::simd::vectorized(|| fill.apply(&mut filled));
+            let mut baseline = stored.clone();
+            fill.apply(&mut baseline);
+            assert_eq!(filled, baseline);
+            for (t, (new, old)) in filled.chunks(4).zip(stored.chunks(4)).enumerate() {
+                let mut expect = old.to_vec();
+                assert!(color_texel(&op, format, &mut expect, src, src1, constants));
+                assert_eq!(
+                    new,
+                    &expect[..],
+                    "case {case} texel {t}: {format:?} {blend:?}"
+                );
+            }
+        }
+        assert!(kinds.iter().all(|&k| k > 50), "{kinds:?}");
+    }
 
     #[test]
     fn blend_over_and_min_max() {

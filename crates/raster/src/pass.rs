@@ -87,6 +87,11 @@ pub struct Pass<'a> {
     sample_count: Option<u32>,
     /// Samples that passed the fragment tests since the pass began (occlusion queries).
     samples: std::sync::atomic::AtomicU64,
+    /// Large triangles of one colour are drawn by tables (`tile::UniformFill`); the tests
+    /// turn it off to compare with the batches.
+    uniform_fills: bool,
+    /// Triangles drawn by uniform fills so far (the tests check that they happen).
+    pub(crate) uniform_fills_made: usize,
 }
 
 impl std::fmt::Debug for Pass<'_> {
@@ -312,7 +317,16 @@ impl<'a> Pass<'a> {
             ends: Vec::new(),
             vary: Vec::new(),
             samples: Default::default(),
+            uniform_fills: true,
+            uniform_fills_made: 0,
         })
+    }
+
+    /// Draws every triangle through shading batches, without uniform fills (the reference the
+    /// fills are tested against).
+    #[cfg(test)]
+    pub(crate) fn without_uniform_fills(&mut self) {
+        self.uniform_fills = false;
     }
 
     /// Records a draw: assembles its primitives, clips, culls, sets up and bins them. The
@@ -653,14 +667,24 @@ impl<'a> Pass<'a> {
     /// discarded.
     pub fn flush(&mut self) {
         if !self.tris.is_empty() {
-            let data = PassData {
+            let mut data = PassData {
                 draws: &self.draws,
                 tris: &self.tris,
+                fills: &[],
                 attrs: &self.attrs,
                 colors: &self.colors,
                 depth: self.depth.as_ref(),
                 stencil: self.stencil.as_ref(),
             };
+            // Made before the tiles run, once per triangle (a few per pass at most: they
+            // cover thousands of pixels each), shared by every tile.
+            let fills = if self.uniform_fills {
+                crate::tile::uniform_fills(&data)
+            } else {
+                Vec::new()
+            };
+            data.fills = &fills;
+            self.uniform_fills_made += fills.len();
             let grid = &self.grid;
             let samples = &self.samples;
             self.bins

@@ -34,6 +34,12 @@ pub struct StageProgram {
     /// The program uses storage buffers or images: it may have effects beyond its outputs, so
     /// skipping invocations (testing depth before shading) would be visible.
     pub may_have_side_effects: bool,
+    /// Each lane's results depend on that lane's inputs only: no derivatives, subgroup
+    /// operations, helper tests, images, kills, barriers, atomics or stores outside the lane's
+    /// own scratch memory. Lanes
+    /// with equal inputs then get equal outputs, which lets the rasterizer shade a primitive
+    /// whose inputs are the same at every fragment once (`FragmentInfo::uniform_over_primitive`).
+    pub lane_independent: bool,
 }
 
 impl StageProgram {
@@ -88,6 +94,25 @@ impl StageProgram {
                         | crate::compute::ResourceKind::StorageImage
                 )
             });
+        let lane_independent = !may_have_side_effects
+            && program.code.iter().all(|i| {
+                use crate::ir::{Inst, Space};
+                !matches!(
+                    i,
+                    Inst::Ballot { .. }
+                        | Inst::GroupReduce { .. }
+                        | Inst::GroupReduceWide { .. }
+                        | Inst::GroupGather { .. }
+                        | Inst::Derivative { .. }
+                        | Inst::Kill
+                        | Inst::Demote
+                        | Inst::IsHelper { .. }
+                        | Inst::Barrier
+                        | Inst::ImageArg { .. }
+                        | Inst::Image { .. }
+                        | Inst::Atomic { .. }
+                ) || matches!(i, Inst::Store { space, .. } if *space != Space::Scratch)
+            });
         Ok(StageProgram {
             stage,
             program,
@@ -96,6 +121,7 @@ impl StageProgram {
             early_fragment_tests,
             may_kill,
             may_have_side_effects,
+            lane_independent,
         })
     }
 
