@@ -230,25 +230,50 @@ pub(crate) struct FillTable {
 #[derive(Debug)]
 enum FillKind {
     Constant(u32),
-    /// Per byte of the texel: the scale and offset.
-    Affine([f32; 4], [f32; 4]),
+    /// Per byte of the texel: the scale and offset; whether results are clamped (not needed
+    /// when every one is in [0, 255] already: two instructions of ~13 per 8 bytes).
+    Affine([f32; 4], [f32; 4], bool),
     /// `t[k][b]`: byte `k` of the new texel, shifted to its place in the little-endian word,
     /// when byte `k` of the stored texel is `b`.
     Table(Box<[[u32; 256]; 4]>),
 }
 
-/// A byte of the affine kind of [`FillTable`], as the vector loop computes it: `b·a + c`
-/// clamped to [0, 255] by comparisons, then rounded to the nearest integer (ties to even) by
-/// adding 1.5·2²³, whose sum holds the integer in the low bits of its mantissa. Each step
-/// is one AVX2 instruction for 8 bytes; `f32::max`/`min` (which handle NaN — never present
-/// here) and float-to-integer casts (which saturate) made the loop scalar, ~20 instructions
-/// a texel.
+/// A byte of the affine kind of [`FillTable`], as the vector loop computes it: `b·a + c`,
+/// clamped to [0, 255] by comparisons when `CLAMP`, then rounded to the nearest integer
+/// (ties to even) by adding 1.5·2²³, whose sum holds the integer in the low bits of its
+/// mantissa. Each step is one AVX2 instruction for 8 bytes; `f32::max`/`min` (which handle
+/// NaN — never present here) and float-to-integer casts (which saturate) made the loop
+/// scalar, ~20 instructions a texel. Without the clamp a result outside [0, 255] would wrap;
+/// the unclamped form is used only where the check against the table passed.
 #[inline(always)]
-fn affine_byte(b: u8, a: f32, c: f32) -> u8 {
-    let y = f32::from(b) * a + c;
-    let y = if y > 0.0 { y } else { 0.0 };
-    let y = if y < 255.0 { y } else { 255.0 };
+fn affine_byte<const CLAMP: bool>(b: u8, a: f32, c: f32) -> u8 {
+    let mut y = f32::from(b) * a + c;
+    if CLAMP {
+        y = if y > 0.0 { y } else { 0.0 };
+        y = if y < 255.0 { y } else { 255.0 };
+    }
     (y + 12_582_912.0).to_bits() as u8
+}
+
+/// [`FillKind::Affine`] over whole texels.
+#[inline(always)]
+fn apply_affine<const CLAMP: bool>(texels: &mut [u8], a: &[f32; 4], c: &[f32; 4]) {
+    let a: [f32; 32] = std::array::from_fn(|i| a[i % 4]);
+    let c: [f32; 32] = std::array::from_fn(|i| c[i % 4]);
+    let mut chunks = texels.chunks_exact_mut(32);
+    for chunk in &mut chunks {
+        let Ok(chunk) = <&mut [u8; 32]>::try_from(chunk) else {
+            continue;
+        };
+        let mut out = [0u8; 32];
+        for i in 0..32 {
+            out[i] = affine_byte::<CLAMP>(chunk[i], a[i], c[i]);
+        }
+        *chunk = out;
+    }
+    for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
+        *b = affine_byte::<CLAMP>(*b, a[i % 4], c[i % 4]);
+    }
 }
 
 impl FillTable {
@@ -278,23 +303,35 @@ impl FillTable {
         let byte = |k: usize, b: usize| (table[k][b] >> (8 * k)) as u8;
         let kind = if table.iter().all(|t| t.iter().all(|&v| v == t[0])) {
             FillKind::Constant(table.iter().fold(0, |w, t| w | t[0]))
-        } else if let Some((a, c)) = affine_candidate(op, format, src, src1, constants)
-            .map(|(mut a, mut c)| {
-                // A byte whose result is one value takes it exactly (`255·v` is often a
-                // tie in f32 — alpha 0.3 is 76.50000304, 76.5 in f32 — which the blend's
-                // f64 encoding rounds up and the fill would round to even).
+        } else if let Some((a, c)) =
+            affine_candidate(op, format, src, src1, constants).and_then(|(mut a, mut c)| {
                 for k in 0..4 {
                     if table[k].iter().all(|&v| v == table[k][0]) {
+                        // A byte whose result is one value takes it exactly (`255·v` is
+                        // often a tie in f32 — alpha 0.3 is 76.50000304, 76.5 in f32 —
+                        // which the blend's f64 encoding rounds up and the fill would round
+                        // to even).
                         (a[k], c[k]) = (0.0, f32::from(byte(k, 0)));
+                        continue;
                     }
+                    // Results of 255·v within f32's resolution of a tie (colours like k/8
+                    // over alpha 0.7: 10.5000003) round the way the offset nudged by a few
+                    // ulps sends them: the first offset that gives every value.
+                    let fits = |c: f32| {
+                        (0..256).all(|b| affine_byte::<true>(b as u8, a[k], c) == byte(k, b))
+                    };
+                    c[k] = [0.0, 1.0 / 16384.0, -1.0 / 16384.0]
+                        .into_iter()
+                        .map(|nudge| c[k] + nudge)
+                        .find(|&c| fits(c))?;
                 }
-                (a, c)
-            })
-            .filter(|(a, c)| {
-                (0..4).all(|k| (0..256).all(|b| affine_byte(b as u8, a[k], c[k]) == byte(k, b)))
+                Some((a, c))
             })
         {
-            FillKind::Affine(a, c)
+            // Every result in range: the clamps can go (checked like the rest).
+            let unclamped = (0..4)
+                .all(|k| (0..256).all(|b| affine_byte::<false>(b as u8, a[k], c[k]) == byte(k, b)));
+            FillKind::Affine(a, c, !unclamped)
         } else {
             FillKind::Table(table)
         };
@@ -310,24 +347,8 @@ impl FillTable {
                     t.copy_from_slice(&c.to_le_bytes());
                 }
             }
-            FillKind::Affine(a, c) => {
-                let a: [f32; 32] = std::array::from_fn(|i| a[i % 4]);
-                let c: [f32; 32] = std::array::from_fn(|i| c[i % 4]);
-                let mut chunks = texels.chunks_exact_mut(32);
-                for chunk in &mut chunks {
-                    let Ok(chunk) = <&mut [u8; 32]>::try_from(chunk) else {
-                        continue;
-                    };
-                    let mut out = [0u8; 32];
-                    for i in 0..32 {
-                        out[i] = affine_byte(chunk[i], a[i], c[i]);
-                    }
-                    *chunk = out;
-                }
-                for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
-                    *b = affine_byte(*b, a[i % 4], c[i % 4]);
-                }
-            }
+            FillKind::Affine(a, c, true) => apply_affine::<true>(texels, a, c),
+            FillKind::Affine(a, c, false) => apply_affine::<false>(texels, a, c),
             FillKind::Table(t) => {
                 let [t0, t1, t2, t3] = &**t;
                 for t in texels.chunks_exact_mut(4) {
@@ -1284,7 +1305,7 @@ mod tests {
             state ^= state << 17;
             state
         };
-        let mut kinds = [0usize; 3];
+        let mut kinds = [0usize; 4];
         for case in 0..3000 {
             let format = [
                 Format::R8G8B8A8_UNORM,
@@ -1325,8 +1346,9 @@ mod tests {
             };
             kinds[match fill.kind {
                 FillKind::Constant(_) => 0,
-                FillKind::Affine(..) => 1,
-                FillKind::Table(_) => 2,
+                FillKind::Affine(_, _, true) => 1,
+                FillKind::Affine(_, _, false) => 2,
+                FillKind::Table(_) => 3,
             }] += 1;
             // 37 texels: a 32-byte chunk loop and a remainder.
             let stored: Vec<u8> = (0..37 * 4).map(|_| next() as u8).collect();
@@ -1346,7 +1368,7 @@ mod tests {
                 );
             }
         }
-        assert!(kinds.iter().all(|&k| k > 50), "{kinds:?}");
+        assert!(kinds.iter().all(|&k| k > 30), "{kinds:?}");
     }
 
     #[test]
