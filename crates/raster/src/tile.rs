@@ -16,6 +16,9 @@
 //! 0.08× to 0.20–0.23× of lavapipe, and the small-triangle one (with parallel vertex shading
 //! and set-up, recycled pass buffers and a batch depth test) from 0.20× to 0.66–0.79×.
 //!
+//! **Uniform fills.** A large triangle whose fragments all get the same outputs skips all of
+//! this: it is shaded once and its pixels go through per-byte tables ([`UniformFill`]).
+//!
 //! **Batches.** Quads with any covered pixel are appended to the current batch with their
 //! interpolated inputs; at 16 quads — or when the draw changes, or the tile ends — the batch is
 //! shaded and its fragments go through the per-fragment operations in lane order. Early fragment
@@ -163,8 +166,11 @@ pub(crate) const MIN_FILL_AREA: f32 = 4096.0;
 /// same edge functions as [`Worker::raster_triangle`]'s, so a fill writes exactly what the
 /// batches would have (tested against them).
 ///
-/// Numbers (graphics bench fill row, 8 full-screen blended layers at 1920×1080, callgrind, one
-/// thread): see the module docs of `output::FillTable` and the commit that made this.
+/// Numbers (the graphics bench's fill row: 8 full-screen alpha-blended layers of one colour
+/// at 1920×1080, 4 frames, callgrind, one thread): 4.335G instructions through the batches
+/// (65 a pixel-layer: interpolation, shading, the 64-lane blend) → 0.828G with table lookups
+/// → 0.554G with the affine kind (8.3 a pixel-layer; 7 of the 8 layers are affine, the one
+/// with red 0 has results on both sides of f32's resolution at ties and keeps its tables).
 #[derive(Debug)]
 pub(crate) struct UniformFill {
     pub tri: u32,
