@@ -506,9 +506,7 @@ impl Worker {
         let (w, h) = (r.x1 - r.x0, r.y1 - r.y0);
         // The whole rectangle inside the triangle (a full-screen quad's tiles): one run a row.
         if edges.iter().all(|e| e.min_over(r.x0, r.y0, w, h) >= 0) {
-            for y in r.y0..r.y1 {
-                self.tile.fill_run(tables, r.x0, y, w as usize);
-            }
+            self.tile.fill_rect(tables, r);
             self.samples += w as u64 * h as u64;
             return;
         }
