@@ -65,7 +65,8 @@ pub fn disassemble(p: &Program) -> String {
             | Inst::MulAddMulMaskedV { .. }
             | Inst::MulSubMulMaskedV { .. }
             | Inst::MulMulAddMaskedV { .. }
-            | Inst::MulMulSubMaskedV { .. } => hot_form(inst),
+            | Inst::MulMulSubMaskedV { .. }
+            | Inst::MulSubMulAddMulMulAddV { .. } => hot_form(inst),
             Inst::Un { op, dst, a } => format!("r{dst} = {op:?} r{a}"),
             Inst::Bin { op, dst, a, b } => format!("r{dst} = {op:?} r{a}, r{b}"),
             Inst::Tern { op, dst, a, b, c } => format!("r{dst} = {op:?} r{a}, r{b}, r{c}"),
@@ -103,6 +104,7 @@ pub fn disassemble(p: &Program) -> String {
                 c,
                 d,
             } => format!("r{dst} =masked(r{tmp}) varying {op:?} r{a}, r{b}, r{c}, r{d}"),
+            Inst::QuadPairV { .. } => pair(inst, "QuadPairV"),
             Inst::UnMasked { op, dst, tmp, a } => format!("r{dst} =masked(r{tmp}) {op:?} r{a}"),
             Inst::BinMasked { op, dst, tmp, a, b } => {
                 format!("r{dst} =masked(r{tmp}) {op:?} r{a}, r{b}")
@@ -219,6 +221,39 @@ fn hot_form(inst: &Inst) -> String {
             d,
             ..
         }) => format!("r{dst} =masked(r{tmp}) {name} {}", operands(&[a, b, c, d])),
+        Some(general @ Inst::QuadPairV { .. }) => pair(&general, name),
         _ => format!("{inst:?}"),
     }
+}
+
+/// The text of an [`Inst::QuadPairV`], named `name`: `r24 =masked, r25 =masked QuadPairV
+/// MulSubMul(r24, r24, r25, r25) + r46, MulMulAdd(r49, r24, r25, r53)`.
+fn pair(inst: &Inst, name: &str) -> String {
+    let Inst::QuadPairV {
+        op,
+        second_op,
+        masked,
+        first,
+        second,
+        a,
+        b,
+    } = inst
+    else {
+        return format!("{inst:?}");
+    };
+    let eq = |bit: u8| if masked & bit != 0 { "=masked" } else { "=" };
+    let list = |r: &[u16]| {
+        r.iter()
+            .map(|r| format!("r{r}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "r{first} {}, r{second} {} {name} {op:?}({}) + r{}, {second_op:?}({})",
+        eq(1),
+        eq(2),
+        list(&a[..4]),
+        a[4],
+        list(b)
+    )
 }

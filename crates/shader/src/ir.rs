@@ -673,6 +673,33 @@ pub enum Inst {
         c: Reg,
         d: Reg,
     },
+    /// Two statically varying results from the same old values in one dispatch
+    /// (`opt::pair_quad_updates`): `first = quad(op, a[0..4]) + a[4]` and
+    /// `second = quad(second_op, b)`, every source read before either result is written (a
+    /// chunk of lanes at a time). Bit 0 of `masked` makes `first` a variable update (written
+    /// on the active lanes only), bit 1 `second`; an unmasked result is written on every lane,
+    /// as by [`Inst::QuadV`]. Registers as `u16` so that eleven fit the 32 bytes; the pass
+    /// makes this only when every one does.
+    QuadPairV {
+        op: Quad,
+        second_op: Quad,
+        masked: u8,
+        first: u16,
+        second: u16,
+        a: [u16; 5],
+        b: [u16; 4],
+    },
+    /// [`Inst::QuadPairV`] of `MulSubMul` (plus `a[4]`) and `MulMulAdd`: the complex square
+    /// plus a constant, `x * x - y * y + c`, `2 * x * y + d`. The one pair with a hot form
+    /// (`opt::pair_quad_updates` makes only pairs that have one): each inlined form grows the
+    /// dispatch loop, whose size is a cliff (`interp` module docs).
+    MulSubMulAddMulMulAddV {
+        masked: u8,
+        first: u16,
+        second: u16,
+        a: [u16; 5],
+        b: [u16; 4],
+    },
     Load {
         dst: Reg,
         space: Space,
@@ -1019,6 +1046,7 @@ impl Inst {
                 | MulSubMulMaskedV { .. }
                 | MulMulAddMaskedV { .. }
                 | MulMulSubMaskedV { .. }
+                | MulSubMulAddMulMulAddV { .. }
         )
     }
 
@@ -1076,6 +1104,21 @@ impl Inst {
                 c,
                 d,
             } => quad_masked_v(self::Quad::MulMulSub, dst, tmp, [a, b, c, d]),
+            MulSubMulAddMulMulAddV {
+                masked,
+                first,
+                second,
+                a,
+                b,
+            } => QuadPairV {
+                op: self::Quad::MulSubMul,
+                second_op: self::Quad::MulMulAdd,
+                masked,
+                first,
+                second,
+                a,
+                b,
+            },
             Un { .. }
             | Bin { .. }
             | Tern { .. }
@@ -1092,6 +1135,7 @@ impl Inst {
             | TernMaskedV { .. }
             | QuadV { .. }
             | QuadMaskedV { .. }
+            | QuadPairV { .. }
             | Load { .. }
             | Store { .. }
             | Atomic { .. }
@@ -1215,6 +1259,21 @@ impl Inst {
                     c,
                     d,
                 },
+            },
+            QuadPairV {
+                op: self::Quad::MulSubMul,
+                second_op: self::Quad::MulMulAdd,
+                masked,
+                first,
+                second,
+                a,
+                b,
+            } => MulSubMulAddMulMulAddV {
+                masked,
+                first,
+                second,
+                a,
+                b,
             },
             _ => return None,
         })

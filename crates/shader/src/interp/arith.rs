@@ -243,6 +243,94 @@ pub fn lanes4(
     map4(regs, dst, a, b, c, d, op)
 }
 
+/// [`crate::ir::Inst::QuadPairV`] with every lane active: `first = op(a[0..4]) + a[4]`,
+/// `second = second_op(b)`. Each chunk of every source is loaded before that chunk of either
+/// result is stored, so both see the old values whichever registers alias.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub fn quad_pair_full(
+    regs: &mut [[u32; W]],
+    first: u16,
+    second: u16,
+    a: [u16; 5],
+    b: [u16; 4],
+    op: impl Fn(u32, u32, u32, u32) -> u32,
+    second_op: impl Fn(u32, u32, u32, u32) -> u32,
+) {
+    let Some(m) = reg_mask(regs) else { return };
+    let r = |x: u16| x as usize & m;
+    let (a0, a1, a2, a3, a4) = (r(a[0]), r(a[1]), r(a[2]), r(a[3]), r(a[4]));
+    let (b0, b1, b2, b3) = (r(b[0]), r(b[1]), r(b[2]), r(b[3]));
+    let (d1, d2) = (r(first), r(second));
+    for at in (0..W).step_by(CHUNK) {
+        let (x0, x1, x2, x3, x4) = (
+            chunk(&regs[a0], at),
+            chunk(&regs[a1], at),
+            chunk(&regs[a2], at),
+            chunk(&regs[a3], at),
+            chunk(&regs[a4], at),
+        );
+        let (y0, y1, y2, y3) = (
+            chunk(&regs[b0], at),
+            chunk(&regs[b1], at),
+            chunk(&regs[b2], at),
+            chunk(&regs[b3], at),
+        );
+        let mut r1 = [0u32; CHUNK];
+        let mut r2 = [0u32; CHUNK];
+        for i in 0..CHUNK {
+            r1[i] = fadd(op(x0[i], x1[i], x2[i], x3[i]), x4[i]);
+            r2[i] = second_op(y0[i], y1[i], y2[i], y3[i]);
+        }
+        regs[d1][at..at + CHUNK].copy_from_slice(&r1);
+        regs[d2][at..at + CHUNK].copy_from_slice(&r2);
+    }
+}
+
+/// [`crate::ir::Inst::QuadPairV`], any operations and any mask: the results are made whole,
+/// then written (a masked one on the `exec` lanes only). Out of line: the dispatch loop
+/// inlines only [`quad_pair_full`].
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub fn quad_pair(
+    regs: &mut [[u32; W]],
+    exec: u64,
+    op: Quad,
+    second_op: Quad,
+    masked: u8,
+    first: u16,
+    second: u16,
+    a: [u16; 5],
+    b: [u16; 4],
+) {
+    let Some(m) = reg_mask(regs) else { return };
+    let f = |op: Quad| -> fn(u32, u32, u32, u32) -> u32 {
+        match op {
+            Quad::MulAddMul => mul_add_mul,
+            Quad::MulSubMul => mul_sub_mul,
+            Quad::MulMulAdd => mul_mul_add,
+            Quad::MulMulSub => mul_mul_sub,
+        }
+    };
+    let (f1, f2) = (f(op), f(second_op));
+    let x = a.map(|r| regs[r as usize & m]);
+    let y = b.map(|r| regs[r as usize & m]);
+    let mut r1 = [0u32; W];
+    let mut r2 = [0u32; W];
+    for i in 0..W {
+        r1[i] = fadd(f1(x[0][i], x[1][i], x[2][i], x[3][i]), x[4][i]);
+        r2[i] = f2(y[0][i], y[1][i], y[2][i], y[3][i]);
+    }
+    for (dst, r, bit) in [(first, r1, 1), (second, r2, 2)] {
+        let d = &mut regs[dst as usize & m];
+        for i in 0..W {
+            if masked & bit == 0 || exec >> i & 1 != 0 {
+                d[i] = r[i];
+            }
+        }
+    }
+}
+
 #[inline(always)]
 pub fn fadd(x: u32, y: u32) -> u32 {
     u(f(x) + f(y))

@@ -102,6 +102,22 @@
 //! instead of comparing the operands' maximum with the length. ~7 instructions less per hot
 //! dispatch (~33 → ~26 outside the lane work): graphics bench heavy row 1.888G → 1.771G,
 //! compute bench arithmetic-heavy row 1.492G → 1.364G.
+//!
+//! **Two updates in one dispatch** (callgrind, one thread, whole bench process):
+//! `opt::pair_quad_updates` makes `t = x * x - y * y; y = 2 * x * y + d; x = t + c` (a
+//! variable pair updated from each other's old values, the complex square of a Mandelbrot or
+//! Julia step) one `MulSubMulAddMulMulAddV`, which loads every source chunk before storing
+//! either result: one dispatch instead of three, and the temporary `t` neither stored nor
+//! loaded back (~14 instructions a chunk of 8 lanes against 17, ~80 outside the lane work
+//! against ~100 for the three: its eleven `u16` registers cost a shift or a zero-extension
+//! each to unpack). Only the one combination has an inline arm (the general `QuadPairV` runs
+//! out of line, as does the hot form with some lanes inactive). The heavy bench shader's loop
+//! body goes from 4 dispatches to 2, and `opt::unroll_counted_loops`, run again after the
+//! pairing, repeats it 16 times instead of 8: graphics bench heavy row 1.770G → 1.617G with
+//! the pairing as one general form testing its operations in the arm, → 1.522G (-14.0%) with
+//! the hot form and the second unrolling. The compute bench's arithmetic-heavy row (no
+//! pair in it) stays at 1.365G: the new inline arm did not push the dispatch loop over its
+//! cliff.
 
 mod arith;
 mod image;
@@ -115,7 +131,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::compute::BufferSlice;
-use crate::ir::{Builtin, Inst, Program, Space, W};
+use crate::ir::{Builtin, Inst, Program, Quad, Space, W};
 
 pub(crate) use arith::compare;
 pub use memory::Resources;
@@ -853,6 +869,59 @@ impl Batch {
                     arith::quad(&mut self.regs, op, out, a, b, c, d);
                     if !full {
                         self.mov_masked(dst, tmp);
+                    }
+                }
+                // Two updates in one dispatch (`opt::pair_quad_updates`). The general form
+                // out of line; the hot one inline with every lane active, where a masked
+                // result is written whole like an unmasked one.
+                Inst::QuadPairV {
+                    op,
+                    second_op,
+                    masked,
+                    first,
+                    second,
+                    a,
+                    b,
+                } => arith::quad_pair(
+                    &mut self.regs,
+                    self.exec,
+                    op,
+                    second_op,
+                    masked,
+                    first,
+                    second,
+                    a,
+                    b,
+                ),
+                Inst::MulSubMulAddMulMulAddV {
+                    masked,
+                    first,
+                    second,
+                    a,
+                    b,
+                } => {
+                    if self.exec == FULL {
+                        arith::quad_pair_full(
+                            &mut self.regs,
+                            first,
+                            second,
+                            a,
+                            b,
+                            arith::mul_sub_mul,
+                            arith::mul_mul_add,
+                        );
+                    } else {
+                        arith::quad_pair(
+                            &mut self.regs,
+                            self.exec,
+                            Quad::MulSubMul,
+                            Quad::MulMulAdd,
+                            masked,
+                            first,
+                            second,
+                            a,
+                            b,
+                        );
                     }
                 }
                 // The hot float forms: the operation is in the tag (`opt::specialize_float_ops`).

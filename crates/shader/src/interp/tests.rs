@@ -1726,3 +1726,119 @@ fn quad_forms_match_their_two_instructions() {
         }
     }
 }
+
+/// The pairs of updates (`Inst::QuadPairV`, made by `opt::pair_quad_updates`) and their hot
+/// form give what the three instructions they replace give (`t = quad(a); w = quad2(b);
+/// x = t + e`, plain or as variable updates), with every lane and with some lanes active,
+/// with the results in registers the other operation reads.
+#[test]
+fn quad_pairs_match_their_three_instructions() {
+    use crate::ir::Quad;
+    let mut rng = Rng(0x9a12_c0de);
+    let inputs: Vec<[u32; W]> = (0..5)
+        .map(|_| std::array::from_fn(|_| any_value(&mut rng)))
+        .collect();
+    let quads = [
+        Quad::MulAddMul,
+        Quad::MulSubMul,
+        Quad::MulMulAdd,
+        Quad::MulMulSub,
+    ];
+    // Sources r0..r3 and the added term r4; `t` r5; the `tmp`s r6, r7.
+    let (e, t, x_tmp, w_tmp) = (4, 5, 6, 7);
+    let (a, b) = ([0, 1, 2, 3], [1, 0, 3, 0]);
+    let mut hot = 0;
+    for op in quads {
+        for second_op in quads {
+            for (x, w) in [(0, 1), (1, 0), (3, 2), (4, 2)] {
+                for masked in 0..4u8 {
+                    if w == e {
+                        // The sum reads `e`: a second result there is not a pair.
+                        continue;
+                    }
+                    let first = Inst::QuadV {
+                        op,
+                        dst: t,
+                        a: a[0],
+                        b: a[1],
+                        c: a[2],
+                        d: a[3],
+                    };
+                    let second = if masked & 2 != 0 {
+                        Inst::QuadMaskedV {
+                            op: second_op,
+                            dst: w,
+                            tmp: w_tmp,
+                            a: b[0],
+                            b: b[1],
+                            c: b[2],
+                            d: b[3],
+                        }
+                    } else {
+                        Inst::QuadV {
+                            op: second_op,
+                            dst: w,
+                            a: b[0],
+                            b: b[1],
+                            c: b[2],
+                            d: b[3],
+                        }
+                    };
+                    let sum = if masked & 1 != 0 {
+                        Inst::BinMaskedV {
+                            op: Bin::FAdd,
+                            dst: x,
+                            tmp: x_tmp,
+                            a: t,
+                            b: e,
+                        }
+                    } else {
+                        Inst::BinV {
+                            op: Bin::FAdd,
+                            dst: x,
+                            a: t,
+                            b: e,
+                        }
+                    };
+                    let small = |r: Reg| r as u16;
+                    let pair = Inst::QuadPairV {
+                        op,
+                        second_op,
+                        masked,
+                        first: small(x),
+                        second: small(w),
+                        a: [a[0], a[1], a[2], a[3], e].map(small),
+                        b: b.map(small),
+                    };
+                    let mut forms = vec![pair];
+                    if let Some(h) = pair.specialized() {
+                        assert!(h.is_hot() && h.general() == Some(pair), "{h:?}");
+                        forms.push(h);
+                        hot += 1;
+                    }
+                    for form in forms {
+                        for active in [W, W / 2 + 3] {
+                            for out in [x, w] {
+                                let want =
+                                    run_code_on(vec![first, second, sum], &inputs, out, active);
+                                let got = run_inst_on(form, &inputs, out, active);
+                                for lane in 0..W {
+                                    let (p, q) = (want[lane], got[lane]);
+                                    // Which NaN's payload a NaN result carries is
+                                    // the compiler's choice (as for the `Quad` forms).
+                                    assert!(
+                                        p == q || (fl(p).is_nan() && fl(q).is_nan()),
+                                        "{form:?}, {active} lanes, r{out} lane {lane}: \
+                                         {p:#x} vs {q:#x}"
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // One hot combination, every mask and destination.
+    assert_eq!(hot, 4 * 4);
+}

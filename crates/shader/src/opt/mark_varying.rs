@@ -169,6 +169,8 @@ fn flags_set(inst: &Inst) -> Regs {
         | Inst::TernMaskedV { .. }
         | Inst::QuadV { .. }
         | Inst::QuadMaskedV { .. }
+        | Inst::QuadPairV { .. }
+        | Inst::MulSubMulAddMulMulAddV { .. }
         | Inst::FAddV { .. }
         | Inst::FSubV { .. }
         | Inst::FMulV { .. }

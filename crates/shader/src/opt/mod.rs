@@ -18,6 +18,7 @@ mod fuse_products;
 mod hoist_invariants;
 mod mark_varying;
 mod mark_word_runs;
+mod pair_quad_updates;
 mod propagate_copies;
 mod push_constants_as_registers;
 mod specialize_float_ops;
@@ -53,6 +54,10 @@ pub fn run(program: &mut Program) {
     unroll_counted_loops::run(program);
     // Last: the hot forms it makes are read through their general forms by the helpers here.
     specialize_float_ops::run(program);
+    // After the unrolling (it pairs within each copy of a body) and on the hot forms.
+    pair_quad_updates::run(program);
+    // The bodies it shortened can repeat further.
+    unroll_counted_loops::run_after_pairing(program);
 }
 
 /// Whether every register the code reads or writes is below `register_count`. The lane loops
@@ -96,12 +101,12 @@ pub(crate) fn count_outputs_as_written(program: &Program, writes: &mut [u32]) {
     }
 }
 
-/// Registers an instruction reads: at most five, kept inline in a plain array (the passes ask
+/// Registers an instruction reads: at most eleven (an [`Inst::QuadPairV`]), kept inline in a plain array (the passes ask
 /// for every instruction's reads, often several times: a heap list each time was 7% of a cold
 /// compile, and a `SmallVec`'s spill checks were still 5%).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Reads {
-    regs: [Reg; 5],
+    regs: [Reg; 11],
     len: u8,
 }
 
@@ -135,7 +140,7 @@ impl std::ops::Deref for Reads {
 
 impl IntoIterator for Reads {
     type Item = Reg;
-    type IntoIter = std::iter::Take<std::array::IntoIter<Reg, 5>>;
+    type IntoIter = std::iter::Take<std::array::IntoIter<Reg, 11>>;
     fn into_iter(self) -> Self::IntoIter {
         self.regs.into_iter().take(self.len as usize)
     }
@@ -179,6 +184,26 @@ pub(crate) fn reads(inst: &Inst) -> Reads {
             dst, a, b, c, d, ..
         } => Reads::of([*dst, *a, *b, *c, *d]),
         Inst::BreakIfBin { a, b, .. } => Reads::of([*a, *b]),
+        Inst::QuadPairV {
+            masked,
+            first,
+            second,
+            a,
+            b,
+            ..
+        } => {
+            // A masked result keeps the old value in inactive lanes: its destination is read.
+            let mut r = Reads::default();
+            for (bit, dst) in [(1, first), (2, second)] {
+                if masked & bit != 0 {
+                    r.push_new(Reg::from(*dst));
+                }
+            }
+            for &x in a.iter().chain(b) {
+                r.push_new(Reg::from(x));
+            }
+            r
+        }
         Inst::LoopEndCounted {
             counter,
             step,
@@ -261,6 +286,9 @@ pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
         | Inst::GroupGather { dst, .. }
         | Inst::IsHelper { dst } => Some(*dst),
         Inst::LoopEndCounted { counter, .. } => Some(*counter),
+        // Also writes `second` ([`written_all`]): made by the last pass, after every pass that
+        // asks this.
+        Inst::QuadPairV { first, .. } => Some(Reg::from(*first)),
         // `Ballot` and `Image` write fresh registers, which no pass rewrites.
         _ => None,
     }
@@ -284,6 +312,7 @@ pub(crate) fn written_all(inst: &Inst) -> Regs {
         | Inst::QuadMaskedV { dst, tmp, .. } => vec![dst, tmp],
         Inst::BreakIfBin { tmp, .. } => vec![tmp],
         Inst::LoopEndCounted { counter, tmp, .. } => vec![counter, tmp],
+        Inst::QuadPairV { first, second, .. } => vec![Reg::from(first), Reg::from(second)],
         Inst::Ballot { dst, .. } => dst.into_iter().collect(),
         Inst::Image { dst, count, .. } => (0..count as Reg).map(|c| dst + c).collect(),
         _ => writes(inst).into_iter().collect(),
@@ -386,6 +415,15 @@ pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
             *cond = f(*cond)
         }
         Inst::ImageArg { src, .. } => *src = f(*src),
+        Inst::QuadPairV { a, b, .. } => {
+            // Made by the last pass: no pass renames after it, so a register that would not
+            // fit the pair's `u16`s never comes here.
+            for x in a.iter_mut().chain(b.iter_mut()) {
+                if let Ok(r) = u16::try_from(f(Reg::from(*x))) {
+                    *x = r;
+                }
+            }
+        }
         _ => {}
     }
 }
@@ -415,6 +453,7 @@ pub(crate) fn is_control(inst: &Inst) -> bool {
             | Inst::TernMaskedV { .. }
             | Inst::QuadV { .. }
             | Inst::QuadMaskedV { .. }
+            | Inst::QuadPairV { .. }
             | Inst::Load { .. }
             | Inst::Store { .. }
             | Inst::Atomic { .. }

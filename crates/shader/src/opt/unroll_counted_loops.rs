@@ -37,15 +37,27 @@ const MAX_BODY: usize = 32;
 const MAX_TRIPS: u32 = 4096;
 
 pub fn run(program: &mut Program) {
+    run_with(program, true);
+}
+
+/// Again, after `opt::pair_quad_updates` shortened bodies: a loop unrolled before repeats its
+/// body again while the copies stay within [`MAX_BODY`] (its counter's step is the constant
+/// the first run made). Not whole: the loops that read their counter went whole in the first
+/// run, and renaming the registers of a pair (`u16`s) could overflow them.
+pub fn run_after_pairing(program: &mut Program) {
+    run_with(program, false);
+}
+
+fn run_with(program: &mut Program, whole: bool) {
     let mut end = 0;
     while end < program.code.len() {
-        end = unroll_at(program, end).unwrap_or(end + 1);
+        end = unroll_at(program, end, whole).unwrap_or(end + 1);
     }
 }
 
-/// Unrolls the loop ending at `end` if it qualifies; returns where the code after it now
-/// starts.
-fn unroll_at(program: &mut Program, end: usize) -> Option<usize> {
+/// Unrolls the loop ending at `end` if it qualifies (reading its counter, only with `whole`);
+/// returns where the code after it now starts.
+fn unroll_at(program: &mut Program, end: usize, whole: bool) -> Option<usize> {
     let Inst::LoopEndCounted {
         op,
         negate,
@@ -133,17 +145,18 @@ fn unroll_at(program: &mut Program, end: usize) -> Option<usize> {
         if pc == init || pc == body - 1 || pc == end {
             continue;
         }
-        let w = super::writes(inst);
-        if super::reads(inst).contains(&counter) && w != Some(counter) {
+        // Every register written (a pair writes two).
+        let w = super::written_all(inst);
+        if super::reads(inst).contains(&counter) && !w.contains(&counter) {
             if !(body..end).contains(&pc) {
                 return None;
             }
             read_in_body = true;
         }
-        if w == Some(counter) && (body..end).contains(&pc) {
+        if w.contains(&counter) && (body..end).contains(&pc) {
             return None;
         }
-        if w == Some(step) || w == Some(bound_reg) {
+        if w.contains(&step) || w.contains(&bound_reg) {
             return None;
         }
     }
@@ -169,6 +182,9 @@ fn unroll_at(program: &mut Program, end: usize) -> Option<usize> {
         i = i.wrapping_add(step_value);
     }
     if read_in_body {
+        if !whole {
+            return None;
+        }
         return unroll_whole(program, body, end, counter, start, step_value, trips);
     }
     let copies = (2..=MAX_BODY / len)
