@@ -55,9 +55,10 @@ pub fn run(program: &mut Program) {
     // Last: the hot forms it makes are read through their general forms by the helpers here.
     specialize_float_ops::run(program);
     // After the unrolling (it pairs within each copy of a body) and on the hot forms.
-    pair_quad_updates::run(program);
     // The bodies it shortened can repeat further.
-    unroll_counted_loops::run_after_pairing(program);
+    if pair_quad_updates::run(program) {
+        unroll_counted_loops::run_after_pairing(program);
+    }
 }
 
 /// Whether every register the code reads or writes is below `register_count`. The lane loops
@@ -101,7 +102,8 @@ pub(crate) fn count_outputs_as_written(program: &Program, writes: &mut [u32]) {
     }
 }
 
-/// Registers an instruction reads: at most eleven (an [`Inst::QuadPairV`]), kept inline in a plain array (the passes ask
+/// Registers an instruction reads: at most eleven (an [`Inst::QuadPairV`]), kept inline in a
+/// plain array (the passes ask
 /// for every instruction's reads, often several times: a heap list each time was 7% of a cold
 /// compile, and a `SmallVec`'s spill checks were still 5%).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -33,7 +33,13 @@ struct Found {
     pair: Inst,
 }
 
-pub fn run(program: &mut Program) {
+/// Returns whether it paired anything (then the loops are worth another unrolling).
+pub fn run(program: &mut Program) -> bool {
+    // Most shaders have no four-operand float operation at all: they pay one scan, not the
+    // use counts (a cold compile asks for them in every pass).
+    if !program.code.iter().any(|i| quad(i).is_some()) {
+        return false;
+    }
     let (reads, _) = super::count_uses(program);
     let read = |r: Reg| reads.get(r as usize).copied().unwrap_or(0);
     let mut found: Vec<Found> = Vec::new();
@@ -48,7 +54,7 @@ pub fn run(program: &mut Program) {
         }
     }
     if found.is_empty() {
-        return;
+        return false;
     }
     // `t` must be read only by the sums of the triples found.
     let mut summed = vec![0u32; program.register_count as usize];
@@ -57,6 +63,7 @@ pub fn run(program: &mut Program) {
     }
     let output = |r: Reg| program.outputs.iter().any(|&(_, o)| o == r);
     let mut dead = vec![false; program.code.len()];
+    let mut paired = false;
     for f in found {
         if summed[f.t as usize] != read(f.t) || output(f.t) {
             continue;
@@ -64,8 +71,10 @@ pub fn run(program: &mut Program) {
         program.code[f.pc] = f.pair;
         dead[f.pc + 1] = true;
         dead[f.pc + 2] = true;
+        paired = true;
     }
     super::remove(program, &dead);
+    paired
 }
 
 /// The four-operand float operation an instruction is: `(op, dst, tmp, sources)`, `tmp`
