@@ -235,7 +235,8 @@ enum FillKind {
     Affine([f32; 4], [f32; 4], bool),
     /// `t[k][b]`: byte `k` of the new texel, shifted to its place in the little-endian word,
     /// when byte `k` of the stored texel is `b`.
-    Table(Box<[[u32; 256]; 4]>),
+    /// And whether the last byte's table is one value.
+    Table(Box<[[u32; 256]; 4]>, bool),
 }
 
 /// A byte of the affine kind of [`FillTable`], as the vector loop computes it: `b·a + c`,
@@ -333,7 +334,8 @@ impl FillTable {
                 .all(|k| (0..256).all(|b| affine_byte::<false>(b as u8, a[k], c[k]) == byte(k, b)));
             FillKind::Affine(a, c, !unclamped)
         } else {
-            FillKind::Table(table)
+            let last_constant = table[3].iter().all(|&v| v == table[3][0]);
+            FillKind::Table(table, last_constant)
         };
         Some(FillTable { att, kind })
     }
@@ -349,18 +351,35 @@ impl FillTable {
             }
             FillKind::Affine(a, c, true) => apply_affine::<true>(texels, a, c),
             FillKind::Affine(a, c, false) => apply_affine::<false>(texels, a, c),
-            FillKind::Table(t) => {
-                let [t0, t1, t2, t3] = &**t;
-                for t in texels.chunks_exact_mut(4) {
-                    let w = u32::from_le_bytes([t[0], t[1], t[2], t[3]]);
-                    let new = t0[(w & 0xff) as usize]
-                        | t1[((w >> 8) & 0xff) as usize]
-                        | t2[((w >> 16) & 0xff) as usize]
-                        | t3[(w >> 24) as usize];
-                    t.copy_from_slice(&new.to_le_bytes());
-                }
-            }
+            // The last byte (alpha in RGBA8 and BGRA8) is often one value (blending with
+            // `One`/`Zero` alpha factors): three lookups then.
+            FillKind::Table(t, true) => apply_table::<0b0111>(texels, t, t[3][0]),
+            FillKind::Table(t, false) => apply_table::<0b1111>(texels, t, 0),
         }
+    }
+}
+
+/// [`FillKind::Table`] over whole texels, looking up the bytes in `LOOKUP` (a bit each) and
+/// taking `base` for the others.
+#[inline(always)]
+fn apply_table<const LOOKUP: u8>(texels: &mut [u8], t: &[[u32; 256]; 4], base: u32) {
+    let [t0, t1, t2, t3] = t;
+    for t in texels.chunks_exact_mut(4) {
+        let w = u32::from_le_bytes([t[0], t[1], t[2], t[3]]);
+        let mut new = base;
+        if LOOKUP & 1 != 0 {
+            new |= t0[(w & 0xff) as usize];
+        }
+        if LOOKUP & 2 != 0 {
+            new |= t1[((w >> 8) & 0xff) as usize];
+        }
+        if LOOKUP & 4 != 0 {
+            new |= t2[((w >> 16) & 0xff) as usize];
+        }
+        if LOOKUP & 8 != 0 {
+            new |= t3[(w >> 24) as usize];
+        }
+        t.copy_from_slice(&new.to_le_bytes());
     }
 }
 
@@ -1379,7 +1398,7 @@ mod tests {
                 FillKind::Constant(_) => 0,
                 FillKind::Affine(_, _, true) => 1,
                 FillKind::Affine(_, _, false) => 2,
-                FillKind::Table(_) => 3,
+                FillKind::Table(..) => 3,
             }] += 1;
             // 37 texels: a 32-byte chunk loop and a remainder.
             let stored: Vec<u8> = (0..37 * 4).map(|_| next() as u8).collect();
