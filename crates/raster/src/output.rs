@@ -1322,32 +1322,8 @@ mod tests {
     #[test]
     fn fills_write_what_color_texel_writes() {
         use BlendFactor as F;
-        let factors = [
-            F::Zero,
-            F::One,
-            F::SrcColor,
-            F::OneMinusSrcColor,
-            F::DstColor,
-            F::OneMinusDstColor,
-            F::SrcAlpha,
-            F::OneMinusSrcAlpha,
-            F::DstAlpha,
-            F::OneMinusDstAlpha,
-            F::ConstantColor,
-            F::OneMinusConstantColor,
-            F::ConstantAlpha,
-            F::OneMinusConstantAlpha,
-            F::SrcAlphaSaturate,
-            F::Src1Color,
-            F::OneMinusSrc1Alpha,
-        ];
-        let ops = [
-            BlendOp::Add,
-            BlendOp::Subtract,
-            BlendOp::ReverseSubtract,
-            BlendOp::Min,
-            BlendOp::Max,
-        ];
+        let factors = F::ALL;
+        let ops = BlendOp::ALL;
         let mut state = 0x1234_5678_9abc_def0u64;
         let mut next = move || {
             state ^= state << 13;

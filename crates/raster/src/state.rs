@@ -319,6 +319,33 @@ pub enum BlendFactor {
 }
 
 impl BlendFactor {
+    /// Every factor (for tests that go through them all).
+    #[cfg(test)]
+    pub(crate) const ALL: [BlendFactor; 19] = {
+        use BlendFactor as F;
+        [
+            F::Zero,
+            F::One,
+            F::SrcColor,
+            F::OneMinusSrcColor,
+            F::DstColor,
+            F::OneMinusDstColor,
+            F::SrcAlpha,
+            F::OneMinusSrcAlpha,
+            F::DstAlpha,
+            F::OneMinusDstAlpha,
+            F::ConstantColor,
+            F::OneMinusConstantColor,
+            F::ConstantAlpha,
+            F::OneMinusConstantAlpha,
+            F::SrcAlphaSaturate,
+            F::Src1Color,
+            F::OneMinusSrc1Color,
+            F::Src1Alpha,
+            F::OneMinusSrc1Alpha,
+        ]
+    };
+
     /// Reads the fragment's second colour output (dual-source blending).
     pub fn is_dual_source(self) -> bool {
         matches!(
@@ -339,6 +366,18 @@ pub enum BlendOp {
     ReverseSubtract,
     Min,
     Max,
+}
+
+impl BlendOp {
+    /// Every operation (for tests that go through them all).
+    #[cfg(test)]
+    pub(crate) const ALL: [BlendOp; 5] = [
+        BlendOp::Add,
+        BlendOp::Subtract,
+        BlendOp::ReverseSubtract,
+        BlendOp::Min,
+        BlendOp::Max,
+    ];
 }
 
 /// `VkColorComponentFlags` bits.

@@ -453,34 +453,8 @@ mod tests {
         use crate::state::ColorBlend;
         use pumice_texel::{pack, Format, NumericClass, Texel};
         use BlendFactor as F;
-        const FACTORS: [F; 19] = [
-            F::Zero,
-            F::One,
-            F::SrcColor,
-            F::OneMinusSrcColor,
-            F::DstColor,
-            F::OneMinusDstColor,
-            F::SrcAlpha,
-            F::OneMinusSrcAlpha,
-            F::DstAlpha,
-            F::OneMinusDstAlpha,
-            F::ConstantColor,
-            F::OneMinusConstantColor,
-            F::ConstantAlpha,
-            F::OneMinusConstantAlpha,
-            F::SrcAlphaSaturate,
-            F::Src1Color,
-            F::OneMinusSrc1Color,
-            F::Src1Alpha,
-            F::OneMinusSrc1Alpha,
-        ];
-        const OPS: [BlendOp; 5] = [
-            BlendOp::Add,
-            BlendOp::Subtract,
-            BlendOp::ReverseSubtract,
-            BlendOp::Min,
-            BlendOp::Max,
-        ];
+        const FACTORS: [F; 19] = F::ALL;
+        const OPS: [BlendOp; 5] = BlendOp::ALL;
         let mut seed = 0x2545_f491u32;
         let mut next = move || {
             seed ^= seed << 13;

@@ -589,31 +589,9 @@ fn fill_rate_depth() {
 /// one colour mixed in (the batches then run between fills).
 #[test]
 fn uniform_fills_write_what_the_batches_write() {
-    use crate::BlendFactor as F;
-    let factors = [
-        F::Zero,
-        F::One,
-        F::SrcColor,
-        F::OneMinusSrcColor,
-        F::DstColor,
-        F::OneMinusDstColor,
-        F::SrcAlpha,
-        F::OneMinusSrcAlpha,
-        F::DstAlpha,
-        F::OneMinusDstAlpha,
-        F::ConstantColor,
-        F::OneMinusConstantColor,
-        F::ConstantAlpha,
-        F::OneMinusConstantAlpha,
-        F::SrcAlphaSaturate,
-    ];
-    let ops = [
-        BlendOp::Add,
-        BlendOp::Subtract,
-        BlendOp::ReverseSubtract,
-        BlendOp::Min,
-        BlendOp::Max,
-    ];
+    // Without the dual-source factors: `VaryingsAsColor` has no second output.
+    let factors = &crate::BlendFactor::ALL[..15];
+    let ops = BlendOp::ALL;
     let mut rng = Lcg(0x5eed_f111);
     let (w, h) = (150u32, 90u32);
     let mut filled = 0;
