@@ -324,12 +324,15 @@ fn fill_tables(
 
 /// The 8×8 blocks (aligned to the tile) of `r` not wholly outside one of the triangle's
 /// `edges`, each with whether it is wholly inside all three (tested at its extreme pixel
-/// centres): the first level of the hierarchy, shared by the batch walk and the uniform
-/// fills so that both find the same pixels.
+/// centres, each edge moved by its sample offsets `lo` and `hi`: the smallest and largest
+/// over the pixel's samples, zeros with one sample): the first level of the hierarchy, the
+/// one walk of the batches, the per-sample path and the uniform fills, so that all find
+/// the same pixels.
 #[inline(always)]
 fn for_each_block(
     r: PixelRect,
     edges: &[crate::setup::Edge; 3],
+    [lo, hi]: [[i64; 3]; 2],
     mut f: impl FnMut(PixelRect, bool),
 ) {
     let mut by = r.y0 & !7;
@@ -348,12 +351,12 @@ fn for_each_block(
                 continue;
             }
             let (w, h) = (blk.x1 - blk.x0, blk.y1 - blk.y0);
-            if edges.iter().any(|e| e.max_over(blk.x0, blk.y0, w, h) < 0) {
+            if (0..3).any(|e| edges[e].max_over(blk.x0, blk.y0, w, h) + hi[e] < 0) {
                 continue;
             }
             f(
                 blk,
-                edges.iter().all(|e| e.min_over(blk.x0, blk.y0, w, h) >= 0),
+                (0..3).all(|e| edges[e].min_over(blk.x0, blk.y0, w, h) + lo[e] >= 0),
             );
         }
         by += 8;
@@ -451,6 +454,7 @@ impl Worker {
         for_each_block(
             r,
             edges,
+            [[0; 3]; 2],
             // Inlined into the caller's vectorized build (a closure of its own was not:
             // +2.5% on the small-triangle bench).
             #[inline(always)]
@@ -537,6 +541,7 @@ impl Worker {
         for_each_block(
             r,
             edges,
+            [[0; 3]; 2],
             // Inlined into the caller's vectorized build (a closure of its own was not:
             // +2.5% on the small-triangle bench).
             #[inline(always)]
@@ -592,26 +597,12 @@ impl Worker {
             offs.map(|o| o[..n].iter().copied().max().unwrap_or(0)),
         );
         let all = ((1u32 << n) - 1) as u8;
-        let mut by = r.y0 & !7;
-        while by < r.y1 {
-            let mut bx = r.x0 & !7;
-            while bx < r.x1 {
-                let blk = PixelRect {
-                    x0: bx,
-                    y0: by,
-                    x1: bx + 8,
-                    y1: by + 8,
-                }
-                .intersect(r);
-                bx += 8;
-                if blk.is_empty() {
-                    continue;
-                }
-                let (w, h) = (blk.x1 - blk.x0, blk.y1 - blk.y0);
-                if (0..3).any(|e| edges[e].max_over(blk.x0, blk.y0, w, h) + hi[e] < 0) {
-                    continue;
-                }
-                let accept = (0..3).all(|e| edges[e].min_over(blk.x0, blk.y0, w, h) + lo[e] >= 0);
+        for_each_block(
+            r,
+            edges,
+            [lo, hi],
+            #[inline(always)]
+            |blk, accept| {
                 let mut qy = blk.y0 & !1;
                 while qy < blk.y1 {
                     let mut qx = blk.x0 & !1;
@@ -659,9 +650,8 @@ impl Worker {
                     }
                     qy += 2;
                 }
-            }
-            by += 8;
-        }
+            },
+        );
     }
 
     /// Appends the quad at (`qx`, `qy`) with coverage `masks` (entry k: pixel (qx + (k & 1),
