@@ -193,6 +193,19 @@ pub(super) fn vtx(
     out
 }
 
+/// A triangle list of `vtx` vertices with four varying components (8 floats each), the
+/// input most tests draw.
+pub(super) fn triangle_list(vertices: &[f32]) -> crate::VertexInput<'_> {
+    crate::VertexInput {
+        vertices,
+        stride: 8,
+        indices: None,
+        primitive_restart: false,
+        topology: crate::Topology::TriangleList,
+        point_size: None,
+    }
+}
+
 /// A tiny deterministic generator for test scenes.
 pub(super) struct Lcg(pub u64);
 

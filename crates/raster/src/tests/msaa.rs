@@ -1,12 +1,9 @@
 //! Multisampling: per-sample coverage at the standard locations, per-sample depth, the sample
 //! mask, alpha-to-coverage, sample shading and resolves, checked sample by sample.
 
-use super::{targets, vtx, Image};
+use super::{targets, triangle_list, vtx, Image};
 use crate::transfer::{resolve_image, ImageCopy, ImageRef, SubresourceLayers};
-use crate::{
-    CompareOp, DepthState, Pass, RasterState, Topology, VaryingsAsColor, VertexInput,
-    SAMPLE_LOCATIONS_4,
-};
+use crate::{CompareOp, DepthState, Pass, RasterState, VaryingsAsColor, SAMPLE_LOCATIONS_4};
 use pumice_texel::{Aspect, Format, Texel};
 
 const RED: [f32; 4] = [1.0, 0.0, 0.0, 1.0];
@@ -31,19 +28,7 @@ fn draw_tris(
         .collect();
     let shader = VaryingsAsColor::default();
     let mut pass = Pass::new(t).unwrap();
-    pass.draw(
-        state,
-        &VertexInput {
-            vertices: &v,
-            stride: 8,
-            indices: None,
-            primitive_restart: false,
-            topology: Topology::TriangleList,
-            point_size: None,
-        },
-        &shader,
-    )
-    .unwrap();
+    pass.draw(state, &triangle_list(&v), &shader).unwrap();
     pass.flush();
 }
 
@@ -224,19 +209,7 @@ fn sample_shading_interpolates_at_each_sample() {
         let t = targets(&[&img], None);
         let shader = VaryingsAsColor::default();
         let mut pass = Pass::new(&t).unwrap();
-        pass.draw(
-            &state,
-            &VertexInput {
-                vertices: &verts,
-                stride: 8,
-                indices: None,
-                primitive_restart: false,
-                topology: Topology::TriangleList,
-                point_size: None,
-            },
-            &shader,
-        )
-        .unwrap();
+        pass.draw(&state, &triangle_list(&verts), &shader).unwrap();
         pass.flush();
         for x in 0..8 {
             for s in 0..4 {

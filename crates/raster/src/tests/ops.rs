@@ -1,9 +1,9 @@
 //! Per-fragment operations, interpolation and determinism.
 
-use super::{targets, vtx, Image, Lcg};
+use super::{targets, triangle_list, vtx, Image, Lcg};
 use crate::{
     draw, BlendFactor, BlendOp, ColorBlend, CompareOp, DepthState, FragmentBatch, FragmentOutput,
-    FragmentStage, Interpolation, Pass, RasterState, Topology, VaryingsAsColor, VertexInput,
+    FragmentStage, Interpolation, Pass, RasterState, Topology, VaryingsAsColor,
 };
 use pumice_texel::pack::{linear_to_srgb, srgb_to_linear};
 use pumice_texel::{Format, Texel};
@@ -53,19 +53,7 @@ fn depth_less_keeps_the_nearer_triangle_in_any_order() {
                 [&far, &near]
             };
             for v in order {
-                pass.draw(
-                    &state,
-                    &VertexInput {
-                        vertices: v,
-                        stride: 8,
-                        indices: None,
-                        primitive_restart: false,
-                        topology: Topology::TriangleList,
-                        point_size: None,
-                    },
-                    &shader,
-                )
-                .unwrap();
+                pass.draw(&state, &triangle_list(v), &shader).unwrap();
             }
             pass.flush();
             // Overlap: red; only the far one: green; neither: clear.
@@ -394,19 +382,7 @@ fn same_image_for_one_thread_and_many() {
         let t = targets(&[&img], Some(&depth));
         let mut pass = Pass::new(&t).unwrap();
         for chunk in verts.chunks(8 * 3 * per_draw) {
-            pass.draw(
-                &state,
-                &VertexInput {
-                    vertices: chunk,
-                    stride: 8,
-                    indices: None,
-                    primitive_restart: false,
-                    topology: Topology::TriangleList,
-                    point_size: None,
-                },
-                &shader,
-            )
-            .unwrap();
+            pass.draw(&state, &triangle_list(chunk), &shader).unwrap();
         }
         pass.flush();
         (img.bytes(), depth.bytes())
@@ -671,19 +647,7 @@ fn uniform_fills_write_what_the_batches_write() {
             if !fills {
                 pass.without_uniform_fills();
             }
-            pass.draw(
-                &state,
-                &VertexInput {
-                    vertices: &verts,
-                    stride: 8,
-                    indices: None,
-                    primitive_restart: false,
-                    topology: Topology::TriangleList,
-                    point_size: None,
-                },
-                &shader,
-            )
-            .unwrap();
+            pass.draw(&state, &triangle_list(&verts), &shader).unwrap();
             pass.flush();
             if fills {
                 filled += pass.uniform_fills_made;

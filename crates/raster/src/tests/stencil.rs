@@ -1,10 +1,10 @@
 //! Stencil test and ops (both faces, masks), depth bounds, depth bias and depth clamp, checked
 //! on the stencil, depth and colour values left in memory.
 
-use super::{vtx, Image};
+use super::{triangle_list, vtx, Image};
 use crate::{
     draw, CompareOp, DepthBias, DepthState, Pass, RasterState, RenderTargets, StencilFace,
-    StencilOp, Topology, VaryingsAsColor, VertexInput,
+    StencilOp, Topology, VaryingsAsColor,
 };
 use pumice_texel::{Format, Texel};
 
@@ -237,14 +237,7 @@ fn stencil_mask_then_draw_equal() {
         .iter()
         .flat_map(|&(x, y)| vtx(&mask_state, x, y, 0.5, 1.0, &[0.0; 4]))
         .collect();
-    let input = |v| VertexInput {
-        vertices: v,
-        stride: 8,
-        indices: None,
-        primitive_restart: false,
-        topology: Topology::TriangleList,
-        point_size: None,
-    };
+    let input = triangle_list;
     pass.draw(&mask_state, &input(&tri), &shader).unwrap();
     // Pass 2: a full quad drawn only where stencil == 1.
     let mut draw_state = RasterState::new(W, W, 4);
