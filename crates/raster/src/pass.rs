@@ -12,11 +12,12 @@
 //! so the result is identical for any number of threads.
 
 use crate::bin::TileGrid;
+use crate::bin::{number_segments, open_segment, take_segment, Segment};
 use crate::clip::{ClipPlanes, Clipper};
 use crate::fragment::{FragmentStage, MAX_COLOR_ATTACHMENTS};
 use crate::output::{ColorOp, DrawOps, SampleOps, StencilFaceOps, Target};
 use crate::prims::{setup_line, setup_point, Sink};
-use crate::setup::{polygon_bias, project, setup_polygon, BiasParams, SetupParams, Triangle};
+use crate::setup::{polygon_bias, project, setup_polygon, BiasParams, SetupParams};
 use crate::state::{Interpolation, PixelRect, PolygonMode, RasterState, Rect, Topology};
 use crate::tile::{DrawRecord, PassData, Worker};
 use crate::transfer::ImageRef;
@@ -73,11 +74,10 @@ pub struct Pass<'a> {
     area: PixelRect,
     grid: TileGrid,
     draws: Vec<DrawRecord<'a>>,
-    tris: Vec<Triangle>,
-    attrs: Vec<f32>,
-    bins: Vec<Vec<u32>>,
-    /// Per-chunk outputs of the parallel set-up, kept for the next draw.
-    chunks: Vec<SetupChunk>,
+    /// The set-up triangles so far, binned, in submission order (see [`Segment`]).
+    segments: Vec<Segment>,
+    /// Emptied segments, for the next draws and passes.
+    spare: Vec<Segment>,
     clipper: Clipper,
     scratch: Vec<f32>,
     ends: Vec<f32>,
@@ -99,49 +99,28 @@ impl std::fmt::Debug for Pass<'_> {
         f.debug_struct("Pass")
             .field("area", &self.area)
             .field("draws", &self.draws.len())
-            .field("triangles", &self.tris.len())
+            .field(
+                "triangles",
+                &self.segments.iter().map(|s| s.tris.len()).sum::<usize>(),
+            )
             .finish_non_exhaustive()
     }
-}
-
-/// The triangles and attribute records one chunk of a parallel set-up produced.
-#[derive(Default)]
-struct SetupChunk {
-    tris: Vec<Triangle>,
-    attrs: Vec<f32>,
-    clipper: Clipper,
-    scratch: Vec<f32>,
 }
 
 /// The large buffers of a pass, recycled from one pass to the next.
 ///
 /// A pass of 200k small triangles fills ~35 MB of triangles and attribute records; allocated
 /// afresh per pass, every page of that was a page fault (16% of the triangle benchmark's time).
-/// One spare set is kept, so a steady stream of similar passes allocates nothing; its memory
-/// is what the largest recent pass needed.
-#[derive(Default)]
-struct PassBuffers {
-    tris: Vec<Triangle>,
-    attrs: Vec<f32>,
-    bins: Vec<Vec<u32>>,
-    chunks: Vec<SetupChunk>,
-}
-
-static SPARE_BUFFERS: std::sync::Mutex<Option<PassBuffers>> = std::sync::Mutex::new(None);
+/// One spare set of segments is kept, so a steady stream of similar passes allocates nothing;
+/// its memory is what the largest recent pass needed.
+static SPARE_SEGMENTS: std::sync::Mutex<Vec<Segment>> = std::sync::Mutex::new(Vec::new());
 
 impl Drop for Pass<'_> {
     fn drop(&mut self) {
-        let mut bufs = PassBuffers {
-            tris: std::mem::take(&mut self.tris),
-            attrs: std::mem::take(&mut self.attrs),
-            bins: std::mem::take(&mut self.bins),
-            chunks: std::mem::take(&mut self.chunks),
-        };
-        bufs.tris.clear();
-        bufs.attrs.clear();
-        bufs.bins.iter_mut().for_each(Vec::clear);
-        if let Ok(mut spare) = SPARE_BUFFERS.lock() {
-            *spare = Some(bufs);
+        let mut segments = std::mem::take(&mut self.spare);
+        segments.append(&mut self.segments);
+        if let Ok(mut spare) = SPARE_SEGMENTS.lock() {
+            *spare = segments;
         }
     }
 }
@@ -293,25 +272,20 @@ impl<'a> Pass<'a> {
             }
         }
         let grid = TileGrid::new(area);
-        let mut bufs = SPARE_BUFFERS
+        let spare = SPARE_SEGMENTS
             .lock()
-            .ok()
-            .and_then(|mut s| s.take())
+            .map(|mut s| std::mem::take(&mut *s))
             .unwrap_or_default();
-        bufs.bins.resize_with(grid.len(), Vec::new);
-        bufs.bins.truncate(grid.len());
         Ok(Pass {
             sample_count: samples,
             colors,
             depth,
             stencil,
             area,
-            bins: bufs.bins,
             grid,
             draws: Vec::new(),
-            tris: bufs.tris,
-            attrs: bufs.attrs,
-            chunks: bufs.chunks,
+            segments: Vec::new(),
+            spare,
             clipper: Clipper::default(),
             scratch: Vec::new(),
             ends: Vec::new(),
@@ -386,7 +360,7 @@ impl<'a> Pass<'a> {
         let ops = self.draw_ops(state);
         let vertex_count = input.vertices.len() / stride;
         let interp = &state.varyings;
-        let first_tri = self.tris.len();
+        let tris_before = self.triangle_count();
 
         // Runs of vertex indices between restarts.
         let mut runs: Vec<(usize, usize)> = Vec::new();
@@ -421,29 +395,33 @@ impl<'a> Pass<'a> {
         if points {
             draw_interp.extend([Interpolation::NoPerspective; 2]);
         }
+        let tiles = self.grid.len();
         let Pass {
             clipper,
             scratch,
-            tris,
-            attrs,
+            segments,
+            spare,
+            grid,
             ends,
             vary,
-            chunks,
             ..
         } = self;
+        let grid = &*grid;
+        // Primitives set up one at a time go to the last segment.
         macro_rules! sink {
-            ($id:expr, $front_facing:expr, $offset:expr) => {
+            ($id:expr, $front_facing:expr, $offset:expr) => {{
+                let seg = open_segment(segments, spare, tiles);
                 Sink {
                     draw,
                     primitive_id: $id,
                     front_facing: $front_facing,
                     depth_offset: $offset,
-                    tris: &mut *tris,
-                    attrs: &mut *attrs,
+                    tris: &mut seg.tris,
+                    attrs: &mut seg.attrs,
                     ends: &mut *ends,
                     vary: &mut *vary,
                 }
-            };
+            }};
         }
         for (start, end) in runs {
             let len = end - start;
@@ -514,42 +492,49 @@ impl<'a> Pass<'a> {
                     if mode == PolygonMode::Fill
                         && triangle_count(input.topology, len) >= PARALLEL_SETUP =>
                 {
-                    // Clipping and set-up of large filled draws run in parallel, in chunks
-                    // whose triangles are appended in primitive order: the same triangles
-                    // and records as the serial loop, for any number of threads.
+                    // Clipping, set-up and binning of large filled draws run in parallel, in
+                    // chunks of primitives that become segments of their own, in primitive
+                    // order: the same triangles, records and bin order as the serial loop,
+                    // for any number of threads, and nothing copied afterwards.
                     let count = triangle_count(input.topology, len);
                     let base_id = primitive_id;
                     primitive_id = primitive_id.wrapping_add(count as u32);
-                    chunks.resize_with(count.div_ceil(SETUP_CHUNK), SetupChunk::default);
-                    chunks.par_iter_mut().enumerate().for_each(|(c, chunk)| {
-                        let SetupChunk {
-                            tris,
-                            attrs,
-                            clipper,
-                            scratch,
-                        } = chunk;
-                        tris.clear();
-                        attrs.clear();
-                        for i in c * SETUP_CHUNK..((c + 1) * SETUP_CHUNK).min(count) {
-                            let prim = triangle_vertices(input.topology, i);
-                            if fetch_triangle(&vertex, prim, interp, vstride, scratch).is_none()
-                                || culled_triangle(scratch, vstride, cull)
-                            {
-                                continue;
-                            }
-                            let poly = clipper.clip(scratch, vstride, &planes, interp);
-                            let id = base_id.wrapping_add(i as u32);
-                            setup_polygon(&params, interp, poly, vstride, draw, id, tris, attrs);
-                        }
-                    });
-                    for chunk in chunks.iter() {
-                        let offset = attrs.len() as u32;
-                        tris.extend(chunk.tris.iter().map(|tri| Triangle {
-                            attrs: tri.attrs + offset,
-                            ..tri.clone()
-                        }));
-                        attrs.extend_from_slice(&chunk.attrs);
+                    let start = segments.len();
+                    for _ in 0..count.div_ceil(SETUP_CHUNK) {
+                        segments.push(take_segment(spare, tiles));
                     }
+                    segments[start..]
+                        .par_iter_mut()
+                        .enumerate()
+                        .for_each(|(c, seg)| {
+                            let Segment {
+                                tris,
+                                attrs,
+                                clipper,
+                                scratch,
+                                bins,
+                                binned,
+                                ..
+                            } = seg;
+                            for i in c * SETUP_CHUNK..((c + 1) * SETUP_CHUNK).min(count) {
+                                let prim = triangle_vertices(input.topology, i);
+                                if fetch_triangle(&vertex, prim, interp, vstride, scratch).is_none()
+                                    || culled_triangle(scratch, vstride, cull)
+                                {
+                                    continue;
+                                }
+                                let poly = clipper.clip(scratch, vstride, &planes, interp);
+                                let id = base_id.wrapping_add(i as u32);
+                                setup_polygon(
+                                    &params, interp, poly, vstride, draw, id, tris, attrs,
+                                );
+                            }
+                            for (i, tri) in tris.iter().enumerate() {
+                                grid.bin(tri, i as u32, bins);
+                            }
+                            *binned = tris.len();
+                        });
+                    number_segments(&mut segments[start.saturating_sub(1)..]);
                 }
                 Topology::TriangleList | Topology::TriangleStrip | Topology::TriangleFan => {
                     assemble(input.topology, len, |_, prim| {
@@ -565,6 +550,8 @@ impl<'a> Pass<'a> {
                         let poly = clipper.clip(scratch, vstride, &planes, interp);
                         match mode {
                             PolygonMode::Fill => {
+                                let seg = open_segment(segments, spare, tiles);
+                                let (tris, attrs) = (&mut seg.tris, &mut seg.attrs);
                                 setup_polygon(&params, interp, poly, vstride, draw, id, tris, attrs)
                             }
                             // "Polygon Mode": the edges (of the clipped polygon) as lines, or
@@ -610,11 +597,16 @@ impl<'a> Pass<'a> {
                 }
             }
         }
-        if self.tris.len() == first_tri {
-            return Ok(());
+        // The triangles set up one at a time are binned now (a draw whose runs took both
+        // paths left some in the segment before its parallel ones).
+        for seg in &mut self.segments {
+            for (i, tri) in seg.tris.iter().enumerate().skip(seg.binned) {
+                self.grid.bin(tri, i as u32, &mut seg.bins);
+            }
+            seg.binned = seg.tris.len();
         }
-        for (i, tri) in self.tris.iter().enumerate().skip(first_tri) {
-            self.grid.bin(tri, i as u32, &mut self.bins);
+        if self.triangle_count() == tris_before {
+            return Ok(());
         }
         self.draws.push(DrawRecord {
             fragment,
@@ -624,6 +616,13 @@ impl<'a> Pass<'a> {
             samples: sample_ops,
         });
         Ok(())
+    }
+
+    /// The triangles set up so far in this pass.
+    fn triangle_count(&self) -> usize {
+        self.segments
+            .last()
+            .map_or(0, |s| s.first as usize + s.tris.len())
     }
 
     fn draw_ops(&self, state: &RasterState) -> DrawOps {
@@ -666,12 +665,11 @@ impl<'a> Pass<'a> {
     /// empties the pass for more draws. Draws still recorded when a pass is dropped are
     /// discarded.
     pub fn flush(&mut self) {
-        if !self.tris.is_empty() {
+        if self.triangle_count() != 0 {
             let mut data = PassData {
                 draws: &self.draws,
-                tris: &self.tris,
+                segments: &self.segments,
                 fills: &[],
-                attrs: &self.attrs,
                 colors: &self.colors,
                 depth: self.depth.as_ref(),
                 stencil: self.stencil.as_ref(),
@@ -687,23 +685,19 @@ impl<'a> Pass<'a> {
             self.uniform_fills_made += fills.len();
             let grid = &self.grid;
             let samples = &self.samples;
-            self.bins
-                .par_iter()
-                .enumerate()
-                .filter(|(_, bin)| !bin.is_empty())
-                .for_each_init(Worker::new, |worker, (i, bin)| {
-                    let n = worker.run_tile(&data, grid.tile_rect(i), bin);
+            let segments = &self.segments;
+            (0..grid.len())
+                .into_par_iter()
+                .filter(|&i| segments.iter().any(|s| s.has(i)))
+                .for_each_init(Worker::new, |worker, i| {
+                    let n = worker.run_tile(&data, grid.tile_rect(i), i);
                     if n != 0 {
                         samples.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
                     }
                 });
         }
         self.draws.clear();
-        self.tris.clear();
-        self.attrs.clear();
-        for bin in &mut self.bins {
-            bin.clear();
-        }
+        self.spare.append(&mut self.segments);
     }
 }
 

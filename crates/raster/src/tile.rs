@@ -25,6 +25,7 @@
 //! tests (depth bounds, stencil, depth; when the shader allows it) run before shading and drops failing lanes, skipping the
 //! shader entirely for batches with nothing left.
 
+use crate::bin::Segment;
 use crate::fragment::{FragmentBatch, FragmentInfo, FragmentOutput, FragmentStage, LANES, QUADS};
 use crate::output::{DrawOps, SampleOps, Target, TileBuffer};
 use crate::setup::{attr_record_len, Triangle};
@@ -138,10 +139,11 @@ pub(crate) struct DrawRecord<'a> {
 /// Everything a tile worker reads.
 pub(crate) struct PassData<'p, 'a> {
     pub draws: &'p [DrawRecord<'a>],
-    pub tris: &'p [Triangle],
-    /// The triangles drawn by tables instead of shading ([`uniform_fills`]), by triangle.
+    /// The set-up triangles and their bins.
+    pub segments: &'p [Segment],
+    /// The triangles drawn by tables instead of shading ([`uniform_fills`]), by pass-wide
+    /// triangle index.
     pub fills: &'p [UniformFill],
-    pub attrs: &'p [f32],
     pub colors: &'p [Option<Target<'a>>],
     pub depth: Option<&'p Target<'a>>,
     pub stencil: Option<&'p Target<'a>>,
@@ -185,7 +187,14 @@ pub(crate) fn uniform_fills(data: &PassData) -> Vec<UniformFill> {
     // Per draw: whether its triangles may be filled (`None`: not yet known).
     let mut eligible: Vec<Option<bool>> = vec![None; data.draws.len()];
     let mut scratch: Option<(FragmentBatch, Box<FragmentOutput>)> = None;
-    for (t, tri) in data.tris.iter().enumerate() {
+    let tris = data.segments.iter().flat_map(|seg| {
+        let first = seg.first as usize;
+        seg.tris
+            .iter()
+            .enumerate()
+            .map(move |(i, tri)| (first + i, tri, &seg.attrs))
+    });
+    for (t, tri, attrs) in tris {
         let b = tri.bbox;
         let bbox_area = (b.x1 - b.x0).max(0) as f32 * (b.y1 - b.y0).max(0) as f32;
         if bbox_area < MIN_FILL_AREA {
@@ -205,7 +214,7 @@ pub(crate) fn uniform_fills(data: &PassData) -> Vec<UniformFill> {
         }
         let n = draw.interp.len();
         let start = tri.attrs as usize;
-        let Some(rec) = data.attrs.get(start..start + attr_record_len(n)) else {
+        let Some(rec) = attrs.get(start..start + attr_record_len(n)) else {
             continue;
         };
         let Some(values) = uniform_varyings(&draw.interp, rec) else {
@@ -388,26 +397,30 @@ impl Worker {
         }
     }
 
-    /// Rasterizes the triangles of `bin` (indices into `data.tris`, in submission order) over the
-    /// pixels `rect`, then writes the tile back. Returns the number of fragments that passed
-    /// every fragment test.
-    pub fn run_tile(&mut self, data: &PassData, rect: PixelRect, bin: &[u32]) -> u64 {
+    /// Rasterizes the triangles of tile `tile` (its bins in the segments, in submission order)
+    /// over the pixels `rect`, then writes the tile back. Returns the number of fragments that
+    /// passed every fragment test.
+    pub fn run_tile(&mut self, data: &PassData, rect: PixelRect, tile: usize) -> u64 {
         pumice_memory::simd::vectorized(
             #[inline(always)]
-            || self.run_tile_inlined(data, rect, bin),
+            || self.run_tile_inlined(data, rect, tile),
         )
     }
 
     #[inline(always)]
-    fn run_tile_inlined(&mut self, data: &PassData, rect: PixelRect, bin: &[u32]) -> u64 {
+    fn run_tile_inlined(&mut self, data: &PassData, rect: PixelRect, tile: usize) -> u64 {
         self.samples = 0;
-        if rect.is_empty() || bin.is_empty() {
+        if rect.is_empty() || !data.segments.iter().any(|s| s.has(tile)) {
             return 0;
         }
         self.tile.load(data.colors, data.depth, data.stencil, rect);
         let mut current: Option<&DrawRecord> = None;
-        for &t in bin {
-            let Some(tri) = data.tris.get(t as usize) else {
+        let bins = data.segments.iter().filter_map(|seg| {
+            let bin = seg.bins.get(tile)?;
+            Some(bin.iter().map(move |&i| (seg, i)))
+        });
+        for (seg, i) in bins.flatten() {
+            let Some(tri) = seg.tris.get(i as usize) else {
                 continue;
             };
             let Some(draw) = data.draws.get(tri.draw as usize) else {
@@ -422,6 +435,7 @@ impl Worker {
                 self.batch.varyings.resize(draw.interp.len(), [0.0; LANES]);
             }
             if !data.fills.is_empty() {
+                let t = seg.first + i;
                 if let Ok(i) = data.fills.binary_search_by_key(&t, |f| f.tri) {
                     // Its pixels are written now: the batch's earlier quads first.
                     self.flush(draw);
@@ -431,7 +445,7 @@ impl Worker {
             }
             let n = draw.interp.len();
             let start = tri.attrs as usize;
-            let Some(rec) = data.attrs.get(start..start + attr_record_len(n)) else {
+            let Some(rec) = seg.attrs.get(start..start + attr_record_len(n)) else {
                 continue;
             };
             self.raster_triangle(draw, tri, rec, rect);

@@ -347,9 +347,17 @@ fn perspective_correct_interpolation_on_a_tilted_quad() {
 
 #[test]
 fn same_image_for_one_thread_and_many() {
-    // Triangles per draw: draws of 500 are set up serially; one draw of all 6000 takes the
-    // parallel set-up (`pass::PARALLEL_SETUP`), which must give the same bytes.
-    let render = |per_draw: usize| {
+    // Draws of 500 triangles are set up serially; a draw of 4096 or more takes the parallel
+    // set-up (`pass::PARALLEL_SETUP`) into segments of its own, which must give the same
+    // bytes, alone or between serial draws (whose triangles join the last segment), and
+    // for an indexed draw whose restart-separated runs take both paths.
+    enum Plan {
+        /// Draws of these many triangles, in order.
+        Draws(&'static [usize]),
+        /// One indexed draw: runs of these many triangles separated by restarts.
+        Runs(&'static [usize]),
+    }
+    let render = |plan: Plan| {
         let (w, h) = (300u32, 200u32);
         let img = Image::new(w, h, Format::R8G8B8A8_UNORM);
         let depth = Image::new(w, h, Format::D32_SFLOAT);
@@ -381,35 +389,69 @@ fn same_image_for_one_thread_and_many() {
         let shader = VaryingsAsColor::default();
         let t = targets(&[&img], Some(&depth));
         let mut pass = Pass::new(&t).unwrap();
-        for chunk in verts.chunks(8 * 3 * per_draw) {
-            pass.draw(&state, &triangle_list(chunk), &shader).unwrap();
+        match plan {
+            Plan::Draws(sizes) => {
+                let mut rest = &verts[..];
+                for &n in sizes {
+                    let (draw, after) = rest.split_at(8 * 3 * n);
+                    pass.draw(&state, &triangle_list(draw), &shader).unwrap();
+                    rest = after;
+                }
+                assert!(rest.is_empty());
+            }
+            Plan::Runs(sizes) => {
+                let mut indices = Vec::new();
+                let mut next = 0u32;
+                for &n in sizes {
+                    indices.extend(next..next + 3 * n as u32);
+                    indices.push(u32::MAX);
+                    next += 3 * n as u32;
+                }
+                let input = crate::VertexInput {
+                    indices: Some(&indices),
+                    primitive_restart: true,
+                    ..triangle_list(&verts)
+                };
+                pass.draw(&state, &input, &shader).unwrap();
+            }
         }
         pass.flush();
         (img.bytes(), depth.bytes())
     };
+    let serial = Plan::Draws(&[500; 12]);
     let one = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .unwrap()
-        .install(|| render(500));
+        .install(|| render(Plan::Draws(&[500; 12])));
     let many = rayon::ThreadPoolBuilder::new()
         .num_threads(4)
         .build()
         .unwrap()
-        .install(|| render(500));
-    let default = render(500);
+        .install(|| render(Plan::Draws(&[500; 12])));
+    let default = render(serial);
     assert!(one.0.iter().any(|&b| b != 0));
     assert!(one == many, "1 thread vs 4 threads");
     assert!(one == default, "1 thread vs the default pool");
     for threads in [1, 3] {
-        let parallel_setup = rayon::ThreadPoolBuilder::new()
+        let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
-            .unwrap()
-            .install(|| render(6000));
+            .unwrap();
+        let parallel_setup = pool.install(|| render(Plan::Draws(&[6000])));
         assert!(
             one == parallel_setup,
             "one draw set up in parallel chunks on {threads} threads"
+        );
+        let mixed = pool.install(|| render(Plan::Draws(&[500, 4500, 700, 300])));
+        assert!(
+            one == mixed,
+            "serial, parallel, serial draws on {threads} threads"
+        );
+        let runs = pool.install(|| render(Plan::Runs(&[1000, 4100, 900])));
+        assert!(
+            one == runs,
+            "runs of both kinds in one draw on {threads} threads"
         );
     }
 }
