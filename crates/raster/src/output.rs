@@ -1397,6 +1397,128 @@ mod tests {
         assert!(kinds.iter().all(|&k| k > 30), "{kinds:?}");
     }
 
+    /// The D32 depth test leaves the bytes and the survivors that testing lane after lane
+    /// gives: every compare op, with and without writes and depth clamp, for batches whose
+    /// quads overlap (the same pixel in several lanes), lie partly outside the tile, and have
+    /// depths that tie or are NaN. (The reference for faster forms of the test.)
+    #[test]
+    fn depth_test_d32_is_the_lane_by_lane_test() {
+        use crate::fragment::QUADS;
+        use crate::state::CompareOp as C;
+        let compares = [
+            C::Never,
+            C::Less,
+            C::Equal,
+            C::LessOrEqual,
+            C::Greater,
+            C::NotEqual,
+            C::GreaterOrEqual,
+            C::Always,
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        // A tile at an odd position: quads (even pixels) straddle its left and top edges.
+        let rect = PixelRect {
+            x0: 65,
+            y0: 129,
+            x1: 65 + 21,
+            y1: 129 + 14,
+        };
+        let (w, h) = ((rect.x1 - rect.x0) as usize, (rect.y1 - rect.y0) as usize);
+        let depths = [0.0f32, 0.25, 0.5, 0.75, 1.0, f32::NAN, -0.5, 2.0];
+        let (mut quad_lanes, mut passed) = (0, 0);
+        for case in 0..4000 {
+            let mut tile = TileBuffer {
+                rect,
+                has_depth: true,
+                samples: 1,
+                ..TileBuffer::default()
+            };
+            tile.depth.bpp = 4;
+            tile.depth.format = Some(Format::D32_SFLOAT);
+            tile.depth.bytes = (0..w * h)
+                .flat_map(|_| depths[(next() % 8) as usize].to_le_bytes())
+                .collect();
+            let mut batch = FragmentBatch::new(0);
+            batch.quads = 1 + (next() % QUADS as u64) as usize;
+            for q in 0..batch.quads {
+                // Even pixels from one before the tile to one past it; a few positions
+                // only, so that quads repeat.
+                let qx = (rect.x0 - 1 + 2 * (next() % 12) as i32) as u32;
+                let qy = (rect.y0 - 1 + 2 * (next() % 8) as i32) as u32;
+                for k in 0..4 {
+                    batch.x[4 * q + k] = qx + (k & 1) as u32;
+                    batch.y[4 * q + k] = qy + (k >> 1) as u32;
+                    batch.z[4 * q + k] = depths[(next() % 8) as usize];
+                }
+            }
+            let live = next() & batch.active();
+            let ops = DrawOps {
+                depth: DepthState {
+                    test_enable: true,
+                    write_enable: case % 3 != 0,
+                    compare_op: compares[case % 8],
+                },
+                depth_clamp: (case % 5 == 0).then_some((0.2, 0.8)),
+                stencil: None,
+                depth_bounds: None,
+                colors: Vec::new(),
+                constants: [0.0; 4],
+            };
+            // Lane after lane, as the per-fragment path does.
+            let mut expect_bytes = tile.depth.bytes.clone();
+            let mut expect = live;
+            for lane in 0..LANES {
+                if live & (1 << lane) == 0 {
+                    continue;
+                }
+                let (px, py) = (
+                    batch.x[lane] as i32 - rect.x0,
+                    batch.y[lane] as i32 - rect.y0,
+                );
+                if px < 0 || py < 0 || px >= w as i32 || py >= h as i32 {
+                    expect &= !(1 << lane);
+                    continue;
+                }
+                let i = (py as usize * w + px as usize) * 4;
+                let z = match ops.depth_clamp {
+                    Some((lo, hi)) => batch.z[lane].clamp(lo, hi),
+                    None => batch.z[lane],
+                };
+                let stored = f32::from_le_bytes(expect_bytes[i..i + 4].try_into().unwrap());
+                if !ops.depth.compare_op.test(z, stored) {
+                    expect &= !(1 << lane);
+                } else if ops.depth.write_enable {
+                    expect_bytes[i..i + 4].copy_from_slice(&z.to_le_bytes());
+                }
+            }
+            let got = tile.depth_test_d32(&ops, &batch, live, &batch.z);
+            assert_eq!(got, Some(expect), "case {case}: survivors");
+            assert!(tile.depth.bytes == expect_bytes, "case {case}: depth bytes");
+            quad_lanes += (0..QUADS)
+                .filter(|&q| {
+                    let (px, py) = (batch.x[4 * q] as i32, batch.y[4 * q] as i32);
+                    (live >> (4 * q)) & 0xF != 0
+                        && px >= rect.x0
+                        && py >= rect.y0
+                        && px + 1 < rect.x1
+                        && py + 1 < rect.y1
+                })
+                .count();
+            passed += expect.count_ones();
+        }
+        // Quads inside the tile and across its edges, and the tests were not all one way.
+        assert!(
+            quad_lanes > 10_000 && passed > 10_000,
+            "{quad_lanes} {passed}"
+        );
+    }
+
     #[test]
     fn blend_over_and_min_max() {
         let b = ColorBlend::alpha_over();
