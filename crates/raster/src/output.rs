@@ -1098,7 +1098,9 @@ impl TileBuffer {
         if mask == 0 {
             return true;
         }
-        let distinct = batch.distinct_pixels || {
+        // Only blending reads the lanes' own earlier results (a plain write's scatter goes
+        // in lane order, so the last lane on a pixel wins, as it must).
+        let distinct = batch.distinct_pixels || !op.blending || {
             // One bit per pixel of the tile (at most 64×64): two lanes on one pixel?
             let mut seen = [0u64; 64];
             let mut distinct = true;

@@ -96,7 +96,8 @@ fn encode8(v: f32) -> u32 {
 /// Writes lane `l` of the batch, for each bit `l` of `mask`, to the texel at byte `offset[l]`
 /// of `bytes` (a tile plane of 4-byte texels in channel order `order`, rows `pitch` bytes
 /// apart, or 0 when texels are not adjacent), with the constants `op`. `distinct`: no two
-/// lanes of `mask` share a texel.
+/// lanes of `mask` share a texel (read only when blending: without it, lanes on one texel are
+/// written in lane order).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)] // into the caller's AVX2 build (`pumice_memory::simd`)
 pub(super) fn write(

@@ -701,3 +701,49 @@ fn uniform_fills_write_what_the_batches_write() {
     // Most cases had fills (the others read the stored alpha into colour).
     assert!(filled >= 60, "{filled} triangles filled");
 }
+
+/// Small triangles piled on a few pixels share pixels within a batch; unblended writes (with
+/// and without a write mask) must leave what drawing them one pass each leaves: the last
+/// triangle's colour, its masked channels kept from before.
+#[test]
+fn unblended_lanes_on_one_pixel_write_in_primitive_order() {
+    let (w, h) = (40u32, 30u32);
+    for (case, mask) in [0xf, 0x5, 0xa, 0x7].into_iter().enumerate() {
+        let mut state = RasterState::new(w, h, 4);
+        state.blend[0] = ColorBlend {
+            write_mask: mask,
+            ..ColorBlend::default()
+        };
+        let mut rng = Lcg(7 + case as u64);
+        let mut verts = Vec::new();
+        for _ in 0..400 {
+            let (cx, cy) = (rng.range(2.0, 38.0), rng.range(2.0, 28.0));
+            let r = rng.range(0.7, 5.0);
+            let color = [rng.next_f(), rng.next_f(), rng.next_f(), rng.next_f()];
+            for _ in 0..3 {
+                let (x, y) = (cx + rng.range(-r, r), cy + rng.range(-r, r));
+                verts.extend(vtx(&state, x, y, 0.5, 1.0, &color));
+            }
+        }
+        let shader = VaryingsAsColor::default();
+        let render = |one_pass_each: bool| {
+            let img = Image::new(w, h, Format::R8G8B8A8_UNORM);
+            img.fill(Texel::Float([0.2, 0.4, 0.6, 0.8]));
+            let t = targets(&[&img], None);
+            let mut pass = Pass::new(&t).unwrap();
+            if one_pass_each {
+                for tri in verts.chunks(3 * 8) {
+                    pass.draw(&state, &triangle_list(tri), &shader).unwrap();
+                    pass.flush();
+                }
+            } else {
+                pass.draw(&state, &triangle_list(&verts), &shader).unwrap();
+                pass.flush();
+            }
+            img.bytes()
+        };
+        let separate = render(true);
+        assert!(separate.chunks(4).any(|t| t != [51, 102, 153, 204]));
+        assert!(render(false) == separate, "write mask {mask:#x}");
+    }
+}
