@@ -209,12 +209,13 @@ impl ColorOp {
 /// then, where it can, a fill computes it instead of looking it up:
 /// - **constant**: every byte's result is one value whatever was stored (no blending, every
 ///   component written) — the texels are stored;
-/// - **affine**: each byte is `b·a + c` clamped to [0, 255] and rounded, in f32 (multiply,
-///   then add: no FMA, so every build computes the same; [`affine_byte`]), with `a` and `c`
-///   taken from the blend at
-///   stored values 0 and 1, and *checked against the table for all 256 values of every byte*
-///   (UNORM blends with constant factors, write-masked bytes: `a` = 1). 32 bytes are ~45
-///   AVX2 instructions (53 with the clamps): ~6 a texel;
+/// - **fixed**: each byte is `(b·A + C) >> 16` clamped to [0, 255] ([`fixed_byte`]), with
+///   `A` near the scale the blend at stored values 0 and 1 gives and `C` chosen so that *all
+///   256 values of every byte* give the table's result ([`fixed_form`]; UNORM blends with
+///   constant factors, write-masked bytes: `A` = 2¹⁶). 32 bytes are ~28 AVX2 instructions
+///   (a 16.16 multiply-add in 32-bit lanes, the clamps in the saturating packs). It replaced
+///   an f32 form (`b·a + c` rounded by adding 1.5·2²³), ~45 instructions per 32 bytes, which
+///   also could not follow results that fall on both sides of f32's resolution at ties;
 /// - **table**: anything else (sRGB, the factors that read the stored colour): four lookups,
 ///   ~11 instructions a texel.
 ///
@@ -230,37 +231,29 @@ pub(crate) struct FillTable {
 #[derive(Debug)]
 enum FillKind {
     Constant(u32),
-    /// Per byte of the texel: the scale and offset; whether results are clamped (not needed
-    /// when every one is in [0, 255] already: two instructions of ~13 per 8 bytes).
-    Affine([f32; 4], [f32; 4], bool),
+    /// Per byte of the texel: the scale and offset in 16.16 fixed point ([`fixed_byte`]).
+    Fixed([i32; 4], [i32; 4]),
     /// `t[k][b]`: byte `k` of the new texel, shifted to its place in the little-endian word,
     /// when byte `k` of the stored texel is `b`.
     /// And whether the last byte's table is one value.
     Table(Box<[[u32; 256]; 4]>, bool),
 }
 
-/// A byte of the affine kind of [`FillTable`], as the vector loop computes it: `b·a + c`,
-/// clamped to [0, 255] by comparisons when `CLAMP`, then rounded to the nearest integer
-/// (ties to even) by adding 1.5·2²³, whose sum holds the integer in the low bits of its
-/// mantissa. Each step is one AVX2 instruction for 8 bytes; `f32::max`/`min` (which handle
-/// NaN — never present here) and float-to-integer casts (which saturate) made the loop
-/// scalar, ~20 instructions a texel. Without the clamp a result outside [0, 255] would wrap;
-/// the unclamped form is used only where the check against the table passed.
+/// A byte of the fixed-point kind of [`FillTable`]: `(b·a + c) / 2¹⁶` rounded down, clamped
+/// to [0, 255]. In 32-bit lanes that is a multiply, an add and a shift per 8 bytes, and the
+/// clamps are the saturating packs back to bytes: ~28 AVX2 instructions per 32 bytes against
+/// the float form's ~45. `a` and `c` are bounded where they are made ([`fixed_form`]), so
+/// nothing wraps.
 #[inline(always)]
-fn affine_byte<const CLAMP: bool>(b: u8, a: f32, c: f32) -> u8 {
-    let mut y = f32::from(b) * a + c;
-    if CLAMP {
-        y = if y > 0.0 { y } else { 0.0 };
-        y = if y < 255.0 { y } else { 255.0 };
-    }
-    (y + 12_582_912.0).to_bits() as u8
+fn fixed_byte(b: u8, a: i32, c: i32) -> u8 {
+    ((i32::from(b) * a + c) >> 16).clamp(0, 255) as u8
 }
 
-/// [`FillKind::Affine`] over whole texels.
+/// [`FillKind::Fixed`] over whole texels.
 #[inline(always)]
-fn apply_affine<const CLAMP: bool>(texels: &mut [u8], a: &[f32; 4], c: &[f32; 4]) {
-    let a: [f32; 32] = std::array::from_fn(|i| a[i % 4]);
-    let c: [f32; 32] = std::array::from_fn(|i| c[i % 4]);
+fn apply_fixed(texels: &mut [u8], a: &[i32; 4], c: &[i32; 4]) {
+    let a: [i32; 32] = std::array::from_fn(|i| a[i % 4]);
+    let c: [i32; 32] = std::array::from_fn(|i| c[i % 4]);
     let mut chunks = texels.chunks_exact_mut(32);
     for chunk in &mut chunks {
         let Ok(chunk) = <&mut [u8; 32]>::try_from(chunk) else {
@@ -268,13 +261,49 @@ fn apply_affine<const CLAMP: bool>(texels: &mut [u8], a: &[f32; 4], c: &[f32; 4]
         };
         let mut out = [0u8; 32];
         for i in 0..32 {
-            out[i] = affine_byte::<CLAMP>(chunk[i], a[i], c[i]);
+            out[i] = fixed_byte(chunk[i], a[i], c[i]);
         }
         *chunk = out;
     }
     for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
-        *b = affine_byte::<CLAMP>(*b, a[i % 4], c[i % 4]);
+        *b = fixed_byte(*b, a[i % 4], c[i % 4]);
     }
+}
+
+/// The fixed-point scale and offset giving `results[b]` for every stored byte `b`, near the
+/// float scale `a` (`None` when there is none): for a scale `A`, every `b` bounds the
+/// offset — `(b·A + C) >> 16` must be `results[b]`, so `C` lies in
+/// `[r·2¹⁶ − b·A, (r + 1)·2¹⁶ − b·A)`, open below for a result of 0 and above for 255 (the
+/// clamps) — and the bounds of all 256 meet or not; a few scales around `a·2¹⁶` are tried.
+fn fixed_form(a: f32, results: impl Fn(usize) -> u8) -> Option<(i32, i32)> {
+    const ONE: i64 = 1 << 16;
+    if !(a.abs() <= 4.0) {
+        return None;
+    }
+    let base = (f64::from(a) * ONE as f64).round() as i64;
+    for step in [0, 1, -1, 2, -2, 3, -3] {
+        let scale = base + step;
+        let (mut lo, mut hi) = (i64::MIN, i64::MAX);
+        for b in 0..256i64 {
+            let r = i64::from(results(b as usize));
+            if r > 0 {
+                lo = lo.max(r * ONE - b * scale);
+            }
+            if r < 255 {
+                hi = hi.min((r + 1) * ONE - 1 - b * scale);
+            }
+        }
+        if lo > hi {
+            continue;
+        }
+        // The offset nearest zero in range; bounded so that `b·A + C` fits in an i32
+        // (|A| ≤ 2¹⁸, |C| ≤ 2³⁰).
+        let c = 0i64.clamp(lo, hi);
+        if c.abs() <= 1 << 30 {
+            return Some((scale as i32, c as i32));
+        }
+    }
+    None
 }
 
 impl FillTable {
@@ -302,37 +331,22 @@ impl FillTable {
             }
         }
         let byte = |k: usize, b: usize| (table[k][b] >> (8 * k)) as u8;
-        let kind = if table.iter().all(|t| t.iter().all(|&v| v == t[0])) {
+        let one_value = |k: usize| table[k].iter().all(|&v| v == table[k][0]);
+        let candidate = affine_candidate(op, format, src, src1, constants);
+        // The fixed-point form, where every byte has one (a byte of one value with scale 0).
+        let fixed = candidate.and_then(|(a, _)| {
+            let f = (0..4)
+                .map(|k| fixed_form(if one_value(k) { 0.0 } else { a[k] }, |b| byte(k, b)))
+                .collect::<Option<Vec<(i32, i32)>>>()?;
+            Some((
+                std::array::from_fn(|k| f[k].0),
+                std::array::from_fn(|k| f[k].1),
+            ))
+        });
+        let kind = if (0..4).all(one_value) {
             FillKind::Constant(table.iter().fold(0, |w, t| w | t[0]))
-        } else if let Some((a, c)) =
-            affine_candidate(op, format, src, src1, constants).and_then(|(mut a, mut c)| {
-                for k in 0..4 {
-                    if table[k].iter().all(|&v| v == table[k][0]) {
-                        // A byte whose result is one value takes it exactly (`255·v` is
-                        // often a tie in f32 — alpha 0.3 is 76.50000304, 76.5 in f32 —
-                        // which the blend's f64 encoding rounds up and the fill would round
-                        // to even).
-                        (a[k], c[k]) = (0.0, f32::from(byte(k, 0)));
-                        continue;
-                    }
-                    // Results of 255·v within f32's resolution of a tie (colours like k/8
-                    // over alpha 0.7: 10.5000003) round the way the offset nudged by a few
-                    // ulps sends them: the first offset that gives every value.
-                    let fits = |c: f32| {
-                        (0..256).all(|b| affine_byte::<true>(b as u8, a[k], c) == byte(k, b))
-                    };
-                    c[k] = [0.0, 1.0 / 16384.0, -1.0 / 16384.0]
-                        .into_iter()
-                        .map(|nudge| c[k] + nudge)
-                        .find(|&c| fits(c))?;
-                }
-                Some((a, c))
-            })
-        {
-            // Every result in range: the clamps can go (checked like the rest).
-            let unclamped = (0..4)
-                .all(|k| (0..256).all(|b| affine_byte::<false>(b as u8, a[k], c[k]) == byte(k, b)));
-            FillKind::Affine(a, c, !unclamped)
+        } else if let Some((a, c)) = fixed {
+            FillKind::Fixed(a, c)
         } else {
             let last_constant = table[3].iter().all(|&v| v == table[3][0]);
             FillKind::Table(table, last_constant)
@@ -349,8 +363,7 @@ impl FillTable {
                     t.copy_from_slice(&c.to_le_bytes());
                 }
             }
-            FillKind::Affine(a, c, true) => apply_affine::<true>(texels, a, c),
-            FillKind::Affine(a, c, false) => apply_affine::<false>(texels, a, c),
+            FillKind::Fixed(a, c) => apply_fixed(texels, a, c),
             // The last byte (alpha in RGBA8 and BGRA8) is often one value (blending with
             // `One`/`Zero` alpha factors): three lookups then.
             FillKind::Table(t, true) => apply_table::<0b0111>(texels, t, t[3][0]),
@@ -383,11 +396,11 @@ fn apply_table<const LOOKUP: u8>(texels: &mut [u8], t: &[[u32; 256]; 4], base: u
     }
 }
 
-/// The scale and offset per texel byte of [`FillKind::Affine`] for a UNORM attachment, from
-/// the blend at stored values 0 and 1 (what an exact affine function would have to be; the
-/// caller checks it against the table): a byte's result is `255·v` rounded (half up; the
-/// fill rounds ties to even, which the check rejects where it matters) of the blended
-/// `v = v₀ + d·(v₁ − v₀)` with `d = b / 255`. Write-masked bytes keep the stored byte.
+/// The scale and offset per texel byte of an affine function of the stored byte for a UNORM
+/// attachment, from the blend at stored values 0 and 1 (what an exact one would have to be;
+/// [`FillKind::Fixed`] takes the scale as its starting point and finds its offset against
+/// the table): a byte's result is `255·v` rounded of the blended `v = v₀ + d·(v₁ − v₀)` with
+/// `d = b / 255`. Write-masked bytes keep the stored byte.
 fn affine_candidate(
     op: &ColorOp,
     format: Format,
@@ -1333,7 +1346,7 @@ mod tests {
             state ^= state << 17;
             state
         };
-        let mut kinds = [0usize; 4];
+        let mut kinds = [0usize; 3];
         for case in 0..3000 {
             let format = [
                 Format::R8G8B8A8_UNORM,
@@ -1374,9 +1387,8 @@ mod tests {
             };
             kinds[match fill.kind {
                 FillKind::Constant(_) => 0,
-                FillKind::Affine(_, _, true) => 1,
-                FillKind::Affine(_, _, false) => 2,
-                FillKind::Table(..) => 3,
+                FillKind::Fixed(..) => 1,
+                FillKind::Table(..) => 2,
             }] += 1;
             // 37 texels: a 32-byte chunk loop and a remainder.
             let stored: Vec<u8> = (0..37 * 4).map(|_| next() as u8).collect();

@@ -171,10 +171,12 @@ pub(crate) const MIN_FILL_AREA: f32 = 4096.0;
 /// Numbers (the graphics bench's fill row: 8 full-screen alpha-blended layers of one colour
 /// at 1920×1080, 4 frames, callgrind, one thread): 4.335G instructions through the batches
 /// (65 a pixel-layer: interpolation, shading, the 64-lane blend) → 0.828G with table lookups
-/// → 0.554G with the affine kind → 0.479G with one run per tile-wide rectangle → 0.470G with
-/// three lookups where alpha is one value (7.1 a pixel-layer; 7 of the 8 layers are affine,
-/// the one with red 0 has results on both sides of f32's resolution at ties and keeps its
-/// tables). Wall clock, 2 threads: 0.30 → 1.5–2.0 Gpix/s, ~3× lavapipe in the same run.
+/// → 0.554G with an f32 affine kind → 0.479G with one run per tile-wide rectangle → 0.470G
+/// with three lookups where alpha is one value (7 of the 8 layers affine, the one with red 0
+/// on tables: its results fall on both sides of f32's resolution at ties) → 0.377G with the
+/// 16.16 fixed-point kind in place of the f32 one (the same 7 layers; the eighth's ties, at
+/// every tenth stored value, round both ways, which no affine form follows). Wall
+/// clock, 2 threads: 0.30 → 1.5–2.0 Gpix/s with the f32 kind (~3× lavapipe in the same run).
 #[derive(Debug)]
 pub(crate) struct UniformFill {
     pub tri: u32,
@@ -528,7 +530,7 @@ impl Worker {
         tables: &[crate::output::FillTable],
         rect: PixelRect,
     ) {
-        // The affine fills' byte loops are AVX2 where the CPU has it.
+        // The fixed-point fills' byte loops are AVX2 where the CPU has it.
         pumice_memory::simd::vectorized(
             #[inline(always)]
             || self.fill_triangle_inlined(tri, tables, rect),
