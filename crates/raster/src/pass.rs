@@ -685,13 +685,27 @@ impl<'a> Pass<'a> {
     /// discarded.
     pub fn flush(&mut self) {
         if self.triangle_count() != 0 {
+            // The depth and stencil planes are loaded into the tiles (and written back) only
+            // when a draw of the pass tests them: a pass of colour-only draws over a depth
+            // attachment — the fill bench's 8 blended layers — read 8 MB of depth per frame
+            // for nothing. (Depth writes happen only with the depth test enabled.)
+            // (With a colour attachment: the tile takes its sample count from the first
+            // attachment it loads.)
+            let colors = self.colors.iter().any(Option::is_some);
+            let depth_used = !colors
+                || self.draws.iter().any(|d| {
+                    d.ops.depth.test_enable
+                        || d.ops.depth_bounds.is_some()
+                        || d.ops.stencil.is_some()
+                });
+            let stencil_used = !colors || self.draws.iter().any(|d| d.ops.stencil.is_some());
             let mut data = PassData {
                 draws: &self.draws,
                 segments: &self.segments,
                 fills: &[],
                 colors: &self.colors,
-                depth: self.depth.as_ref(),
-                stencil: self.stencil.as_ref(),
+                depth: self.depth.as_ref().filter(|_| depth_used),
+                stencil: self.stencil.as_ref().filter(|_| stencil_used),
             };
             // Made before the tiles run, once per triangle (a few per pass at most: they
             // cover thousands of pixels each), shared by every tile.
