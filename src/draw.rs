@@ -3,6 +3,7 @@
 //! (`pumice_raster`) running the fragment program over quads.
 
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use ash::vk;
 use pumice_shader::compute::DispatchResources;
@@ -203,6 +204,68 @@ pub fn clear_attachments(
     Ok(())
 }
 
+/// Which plane of the targets a clear writes.
+enum ClearedPlane {
+    Color(usize),
+    Depth,
+    Stencil,
+}
+
+/// The plane of layer `layer` that `clear` writes and the texel it writes there (one sample,
+/// encoded in the plane's format); `None` where the attachment is absent or lacks the layer.
+fn cleared_plane<'t>(
+    targets: &'t RenderTargets,
+    clear: &LoadClear,
+    layer: u32,
+) -> Result<Option<(ClearedPlane, Plane<'t>, Vec<u8>)>, &'static str> {
+    Ok(Some(match *clear {
+        LoadClear::Color { attachment, value } => {
+            let Some(Some(view)) = targets.color.get(attachment) else {
+                return Ok(None);
+            };
+            if layer >= view_layers(view) {
+                return Ok(None);
+            }
+            let p = plane_layer(view, Aspect::Color, layer)
+                .ok_or("colour attachment without memory")?;
+            let texel = match p.format.numeric_class() {
+                NumericClass::Float => Texel::Float(value.map(f32::from_bits)),
+                NumericClass::Uint => Texel::Uint(value),
+                NumericClass::Sint => Texel::Sint(value.map(|v| v as i32)),
+            };
+            let mut bytes = vec![0u8; p.format.info().block_bytes as usize];
+            if !encode(p.format, texel, &mut bytes) {
+                return Err("attachment format cannot be cleared");
+            }
+            (ClearedPlane::Color(attachment), p, bytes)
+        }
+        LoadClear::Depth { value } => {
+            let Some(view) = targets.depth.as_ref().filter(|v| layer < view_layers(v)) else {
+                return Ok(None);
+            };
+            let p =
+                plane_layer(view, Aspect::Depth, layer).ok_or("depth attachment without memory")?;
+            let mut bytes = vec![0u8; p.format.info().block_bytes as usize];
+            if !encode(
+                p.format,
+                Texel::Float([value.clamp(0.0, 1.0), 0.0, 0.0, 1.0]),
+                &mut bytes,
+            ) {
+                return Err("depth format cannot be cleared");
+            }
+            (ClearedPlane::Depth, p, bytes)
+        }
+        LoadClear::Stencil { value } => {
+            let Some(view) = targets.stencil.as_ref().filter(|v| layer < view_layers(v)) else {
+                return Ok(None);
+            };
+            let p = plane_layer(view, Aspect::Stencil, layer)
+                .ok_or("stencil attachment without memory")?;
+            (ClearedPlane::Stencil, p, vec![value as u8])
+        }
+    }))
+}
+
 /// Fills `area` of layer `layer` of the attachments named by `clears`.
 fn clear_area(
     targets: &RenderTargets,
@@ -211,54 +274,36 @@ fn clear_area(
     layer: u32,
 ) -> Result<(), &'static str> {
     for clear in clears {
-        match *clear {
-            LoadClear::Color { attachment, value } => {
-                let Some(Some(view)) = targets.color.get(attachment) else {
-                    continue;
-                };
-                if layer >= view_layers(view) {
-                    continue;
-                }
-                let p = plane_layer(view, Aspect::Color, layer)
-                    .ok_or("colour attachment without memory")?;
-                let texel = match p.format.numeric_class() {
-                    NumericClass::Float => Texel::Float(value.map(f32::from_bits)),
-                    NumericClass::Uint => Texel::Uint(value),
-                    NumericClass::Sint => Texel::Sint(value.map(|v| v as i32)),
-                };
-                let mut bytes = vec![0u8; p.format.info().block_bytes as usize];
-                if !encode(p.format, texel, &mut bytes) {
-                    return Err("attachment format cannot be cleared");
-                }
-                fill_area(&p, area, &bytes)?;
-            }
-            LoadClear::Depth { value } => {
-                let Some(view) = targets.depth.as_ref().filter(|v| layer < view_layers(v)) else {
-                    continue;
-                };
-                let p = plane_layer(view, Aspect::Depth, layer)
-                    .ok_or("depth attachment without memory")?;
-                let mut bytes = vec![0u8; p.format.info().block_bytes as usize];
-                if !encode(
-                    p.format,
-                    Texel::Float([value.clamp(0.0, 1.0), 0.0, 0.0, 1.0]),
-                    &mut bytes,
-                ) {
-                    return Err("depth format cannot be cleared");
-                }
-                fill_area(&p, area, &bytes)?;
-            }
-            LoadClear::Stencil { value } => {
-                let Some(view) = targets.stencil.as_ref().filter(|v| layer < view_layers(v)) else {
-                    continue;
-                };
-                let p = plane_layer(view, Aspect::Stencil, layer)
-                    .ok_or("stencil attachment without memory")?;
-                fill_area(&p, area, &[value as u8])?;
-            }
+        if let Some((_, p, bytes)) = cleared_plane(targets, clear, layer)? {
+            fill_area(&p, area, &bytes)?;
         }
     }
     Ok(())
+}
+
+/// The load-op clears of a one-layer render pass instance as the rasterizer takes them at
+/// tile load (`pumice_raster::Pass::clear_on_load`).
+fn load_clears(
+    targets: &RenderTargets,
+    clears: &[LoadClear],
+) -> Result<pumice_raster::LoadClears, &'static str> {
+    let mut out = pumice_raster::LoadClears {
+        colors: vec![None; targets.color.len()],
+        ..Default::default()
+    };
+    for clear in clears {
+        match cleared_plane(targets, clear, 0)? {
+            Some((ClearedPlane::Color(i), _, bytes)) => {
+                if let Some(slot) = out.colors.get_mut(i) {
+                    *slot = Some(bytes);
+                }
+            }
+            Some((ClearedPlane::Depth, _, bytes)) => out.depth = Some(bytes),
+            Some((ClearedPlane::Stencil, _, bytes)) => out.stencil = Some(bytes),
+            None => {}
+        }
+    }
+    Ok(out)
 }
 
 /// The vertex ids a draw reads (after index fetch and vertexOffset), in order; primitive
@@ -1291,9 +1336,38 @@ struct PreparedDraw<'r> {
 #[derive(Default)]
 pub struct DrawBatch<'r> {
     draws: Vec<PreparedDraw<'r>>,
+    /// The `CLEAR` load ops of the render pass instance that began last, not yet done: the
+    /// first pass of its draws takes them as it loads its tiles
+    /// (`pumice_raster::Pass::clear_on_load`); anything else runs them first.
+    clears: Option<(&'r Arc<RenderTargets>, &'r [LoadClear])>,
 }
 
 impl<'r> DrawBatch<'r> {
+    /// A render pass instance begins: its load-op clears wait for its first draws (a
+    /// one-layer instance; layered ones clear now). What is batched runs first.
+    pub fn begin(
+        &mut self,
+        targets: &'r Arc<RenderTargets>,
+        clears: &'r [LoadClear],
+        device: &DeviceShared,
+    ) -> Result<u64, &'static str> {
+        let samples = self.flush(device)?;
+        if targets.layers <= 1 {
+            self.clears = Some((targets, clears));
+        } else {
+            begin_rendering(targets, clears)?;
+        }
+        Ok(samples)
+    }
+
+    /// Runs the waiting load-op clears now.
+    fn clear_now(&mut self) -> Result<(), &'static str> {
+        match self.clears.take() {
+            Some((targets, clears)) => begin_rendering(targets, clears),
+            None => Ok(()),
+        }
+    }
+
     /// Adds a draw command: flushes what is pending first when the draw cannot join it, shades
     /// the draw's vertices, and flushes again when it must run alone. Returns the samples that
     /// passed in the flushes (what active occlusion queries count).
@@ -1324,7 +1398,12 @@ impl<'r> DrawBatch<'r> {
             .draws
             .first()
             .is_some_and(|p| std::sync::Arc::ptr_eq(&p.draw.targets, &draw.targets));
-        if alone || !joins {
+        // The first draw of the instance whose clears wait starts the batch that takes them.
+        let starts_cleared = self.draws.is_empty()
+            && self
+                .clears
+                .is_some_and(|(t, _)| std::sync::Arc::ptr_eq(t, &draw.targets));
+        if alone || !(joins || starts_cleared) {
             samples += self.flush(device)?;
         }
         for params in draw_params(draw)? {
@@ -1341,9 +1420,22 @@ impl<'r> DrawBatch<'r> {
     /// Rasterizes the pending draws in one pass; returns the samples that passed.
     pub fn flush(&mut self, device: &DeviceShared) -> Result<u64, &'static str> {
         let Some(first) = self.draws.first() else {
+            self.clear_now()?;
             return Ok(0);
         };
         let t = &first.draw.targets;
+        // Clears of these targets go to the pass; others (none: a beginning flushes the
+        // batch) are not left waiting.
+        let clears = match self.clears.take() {
+            Some((targets, clears)) if std::sync::Arc::ptr_eq(targets, t) => Some(clears),
+            other => {
+                self.clears = other;
+                self.clear_now()?;
+                None
+            }
+        };
+        // (One that cannot be encoded is left to `begin_rendering` below, which reports it.)
+        let load_clears = clears.and_then(|c| load_clears(t, c).ok());
         let targets = pumice_raster::RenderTargets {
             colors: t
                 .color
@@ -1384,6 +1476,13 @@ impl<'r> DrawBatch<'r> {
             // Tiles are rasterized on the driver's one worker pool (PUMICE_THREADS).
             let result = pumice_shader::pool::install(|| {
                 let mut pass = pumice_raster::Pass::new(&targets)?;
+                if let Some(c) = clears {
+                    if !load_clears.is_some_and(|lc| pass.clear_on_load(lc)) {
+                        // Not texels the tiles take: cleared here, before the draws.
+                        begin_rendering(t, c)
+                            .map_err(|_| pumice_raster::RasterError::BadAttachment)?;
+                    }
+                }
                 let mut refused = None;
                 for (p, fragment) in self.draws.iter().zip(&fragments) {
                     let input = pumice_raster::VertexInput {

@@ -257,6 +257,14 @@ fn execute_in(
             }
             continue;
         }
+        // A beginning's load-op clears wait in the batch for the instance's first draws.
+        if let Command::BeginRendering { targets, clears } = command {
+            match batch.begin(targets, clears, device) {
+                Ok(samples) => count(state, samples),
+                Err(why) => report(why, command),
+            }
+            continue;
+        }
         match batch.flush(device) {
             Ok(samples) => count(state, samples),
             Err(why) => report(why, &"the draws of a render pass"),

@@ -4007,3 +4007,129 @@ fn layered_rendering_resolves_every_layer() {
         );
     }
 }
+
+/// Load-op clears of a one-layer instance are taken as the tiles load (`Pass::clear_on_load`):
+/// they must cover exactly the render area (here not tile-aligned, over pixels no draw
+/// touches too), leave the rest of the attachments as they were, and come before the draws'
+/// depth tests. Colour and depth are filled beforehand with other values to tell them apart.
+#[test]
+fn load_clears_cover_the_render_area_before_the_draws() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let color = target(
+        &ctx,
+        vk::Format::R8G8B8A8_UNORM,
+        vk::ImageUsageFlags::COLOR_ATTACHMENT | vk::ImageUsageFlags::TRANSFER_DST,
+        vk::ImageAspectFlags::COLOR,
+    );
+    let depth = target(
+        &ctx,
+        vk::Format::D32_SFLOAT,
+        vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT | vk::ImageUsageFlags::TRANSFER_DST,
+        vk::ImageAspectFlags::DEPTH,
+    );
+    let p = pipeline(&ctx, vk::RenderPass::null(), true, false);
+    // Red at depth 0.3 over the left half (passes LESS against the cleared 0.5), blue at 0.7
+    // over everything (fails).
+    let mut data = quad_vertices(-1.0, 0.0, 0.3, [1.0, 0.0, 0.0]);
+    data.extend(quad_vertices(-1.0, 1.0, 0.7, [0.0, 0.0, 1.0]));
+    let vb = vertices(&ctx, &data);
+    let area = vk::Rect2D {
+        offset: vk::Offset2D { x: 9, y: 5 },
+        extent: vk::Extent2D {
+            width: 40,
+            height: 50,
+        },
+    };
+    let range = |aspect| vk::ImageSubresourceRange {
+        aspect_mask: aspect,
+        base_mip_level: 0,
+        level_count: 1,
+        base_array_layer: 0,
+        layer_count: 1,
+    };
+    unsafe {
+        ctx.run(|cb| {
+            d.cmd_clear_color_image(
+                cb,
+                color.image,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                &vk::ClearColorValue {
+                    float32: [1.0, 1.0, 0.0, 1.0],
+                },
+                &[range(vk::ImageAspectFlags::COLOR)],
+            );
+            d.cmd_clear_depth_stencil_image(
+                cb,
+                depth.image,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                &vk::ClearDepthStencilValue {
+                    depth: 0.125,
+                    stencil: 0,
+                },
+                &[range(vk::ImageAspectFlags::DEPTH)],
+            );
+            let color_att = [vk::RenderingAttachmentInfo::default()
+                .image_view(color.view)
+                .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::STORE)
+                .clear_value(vk::ClearValue {
+                    color: vk::ClearColorValue {
+                        float32: [0.0, 1.0, 0.0, 1.0],
+                    },
+                })];
+            let depth_att = vk::RenderingAttachmentInfo::default()
+                .image_view(depth.view)
+                .image_layout(vk::ImageLayout::DEPTH_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::STORE)
+                .clear_value(vk::ClearValue {
+                    depth_stencil: vk::ClearDepthStencilValue {
+                        depth: 0.5,
+                        stencil: 0,
+                    },
+                });
+            d.cmd_begin_rendering(
+                cb,
+                &vk::RenderingInfo::default()
+                    .render_area(area)
+                    .layer_count(1)
+                    .color_attachments(&color_att)
+                    .depth_attachment(&depth_att),
+            );
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, p.pipeline);
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            d.cmd_push_constants(
+                cb,
+                p.layout,
+                vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &1.0f32.to_le_bytes(),
+            );
+            d.cmd_draw(cb, 12, 1, 0, 0);
+            d.cmd_end_rendering(cb);
+        });
+    }
+    let px = read_pixels(&ctx, color.image);
+    let depths = read_plane(&ctx, depth.image, vk::ImageAspectFlags::DEPTH, 4);
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let i = (y * SIZE + x) as usize;
+            let z = f32::from_le_bytes([
+                depths[4 * i],
+                depths[4 * i + 1],
+                depths[4 * i + 2],
+                depths[4 * i + 3],
+            ]);
+            let inside = (9..49).contains(&x) && (5..55).contains(&y);
+            let (want, want_z) = match (inside, x < SIZE / 2) {
+                (false, _) => ([255, 255, 0, 255], 0.125),
+                (true, true) => ([255, 0, 0, 255], 0.3),
+                (true, false) => ([0, 255, 0, 255], 0.5),
+            };
+            assert_eq!(px[i], want, "({x},{y}) colour");
+            assert!((z - want_z).abs() < 1e-6, "({x},{y}) depth {z} vs {want_z}");
+        }
+    }
+}

@@ -46,7 +46,7 @@ pub use fragment::{
     FragmentBatch, FragmentInfo, FragmentOutput, FragmentStage, VaryingsAsColor, LANES,
     MAX_COLOR_ATTACHMENTS, QUADS,
 };
-pub use pass::{draw, draw_input, Attachment, Pass, RenderTargets, VertexInput};
+pub use pass::{draw, draw_input, Attachment, LoadClears, Pass, RenderTargets, VertexInput};
 pub use state::{
     BlendFactor, BlendOp, ColorBlend, CompareOp, CullMode, DepthBias, DepthState, FrontFace,
     Interpolation, Multisample, PolygonMode, RasterState, Rect, StencilFace, StencilOp,

@@ -144,6 +144,8 @@ pub(crate) struct PassData<'p, 'a> {
     /// The triangles drawn by tables instead of shading ([`uniform_fills`]), by pass-wide
     /// triangle index.
     pub fills: &'p [UniformFill],
+    /// The pass's `CLEAR` load ops, taken when each tile is loaded (every tile runs).
+    pub clears: Option<&'p crate::pass::LoadClears>,
     pub colors: &'p [Option<Target<'a>>],
     pub depth: Option<&'p Target<'a>>,
     pub stencil: Option<&'p Target<'a>>,
@@ -412,10 +414,12 @@ impl Worker {
     #[inline(always)]
     fn run_tile_inlined(&mut self, data: &PassData, rect: PixelRect, tile: usize) -> u64 {
         self.samples = 0;
-        if rect.is_empty() || !data.segments.iter().any(|s| s.has(tile)) {
+        if rect.is_empty() || (data.clears.is_none() && !data.segments.iter().any(|s| s.has(tile)))
+        {
             return 0;
         }
-        self.tile.load(data.colors, data.depth, data.stencil, rect);
+        self.tile
+            .load(data.colors, data.depth, data.stencil, rect, data.clears);
         let mut current: Option<&DrawRecord> = None;
         let bins = data.segments.iter().filter_map(|seg| {
             let bin = seg.bins.get(tile)?;
