@@ -533,11 +533,17 @@ fn load_plane(plane: &mut TilePlane, t: &Target, rect: PixelRect, clear: Option<
     plane.dirty = false;
     let px = t.bpp * t.samples;
     if let Some(texel) = clear.filter(|c| c.len() == t.bpp && !c.is_empty()) {
+        // The texel, then the bytes so far copied after themselves: 12 copies for a 64×64
+        // tile instead of 4096 appends.
+        let n = w * h * px;
         plane.bytes.clear();
-        plane.bytes.reserve(w * h * px);
-        for _ in 0..w * h * t.samples {
-            plane.bytes.extend_from_slice(texel);
+        plane.bytes.reserve(n);
+        plane.bytes.extend_from_slice(texel);
+        while plane.bytes.len() < n {
+            let more = plane.bytes.len().min(n - plane.bytes.len());
+            plane.bytes.extend_from_within(..more);
         }
+        plane.bytes.truncate(n);
         plane.dirty = true;
         return;
     }
