@@ -231,8 +231,10 @@ pub(crate) struct FillTable {
 #[derive(Debug)]
 enum FillKind {
     Constant(u32),
-    /// Per byte of the texel: the scale and offset in 16.16 fixed point ([`fixed_byte`]).
-    Fixed([i32; 4], [i32; 4]),
+    /// Per byte of the texel: the scale and offset in 16.16 fixed point ([`fixed_byte`]);
+    /// the bytes that have none (ties that round both ways), at most two, looked up instead:
+    /// `(byte, its 256 results)`.
+    Fixed([i32; 4], [i32; 4], Vec<(usize, Box<[u8; 256]>)>),
     /// `t[k][b]`: byte `k` of the new texel, shifted to its place in the little-endian word,
     /// when byte `k` of the stored texel is `b`.
     /// And whether the last byte's table is one value.
@@ -249,9 +251,15 @@ fn fixed_byte(b: u8, a: i32, c: i32) -> u8 {
     ((i32::from(b) * a + c) >> 16).clamp(0, 255) as u8
 }
 
-/// [`FillKind::Fixed`] over whole texels.
+/// [`FillKind::Fixed`] over whole texels, the bytes of `lookups` (byte, results) from their
+/// tables.
 #[inline(always)]
-fn apply_fixed(texels: &mut [u8], a: &[i32; 4], c: &[i32; 4]) {
+fn apply_fixed<const N: usize>(
+    texels: &mut [u8],
+    a: &[i32; 4],
+    c: &[i32; 4],
+    lookups: &[(usize, &[u8; 256]); N],
+) {
     let a: [i32; 32] = std::array::from_fn(|i| a[i % 4]);
     let c: [i32; 32] = std::array::from_fn(|i| c[i % 4]);
     let mut chunks = texels.chunks_exact_mut(32);
@@ -263,10 +271,21 @@ fn apply_fixed(texels: &mut [u8], a: &[i32; 4], c: &[i32; 4]) {
         for i in 0..32 {
             out[i] = fixed_byte(chunk[i], a[i], c[i]);
         }
+        for &(k, t) in lookups {
+            for j in 0..8 {
+                out[4 * j + k] = t[chunk[4 * j + k] as usize];
+            }
+        }
         *chunk = out;
     }
-    for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
-        *b = fixed_byte(*b, a[i % 4], c[i % 4]);
+    for t in chunks.into_remainder().chunks_exact_mut(4) {
+        let old = [t[0], t[1], t[2], t[3]];
+        for k in 0..4 {
+            t[k] = fixed_byte(old[k], a[k], c[k]);
+        }
+        for &(k, table) in lookups {
+            t[k] = table[old[k] as usize];
+        }
     }
 }
 
@@ -333,20 +352,29 @@ impl FillTable {
         let byte = |k: usize, b: usize| (table[k][b] >> (8 * k)) as u8;
         let one_value = |k: usize| table[k].iter().all(|&v| v == table[k][0]);
         let candidate = affine_candidate(op, format, src, src1, constants);
-        // The fixed-point form, where every byte has one (a byte of one value with scale 0).
+        // The fixed-point form (a byte of one value with scale 0), with lookups for up to two
+        // bytes that have none: a lookup patch costs ~3 instructions a texel where a texel of
+        // four lookups costs ~11.
         let fixed = candidate.and_then(|(a, _)| {
-            let f = (0..4)
+            let f: Vec<Option<(i32, i32)>> = (0..4)
                 .map(|k| fixed_form(if one_value(k) { 0.0 } else { a[k] }, |b| byte(k, b)))
-                .collect::<Option<Vec<(i32, i32)>>>()?;
-            Some((
-                std::array::from_fn(|k| f[k].0),
-                std::array::from_fn(|k| f[k].1),
-            ))
+                .collect();
+            let lookups: Vec<(usize, Box<[u8; 256]>)> = (0..4)
+                .filter(|&k| f[k].is_none())
+                .map(|k| (k, Box::new(std::array::from_fn(|b| byte(k, b)))))
+                .collect();
+            (lookups.len() <= 2).then(|| {
+                (
+                    std::array::from_fn(|k| f[k].map_or(0, |f| f.0)),
+                    std::array::from_fn(|k| f[k].map_or(0, |f| f.1)),
+                    lookups,
+                )
+            })
         });
         let kind = if (0..4).all(one_value) {
             FillKind::Constant(table.iter().fold(0, |w, t| w | t[0]))
-        } else if let Some((a, c)) = fixed {
-            FillKind::Fixed(a, c)
+        } else if let Some((a, c, lookups)) = fixed {
+            FillKind::Fixed(a, c, lookups)
         } else {
             let last_constant = table[3].iter().all(|&v| v == table[3][0]);
             FillKind::Table(table, last_constant)
@@ -363,7 +391,12 @@ impl FillTable {
                     t.copy_from_slice(&c.to_le_bytes());
                 }
             }
-            FillKind::Fixed(a, c) => apply_fixed(texels, a, c),
+            FillKind::Fixed(a, c, lookups) => match lookups.as_slice() {
+                [] => apply_fixed(texels, a, c, &[]),
+                [one] => apply_fixed(texels, a, c, &[(one.0, &one.1)]),
+                [one, two] => apply_fixed(texels, a, c, &[(one.0, &one.1), (two.0, &two.1)]),
+                _ => {}
+            },
             // The last byte (alpha in RGBA8 and BGRA8) is often one value (blending with
             // `One`/`Zero` alpha factors): three lookups then.
             FillKind::Table(t, true) => apply_table::<0b0111>(texels, t, t[3][0]),
@@ -1376,7 +1409,7 @@ mod tests {
             state ^= state << 17;
             state
         };
-        let mut kinds = [0usize; 3];
+        let mut kinds = [0usize; 4];
         for case in 0..3000 {
             let format = [
                 Format::R8G8B8A8_UNORM,
@@ -1417,7 +1450,8 @@ mod tests {
             };
             kinds[match fill.kind {
                 FillKind::Constant(_) => 0,
-                FillKind::Fixed(..) => 1,
+                FillKind::Fixed(_, _, ref l) if l.is_empty() => 1,
+                FillKind::Fixed(..) => 3,
                 FillKind::Table(..) => 2,
             }] += 1;
             // 37 texels: a 32-byte chunk loop and a remainder.
