@@ -317,7 +317,12 @@ pub(crate) fn written_all(inst: &Inst) -> Regs {
         Inst::QuadPairV { first, second, .. } => vec![Reg::from(first), Reg::from(second)],
         Inst::Ballot { dst, .. } => dst.into_iter().collect(),
         Inst::Image { dst, count, .. } => (0..count as Reg).map(|c| dst + c).collect(),
-        _ => writes(inst).into_iter().collect(),
+        // Not through `collect`: this arm is nearly every instruction, and a `SmallVec` built
+        // from an iterator goes through its general (growing) path.
+        _ => match writes(inst) {
+            Some(w) => vec![w],
+            None => Regs::new(),
+        },
     }
 }
 
