@@ -25,6 +25,50 @@ use foldhash::HashMap;
 
 use super::{op, Inst, Module};
 
+/// Chains and pointer copies by result id: (defining block, instruction). A table indexed by
+/// id: every operand word of the function is looked up, and a hash map of them was 2% of a
+/// cold compile. Ids past the table (malformed, or a sparse bound) are kept aside.
+struct Chains<'m> {
+    dense: Vec<Option<(u32, &'m Inst)>>,
+    beyond: Vec<(u32, (u32, &'m Inst))>,
+}
+
+impl<'m> Chains<'m> {
+    fn new(m: &Module) -> Chains<'m> {
+        // The bound, but not beyond what the instructions could define (a malformed bound
+        // would otherwise ask for gigabytes).
+        let len = (m.header[3] as usize).min(2 * m.insts.len() + 16);
+        Chains {
+            dense: vec![None; len],
+            beyond: Vec::new(),
+        }
+    }
+
+    fn insert(&mut self, id: u32, chain: (u32, &'m Inst)) {
+        match self.dense.get_mut(id as usize) {
+            Some(slot) => *slot = Some(chain),
+            None => self.beyond.push((id, chain)),
+        }
+    }
+
+    /// The chain with result `id` (its last definition, as a map filled in order would say).
+    fn get(&self, id: u32) -> Option<(u32, &'m Inst)> {
+        match self.dense.get(id as usize) {
+            Some(chain) => *chain,
+            None => self
+                .beyond
+                .iter()
+                .rev()
+                .find(|&&(c, _)| c == id)
+                .map(|&(_, chain)| chain),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.beyond.is_empty() && self.dense.iter().all(Option::is_none)
+    }
+}
+
 const COPY_MEMORY: u16 = 63;
 const ARRAY_LENGTH: u16 = 68;
 const IMAGE_TEXEL_POINTER: u16 = 60;
@@ -89,7 +133,7 @@ fn rewrite(m: &Module, start: usize, end: usize) -> Option<(Vec<Inst>, u32)> {
             .is_some_and(|t| t.opcode() == op::TYPE_POINTER)
     };
     // Chains and pointer copies: result id → (defining block, instruction).
-    let mut chains: HashMap<u32, (u32, &Inst)> = HashMap::default();
+    let mut chains = Chains::new(m);
     let mut block = 0;
     for inst in insts {
         match inst.opcode() {
@@ -116,7 +160,7 @@ fn rewrite(m: &Module, start: usize, end: usize) -> Option<(Vec<Inst>, u32)> {
         }
         let ptrs = pointer_operands(inst);
         for (i, w) in inst.operands().iter().enumerate() {
-            if let Some(&(b, _)) = chains.get(w) {
+            if let Some((b, _)) = chains.get(*w) {
                 if b != block {
                     if !ptrs.contains(&i) || inst.opcode() == op::PHI {
                         return None;
@@ -143,7 +187,7 @@ fn rewrite(m: &Module, start: usize, end: usize) -> Option<(Vec<Inst>, u32)> {
         let mut inst = inst.clone();
         for i in pointer_operands(&inst) {
             let w = inst.operands()[i];
-            if chains.get(&w).is_some_and(|&(b, _)| b != block) {
+            if chains.get(w).is_some_and(|(b, _)| b != block) {
                 let id = copy(&chains, &mut copies, &mut out, &mut next_id, block, w)?;
                 inst.0[i + 1] = id;
             }
@@ -156,14 +200,14 @@ fn rewrite(m: &Module, start: usize, end: usize) -> Option<(Vec<Inst>, u32)> {
 /// The id of chain `id` as recomputed in `block`, emitting the copy (and those of the chains
 /// it is based on) into `out` when this block has none yet.
 fn copy(
-    chains: &HashMap<u32, (u32, &Inst)>,
+    chains: &Chains,
     copies: &mut HashMap<(u32, u32), u32>,
     out: &mut Vec<Inst>,
     next_id: &mut u32,
     block: u32,
     id: u32,
 ) -> Option<u32> {
-    let Some(&(b, def)) = chains.get(&id) else {
+    let Some((b, def)) = chains.get(id) else {
         return Some(id);
     };
     if b == block {

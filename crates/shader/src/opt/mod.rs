@@ -150,8 +150,8 @@ impl IntoIterator for Reads {
 
 /// The registers an instruction reads.
 pub(crate) fn reads(inst: &Inst) -> Reads {
-    if let Some(general) = inst.general() {
-        return reads(&general);
+    if inst.is_hot() {
+        return reads_of_hot(inst);
     }
     match inst {
         Inst::Un { a, .. } | Inst::UnV { a, .. } => Reads::of([*a]),
@@ -259,8 +259,8 @@ fn address_reads(mut r: Reads, space: &crate::ir::Space, a: &crate::ir::Addr) ->
 /// The register an instruction writes. (The fused `*Masked` instructions also write their
 /// `tmp`, which nothing else reads; they are made by the last pass.)
 pub(crate) fn writes(inst: &Inst) -> Option<Reg> {
-    if let Some(general) = inst.general() {
-        return writes(&general);
+    if inst.is_hot() {
+        return writes_of_hot(inst);
     }
     match inst {
         Inst::Un { dst, .. }
@@ -302,8 +302,8 @@ pub(crate) type Regs = smallvec::SmallVec<[Reg; 4]>;
 /// Every register an instruction writes, `tmp`s included.
 pub(crate) fn written_all(inst: &Inst) -> Regs {
     use smallvec::smallvec as vec;
-    if let Some(general) = inst.general() {
-        return written_all(&general);
+    if inst.is_hot() {
+        return written_all_of_hot(inst);
     }
     match *inst {
         Inst::UnMasked { dst, tmp, .. }
@@ -317,16 +317,19 @@ pub(crate) fn written_all(inst: &Inst) -> Regs {
         Inst::QuadPairV { first, second, .. } => vec![Reg::from(first), Reg::from(second)],
         Inst::Ballot { dst, .. } => dst.into_iter().collect(),
         Inst::Image { dst, count, .. } => (0..count as Reg).map(|c| dst + c).collect(),
-        _ => writes(inst).into_iter().collect(),
+        // Not through `collect`: this arm is nearly every instruction, and a `SmallVec` built
+        // from an iterator goes through its general (growing) path.
+        _ => match writes(inst) {
+            Some(w) => vec![w],
+            None => Regs::new(),
+        },
     }
 }
 
 /// Rewrites the registers an instruction reads (not the one it writes).
 pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
-    if let Some(mut general) = inst.general() {
-        map_reads(&mut general, f);
-        *inst = general.specialized().unwrap_or(general);
-        return;
+    if inst.is_hot() {
+        return map_reads_of_hot(inst, &f);
     }
     let addr = |a: &mut crate::ir::Addr, s: &crate::ir::Space| {
         if let Some(d) = &mut a.dynamic {
@@ -434,8 +437,8 @@ pub(crate) fn map_reads(inst: &mut Inst, f: impl Fn(Reg) -> Reg) {
 /// operations, depends on it (they must not be moved or merged across lanes' masks; passes
 /// treat them as barriers).
 pub(crate) fn is_control(inst: &Inst) -> bool {
-    if let Some(general) = inst.general() {
-        return is_control(&general);
+    if inst.is_hot() {
+        return is_control_of_hot(inst);
     }
     !matches!(
         inst,
@@ -463,6 +466,39 @@ pub(crate) fn is_control(inst: &Inst) -> bool {
             // Only names a register for the `Image` right after it, which is control.
             | Inst::ImageArg { .. }
     )
+}
+
+// The hot float forms ([`Inst::is_hot`], made by the last passes) are read through their
+// general forms, out of line: a general form built on every call, even as a check that found
+// none, gave the helpers above a stack frame each, and they are called for nearly every
+// instruction by nearly every pass.
+
+#[inline(never)]
+fn reads_of_hot(inst: &Inst) -> Reads {
+    inst.general().map_or_else(Reads::default, |g| reads(&g))
+}
+
+#[inline(never)]
+fn writes_of_hot(inst: &Inst) -> Option<Reg> {
+    inst.general().and_then(|g| writes(&g))
+}
+
+#[inline(never)]
+fn written_all_of_hot(inst: &Inst) -> Regs {
+    inst.general().map(|g| written_all(&g)).unwrap_or_default()
+}
+
+#[inline(never)]
+fn map_reads_of_hot(inst: &mut Inst, f: &dyn Fn(Reg) -> Reg) {
+    if let Some(mut general) = inst.general() {
+        map_reads(&mut general, f);
+        *inst = general.specialized().unwrap_or(general);
+    }
+}
+
+#[inline(never)]
+fn is_control_of_hot(inst: &Inst) -> bool {
+    inst.general().is_some_and(|g| is_control(&g))
 }
 
 /// Removes the instructions marked in `dead`, fixing every jump target.
