@@ -535,17 +535,30 @@ impl<'d> AttributeReader<'d> {
         if buffer.memory.read(buffer.offset + at, span).is_err() {
             return false;
         }
-        for (i, v) in out.iter_mut().enumerate() {
-            let Some(b) = span.get(i * stride as usize..i * stride as usize + 16) else {
-                return false;
-            };
-            *v = [0, 0, 0, 1f32.to_bits()];
-            for (c, w) in v.iter_mut().enumerate().take(floats) {
-                *w = u32::from_le_bytes([b[4 * c], b[4 * c + 1], b[4 * c + 2], b[4 * c + 3]]);
-            }
+        // The component count as a constant: the copy of each vertex unrolls.
+        match floats {
+            1 => unpack_floats::<1>(span, stride as usize, out),
+            2 => unpack_floats::<2>(span, stride as usize, out),
+            3 => unpack_floats::<3>(span, stride as usize, out),
+            _ => unpack_floats::<4>(span, stride as usize, out),
         }
-        true
     }
+}
+
+/// Vertex `i` of `span` (`stride` bytes apart): its `N` 32-bit components, then the
+/// defaults (0, 0, 0, 1) of the others. `false` when a vertex is past `span`.
+#[inline(always)]
+fn unpack_floats<const N: usize>(span: &[u8], stride: usize, out: &mut [[u32; 4]]) -> bool {
+    for (i, v) in out.iter_mut().enumerate() {
+        let Some(b) = span.get(i * stride..i * stride + 16) else {
+            return false;
+        };
+        *v = [0, 0, 0, 1f32.to_bits()];
+        for (c, w) in v.iter_mut().enumerate().take(N) {
+            *w = u32::from_le_bytes([b[4 * c], b[4 * c + 1], b[4 * c + 2], b[4 * c + 3]]);
+        }
+    }
+    true
 }
 
 /// Shaded vertices: per vertex, the clip position then the varyings (as f32 bit patterns),
