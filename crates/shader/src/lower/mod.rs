@@ -49,7 +49,7 @@ pub(crate) enum Layout {
 }
 
 /// Where a pointer points.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) enum Loc {
     /// A promoted variable: exactly the pointee's registers.
     Regs(Regs),
@@ -71,7 +71,7 @@ pub(crate) struct Ptr {
     pub loc: Loc,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) enum Value {
     Regs(Regs),
     Ptr(Ptr),
@@ -87,7 +87,7 @@ pub(crate) enum Value {
 }
 
 /// Where a variable lives.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 enum Storage {
     Regs(Regs),
     Mem {
@@ -95,6 +95,58 @@ enum Storage {
         layout: Layout,
         offset: u32,
     },
+}
+
+// `Clone` by hand for the types holding `Regs`: a derived clone copies a `SmallVec` through
+// its general iterator path (about 60 instructions); `from_slice` copies the registers at
+// once. Lowering clones a value at each use of an expression.
+
+impl Clone for Loc {
+    fn clone(&self) -> Loc {
+        match self {
+            Loc::Regs(r) => Loc::Regs(Regs::from_slice(r)),
+            &Loc::Mem {
+                space,
+                layout,
+                dynamic,
+                offset,
+            } => Loc::Mem {
+                space,
+                layout,
+                dynamic,
+                offset,
+            },
+            &Loc::BufferArray { global } => Loc::BufferArray { global },
+        }
+    }
+}
+
+impl Clone for Value {
+    fn clone(&self) -> Value {
+        match self {
+            Value::Regs(r) => Value::Regs(Regs::from_slice(r)),
+            Value::Ptr(p) => Value::Ptr(p.clone()),
+            &Value::Handle { global, element } => Value::Handle { global, element },
+            &Value::HandleArray { global } => Value::HandleArray { global },
+        }
+    }
+}
+
+impl Clone for Storage {
+    fn clone(&self) -> Storage {
+        match self {
+            Storage::Regs(r) => Storage::Regs(Regs::from_slice(r)),
+            &Storage::Mem {
+                space,
+                layout,
+                offset,
+            } => Storage::Mem {
+                space,
+                layout,
+                offset,
+            },
+        }
+    }
 }
 
 /// The values of a function's expressions lowered so far, by handle index: the handles of
