@@ -238,8 +238,17 @@ impl<'m> Lowering<'m> {
         r
     }
 
+    /// `n` fresh registers, numbered in order.
     pub fn regs(&mut self, n: usize) -> Regs {
-        (0..n).map(|_| self.reg()).collect()
+        let first = self.next_reg;
+        self.next_reg += n as u32;
+        // Most values fit inline: built from an array, not through `SmallVec`'s general
+        // (growing) `collect`.
+        if n <= 4 {
+            Regs::from_buf_and_len([first, first + 1, first + 2, first + 3], n)
+        } else {
+            (first..first + n as u32).collect()
+        }
     }
 
     /// A register holding `value` in every lane (shared between uses).
