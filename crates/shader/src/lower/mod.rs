@@ -1003,6 +1003,11 @@ impl<'m> Lowering<'m> {
         ctx: &mut FnCtx<'m>,
         e: Handle<Expression>,
     ) -> Result<Regs, CompileError> {
+        // Most reads are of values lowered already: their registers are copied straight from
+        // the table, not through a clone of the whole `Value` moved out and taken apart.
+        if let Some(Value::Regs(r)) = ctx.values.get(&e) {
+            return Ok(Regs::from_slice(r));
+        }
         match self.expression_value(ctx, e)? {
             Value::Regs(r) => Ok(r),
             Value::Ptr(_) => unsupported("a pointer used as a value"),
@@ -1017,6 +1022,10 @@ impl<'m> Lowering<'m> {
         ctx: &mut FnCtx<'m>,
         e: Handle<Expression>,
     ) -> Result<Ptr, CompileError> {
+        // As in `value_regs`: a pointer lowered already is cloned straight from the table.
+        if let Some(Value::Ptr(p)) = ctx.values.get(&e) {
+            return Ok(p.clone());
+        }
         match self.expression_value(ctx, e)? {
             Value::Ptr(p) => Ok(p),
             _ => unsupported("a value used as a pointer"),
