@@ -938,7 +938,7 @@ fn summarized_rewrites(m: &mut Module, s: &mut Summary) {
     // OpCopyMemory.
     guarded(m, s, |s| s.any_opcode(&[63]), drop_copy_memory_operands);
     // BufferBlock.
-    guarded(m, s, |s| s.any_decoration(3), buffer_block_arrays);
+    guarded_changed(m, s, |s| s.any_decoration(3), buffer_block_arrays);
     // OpConstantNull.
     guarded(
         m,

@@ -15,7 +15,8 @@ const DECORATION_BUFFER_BLOCK: u32 = 3;
 const UNIFORM: u32 = 2;
 const STORAGE_BUFFER: u32 = 12;
 
-pub(crate) fn buffer_block_arrays(m: &mut Module) {
+/// Returns whether the module changed.
+pub(crate) fn buffer_block_arrays(m: &mut Module) -> bool {
     let blocks: HashSet<u32> = m
         .insts
         .iter()
@@ -23,7 +24,7 @@ pub(crate) fn buffer_block_arrays(m: &mut Module) {
         .filter_map(|i| i.operand(0))
         .collect();
     if blocks.is_empty() {
-        return;
+        return false;
     }
     let arrays: HashSet<u32> = m
         .insts
@@ -44,9 +45,11 @@ pub(crate) fn buffer_block_arrays(m: &mut Module) {
         })
         .filter_map(|i| Some((i.operand(0)?, i.operand(2)?)))
         .collect();
+    // Blocks outside arrays (the usual case) change nothing.
+    let changed = !pointers.is_empty();
     for (ptr, array) in pointers {
         let Some(storage_ptr) = m.intern_type(op::TYPE_POINTER, &[STORAGE_BUFFER, array]) else {
-            return;
+            return changed;
         };
         for i in m.insts.iter_mut() {
             if i.opcode() == op::VARIABLE
@@ -58,6 +61,7 @@ pub(crate) fn buffer_block_arrays(m: &mut Module) {
             }
         }
     }
+    changed
 }
 
 #[cfg(test)]

@@ -141,30 +141,31 @@ struct Plan {
 /// the operands' types, and the set of those operands, were most of this pass's 30K
 /// instructions on the compute bench's matmul shader). Ids past the table (malformed, or a
 /// sparse bound) are kept aside.
-#[derive(Default)]
 struct TypeOf {
     dense: Vec<Option<u32>>,
     beyond: Vec<(u32, u32)>,
 }
 
 impl TypeOf {
-    fn of(m: &Module) -> TypeOf {
+    /// An empty table sized for `m`, filled by [`TypeOf::record`].
+    fn for_module(m: &Module) -> TypeOf {
         // The bound, but not beyond what the instructions could define (a malformed bound
         // would otherwise ask for gigabytes).
         let len = (m.header[3] as usize).min(2 * m.insts.len() + 16);
-        let mut t = TypeOf {
+        TypeOf {
             dense: vec![None; len],
             beyond: Vec::new(),
-        };
-        for i in &m.insts {
-            if i.0.len() >= 3 && super::has_result_type(i.opcode()) {
-                match t.dense.get_mut(i.0[2] as usize) {
-                    Some(slot) => *slot = Some(i.0[1]),
-                    None => t.beyond.push((i.0[2], i.0[1])),
-                }
+        }
+    }
+
+    /// Records the type of `i`'s result, if it has a result type.
+    fn record(&mut self, i: &Inst) {
+        if i.0.len() >= 3 && super::has_result_type(i.opcode()) {
+            match self.dense.get_mut(i.0[2] as usize) {
+                Some(slot) => *slot = Some(i.0[1]),
+                None => self.beyond.push((i.0[2], i.0[1])),
             }
         }
-        t
     }
 
     /// The type of `id` (its last definition, as a map filled in order would say).
@@ -193,40 +194,47 @@ fn rule_of(glsl: Option<u32>, i: &Inst) -> Option<Rule> {
 }
 
 fn plan(m: &Module) -> Option<Plan> {
-    let glsl = m
-        .insts
-        .iter()
-        .find(|i| {
-            i.opcode() == op::EXT_INST_IMPORT
-                && super::literal_string(&i.operands()[1..]).0 == "GLSL.std.450"
-        })
-        .map(|i| i.operands()[0]);
-    // The instructions with a rule (few), and the types of only their operands: a map of
-    // every value's type was 3% of a cold compile.
-    let ruled: Vec<(&Inst, Rule)> = m
-        .insts
-        .iter()
+    // One scan finds the import, the instructions that may have a rule (few), the type
+    // definitions (by id, in order) and the values' types. A scan for each (and one of the
+    // whole module per `int_shape`) was 19K instructions on the compute bench's matmul
+    // shader.
+    let mut glsl = None;
+    let mut types = TypeDefs::default();
+    let mut type_of = TypeOf::for_module(m);
+    let mut candidates: Vec<&Inst> = Vec::new();
+    for i in &m.insts {
+        let opcode = i.opcode();
+        type_of.record(i);
+        if (op::TYPE_VOID..=op::TYPE_FORWARD_POINTER).contains(&opcode) {
+            types.push(i);
+        } else if opcode == op::EXT_INST_IMPORT {
+            // The first import of the set, as a search in order would find.
+            if glsl.is_none() && super::literal_string(&i.operands()[1..]).0 == "GLSL.std.450" {
+                glsl = Some(i.operands()[0]);
+            }
+        } else if opcode == op::EXT_INST || core_rule(opcode).is_some() {
+            candidates.push(i);
+        }
+    }
+    // Rules of extended instructions need the import, found by the whole scan.
+    let ruled: Vec<(&Inst, Rule)> = candidates
+        .into_iter()
         .filter_map(|i| rule_of(glsl, i).map(|r| (i, r)))
         .collect();
-    let type_of = if ruled.iter().any(|(_, rule)| !rule.operands.is_empty()) {
-        TypeOf::of(m)
-    } else {
-        TypeOf::default()
-    };
     // Which (type → other-signedness type) conversions are needed.
     let mut wanted: Vec<(u32, u32)> = Vec::new();
     for (i, rule) in ruled {
         let o = i.operands();
         for k in rule.operands.clone() {
             let ty = type_of.get(*o.get(k)?)?;
-            if let Some((_, s, _)) = int_shape(m, ty) {
+            if let Some((_, s, _)) = types.int_shape(ty) {
                 if s != rule.signedness {
                     wanted.push((ty, rule.signedness));
                 }
             }
         }
         if rule.result {
-            if let Some((_, s, _)) = int_shape(m, o[0]) {
+            if let Some((_, s, _)) = types.int_shape(o[0]) {
                 if s != rule.signedness {
                     wanted.push((o[0], rule.signedness));
                 }
@@ -238,6 +246,34 @@ fn plan(m: &Module) -> Option<Plan> {
         type_of,
         wanted,
     })
+}
+
+/// The type definitions of a module, in order: [`int_shape`] without a scan of the whole
+/// module per question.
+#[derive(Default)]
+struct TypeDefs<'m> {
+    defs: Vec<&'m Inst>,
+}
+
+impl<'m> TypeDefs<'m> {
+    fn push(&mut self, i: &'m Inst) {
+        self.defs.push(i);
+    }
+
+    /// [`int_shape`], answered from these definitions (the first defining `ty`, as
+    /// [`Module::type_def`] finds).
+    fn int_shape(&self, ty: u32) -> Option<(u32, u32, u32)> {
+        let def = self.defs.iter().find(|i| i.operand(0) == Some(ty))?;
+        let o = def.operands();
+        match def.opcode() {
+            op::TYPE_INT if o.len() == 3 => Some((o[1], o[2], 1)),
+            op::TYPE_VECTOR if o.len() == 3 => {
+                let (w, s, _) = self.int_shape(o[1])?;
+                Some((w, s, o[2]))
+            }
+            _ => None,
+        }
+    }
 }
 
 fn rewrite(m: &mut Module) -> Option<()> {

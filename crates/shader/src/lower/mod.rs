@@ -49,7 +49,7 @@ pub(crate) enum Layout {
 }
 
 /// Where a pointer points.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) enum Loc {
     /// A promoted variable: exactly the pointee's registers.
     Regs(Regs),
@@ -71,7 +71,7 @@ pub(crate) struct Ptr {
     pub loc: Loc,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) enum Value {
     Regs(Regs),
     Ptr(Ptr),
@@ -87,7 +87,7 @@ pub(crate) enum Value {
 }
 
 /// Where a variable lives.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 enum Storage {
     Regs(Regs),
     Mem {
@@ -95,6 +95,58 @@ enum Storage {
         layout: Layout,
         offset: u32,
     },
+}
+
+// `Clone` by hand for the types holding `Regs`: a derived clone copies a `SmallVec` through
+// its general iterator path (about 60 instructions); `from_slice` copies the registers at
+// once. Lowering clones a value at each use of an expression.
+
+impl Clone for Loc {
+    fn clone(&self) -> Loc {
+        match self {
+            Loc::Regs(r) => Loc::Regs(Regs::from_slice(r)),
+            &Loc::Mem {
+                space,
+                layout,
+                dynamic,
+                offset,
+            } => Loc::Mem {
+                space,
+                layout,
+                dynamic,
+                offset,
+            },
+            &Loc::BufferArray { global } => Loc::BufferArray { global },
+        }
+    }
+}
+
+impl Clone for Value {
+    fn clone(&self) -> Value {
+        match self {
+            Value::Regs(r) => Value::Regs(Regs::from_slice(r)),
+            Value::Ptr(p) => Value::Ptr(p.clone()),
+            &Value::Handle { global, element } => Value::Handle { global, element },
+            &Value::HandleArray { global } => Value::HandleArray { global },
+        }
+    }
+}
+
+impl Clone for Storage {
+    fn clone(&self) -> Storage {
+        match self {
+            Storage::Regs(r) => Storage::Regs(Regs::from_slice(r)),
+            &Storage::Mem {
+                space,
+                layout,
+                offset,
+            } => Storage::Mem {
+                space,
+                layout,
+                offset,
+            },
+        }
+    }
 }
 
 /// The values of a function's expressions lowered so far, by handle index: the handles of
@@ -186,8 +238,17 @@ impl<'m> Lowering<'m> {
         r
     }
 
+    /// `n` fresh registers, numbered in order.
     pub fn regs(&mut self, n: usize) -> Regs {
-        (0..n).map(|_| self.reg()).collect()
+        let first = self.next_reg;
+        self.next_reg += n as u32;
+        // Most values fit inline: built from an array, not through `SmallVec`'s general
+        // (growing) `collect`.
+        if n <= 4 {
+            Regs::from_buf_and_len([first, first + 1, first + 2, first + 3], n)
+        } else {
+            (first..first + n as u32).collect()
+        }
     }
 
     /// A register holding `value` in every lane (shared between uses).
@@ -942,6 +1003,11 @@ impl<'m> Lowering<'m> {
         ctx: &mut FnCtx<'m>,
         e: Handle<Expression>,
     ) -> Result<Regs, CompileError> {
+        // Most reads are of values lowered already: their registers are copied straight from
+        // the table, not through a clone of the whole `Value` moved out and taken apart.
+        if let Some(Value::Regs(r)) = ctx.values.get(&e) {
+            return Ok(Regs::from_slice(r));
+        }
         match self.expression_value(ctx, e)? {
             Value::Regs(r) => Ok(r),
             Value::Ptr(_) => unsupported("a pointer used as a value"),
@@ -956,6 +1022,10 @@ impl<'m> Lowering<'m> {
         ctx: &mut FnCtx<'m>,
         e: Handle<Expression>,
     ) -> Result<Ptr, CompileError> {
+        // As in `value_regs`: a pointer lowered already is cloned straight from the table.
+        if let Some(Value::Ptr(p)) = ctx.values.get(&e) {
+            return Ok(p.clone());
+        }
         match self.expression_value(ctx, e)? {
             Value::Ptr(p) => Ok(p),
             _ => unsupported("a value used as a pointer"),

@@ -94,13 +94,17 @@ pub fn column_stride(rows: VectorSize, scalar: Scalar) -> u32 {
         }
 }
 
+/// Byte offsets of a value's scalars, inline up to four (a scalar or a vector: most loads
+/// and stores; a `Vec` was an allocation and a free per access lowered).
+pub type Offsets = smallvec::SmallVec<[u32; 4]>;
+
 /// Byte offsets of each scalar of a value (in flat order) in the given layout.
 pub fn scalar_offsets(
     module: &naga::Module,
     inner: &TypeInner,
     layout: Layout,
-) -> Result<Vec<u32>, CompileError> {
-    let mut out = Vec::new();
+) -> Result<Offsets, CompileError> {
+    let mut out = Offsets::new();
     offsets_into(module, inner, layout, 0, &mut out)?;
     Ok(out)
 }
@@ -110,7 +114,7 @@ fn offsets_into(
     inner: &TypeInner,
     layout: Layout,
     base: u32,
-    out: &mut Vec<u32>,
+    out: &mut Offsets,
 ) -> Result<(), CompileError> {
     if layout == Layout::Flat {
         let n = flat_count(module, inner)?;

@@ -6,13 +6,41 @@
 //! naga keeps one access chain per source-level access, so `y[i] = a * x[i] + y[i]` computes the
 //! address of `y[i]` twice; this pass keeps one.
 
+use std::hash::{Hash, Hasher};
+
 use foldhash::HashMap;
 
 use crate::ir::{Inst, Program, Reg, Space};
 
-/// The part of an instruction that decides its result (its operation and operands).
-fn key(inst: &Inst) -> Option<Inst> {
-    match *inst {
+/// The part of an instruction that decides its result (its operation and operands), as an
+/// instruction with `dst` 0.
+#[derive(PartialEq, Eq)]
+struct Key(Inst);
+
+impl Hash for Key {
+    /// The operand registers and the operation only: the derived hash of an [`Inst`] writes
+    /// every field and discriminant apart, about 100 instructions a key (9K a compile of the
+    /// compute bench's matmul shader). Equal keys still hash equal.
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        let (op, a, b) = match self.0 {
+            Inst::Un { op, a, .. } => (op as u32, a, 0),
+            Inst::Bin { op, a, b, .. } => (0x100 | op as u32, a, b),
+            Inst::Tern { op, a, b, c, .. } => (0x200 | op as u32, a, b ^ c.rotate_left(16)),
+            Inst::Wide { op, hi, a, b, .. } => (
+                0x300 | op as u32 | u32::from(hi) << 8,
+                a[0] ^ a[1].rotate_left(16),
+                b[0] ^ b[1].rotate_left(16),
+            ),
+            Inst::Load { addr, .. } => (0x400, addr.dynamic.unwrap_or(u32::MAX), addr.offset),
+            _ => (0x500, 0, 0),
+        };
+        h.write_u64(u64::from(a) | u64::from(b) << 32);
+        h.write_u32(op);
+    }
+}
+
+fn key(inst: &Inst) -> Option<Key> {
+    let key = match *inst {
         Inst::Un { op, a, .. } => Some(Inst::Un { op, dst: 0, a }),
         Inst::Bin { op, a, b, .. } => Some(Inst::Bin { op, dst: 0, a, b }),
         Inst::Tern { op, a, b, c, .. } => Some(Inst::Tern {
@@ -39,7 +67,8 @@ fn key(inst: &Inst) -> Option<Inst> {
             addr,
         }),
         _ => None,
-    }
+    };
+    key.map(Key)
 }
 
 pub fn run(program: &mut Program) {
@@ -54,7 +83,7 @@ pub fn run(program: &mut Program) {
     }
     super::count_outputs_as_written(program, &mut writes);
     // Sized for every keyed instruction at once: growing it was a fifth of the pass.
-    let mut seen: HashMap<Inst, Reg> = HashMap::with_capacity_and_hasher(keyed, Default::default());
+    let mut seen: HashMap<Key, Reg> = HashMap::with_capacity_and_hasher(keyed, Default::default());
     // What each register reads as from here on (itself unless merged into an earlier one).
     let mut replace: Vec<Reg> = (0..regs as Reg).collect();
     let mut dead = vec![false; program.code.len()];
@@ -69,7 +98,7 @@ pub fn run(program: &mut Program) {
         if let Some(w) = written {
             // A register written again (a variable) invalidates what was computed from it.
             if writes[w as usize] > 1 {
-                seen.retain(|k, v| *v != w && !super::reads(k).contains(&w));
+                seen.retain(|k, v| *v != w && !super::reads(&k.0).contains(&w));
             }
         }
         let (Some(k), Some(dst)) = (key(inst), written) else {

@@ -27,23 +27,25 @@ fn pure(inst: &Inst) -> bool {
 }
 
 pub fn run(program: &mut Program) {
-    // Each round hoists out of one loop; a shader has few loops.
-    for _ in 0..64 {
-        if !hoist_once(program) {
-            break;
-        }
-    }
-}
-
-fn hoist_once(program: &mut Program) -> bool {
-    let regs = program.register_count as usize;
-    let mut writes = vec![0u32; regs];
+    // Counted once: a round only moves instructions, so the counts hold for the next.
+    let mut writes = vec![0u32; program.register_count as usize];
     for inst in &program.code {
         if let Some(w) = super::writes(inst) {
             writes[w as usize] += 1;
         }
     }
     super::count_outputs_as_written(program, &mut writes);
+    // Each round hoists out of one loop; a shader has few loops.
+    for _ in 0..64 {
+        if !hoist_once(program, &writes) {
+            break;
+        }
+    }
+}
+
+/// `writes`: the writes of each register, outputs counted as written.
+fn hoist_once(program: &mut Program, writes: &[u32]) -> bool {
+    let regs = program.register_count as usize;
     let mut loops: Vec<(usize, usize)> = program
         .code
         .iter()
