@@ -231,10 +231,11 @@ pub(crate) struct FillTable {
 #[derive(Debug)]
 enum FillKind {
     Constant(u32),
-    /// Per byte of the texel: the scale and offset in 16.16 fixed point ([`fixed_byte`]);
-    /// the bytes that have none (ties that round both ways), at most two, looked up instead:
-    /// `(byte, its 256 results)`.
-    Fixed([i32; 4], [i32; 4], Vec<(usize, Box<[u8; 256]>)>),
+    /// Per byte of the texel: the scale and offset in 16.16 fixed point ([`fixed_byte`]).
+    Fixed([i32; 4], [i32; 4]),
+    /// [`FillKind::Fixed`] for every byte but one that has no such form (ties that round both
+    /// ways), looked up instead: `(byte, its 256 results)`.
+    FixedLookup([i32; 4], [i32; 4], (usize, Box<[u8; 256]>)),
     /// `t[k][b]`: byte `k` of the new texel, shifted to its place in the little-endian word,
     /// when byte `k` of the stored texel is `b`.
     /// And whether the last byte's table is one value.
@@ -252,13 +253,13 @@ fn fixed_byte(b: u8, a: i32, c: i32) -> u8 {
 }
 
 /// [`FillKind::Fixed`] over whole texels, the bytes of `lookups` (byte, results) from their
-/// tables.
+/// tables. (The count is a constant: with a slice, the fill row's loops were 18% slower.)
 #[inline(always)]
 fn apply_fixed<const N: usize>(
     texels: &mut [u8],
     a: &[i32; 4],
     c: &[i32; 4],
-    lookups: &[(usize, &[u8; 256]); N],
+    lookups: [(usize, &[u8; 256]); N],
 ) {
     let a: [i32; 32] = std::array::from_fn(|i| a[i % 4]);
     let c: [i32; 32] = std::array::from_fn(|i| c[i % 4]);
@@ -271,7 +272,9 @@ fn apply_fixed<const N: usize>(
         for i in 0..32 {
             out[i] = fixed_byte(chunk[i], a[i], c[i]);
         }
-        for &(k, t) in lookups {
+        for (k, t) in lookups {
+            // (A texel byte, so below 4: the mask spares the bounds checks.)
+            let k = k & 3;
             for j in 0..8 {
                 out[4 * j + k] = t[chunk[4 * j + k] as usize];
             }
@@ -283,8 +286,8 @@ fn apply_fixed<const N: usize>(
         for k in 0..4 {
             t[k] = fixed_byte(old[k], a[k], c[k]);
         }
-        for &(k, table) in lookups {
-            t[k] = table[old[k] as usize];
+        for (k, table) in lookups {
+            t[k & 3] = table[old[k & 3] as usize];
         }
     }
 }
@@ -351,30 +354,23 @@ impl FillTable {
         }
         let byte = |k: usize, b: usize| (table[k][b] >> (8 * k)) as u8;
         let one_value = |k: usize| table[k].iter().all(|&v| v == table[k][0]);
-        let candidate = affine_candidate(op, format, src, src1, constants);
-        // The fixed-point form (a byte of one value with scale 0), with lookups for up to two
-        // bytes that have none: a lookup patch costs ~3 instructions a texel where a texel of
-        // four lookups costs ~11.
-        let fixed = candidate.and_then(|(a, _)| {
-            let f: Vec<Option<(i32, i32)>> = (0..4)
-                .map(|k| fixed_form(if one_value(k) { 0.0 } else { a[k] }, |b| byte(k, b)))
-                .collect();
-            let lookups: Vec<(usize, Box<[u8; 256]>)> = (0..4)
-                .filter(|&k| f[k].is_none())
-                .map(|k| (k, Box::new(std::array::from_fn(|b| byte(k, b)))))
-                .collect();
-            (lookups.len() <= 2).then(|| {
-                (
-                    std::array::from_fn(|k| f[k].map_or(0, |f| f.0)),
-                    std::array::from_fn(|k| f[k].map_or(0, |f| f.1)),
-                    lookups,
-                )
-            })
+        let scales = affine_scales(op, format, src, src1, constants);
+        // The fixed-point form (a byte of one value with scale 0), with a lookup for a byte
+        // that has none: the patch costs ~3 instructions a texel where a texel of four lookups
+        // costs ~11.
+        let f: [Option<(i32, i32)>; 4] = std::array::from_fn(|k| {
+            let a = scales?[k];
+            fixed_form(if one_value(k) { 0.0 } else { a }, |b| byte(k, b))
         });
+        let a: [i32; 4] = std::array::from_fn(|k| f[k].map_or(0, |f| f.0));
+        let c: [i32; 4] = std::array::from_fn(|k| f[k].map_or(0, |f| f.1));
+        let missing: Vec<usize> = (0..4).filter(|&k| f[k].is_none()).collect();
         let kind = if (0..4).all(one_value) {
             FillKind::Constant(table.iter().fold(0, |w, t| w | t[0]))
-        } else if let Some((a, c, lookups)) = fixed {
-            FillKind::Fixed(a, c, lookups)
+        } else if missing.is_empty() {
+            FillKind::Fixed(a, c)
+        } else if let (Some(_), &[k]) = (scales, missing.as_slice()) {
+            FillKind::FixedLookup(a, c, (k, Box::new(std::array::from_fn(|b| byte(k, b)))))
         } else {
             let last_constant = table[3].iter().all(|&v| v == table[3][0]);
             FillKind::Table(table, last_constant)
@@ -391,12 +387,8 @@ impl FillTable {
                     t.copy_from_slice(&c.to_le_bytes());
                 }
             }
-            FillKind::Fixed(a, c, lookups) => match lookups.as_slice() {
-                [] => apply_fixed(texels, a, c, &[]),
-                [one] => apply_fixed(texels, a, c, &[(one.0, &one.1)]),
-                [one, two] => apply_fixed(texels, a, c, &[(one.0, &one.1), (two.0, &two.1)]),
-                _ => {}
-            },
+            FillKind::Fixed(a, c) => apply_fixed(texels, a, c, []),
+            FillKind::FixedLookup(a, c, (k, t)) => apply_fixed(texels, a, c, [(*k, &**t)]),
             // The last byte (alpha in RGBA8 and BGRA8) is often one value (blending with
             // `One`/`Zero` alpha factors): three lookups then.
             FillKind::Table(t, true) => apply_table::<0b0111>(texels, t, t[3][0]),
@@ -429,18 +421,18 @@ fn apply_table<const LOOKUP: u8>(texels: &mut [u8], t: &[[u32; 256]; 4], base: u
     }
 }
 
-/// The scale and offset per texel byte of an affine function of the stored byte for a UNORM
-/// attachment, from the blend at stored values 0 and 1 (what an exact one would have to be;
-/// [`FillKind::Fixed`] takes the scale as its starting point and finds its offset against
-/// the table): a byte's result is `255·v` rounded of the blended `v = v₀ + d·(v₁ − v₀)` with
-/// `d = b / 255`. Write-masked bytes keep the stored byte.
-fn affine_candidate(
+/// The scale per texel byte of an affine function of the stored byte for a UNORM attachment,
+/// from the blend at stored values 0 and 1 (what an exact one would have to be; `fixed_form`
+/// starts from it and finds the offset against the table): a byte's result is `255·v`
+/// rounded of the blended `v = v₀ + d·(v₁ − v₀)` with `d = b / 255`, so its scale is
+/// `v₁ − v₀`. Write-masked bytes keep the stored byte: scale 1.
+fn affine_scales(
     op: &ColorOp,
     format: Format,
     src: [u32; 4],
     src1: [u32; 4],
     constants: [f32; 4],
-) -> Option<([f32; 4], [f32; 4])> {
+) -> Option<[f32; 4]> {
     let components = format.info().components();
     if op.class != NumericClass::Float || !components.iter().all(|c| c.numeric == Numeric::Unorm) {
         return None;
@@ -456,7 +448,7 @@ fn affine_candidate(
     } else {
         (s, s)
     };
-    let (mut a, mut c) = ([0.0; 4], [0.0; 4]);
+    let mut a = [0.0; 4];
     for comp in components {
         let k = (comp.offset / 8) as usize;
         let ch = match comp.channel {
@@ -467,13 +459,9 @@ fn affine_candidate(
             _ => return None,
         };
         let kept = op.byte_mask.is_some_and(|m| m[k] == 0);
-        (a[k], c[k]) = if kept {
-            (1.0, 0.0)
-        } else {
-            (v1[ch] - v0[ch], v0[ch] * 255.0)
-        };
+        a[k] = if kept { 1.0 } else { v1[ch] - v0[ch] };
     }
-    Some((a, c))
+    Some(a)
 }
 
 /// One facing's stencil state, reduced to the 8 bits of the stencil attachment: "the least
@@ -1450,8 +1438,8 @@ mod tests {
             };
             kinds[match fill.kind {
                 FillKind::Constant(_) => 0,
-                FillKind::Fixed(_, _, ref l) if l.is_empty() => 1,
-                FillKind::Fixed(..) => 3,
+                FillKind::Fixed(..) => 1,
+                FillKind::FixedLookup(..) => 3,
                 FillKind::Table(..) => 2,
             }] += 1;
             // 37 texels: a 32-byte chunk loop and a remainder.

@@ -374,6 +374,8 @@ impl<'a> Pass<'a> {
         let vertex_count = input.vertices.len() / stride;
         let interp = &state.varyings;
         let tris_before = self.triangle_count();
+        // Only the segment that is last now and those this draw adds can get triangles.
+        let first_touched = self.segments.len().saturating_sub(1);
 
         // Runs of vertex indices between restarts.
         let mut runs: Vec<(usize, usize)> = Vec::new();
@@ -631,7 +633,7 @@ impl<'a> Pass<'a> {
         }
         // The triangles set up one at a time are binned now (a draw whose runs took both
         // paths left some in the segment before its parallel ones).
-        for seg in &mut self.segments {
+        for seg in self.segments.iter_mut().skip(first_touched) {
             for (i, tri) in seg.tris.iter().enumerate().skip(seg.binned) {
                 self.grid.bin(tri, i as u32, &mut seg.bins);
             }
