@@ -422,6 +422,8 @@ fn execute_one(
                 .write(buf.offset + offset, &bytes)
                 .map_err(|_| "buffer range")
         }
+        // Not reached from `execute_in`, which hands the clears to its draw batch
+        // (`DrawBatch::begin`); kept for completeness.
         Command::BeginRendering { targets, clears } => {
             crate::draw::begin_rendering(targets, clears)
         }
