@@ -192,6 +192,7 @@ impl Clipper {
     /// Clips the triangle `tri` (three vertices of `stride` floats, laid out one after another)
     /// against `planes`; returns the resulting convex polygon as a flat buffer of vertices (empty
     /// when nothing is left). Any non-finite position rejects the triangle.
+    #[inline(always)]
     pub fn clip<'a>(
         &'a mut self,
         tri: &'a [f32],

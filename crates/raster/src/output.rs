@@ -519,6 +519,46 @@ pub(crate) struct DrawOps {
     pub constants: [f32; 4],
 }
 
+/// The lanes of one D32 depth test ([`TileBuffer::depth_test_d32_sample`]): each lane's
+/// texel index in the plane and its (clamped) depth, the lanes to test, whether passing
+/// lanes write.
+struct DepthLanes<'l> {
+    index: &'l [u32; LANES],
+    z: &'l [f32; LANES],
+    live: u64,
+    write: bool,
+}
+
+impl DepthLanes<'_> {
+    /// Tests the live lanes in lane order with `test(incoming, stored)`, writing the passing
+    /// ones' depths when `write`; returns the passing lanes and whether anything was written.
+    /// A lane whose texel is outside the plane fails.
+    #[inline(always)]
+    fn run(&self, plane: &mut [u8], test: impl Fn(f32, f32) -> bool) -> (u64, bool) {
+        let mut out = self.live;
+        let mut written = false;
+        let mut bits = self.live;
+        while bits != 0 {
+            let lane = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let at = self.index[lane] as usize * 4;
+            let Some(slot) = plane.get_mut(at..at + 4) else {
+                out &= !(1 << lane);
+                continue;
+            };
+            let z = self.z[lane];
+            let stored = f32::from_le_bytes([slot[0], slot[1], slot[2], slot[3]]);
+            if !test(z, stored) {
+                out &= !(1 << lane);
+            } else if self.write {
+                slot.copy_from_slice(&z.to_le_bytes());
+                written = true;
+            }
+        }
+        (out, written)
+    }
+}
+
 /// One attachment's tile-local bytes.
 #[derive(Debug, Default)]
 struct TilePlane {
@@ -867,6 +907,15 @@ impl TileBuffer {
     /// Early fragment tests (depth bounds, stencil, depth) of the lanes in `live`, in lane
     /// order; returns the survivors.
     pub fn early_depth(&mut self, ops: &DrawOps, batch: &FragmentBatch, live: u64) -> u64 {
+        // The D32 test's per-lane index and mask loops are AVX2 where the CPU has it.
+        pumice_memory::simd::vectorized(
+            #[inline(always)]
+            || self.early_depth_inlined(ops, batch, live),
+        )
+    }
+
+    #[inline(always)]
+    fn early_depth_inlined(&mut self, ops: &DrawOps, batch: &FragmentBatch, live: u64) -> u64 {
         if !self.has_fragment_tests(ops) {
             return live;
         }
@@ -882,6 +931,7 @@ impl TileBuffer {
     /// clamp and the compare decided once, instead of [`Self::depth_test`]'s per-fragment
     /// dispatch (which was a tenth of the small-triangle benchmark). Lane order, as there.
     /// `None` when this path does not apply.
+    #[inline(always)]
     fn depth_test_d32(
         &mut self,
         ops: &DrawOps,
@@ -897,6 +947,7 @@ impl TileBuffer {
 
     /// [`Self::depth_test_d32`] on sample `sample` of each lane's pixel, any sample count (the
     /// per-sample path tests a sample plane of a batch at a time).
+    #[inline(always)]
     pub(super) fn depth_test_d32_sample(
         &mut self,
         ops: &DrawOps,
@@ -913,47 +964,60 @@ impl TileBuffer {
         {
             return None;
         }
-        let samples = self.samples;
+        let samples = self.samples as u32;
         let r = self.rect;
         let (w, h) = ((r.x1 - r.x0) as u32, (r.y1 - r.y0) as u32);
         let (compare, write) = (ops.depth.compare_op, ops.depth.write_enable);
-        let bytes = &mut self.depth.bytes;
-        let mut out = live;
-        let mut written = false;
-        let mut bits = live;
-        while bits != 0 {
-            let lane = bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            let (px, py) = (
-                batch.x[lane].wrapping_sub(r.x0 as u32),
-                batch.y[lane].wrapping_sub(r.y0 as u32),
-            );
-            let i = ((py as usize * w as usize + px as usize) * samples + sample) * 4;
-            let slot = if px < w && py < h {
-                bytes.get_mut(i..i + 4)
-            } else {
-                None
-            };
-            let Some(slot) = slot else {
-                out &= !(1 << lane);
-                continue;
-            };
-            let z = match ops.depth_clamp {
-                Some((lo, hi)) => z[lane].clamp(lo, hi),
-                None => z[lane],
-            };
-            let stored = f32::from_le_bytes([slot[0], slot[1], slot[2], slot[3]]);
-            if !compare.test(z, stored) {
-                out &= !(1 << lane);
-            } else if write {
-                slot.copy_from_slice(&z.to_le_bytes());
-                written = true;
+        // Each lane's texel and the depth it tests, for all lanes at once (vector loops);
+        // then the lanes one by one, in lane order, each against what the ones before wrote.
+        let mut index = [0u32; LANES];
+        // Lanes outside the tile (none from the rasterizer, which covers only pixels of
+        // its rectangle) as all-ones words, gathered into a mask 8 lanes at a time.
+        let mut outside = [0u8; LANES];
+        for l in 0..LANES {
+            let px = batch.x[l].wrapping_sub(r.x0 as u32);
+            let py = batch.y[l].wrapping_sub(r.y0 as u32);
+            outside[l] = u8::from(px >= w || py >= h);
+            index[l] = (py.wrapping_mul(w).wrapping_add(px))
+                .wrapping_mul(samples)
+                .wrapping_add(sample as u32);
+        }
+        let zs: [f32; LANES] = match ops.depth_clamp {
+            Some((lo, hi)) => std::array::from_fn(|l| z[l].clamp(lo, hi)),
+            None => *z,
+        };
+        let mut inside = u64::MAX;
+        for (c, bytes) in outside.chunks_exact(8).enumerate() {
+            let word = u64::from_le_bytes(bytes.try_into().unwrap_or([1; 8]));
+            if word != 0 {
+                for (k, &o) in bytes.iter().enumerate() {
+                    inside &= !(u64::from(o) << (8 * c + k));
+                }
             }
         }
+        let plane = &mut self.depth.bytes;
+        let lanes = DepthLanes {
+            index: &index,
+            z: &zs,
+            live: live & inside,
+            write,
+        };
+        // The comparison decided once per batch: a loop for each.
+        let (out, written) = match compare {
+            CompareOp::Never => (0, false),
+            CompareOp::Less => lanes.run(plane, |a, b| a < b),
+            CompareOp::Equal => lanes.run(plane, |a, b| a == b),
+            CompareOp::LessOrEqual => lanes.run(plane, |a, b| a <= b),
+            CompareOp::Greater => lanes.run(plane, |a, b| a > b),
+            CompareOp::NotEqual => lanes.run(plane, |a, b| a != b),
+            CompareOp::GreaterOrEqual => lanes.run(plane, |a, b| a >= b),
+            CompareOp::Always => lanes.run(plane, |_, _| true),
+        };
         self.depth.dirty |= written;
         Some(out)
     }
 
+    #[inline(always)]
     fn early_tests<const STENCIL: bool>(
         &mut self,
         ops: &DrawOps,

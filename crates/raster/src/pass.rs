@@ -529,44 +529,46 @@ impl<'a> Pass<'a> {
                         .par_iter_mut()
                         .enumerate()
                         .for_each(|(c, seg)| {
-                            let Segment {
-                                tris,
-                                attrs,
-                                clipper,
-                                scratch,
-                                bins,
-                                binned,
-                                ..
-                            } = seg;
-                            for i in c * SETUP_CHUNK..((c + 1) * SETUP_CHUNK).min(count) {
-                                let tri: &[f32] = if in_place {
-                                    let at = (start + 3 * i) * vstride;
-                                    match input.vertices.get(at..at + 3 * vstride) {
-                                        Some(t) => t,
-                                        None => continue,
+                            pumice_memory::simd::vectorized(
+                                #[inline(always)]
+                                || {
+                                    let Segment {
+                                        tris,
+                                        attrs,
+                                        clipper,
+                                        scratch,
+                                        ..
+                                    } = seg;
+                                    for i in c * SETUP_CHUNK..((c + 1) * SETUP_CHUNK).min(count) {
+                                        let tri: &[f32] = if in_place {
+                                            let at = (start + 3 * i) * vstride;
+                                            match input.vertices.get(at..at + 3 * vstride) {
+                                                Some(t) => t,
+                                                None => continue,
+                                            }
+                                        } else {
+                                            let prim = triangle_vertices(input.topology, i);
+                                            if fetch_triangle(
+                                                &vertex, prim, interp, vstride, scratch,
+                                            )
+                                            .is_none()
+                                            {
+                                                continue;
+                                            }
+                                            scratch
+                                        };
+                                        if culled_triangle(tri, vstride, cull) {
+                                            continue;
+                                        }
+                                        let poly = clipper.clip(tri, vstride, &planes, interp);
+                                        let id = base_id.wrapping_add(i as u32);
+                                        setup_polygon(
+                                            &params, interp, poly, vstride, draw, id, tris, attrs,
+                                        );
                                     }
-                                } else {
-                                    let prim = triangle_vertices(input.topology, i);
-                                    if fetch_triangle(&vertex, prim, interp, vstride, scratch)
-                                        .is_none()
-                                    {
-                                        continue;
-                                    }
-                                    scratch
-                                };
-                                if culled_triangle(tri, vstride, cull) {
-                                    continue;
-                                }
-                                let poly = clipper.clip(tri, vstride, &planes, interp);
-                                let id = base_id.wrapping_add(i as u32);
-                                setup_polygon(
-                                    &params, interp, poly, vstride, draw, id, tris, attrs,
-                                );
-                            }
-                            for (i, tri) in tris.iter().enumerate() {
-                                grid.bin(tri, i as u32, bins);
-                            }
-                            *binned = tris.len();
+                                    seg.bin_pending(grid);
+                                },
+                            )
                         });
                     number_segments(&mut segments[first_new.saturating_sub(1)..]);
                 }
@@ -634,10 +636,7 @@ impl<'a> Pass<'a> {
         // The triangles set up one at a time are binned now (a draw whose runs took both
         // paths left some in the segment before its parallel ones).
         for seg in self.segments.iter_mut().skip(first_touched) {
-            for (i, tri) in seg.tris.iter().enumerate().skip(seg.binned) {
-                self.grid.bin(tri, i as u32, &mut seg.bins);
-            }
-            seg.binned = seg.tris.len();
+            seg.bin_pending(&self.grid);
         }
         if self.triangle_count() == tris_before {
             return Ok(());

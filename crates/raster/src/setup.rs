@@ -268,7 +268,7 @@ pub(crate) fn project(params: &SetupParams, poly: &[f32], stride: usize) -> Opti
 /// `setup_polygon`, once per triangle, uses this form: returning the 416-byte `Projected` in an
 /// `Option` cost a `memset` and two `memcpy`s, ~250 instructions a triangle (3.5% of the
 /// small-triangle bench).
-#[inline]
+#[inline(always)]
 pub(crate) fn project_into(
     params: &SetupParams,
     poly: &[f32],
@@ -375,6 +375,7 @@ pub(crate) fn snap_f64(v: f64) -> i64 {
 /// clipping one primitive) as a fan of triangles appended to `out`, with their attribute records
 /// appended to `attrs`. Culled, degenerate and invisible polygons append nothing.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 pub(crate) fn setup_polygon(
     params: &SetupParams,
     interp: &[Interpolation],
@@ -432,6 +433,7 @@ impl Varyings<'_> {
 
 /// Appends the fan triangles of the projected polygon `p` (already culled, biased) to `out`.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 pub(crate) fn emit_fan(
     params: &SetupParams,
     interp: &[Interpolation],
@@ -532,6 +534,7 @@ fn depth_slope(fx: &[i64], fy: &[i64], z: &[f32], count: usize) -> f64 {
 }
 
 /// Edge functions, bounding box and λ planes of one triangle with positive doubled area `area`.
+#[inline(always)]
 fn setup_triangle(
     params: &SetupParams,
     fx: &[i64],

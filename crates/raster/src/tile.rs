@@ -185,7 +185,21 @@ pub(crate) struct UniformFill {
     pub tables: Vec<crate::output::FillTable>,
 }
 
-/// The uniform fills of the triangles of a pass, in triangle order.
+/// Whether a triangle is large enough to be considered for a uniform fill: its bounding box
+/// and its area are both at least [`MIN_FILL_AREA`] pixels.
+pub(crate) fn may_fill(tri: &Triangle) -> bool {
+    let b = tri.bbox;
+    let bbox_area = (b.x1 - b.x0).max(0) as f32 * (b.y1 - b.y0).max(0) as f32;
+    if bbox_area < MIN_FILL_AREA {
+        return false;
+    }
+    let [l1, l2] = tri.lambda;
+    let area = 0.5 / (l1[0] * l2[1] - l1[1] * l2[0]).abs();
+    area >= MIN_FILL_AREA
+}
+
+/// The uniform fills of the triangles of a pass (those [`may_fill`] noted while binning), in
+/// triangle order.
 pub(crate) fn uniform_fills(data: &PassData) -> Vec<UniformFill> {
     let mut fills = Vec::new();
     // Per draw: whether its triangles may be filled (`None`: not yet known).
@@ -193,22 +207,12 @@ pub(crate) fn uniform_fills(data: &PassData) -> Vec<UniformFill> {
     let mut scratch: Option<(FragmentBatch, Box<FragmentOutput>)> = None;
     let tris = data.segments.iter().flat_map(|seg| {
         let first = seg.first as usize;
-        seg.tris
-            .iter()
-            .enumerate()
-            .map(move |(i, tri)| (first + i, tri, &seg.attrs))
+        seg.large.iter().filter_map(move |&i| {
+            let tri = seg.tris.get(i as usize)?;
+            Some((first + i as usize, tri, &seg.attrs))
+        })
     });
     for (t, tri, attrs) in tris {
-        let b = tri.bbox;
-        let bbox_area = (b.x1 - b.x0).max(0) as f32 * (b.y1 - b.y0).max(0) as f32;
-        if bbox_area < MIN_FILL_AREA {
-            continue;
-        }
-        let [l1, l2] = tri.lambda;
-        let area = 0.5 / (l1[0] * l2[1] - l1[1] * l2[0]).abs();
-        if !(area >= MIN_FILL_AREA) {
-            continue;
-        }
         let Some(draw) = data.draws.get(tri.draw as usize) else {
             continue;
         };
