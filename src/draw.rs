@@ -730,8 +730,16 @@ pub fn shade_vertices(
     if point_size.is_some() {
         vertex_layout.push(point_size_out.ok_or(1.0));
     }
+    // Each float of a shaded vertex that no output gives: its constant in every lane.
+    let constants: Vec<[u32; W]> = vertex_layout
+        .iter()
+        .map(|src| match *src {
+            Ok(_) => [0; W],
+            Err(c) => [c.to_bits(); W],
+        })
+        .collect();
     // Shade one run of `ids` into `data` (its vertices, `stride` floats each), W at a time:
-    // inputs gathered attribute by attribute, outputs scattered component by component.
+    // inputs gathered attribute by attribute, outputs written vertex by vertex.
     let shade = |ids: &[u32], data: &mut [f32]| -> Result<(), &'static str> {
         let mut runner =
             StageRunner::new(vs, res).map_err(|_| "a vertex shader resource is not bound")?;
@@ -777,18 +785,31 @@ pub fn shade_vertices(
             let Some(dst) = data.get_mut(start..start + chunk.len() * stride) else {
                 continue;
             };
-            for (k, src) in vertex_layout.iter().enumerate() {
-                match *src {
-                    Ok(o) => {
-                        let zeros = [0; W];
-                        let reg = out_regs.get(o).unwrap_or(&zeros);
-                        for (v, &bits) in dst.chunks_exact_mut(stride).zip(reg.iter()) {
+            // The shaded vertices' floats, a column per register: written a vertex at a time
+            // for the usual widths (a whole vertex per step instead of one float per step of
+            // a strided column walk: 8 floats a vertex in the triangle bench).
+            let columns: Vec<&[u32; W]> = vertex_layout
+                .iter()
+                .zip(&constants)
+                .map(|(src, c)| match *src {
+                    Ok(o) => out_regs.get(o).unwrap_or(c),
+                    Err(_) => c,
+                })
+                .collect();
+            match stride {
+                4 => scatter_vertices::<4>(dst, &columns),
+                5 => scatter_vertices::<5>(dst, &columns),
+                6 => scatter_vertices::<6>(dst, &columns),
+                7 => scatter_vertices::<7>(dst, &columns),
+                8 => scatter_vertices::<8>(dst, &columns),
+                9 => scatter_vertices::<9>(dst, &columns),
+                10 => scatter_vertices::<10>(dst, &columns),
+                11 => scatter_vertices::<11>(dst, &columns),
+                12 => scatter_vertices::<12>(dst, &columns),
+                _ => {
+                    for (k, col) in columns.iter().enumerate() {
+                        for (v, &bits) in dst.chunks_exact_mut(stride).zip(col.iter()) {
                             v[k] = f32::from_bits(bits);
-                        }
-                    }
-                    Err(c) => {
-                        for v in dst.chunks_exact_mut(stride) {
-                            v[k] = c;
                         }
                     }
                 }
@@ -816,6 +837,20 @@ pub fn shade_vertices(
         varyings,
         point_size,
     })
+}
+
+/// Writes the vertices of `dst` (`N` floats each, as many as fit, at most W) from
+/// `columns`: float `k` of vertex `v` is lane `v` of column `k`. `N` a constant, so that a
+/// vertex is one unrolled step.
+fn scatter_vertices<const N: usize>(dst: &mut [f32], columns: &[&[u32; W]]) {
+    let Ok(columns) = <&[&[u32; W]; N]>::try_from(columns) else {
+        return;
+    };
+    for (v, out) in dst.chunks_exact_mut(N).take(W).enumerate() {
+        for k in 0..N {
+            out[k] = f32::from_bits(columns[k][v]);
+        }
+    }
 }
 
 /// Where a fragment program input comes from.
