@@ -499,31 +499,36 @@ impl Worker {
                     }
                     return;
                 }
-                // Edge values at each quad's top-left pixel, stepped rather than recomputed.
+                // Edge values at each quad's top-left pixel, stepped rather than recomputed;
+                // each pixel of the quad is that plus its own offset per edge (k: pixel
+                // (k & 1, k >> 1)), four lanes compared at once.
                 let (qx0, qy0) = (blk.x0 & !1, blk.y0 & !1);
                 let base = edges.each_ref().map(|e| e.at(qx0, qy0));
+                let offsets: [[i64; 4]; 3] = edges.each_ref().map(|e| [0, e.dx, e.dy, e.dx + e.dy]);
+                let (step_x, step_y) = (
+                    edges.each_ref().map(|e| 2 * e.dx),
+                    edges.each_ref().map(|e| 2 * e.dy),
+                );
+                let mut row = base;
                 for qy in (qy0..blk.y1).step_by(2) {
-                    let row: [i64; 3] =
-                        std::array::from_fn(|i| base[i] + i64::from(qy - qy0) * edges[i].dy);
+                    // Which of the quad's two rows are inside the block.
+                    let rows = [qy >= blk.y0, qy + 1 < blk.y1];
+                    let mut at = row;
                     for qx in (qx0..blk.x1).step_by(2) {
-                        let at: [i64; 3] =
-                            std::array::from_fn(|i| row[i] + i64::from(qx - qx0) * edges[i].dx);
-                        let mut masks = [0u8; 4];
-                        for (k, m) in masks.iter_mut().enumerate() {
-                            let (dx, dy) = ((k & 1) as i32, (k >> 1) as i32);
-                            let inside = accept
-                                || (0..3).all(|i| {
-                                    at[i]
-                                        + i64::from(dx) * edges[i].dx
-                                        + i64::from(dy) * edges[i].dy
-                                        >= 0
-                                });
-                            *m = u8::from(inside && blk.contains(qx + dx, qy + dy));
-                        }
+                        let cols = [qx >= blk.x0, qx + 1 < blk.x1];
+                        let e: [[bool; 4]; 3] = std::array::from_fn(|i| {
+                            std::array::from_fn(|k| at[i] + offsets[i][k] >= 0)
+                        });
+                        let masks: [u8; 4] = std::array::from_fn(|k| {
+                            let inside = accept || (e[0][k] & e[1][k] & e[2][k]);
+                            u8::from(inside & cols[k & 1] & rows[k >> 1])
+                        });
                         if masks != [0; 4] {
                             self.push_quad::<false>(draw, tri, rec, qx, qy, masks, None);
                         }
+                        at = std::array::from_fn(|i| at[i] + step_x[i]);
                     }
+                    row = std::array::from_fn(|i| row[i] + step_y[i]);
                 }
             },
         );
