@@ -476,10 +476,18 @@ impl Worker {
         if r.is_empty() {
             return;
         }
-        let edges = &tri.edges;
+        // A small triangle's quads are tested directly, without the block level: at most a
+        // block's worth of quads, where the block tests (reject, accept, per-block set-up, for
+        // the ~3 blocks a 7×4-pixel triangle straddles) cost more than they save (~500
+        // instructions a triangle and tile in the small-triangle bench).
+        let quads_w = ((r.x1 + 1) >> 1) - (r.x0 >> 1);
+        let quads_h = ((r.y1 + 1) >> 1) - (r.y0 >> 1);
+        if quads_w * quads_h <= QUADS as i32 {
+            return self.raster_quads(draw, tri, rec, r, false);
+        }
         for_each_block(
             r,
-            edges,
+            &tri.edges,
             [[0; 3]; 2],
             // Inlined into the caller's vectorized build (a closure of its own was not:
             // +2.5% on the small-triangle bench).
@@ -499,39 +507,53 @@ impl Worker {
                     }
                     return;
                 }
-                // Edge values at each quad's top-left pixel, stepped rather than recomputed;
-                // each pixel of the quad is that plus its own offset per edge (k: pixel
-                // (k & 1, k >> 1)), four lanes compared at once.
-                let (qx0, qy0) = (blk.x0 & !1, blk.y0 & !1);
-                let base = edges.each_ref().map(|e| e.at(qx0, qy0));
-                let offsets: [[i64; 4]; 3] = edges.each_ref().map(|e| [0, e.dx, e.dy, e.dx + e.dy]);
-                let (step_x, step_y) = (
-                    edges.each_ref().map(|e| 2 * e.dx),
-                    edges.each_ref().map(|e| 2 * e.dy),
-                );
-                let mut row = base;
-                for qy in (qy0..blk.y1).step_by(2) {
-                    // Which of the quad's two rows are inside the block.
-                    let rows = [qy >= blk.y0, qy + 1 < blk.y1];
-                    let mut at = row;
-                    for qx in (qx0..blk.x1).step_by(2) {
-                        let cols = [qx >= blk.x0, qx + 1 < blk.x1];
-                        let e: [[bool; 4]; 3] = std::array::from_fn(|i| {
-                            std::array::from_fn(|k| at[i] + offsets[i][k] >= 0)
-                        });
-                        let masks: [u8; 4] = std::array::from_fn(|k| {
-                            let inside = accept || (e[0][k] & e[1][k] & e[2][k]);
-                            u8::from(inside & cols[k & 1] & rows[k >> 1])
-                        });
-                        if masks != [0; 4] {
-                            self.push_quad::<false>(draw, tri, rec, qx, qy, masks, None);
-                        }
-                        at = std::array::from_fn(|i| at[i] + step_x[i]);
-                    }
-                    row = std::array::from_fn(|i| row[i] + step_y[i]);
-                }
+                self.raster_quads(draw, tri, rec, blk, accept);
             },
         );
+    }
+
+    /// The quads of `blk` (a part of the triangle's bounding box) with a covered pixel, each
+    /// pixel tested against the three edges unless `accept` (the whole of `blk` is inside).
+    #[inline(always)]
+    fn raster_quads(
+        &mut self,
+        draw: &DrawRecord,
+        tri: &Triangle,
+        rec: &[f32],
+        blk: PixelRect,
+        accept: bool,
+    ) {
+        let edges = &tri.edges;
+        // Edge values at each quad's top-left pixel, stepped rather than recomputed;
+        // each pixel of the quad is that plus its own offset per edge (k: pixel
+        // (k & 1, k >> 1)), four lanes compared at once.
+        let (qx0, qy0) = (blk.x0 & !1, blk.y0 & !1);
+        let base = edges.each_ref().map(|e| e.at(qx0, qy0));
+        let offsets: [[i64; 4]; 3] = edges.each_ref().map(|e| [0, e.dx, e.dy, e.dx + e.dy]);
+        let (step_x, step_y) = (
+            edges.each_ref().map(|e| 2 * e.dx),
+            edges.each_ref().map(|e| 2 * e.dy),
+        );
+        let mut row = base;
+        for qy in (qy0..blk.y1).step_by(2) {
+            // Which of the quad's two rows are inside the block.
+            let rows = [qy >= blk.y0, qy + 1 < blk.y1];
+            let mut at = row;
+            for qx in (qx0..blk.x1).step_by(2) {
+                let cols = [qx >= blk.x0, qx + 1 < blk.x1];
+                let e: [[bool; 4]; 3] =
+                    std::array::from_fn(|i| std::array::from_fn(|k| at[i] + offsets[i][k] >= 0));
+                let masks: [u8; 4] = std::array::from_fn(|k| {
+                    let inside = accept || (e[0][k] & e[1][k] & e[2][k]);
+                    u8::from(inside & cols[k & 1] & rows[k >> 1])
+                });
+                if masks != [0; 4] {
+                    self.push_quad::<false>(draw, tri, rec, qx, qy, masks, None);
+                }
+                at = std::array::from_fn(|i| at[i] + step_x[i]);
+            }
+            row = std::array::from_fn(|i| row[i] + step_y[i]);
+        }
     }
 
     /// Writes a uniform fill's triangle: the pixels of `rect` that [`Self::raster_triangle`]
