@@ -524,35 +524,43 @@ impl Worker {
         accept: bool,
     ) {
         let edges = &tri.edges;
-        // Edge values at each quad's top-left pixel, stepped rather than recomputed;
-        // each pixel of the quad is that plus its own offset per edge (k: pixel
-        // (k & 1, k >> 1)), four lanes compared at once.
+        // Each pixel's three edge values, as four lanes per edge (k: pixel (k & 1, k >> 1) of
+        // the quad), stepped from quad to quad rather than recomputed. A pixel is inside when
+        // all three are ≥ 0, i.e. when their OR is: one 4 × i64 vector test per quad.
         let (qx0, qy0) = (blk.x0 & !1, blk.y0 & !1);
-        let base = edges.each_ref().map(|e| e.at(qx0, qy0));
-        let offsets: [[i64; 4]; 3] = edges.each_ref().map(|e| [0, e.dx, e.dy, e.dx + e.dy]);
+        let first: [[i64; 4]; 3] = edges.each_ref().map(|e| {
+            let at = e.at(qx0, qy0);
+            [at, at + e.dx, at + e.dy, at + e.dx + e.dy]
+        });
         let (step_x, step_y) = (
             edges.each_ref().map(|e| 2 * e.dx),
             edges.each_ref().map(|e| 2 * e.dy),
         );
-        let mut row = base;
+        let mut row = first;
         for qy in (qy0..blk.y1).step_by(2) {
-            // Which of the quad's two rows are inside the block.
-            let rows = [qy >= blk.y0, qy + 1 < blk.y1];
+            // Which of the quad's pixels are inside the block: its rows here, then its columns.
+            let rows: u8 =
+                if qy >= blk.y0 { 0b0011 } else { 0 } | if qy + 1 < blk.y1 { 0b1100 } else { 0 };
             let mut at = row;
             for qx in (qx0..blk.x1).step_by(2) {
-                let cols = [qx >= blk.x0, qx + 1 < blk.x1];
-                let e: [[bool; 4]; 3] =
-                    std::array::from_fn(|i| std::array::from_fn(|k| at[i] + offsets[i][k] >= 0));
-                let masks: [u8; 4] = std::array::from_fn(|k| {
-                    let inside = accept || (e[0][k] & e[1][k] & e[2][k]);
-                    u8::from(inside & cols[k & 1] & rows[k >> 1])
-                });
-                if masks != [0; 4] {
+                let cols: u8 = if qx >= blk.x0 { 0b0101 } else { 0 }
+                    | if qx + 1 < blk.x1 { 0b1010 } else { 0 };
+                let any: [i64; 4] = std::array::from_fn(|k| at[0][k] | at[1][k] | at[2][k]);
+                let inside = if accept {
+                    0b1111
+                } else {
+                    any.iter()
+                        .enumerate()
+                        .fold(0u8, |m, (k, &v)| m | u8::from(v >= 0) << k)
+                };
+                let bits = inside & rows & cols;
+                if bits != 0 {
+                    let masks: [u8; 4] = std::array::from_fn(|k| (bits >> k) & 1);
                     self.push_quad::<false>(draw, tri, rec, qx, qy, masks, None);
                 }
-                at = std::array::from_fn(|i| at[i] + step_x[i]);
+                at = std::array::from_fn(|i| at[i].map(|v| v + step_x[i]));
             }
-            row = std::array::from_fn(|i| row[i] + step_y[i]);
+            row = std::array::from_fn(|i| row[i].map(|v| v + step_y[i]));
         }
     }
 
