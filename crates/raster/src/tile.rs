@@ -101,12 +101,12 @@ fn interpolate<const N: usize>(
     }
     b.z[range.clone()].copy_from_slice(&z);
     b.inv_w[range.clone()].copy_from_slice(&inv_w);
-    for (c, mode) in interp.iter().enumerate() {
-        let (v, e1, e2) = (v0[c], d1[c], d2[c]);
-        let Some(dst) = b.varyings.get_mut(c) else {
+    // Zipped rather than indexed: no bounds check per varying.
+    let records = v0.iter().zip(d1).zip(d2);
+    for ((dst, mode), ((&v, &e1), &e2)) in b.varyings.iter_mut().zip(interp).zip(records) {
+        let Ok(dst) = <&mut [f32; N]>::try_from(&mut dst[range.clone()]) else {
             continue;
         };
-        let dst = &mut dst[range.clone()];
         match mode {
             // Exactly the provoking vertex's value (its differences may be infinite).
             Interpolation::Flat => dst.fill(v),
