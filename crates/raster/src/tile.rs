@@ -86,15 +86,25 @@ fn interpolate<const N: usize>(
         &rec[6 + 2 * n..6 + 3 * n],
     );
     let [l1p, l2p] = tri.lambda;
-    let l1: [f32; N] = std::array::from_fn(|k| l1p[0] * fx[k] + l1p[1] * fy[k] + l1p[2]);
-    let l2: [f32; N] = std::array::from_fn(|k| l2p[0] * fx[k] + l2p[1] * fy[k] + l2p[2]);
-    let l0: [f32; N] = std::array::from_fn(|k| 1.0 - l1[k] - l2[k]);
-    let z: [f32; N] = std::array::from_fn(|k| z0 + l1[k] * dz1 + l2[k] * dz2);
-    let q1: [f32; N] = std::array::from_fn(|k| l1[k] * iw1);
-    let q2: [f32; N] = std::array::from_fn(|k| l2[k] * iw2);
-    let inv_w: [f32; N] = std::array::from_fn(|k| l0[k] * iw0 + q1[k] + q2[k]);
-    let m1: [f32; N] = std::array::from_fn(|k| q1[k] / inv_w[k]);
-    let m2: [f32; N] = std::array::from_fn(|k| q2[k] / inv_w[k]);
+    // Plain loops, not `array::from_fn`: its closures are calls the compiler may stop
+    // inlining when the tile loop grows (it did: the heavy-shader bench's 64-lane
+    // interpolation went scalar, 1.51G → 2.63G instructions).
+    let (mut l1, mut l2, mut z) = ([0.0f32; N], [0.0f32; N], [0.0f32; N]);
+    let (mut q1, mut q2, mut inv_w) = ([0.0f32; N], [0.0f32; N], [0.0f32; N]);
+    let (mut m1, mut m2) = ([0.0f32; N], [0.0f32; N]);
+    for k in 0..N {
+        l1[k] = l1p[0] * fx[k] + l1p[1] * fy[k] + l1p[2];
+        l2[k] = l2p[0] * fx[k] + l2p[1] * fy[k] + l2p[2];
+        let l0 = 1.0 - l1[k] - l2[k];
+        z[k] = z0 + l1[k] * dz1 + l2[k] * dz2;
+        q1[k] = l1[k] * iw1;
+        q2[k] = l2[k] * iw2;
+        inv_w[k] = l0 * iw0 + q1[k] + q2[k];
+    }
+    for k in 0..N {
+        m1[k] = q1[k] / inv_w[k];
+        m2[k] = q2[k] / inv_w[k];
+    }
     let range = base..base + N;
     if range.end > LANES {
         return;
@@ -545,7 +555,10 @@ impl Worker {
             for qx in (qx0..blk.x1).step_by(2) {
                 let cols: u8 = if qx >= blk.x0 { 0b0101 } else { 0 }
                     | if qx + 1 < blk.x1 { 0b1010 } else { 0 };
-                let any: [i64; 4] = std::array::from_fn(|k| at[0][k] | at[1][k] | at[2][k]);
+                let mut any = [0i64; 4];
+                for k in 0..4 {
+                    any[k] = at[0][k] | at[1][k] | at[2][k];
+                }
                 let inside = if accept {
                     0b1111
                 } else {
@@ -555,12 +568,20 @@ impl Worker {
                 };
                 let bits = inside & rows & cols;
                 if bits != 0 {
-                    let masks: [u8; 4] = std::array::from_fn(|k| (bits >> k) & 1);
+                    let masks = [bits & 1, (bits >> 1) & 1, (bits >> 2) & 1, (bits >> 3) & 1];
                     self.push_quad::<false>(draw, tri, rec, qx, qy, masks, None);
                 }
-                at = std::array::from_fn(|i| at[i].map(|v| v + step_x[i]));
+                for i in 0..3 {
+                    for v in &mut at[i] {
+                        *v += step_x[i];
+                    }
+                }
             }
-            row = std::array::from_fn(|i| row[i].map(|v| v + step_y[i]));
+            for i in 0..3 {
+                for v in &mut row[i] {
+                    *v += step_y[i];
+                }
+            }
         }
     }
 
@@ -778,10 +799,11 @@ impl Worker {
         }
         // Integer offsets from the reference pixel, converted, then the fractional position:
         // the same operations, in the same order, as the whole-block path.
-        let fx: [f32; 4] =
-            std::array::from_fn(|k| ((qx - tri.ref_px[0]) as f32 + ox) + KX[k] as f32);
-        let fy: [f32; 4] =
-            std::array::from_fn(|k| ((qy - tri.ref_px[1]) as f32 + oy) + KY[k] as f32);
+        let (mut fx, mut fy) = ([0.0f32; 4], [0.0f32; 4]);
+        for k in 0..4 {
+            fx[k] = ((qx - tri.ref_px[0]) as f32 + ox) + KX[k] as f32;
+            fy[k] = ((qy - tri.ref_px[1]) as f32 + oy) + KY[k] as f32;
+        }
         interpolate(b, base, &draw.interp, tri, rec, &fx, &fy);
         b.quads += 1;
         if b.quads == QUADS {
@@ -809,12 +831,11 @@ impl Worker {
         b.primitive_id = [tri.primitive_id; LANES];
         b.coverage = u64::MAX;
         b.front_facing = if tri.front_facing { u64::MAX } else { 0 };
-        let fx: [f32; LANES] = std::array::from_fn(|l| {
-            ((bx + PX[l] - KX[l] - tri.ref_px[0]) as f32 + 0.5) + KX[l] as f32
-        });
-        let fy: [f32; LANES] = std::array::from_fn(|l| {
-            ((by + PY[l] - KY[l] - tri.ref_px[1]) as f32 + 0.5) + KY[l] as f32
-        });
+        let (mut fx, mut fy) = ([0.0f32; LANES], [0.0f32; LANES]);
+        for l in 0..LANES {
+            fx[l] = ((bx + PX[l] - KX[l] - tri.ref_px[0]) as f32 + 0.5) + KX[l] as f32;
+            fy[l] = ((by + PY[l] - KY[l] - tri.ref_px[1]) as f32 + 0.5) + KY[l] as f32;
+        }
         interpolate(b, 0, &draw.interp, tri, rec, &fx, &fy);
         b.quads = QUADS;
         self.flush(draw);
