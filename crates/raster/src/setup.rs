@@ -459,12 +459,15 @@ pub(crate) fn emit_fan(
         } else {
             [0, i + 1, i]
         };
-        if let Some(tri) = setup_triangle(params, fx, fy, idx, area.abs(), draw, primitive_id) {
-            let tri = Triangle {
-                front_facing: p.front_facing,
-                attrs: attrs.len() as u32,
-                ..tri
-            };
+        let ids = TriangleIds {
+            draw,
+            primitive_id,
+            front_facing: p.front_facing,
+            attrs: attrs.len() as u32,
+        };
+        // Written straight into `out` (an `Option<Triangle>` returned and copied in was two
+        // 136-byte copies a triangle).
+        if setup_triangle(params, fx, fy, idx, area.abs(), ids, out) {
             let [a, b, c] = idx;
             let (va, vb, vc) = (varyings.get(a, n), varyings.get(b, n), varyings.get(c, n));
             // Sized iterators rather than a push per component (which checked the capacity
@@ -487,9 +490,16 @@ pub(crate) fn emit_fan(
                         .map(|(mode, (&x, &x0))| diff(mode, x, x0)),
                 );
             }
-            out.push(tri);
         }
     }
+}
+
+/// What [`setup_triangle`] copies into the triangle it makes.
+struct TriangleIds {
+    draw: u32,
+    primitive_id: u32,
+    front_facing: bool,
+    attrs: u32,
 }
 
 /// The depth bias offset of the projected polygon `p` (0 without depth bias). It applies in
@@ -533,7 +543,8 @@ fn depth_slope(fx: &[i64], fy: &[i64], z: &[f32], count: usize) -> f64 {
     best.1
 }
 
-/// Edge functions, bounding box and λ planes of one triangle with positive doubled area `area`.
+/// Edge functions, bounding box and λ planes of one triangle with positive doubled area `area`,
+/// pushed onto `out` with `ids`; `false` (nothing pushed) when its box is empty.
 #[inline(always)]
 fn setup_triangle(
     params: &SetupParams,
@@ -541,16 +552,14 @@ fn setup_triangle(
     fy: &[i64],
     idx: [usize; 3],
     area: i64,
-    draw: u32,
-    primitive_id: u32,
-) -> Option<Triangle> {
+    ids: TriangleIds,
+    out: &mut Vec<Triangle>,
+) -> bool {
     let x = idx.map(|i| fx[i]);
     let y = idx.map(|i| fy[i]);
     // Bounding box in pixels: pixel p's centre is ONE·p + HALF.
-    let min_x = x.iter().min().copied()?;
-    let max_x = x.iter().max().copied()?;
-    let min_y = y.iter().min().copied()?;
-    let max_y = y.iter().max().copied()?;
+    let (min_x, max_x) = (x[0].min(x[1]).min(x[2]), x[0].max(x[1]).max(x[2]));
+    let (min_y, max_y) = (y[0].min(y[1]).min(y[2]), y[0].max(y[1]).max(y[2]));
     let first = |m: i64| (m - HALF).div_euclid(ONE) + i64::from((m - HALF).rem_euclid(ONE) != 0);
     let last = |m: i64| (m - HALF).div_euclid(ONE);
     let to_i32 = |v: i64| v.clamp(i32::MIN as i64, i32::MAX as i64) as i32;
@@ -565,7 +574,7 @@ fn setup_triangle(
     }
     .intersect(params.clip_rect);
     if bbox.is_empty() {
-        return None;
+        return false;
     }
     let mut edges = [Edge::default(); 3];
     for (e, edge) in edges.iter_mut().enumerate() {
@@ -601,17 +610,18 @@ fn setup_triangle(
         (x1 - x0) * inv_a,
         ((x1 - x0) * (ry - y0) - (y1 - y0) * (rx - x0)) * inv_a,
     ];
-    Some(Triangle {
-        draw,
-        primitive_id,
-        front_facing: true,
+    out.push(Triangle {
+        draw: ids.draw,
+        primitive_id: ids.primitive_id,
+        front_facing: ids.front_facing,
         multisample: params.multisample,
         bbox,
         edges,
         ref_px,
         lambda: [l1.map(|v| v as f32), l2.map(|v| v as f32)],
-        attrs: 0,
-    })
+        attrs: ids.attrs,
+    });
+    true
 }
 
 #[cfg(test)]
