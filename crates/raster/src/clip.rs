@@ -86,6 +86,11 @@ struct OutcodePlanes {
     /// `(n_axis, n_w)` of the four guard-band planes, x then y: inside is
     /// `n_axis·coord + n_w·w ≥ 0`.
     guard: [(f32, f32); 4],
+    /// Whether every guard plane has `n_w ≥ |n_axis|`, so that a vertex inside the four
+    /// reject planes (|x| ≤ w, |y| ≤ w) is inside it too: `n_axis·x + n_w·w ≥
+    /// (n_w − |n_axis|)·w ≥ 0`, and the f64 sum of the two exact products keeps that sign.
+    /// True unless the viewport reaches past the guard band.
+    guard_implied: bool,
     depth: bool,
     user: Vec<usize>,
 }
@@ -137,8 +142,10 @@ impl ClipPlanes {
             let (o, h) = (origin[axis], half[axis]);
             [(-h, GUARD_BAND - o), (h, GUARD_BAND + o)]
         });
+        let guard = [guard[0][0], guard[0][1], guard[1][0], guard[1][1]];
         let codes = OutcodePlanes {
-            guard: [guard[0][0], guard[0][1], guard[1][0], guard[1][1]],
+            guard,
+            guard_implied: guard.iter().all(|&(n_axis, n_w)| n_w >= n_axis.abs()),
             depth: !depth_clamp,
             user: user.to_vec(),
         };
@@ -166,13 +173,14 @@ impl ClipPlanes {
         let guard_ok = |(n_axis, n_w): (f32, f32), coord: f32| {
             f64::from(n_axis) * f64::from(coord) + f64::from(n_w) * f64::from(w) >= 0.0
         };
-        // `&` rather than `&&`: branch-free, the four guard planes a few vector instructions.
-        let inside = (w >= W_EPSILON)
-            & (!c.depth | ((z >= 0.0) & (w >= z)))
-            & guard_ok(c.guard[0], x)
-            & guard_ok(c.guard[1], x)
-            & guard_ok(c.guard[2], y)
-            & guard_ok(c.guard[3], y)
+        // The guard planes only for a vertex outside the view (see `guard_implied`), then
+        // `&` rather than `&&`: branch-free, the four a few vector instructions.
+        let guard = (reject == 0 && c.guard_implied)
+            || guard_ok(c.guard[0], x)
+                & guard_ok(c.guard[1], x)
+                & guard_ok(c.guard[2], y)
+                & guard_ok(c.guard[3], y);
+        let inside = (w >= W_EPSILON) & (!c.depth | ((z >= 0.0) & (w >= z))) & guard
             && c.user.iter().all(|&k| v.get(k).is_some_and(|&d| d >= 0.0));
         Outcode {
             reject,
