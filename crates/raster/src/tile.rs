@@ -402,6 +402,14 @@ pub(crate) struct Worker {
     /// The address of the triangle of the batch's first quad (identity only: whether the
     /// batch holds one triangle, see `FragmentBatch::distinct_pixels`).
     batch_tri: usize,
+    /// Each lane's position relative to its triangle's reference pixel corner, where the
+    /// one-sample path interpolates it.
+    fx: [f32; LANES],
+    fy: [f32; LANES],
+    /// The first lane of the batch whose inputs are not interpolated yet: the one-sample
+    /// path appends a triangle's quads, then interpolates them together 8 lanes a step
+    /// ([`Self::interpolate_pending`]) instead of 4 per quad as it appends it.
+    pending: usize,
 }
 
 impl Worker {
@@ -412,6 +420,9 @@ impl Worker {
             tile: TileBuffer::default(),
             samples: 0,
             batch_tri: 0,
+            fx: [0.0; LANES],
+            fy: [0.0; LANES],
+            pending: 0,
         }
     }
 
@@ -493,7 +504,8 @@ impl Worker {
         let quads_w = ((r.x1 + 1) >> 1) - (r.x0 >> 1);
         let quads_h = ((r.y1 + 1) >> 1) - (r.y0 >> 1);
         if quads_w * quads_h <= QUADS as i32 {
-            return self.raster_quads(draw, tri, rec, r, false);
+            self.raster_quads(draw, tri, rec, r, false);
+            return self.interpolate_pending(draw, tri, rec);
         }
         for_each_block(
             r,
@@ -520,6 +532,7 @@ impl Worker {
                 self.raster_quads(draw, tri, rec, blk, accept);
             },
         );
+        self.interpolate_pending(draw, tri, rec);
     }
 
     /// The quads of `blk` (a part of the triangle's bounding box) with a covered pixel, each
@@ -804,11 +817,56 @@ impl Worker {
             fx[k] = ((qx - tri.ref_px[0]) as f32 + ox) + KX[k] as f32;
             fy[k] = ((qy - tri.ref_px[1]) as f32 + oy) + KY[k] as f32;
         }
-        interpolate(b, base, &draw.interp, tri, rec, &fx, &fy);
+        if SAMPLES {
+            interpolate(b, base, &draw.interp, tri, rec, &fx, &fy);
+        } else if let (Some(px), Some(py)) = (
+            self.fx.get_mut(base..base + 4),
+            self.fy.get_mut(base..base + 4),
+        ) {
+            // Interpolated with the triangle's other quads (`interpolate_pending`).
+            px.copy_from_slice(&fx);
+            py.copy_from_slice(&fy);
+        }
         b.quads += 1;
         if b.quads == QUADS {
+            if !SAMPLES {
+                self.interpolate_pending(draw, tri, rec);
+            }
             self.flush(draw);
         }
+    }
+
+    /// Interpolates the lanes appended since the last call, all of triangle `tri` (the
+    /// one-sample path calls it when a triangle's quads are appended and before a full batch
+    /// is shaded), 8 lanes a step: the same operations per lane as 4 at a time. A step may
+    /// also fill lanes past the batch's last quad, which no fragment reads and a later
+    /// quad overwrites.
+    #[inline(always)]
+    fn interpolate_pending(&mut self, draw: &DrawRecord, tri: &Triangle, rec: &[f32]) {
+        let end = self.batch.quads * 4;
+        let mut at = self.pending;
+        while at < end {
+            if at + 8 <= LANES {
+                let (Ok(fx), Ok(fy)) = (
+                    <&[f32; 8]>::try_from(&self.fx[at..at + 8]),
+                    <&[f32; 8]>::try_from(&self.fy[at..at + 8]),
+                ) else {
+                    break;
+                };
+                interpolate(&mut self.batch, at, &draw.interp, tri, rec, fx, fy);
+                at += 8;
+            } else {
+                let (Ok(fx), Ok(fy)) = (
+                    <&[f32; 4]>::try_from(&self.fx[at..at + 4]),
+                    <&[f32; 4]>::try_from(&self.fy[at..at + 4]),
+                ) else {
+                    break;
+                };
+                interpolate(&mut self.batch, at, &draw.interp, tri, rec, fx, fy);
+                at += 4;
+            }
+        }
+        self.pending = end;
     }
 
     /// A whole 8×8 block inside the triangle, as one full batch (the batch must be empty):
@@ -867,6 +925,7 @@ impl Worker {
         self.batch.quads = 0;
         self.batch.coverage = 0;
         self.batch.front_facing = 0;
+        self.pending = 0;
     }
 
     /// [`Self::flush`] on the per-sample path. Early tests are done before shading only when
@@ -896,5 +955,6 @@ impl Worker {
         self.batch.quads = 0;
         self.batch.coverage = 0;
         self.batch.front_facing = 0;
+        self.pending = 0;
     }
 }
