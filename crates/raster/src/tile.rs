@@ -846,27 +846,38 @@ impl Worker {
         let end = self.batch.quads * 4;
         let mut at = self.pending;
         while at < end {
-            if at + 8 <= LANES {
-                let (Ok(fx), Ok(fy)) = (
-                    <&[f32; 8]>::try_from(&self.fx[at..at + 8]),
-                    <&[f32; 8]>::try_from(&self.fy[at..at + 8]),
-                ) else {
-                    break;
-                };
-                interpolate(&mut self.batch, at, &draw.interp, tri, rec, fx, fy);
-                at += 8;
+            let step = if at + 8 <= LANES { 8 } else { 4 };
+            let done = if step == 8 {
+                self.interpolate_lanes::<8>(draw, tri, rec, at)
             } else {
-                let (Ok(fx), Ok(fy)) = (
-                    <&[f32; 4]>::try_from(&self.fx[at..at + 4]),
-                    <&[f32; 4]>::try_from(&self.fy[at..at + 4]),
-                ) else {
-                    break;
-                };
-                interpolate(&mut self.batch, at, &draw.interp, tri, rec, fx, fy);
-                at += 4;
+                self.interpolate_lanes::<4>(draw, tri, rec, at)
+            };
+            if !done {
+                break;
             }
+            at += step;
         }
         self.pending = end;
+    }
+
+    /// Interpolates lanes `at..at + N` of the batch from their positions in `fx`/`fy`;
+    /// `false` when they are not all in the batch.
+    #[inline(always)]
+    fn interpolate_lanes<const N: usize>(
+        &mut self,
+        draw: &DrawRecord,
+        tri: &Triangle,
+        rec: &[f32],
+        at: usize,
+    ) -> bool {
+        let (Some(fx), Some(fy)) = (self.fx.get(at..at + N), self.fy.get(at..at + N)) else {
+            return false;
+        };
+        let (Ok(fx), Ok(fy)) = (<&[f32; N]>::try_from(fx), <&[f32; N]>::try_from(fy)) else {
+            return false;
+        };
+        interpolate(&mut self.batch, at, &draw.interp, tri, rec, fx, fy);
+        true
     }
 
     /// A whole 8×8 block inside the triangle, as one full batch (the batch must be empty):
