@@ -785,29 +785,27 @@ pub fn shade_vertices(
             let Some(dst) = data.get_mut(start..start + chunk.len() * stride) else {
                 continue;
             };
-            // The shaded vertices' floats, a column per register: written a vertex at a time
-            // for the usual widths (a whole vertex per step instead of one float per step of
-            // a strided column walk: 8 floats a vertex in the triangle bench).
-            let columns: Vec<&[u32; W]> = vertex_layout
-                .iter()
-                .zip(&constants)
-                .map(|(src, c)| match *src {
-                    Ok(o) => out_regs.get(o).unwrap_or(c),
-                    Err(_) => c,
-                })
-                .collect();
+            // Written a vertex at a time for the usual widths (a whole vertex per step instead
+            // of one float per step of a strided column walk: 8 floats a vertex in the
+            // triangle bench).
+            let columns = Columns {
+                layout: &vertex_layout,
+                out_regs: &out_regs,
+                constants: &constants,
+            };
             match stride {
-                4 => scatter_vertices::<4>(dst, &columns),
-                5 => scatter_vertices::<5>(dst, &columns),
-                6 => scatter_vertices::<6>(dst, &columns),
-                7 => scatter_vertices::<7>(dst, &columns),
-                8 => scatter_vertices::<8>(dst, &columns),
-                9 => scatter_vertices::<9>(dst, &columns),
-                10 => scatter_vertices::<10>(dst, &columns),
-                11 => scatter_vertices::<11>(dst, &columns),
-                12 => scatter_vertices::<12>(dst, &columns),
+                4 => columns.scatter::<4>(dst),
+                5 => columns.scatter::<5>(dst),
+                6 => columns.scatter::<6>(dst),
+                7 => columns.scatter::<7>(dst),
+                8 => columns.scatter::<8>(dst),
+                9 => columns.scatter::<9>(dst),
+                10 => columns.scatter::<10>(dst),
+                11 => columns.scatter::<11>(dst),
+                12 => columns.scatter::<12>(dst),
                 _ => {
-                    for (k, col) in columns.iter().enumerate() {
+                    for k in 0..stride {
+                        let col = columns.get(k);
                         for (v, &bits) in dst.chunks_exact_mut(stride).zip(col.iter()) {
                             v[k] = f32::from_bits(bits);
                         }
@@ -839,16 +837,37 @@ pub fn shade_vertices(
     })
 }
 
-/// Writes the vertices of `dst` (`N` floats each, as many as fit, at most W) from
-/// `columns`: float `k` of vertex `v` is lane `v` of column `k`. `N` a constant, so that a
-/// vertex is one unrolled step.
-fn scatter_vertices<const N: usize>(dst: &mut [f32], columns: &[&[u32; W]]) {
-    let Ok(columns) = <&[&[u32; W]; N]>::try_from(columns) else {
-        return;
-    };
-    for (v, out) in dst.chunks_exact_mut(N).take(W).enumerate() {
-        for k in 0..N {
-            out[k] = f32::from_bits(columns[k][v]);
+/// The floats of a batch of shaded vertices as columns of lanes: float `k` of every vertex
+/// is its output register's lanes (`layout[k]`), or its constant's.
+struct Columns<'a> {
+    layout: &'a [Result<usize, f32>],
+    out_regs: &'a [[u32; W]],
+    constants: &'a [[u32; W]],
+}
+
+impl Columns<'_> {
+    #[inline(always)]
+    fn get(&self, k: usize) -> &[u32; W] {
+        const ZEROS: [u32; W] = [0; W];
+        let constant = self.constants.get(k).unwrap_or(&ZEROS);
+        match self.layout.get(k) {
+            Some(&Ok(o)) => self.out_regs.get(o).unwrap_or(constant),
+            _ => constant,
+        }
+    }
+
+    /// Writes the vertices of `dst` (`N` floats each, as many as fit, at most W): float `k`
+    /// of vertex `v` is lane `v` of column `k`. `N` a constant, so that a vertex is one
+    /// unrolled step.
+    fn scatter<const N: usize>(&self, dst: &mut [f32]) {
+        let mut columns = [&[0u32; W]; N];
+        for (k, c) in columns.iter_mut().enumerate() {
+            *c = self.get(k);
+        }
+        for (v, out) in dst.chunks_exact_mut(N).take(W).enumerate() {
+            for k in 0..N {
+                out[k] = f32::from_bits(columns[k][v]);
+            }
         }
     }
 }

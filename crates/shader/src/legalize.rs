@@ -575,6 +575,51 @@ impl Module {
     }
 }
 
+/// Values by result id: a table indexed by id, for passes that look up every operand word
+/// (a hash map was 2% of a cold compile in `rematerialize_access_chains` and most of
+/// `signedness_from_opcode`'s 30K instructions on the compute bench's matmul shader). Ids
+/// past the table (malformed, or a sparse bound) are kept aside in a list.
+pub(crate) struct IdTable<T> {
+    dense: Vec<Option<T>>,
+    beyond: Vec<(u32, T)>,
+}
+
+impl<T: Copy> IdTable<T> {
+    /// An empty table sized for `m`: its id bound, but not beyond what its instructions could
+    /// define (a malformed bound would otherwise ask for gigabytes).
+    pub(crate) fn for_module(m: &Module) -> IdTable<T> {
+        let len = (m.header[3] as usize).min(2 * m.insts.len() + 16);
+        IdTable {
+            dense: vec![None; len],
+            beyond: Vec::new(),
+        }
+    }
+
+    pub(crate) fn insert(&mut self, id: u32, value: T) {
+        match self.dense.get_mut(id as usize) {
+            Some(slot) => *slot = Some(value),
+            None => self.beyond.push((id, value)),
+        }
+    }
+
+    /// The value of `id` (its last insertion, as a map filled in order would say).
+    pub(crate) fn get(&self, id: u32) -> Option<T> {
+        match self.dense.get(id as usize) {
+            Some(value) => *value,
+            None => self
+                .beyond
+                .iter()
+                .rev()
+                .find(|&&(v, _)| v == id)
+                .map(|&(_, value)| value),
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.beyond.is_empty() && self.dense.iter().all(Option::is_none)
+    }
+}
+
 /// Does an instruction with `opcode` have a result type (operand 0) and result id (operand 1)?
 /// Only the opcodes the rewrites look through are listed; others answer `false`.
 ///

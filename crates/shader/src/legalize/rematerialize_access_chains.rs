@@ -25,49 +25,8 @@ use foldhash::HashMap;
 
 use super::{op, Inst, Module};
 
-/// Chains and pointer copies by result id: (defining block, instruction). A table indexed by
-/// id: every operand word of the function is looked up, and a hash map of them was 2% of a
-/// cold compile. Ids past the table (malformed, or a sparse bound) are kept aside.
-struct Chains<'m> {
-    dense: Vec<Option<(u32, &'m Inst)>>,
-    beyond: Vec<(u32, (u32, &'m Inst))>,
-}
-
-impl<'m> Chains<'m> {
-    fn new(m: &Module) -> Chains<'m> {
-        // The bound, but not beyond what the instructions could define (a malformed bound
-        // would otherwise ask for gigabytes).
-        let len = (m.header[3] as usize).min(2 * m.insts.len() + 16);
-        Chains {
-            dense: vec![None; len],
-            beyond: Vec::new(),
-        }
-    }
-
-    fn insert(&mut self, id: u32, chain: (u32, &'m Inst)) {
-        match self.dense.get_mut(id as usize) {
-            Some(slot) => *slot = Some(chain),
-            None => self.beyond.push((id, chain)),
-        }
-    }
-
-    /// The chain with result `id` (its last definition, as a map filled in order would say).
-    fn get(&self, id: u32) -> Option<(u32, &'m Inst)> {
-        match self.dense.get(id as usize) {
-            Some(chain) => *chain,
-            None => self
-                .beyond
-                .iter()
-                .rev()
-                .find(|&&(c, _)| c == id)
-                .map(|&(_, chain)| chain),
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.beyond.is_empty() && self.dense.iter().all(Option::is_none)
-    }
-}
+/// Chains and pointer copies by result id: (defining block, instruction).
+type Chains<'m> = super::IdTable<(u32, &'m Inst)>;
 
 const COPY_MEMORY: u16 = 63;
 const ARRAY_LENGTH: u16 = 68;
@@ -133,7 +92,7 @@ fn rewrite(m: &Module, start: usize, end: usize) -> Option<(Vec<Inst>, u32)> {
             .is_some_and(|t| t.opcode() == op::TYPE_POINTER)
     };
     // Chains and pointer copies: result id → (defining block, instruction).
-    let mut chains = Chains::new(m);
+    let mut chains = Chains::for_module(m);
     let mut block = 0;
     for inst in insts {
         match inst.opcode() {

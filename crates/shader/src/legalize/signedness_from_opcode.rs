@@ -137,48 +137,13 @@ struct Plan {
     wanted: Vec<(u32, u32)>,
 }
 
-/// The type of every value with a result type, by id: a table indexed by id (a hash map of
-/// the operands' types, and the set of those operands, were most of this pass's 30K
-/// instructions on the compute bench's matmul shader). Ids past the table (malformed, or a
-/// sparse bound) are kept aside.
-struct TypeOf {
-    dense: Vec<Option<u32>>,
-    beyond: Vec<(u32, u32)>,
-}
+/// The type of every value with a result type, by id.
+type TypeOf = super::IdTable<u32>;
 
-impl TypeOf {
-    /// An empty table sized for `m`, filled by [`TypeOf::record`].
-    fn for_module(m: &Module) -> TypeOf {
-        // The bound, but not beyond what the instructions could define (a malformed bound
-        // would otherwise ask for gigabytes).
-        let len = (m.header[3] as usize).min(2 * m.insts.len() + 16);
-        TypeOf {
-            dense: vec![None; len],
-            beyond: Vec::new(),
-        }
-    }
-
-    /// Records the type of `i`'s result, if it has a result type.
-    fn record(&mut self, i: &Inst) {
-        if i.0.len() >= 3 && super::has_result_type(i.opcode()) {
-            match self.dense.get_mut(i.0[2] as usize) {
-                Some(slot) => *slot = Some(i.0[1]),
-                None => self.beyond.push((i.0[2], i.0[1])),
-            }
-        }
-    }
-
-    /// The type of `id` (its last definition, as a map filled in order would say).
-    fn get(&self, id: u32) -> Option<u32> {
-        match self.dense.get(id as usize) {
-            Some(ty) => *ty,
-            None => self
-                .beyond
-                .iter()
-                .rev()
-                .find(|&&(v, _)| v == id)
-                .map(|&(_, ty)| ty),
-        }
+/// Records the type of `i`'s result in `types`, if it has a result type.
+fn record_type(types: &mut TypeOf, i: &Inst) {
+    if i.0.len() >= 3 && super::has_result_type(i.opcode()) {
+        types.insert(i.0[2], i.0[1]);
     }
 }
 
@@ -204,7 +169,7 @@ fn plan(m: &Module) -> Option<Plan> {
     let mut candidates: Vec<&Inst> = Vec::new();
     for i in &m.insts {
         let opcode = i.opcode();
-        type_of.record(i);
+        record_type(&mut type_of, i);
         if (op::TYPE_VOID..=op::TYPE_FORWARD_POINTER).contains(&opcode) {
             types.push(i);
         } else if opcode == op::EXT_INST_IMPORT {
