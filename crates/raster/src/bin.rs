@@ -83,23 +83,33 @@ impl TileGrid {
         let cy0 = (b.y0.div_euclid(TILE_SIZE) - self.ty0) as usize;
         let cx1 = ((b.x1 - 1).div_euclid(TILE_SIZE) - self.tx0) as usize;
         let cy1 = ((b.y1 - 1).div_euclid(TILE_SIZE) - self.ty0) as usize;
-        let single = cx0 == cx1 && cy0 == cy1;
-        for cy in cy0..=cy1.min(self.rows.saturating_sub(1)) {
-            for cx in cx0..=cx1.min(self.cols.saturating_sub(1)) {
+        // The box is inside the grid's area, so these bounds only guard the indexing.
+        let (cx1, cy1) = (
+            cx1.min(self.cols.saturating_sub(1)),
+            cy1.min(self.rows.saturating_sub(1)),
+        );
+        if cx0 == cx1 && cy0 == cy1 {
+            // One tile (most small triangles): no edge test, no loop.
+            if let Some(bin) = bins.get_mut(cy0 * self.cols + cx0) {
+                bin.push(index);
+            }
+            return;
+        }
+        // Exclusive ranges: an inclusive range's loop carries an extra exhaustion flag.
+        for cy in cy0..cy1 + 1 {
+            for cx in cx0..cx1 + 1 {
                 let i = cy * self.cols + cx;
-                if !single {
-                    let r = self.tile_rect(i).intersect(b);
-                    if r.is_empty() {
-                        continue;
-                    }
-                    let (w, h) = (r.x1 - r.x0, r.y1 - r.y0);
-                    let samples = if tri.multisample { 4 } else { 1 };
-                    if tri.edges.iter().any(|e| {
-                        let reach = e.sample_offsets(samples).into_iter().max().unwrap_or(0);
-                        e.max_over(r.x0, r.y0, w, h) + reach < 0
-                    }) {
-                        continue;
-                    }
+                let r = self.tile_rect(i).intersect(b);
+                if r.is_empty() {
+                    continue;
+                }
+                let (w, h) = (r.x1 - r.x0, r.y1 - r.y0);
+                let samples = if tri.multisample { 4 } else { 1 };
+                if tri.edges.iter().any(|e| {
+                    let reach = e.sample_offsets(samples).into_iter().max().unwrap_or(0);
+                    e.max_over(r.x0, r.y0, w, h) + reach < 0
+                }) {
+                    continue;
                 }
                 if let Some(bin) = bins.get_mut(i) {
                     bin.push(index);

@@ -95,6 +95,14 @@ struct OutcodePlanes {
     user: Vec<usize>,
 }
 
+/// What a triangle must satisfy for clipping to pass it through unchanged, given by
+/// [`ClipPlanes::in_view_test`]: every vertex finite with `|x|, |y| ≤ w`, `w ≥ W_EPSILON` and,
+/// when `depth`, `0 ≤ z ≤ w`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct InViewTest {
+    pub depth: bool,
+}
+
 /// One vertex against every plane of a draw: bit `i` of `reject` is set when the vertex is
 /// outside reject plane `i` (x ≥ −w, x ≤ w, y ≥ −w, y ≤ w, in that order), and `clip` when it
 /// is outside any plane clipped against.
@@ -154,6 +162,15 @@ impl ClipPlanes {
             reject,
             codes,
         }
+    }
+
+    /// The test under which a triangle is its own clipped result (see [`InViewTest`]); `None`
+    /// with user clip planes, or a viewport reaching past the guard band (see
+    /// `OutcodePlanes::guard_implied`). Such a triangle gets `clip: false` from
+    /// [`Self::outcode`] at every vertex.
+    pub(crate) fn in_view_test(&self) -> Option<InViewTest> {
+        let c = &self.codes;
+        (c.user.is_empty() && c.guard_implied).then_some(InViewTest { depth: c.depth })
     }
 
     /// Vertex `v` (clip-space position first, finite) against every plane: the same decisions

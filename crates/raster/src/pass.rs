@@ -17,7 +17,9 @@ use crate::clip::{ClipPlanes, Clipper};
 use crate::fragment::{FragmentStage, MAX_COLOR_ATTACHMENTS};
 use crate::output::{ColorOp, DrawOps, SampleOps, StencilFaceOps, Target};
 use crate::prims::{setup_line, setup_point, Sink};
-use crate::setup::{polygon_bias, project, setup_polygon, BiasParams, SetupParams};
+use crate::setup::{
+    polygon_bias, project, setup_batch, setup_polygon, BiasParams, SetupParams, Triangle, BATCH,
+};
 use crate::state::{Interpolation, PixelRect, PolygonMode, RasterState, Rect, Topology};
 use crate::tile::{DrawRecord, PassData, Worker};
 use crate::transfer::ImageRef;
@@ -521,6 +523,11 @@ impl<'a> Pass<'a> {
                         && !interp.contains(&Interpolation::Flat);
                     let base_id = primitive_id;
                     primitive_id = primitive_id.wrapping_add(count as u32);
+                    // Eight triangles at a time where nothing but the view volume can clip
+                    // them and set-up has no per-polygon depth offset (`setup::setup_batch`).
+                    let batch_test = planes
+                        .in_view_test()
+                        .filter(|_| in_place && cull.is_empty() && params.bias.is_none());
                     let first_new = segments.len();
                     for _ in 0..count.div_ceil(SETUP_CHUNK) {
                         segments.push(take_segment(spare, tiles));
@@ -539,12 +546,15 @@ impl<'a> Pass<'a> {
                                         scratch,
                                         ..
                                     } = seg;
-                                    for i in c * SETUP_CHUNK..((c + 1) * SETUP_CHUNK).min(count) {
+                                    // Triangle `i` of the draw, one at a time.
+                                    let mut general = |i: usize,
+                                                       tris: &mut Vec<Triangle>,
+                                                       attrs: &mut Vec<f32>| {
                                         let tri: &[f32] = if in_place {
                                             let at = (start + 3 * i) * vstride;
                                             match input.vertices.get(at..at + 3 * vstride) {
                                                 Some(t) => t,
-                                                None => continue,
+                                                None => return,
                                             }
                                         } else {
                                             let prim = triangle_vertices(input.topology, i);
@@ -553,18 +563,49 @@ impl<'a> Pass<'a> {
                                             )
                                             .is_none()
                                             {
-                                                continue;
+                                                return;
                                             }
                                             scratch
                                         };
                                         if culled_triangle(tri, vstride, cull) {
-                                            continue;
+                                            return;
                                         }
                                         let poly = clipper.clip(tri, vstride, &planes, interp);
                                         let id = base_id.wrapping_add(i as u32);
                                         setup_polygon(
                                             &params, interp, poly, vstride, draw, id, tris, attrs,
                                         );
+                                    };
+                                    let end = ((c + 1) * SETUP_CHUNK).min(count);
+                                    let mut i = c * SETUP_CHUNK;
+                                    if let Some(test) = &batch_test {
+                                        while i + BATCH <= end {
+                                            let at = (start + 3 * i) * vstride;
+                                            let Some(block) =
+                                                input.vertices.get(at..at + 3 * BATCH * vstride)
+                                            else {
+                                                break;
+                                            };
+                                            let first = i;
+                                            if !setup_batch(
+                                                &params,
+                                                test,
+                                                interp,
+                                                block,
+                                                vstride,
+                                                draw,
+                                                base_id.wrapping_add(i as u32),
+                                                tris,
+                                                attrs,
+                                                |j, tris, attrs| general(first + j, tris, attrs),
+                                            ) {
+                                                break;
+                                            }
+                                            i += BATCH;
+                                        }
+                                    }
+                                    for i in i..end {
+                                        general(i, tris, attrs);
                                     }
                                     seg.bin_pending(grid);
                                 },

@@ -32,6 +32,10 @@
 //! exponent of the polygon's largest |z|. `dbclamp` leaves `o` alone for a clamp of 0 (or NaN),
 //! takes `min(o, clamp)` for a positive clamp and `max(o, clamp)` for a negative one.
 
+mod batch;
+
+pub(crate) use batch::{setup_batch, BATCH};
+
 use crate::clip::GUARD_BAND;
 use crate::state::{CullMode, DepthBias, FrontFace, Interpolation, PixelRect, Viewport};
 use pumice_texel::format::{Channel, Numeric};
@@ -89,7 +93,7 @@ impl Edge {
 pub(crate) const SAMPLE_OFFSETS_4: [[i64; 2]; 4] = [[-32, -96], [96, -32], [-96, 32], [32, 96]];
 
 /// A set-up triangle, ready to be binned and rasterized.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Triangle {
     /// Index of the draw in the pass.
     pub draw: u32,
