@@ -63,8 +63,9 @@ fn snap32(v: f32) -> (i32, bool) {
     let t = f.trunc();
     let r = f - t;
     let rounded = t + f32::from(u8::from(r >= 0.5)) - f32::from(u8::from(r <= -0.5));
-    let i = (rounded + F32_MAGIC).to_bits() as i32 - F32_MAGIC.to_bits() as i32;
-    (i, ok)
+    let i = ((rounded + F32_MAGIC).to_bits() as i32).wrapping_sub(F32_MAGIC.to_bits() as i32);
+    // Lanes not taken get 0, so that every lane's later integer arithmetic stays in range.
+    (if ok { i } else { 0 }, ok)
 }
 
 /// Sets up the `BATCH` triangles of `tris` (a triangle list: `3 · BATCH` vertices of `stride`
@@ -205,7 +206,8 @@ pub(crate) fn setup_batch(
             let c = f64::from(ex) * f64::from(HALF as i32 - y[a][j])
                 - f64::from(ey) * f64::from(HALF as i32 - x[a][j])
                 - f64::from(u8::from(!top_left));
-            edge_c[e][j] = (c + F64_MAGIC).to_bits() as i64 - F64_MAGIC.to_bits() as i64;
+            edge_c[e][j] =
+                ((c + F64_MAGIC).to_bits() as i64).wrapping_sub(F64_MAGIC.to_bits() as i64);
             edge_dx[e][j] = -i64::from(ey) * ONE;
             edge_dy[e][j] = i64::from(ex) * ONE;
         }
