@@ -476,13 +476,6 @@ pub(crate) fn emit_fan(
             let (va, vb, vc) = (varyings.get(a, n), varyings.get(b, n), varyings.get(c, n));
             // Sized iterators rather than a push per component (which checked the capacity
             // each time).
-            let diff = |mode: &Interpolation, x: f32, x0: f32| {
-                if *mode == Interpolation::Flat {
-                    0.0
-                } else {
-                    x - x0
-                }
-            };
             attrs.reserve(attr_record_len(n));
             attrs.extend_from_slice(&[z[a], z[b] - z[a], z[c] - z[a], iw[a], iw[b], iw[c]]);
             attrs.extend_from_slice(va);
@@ -491,7 +484,7 @@ pub(crate) fn emit_fan(
                     interp
                         .iter()
                         .zip(v.iter().zip(va))
-                        .map(|(mode, (&x, &x0))| diff(mode, x, x0)),
+                        .map(|(&mode, (&x, &x0))| varying_difference(mode, x, x0)),
                 );
             }
         }
@@ -547,6 +540,41 @@ fn depth_slope(fx: &[i64], fy: &[i64], z: &[f32], count: usize) -> f64 {
     best.1
 }
 
+/// The λ₁ and λ₂ planes `[d/dx, d/dy, value at the reference corner]` of the triangle with
+/// vertices `(x[i], y[i])` (pixels, ordered so that its doubled area `a` is positive) relative
+/// to the reference pixel's corner `r`. λ₁ ∝ the edge v₂→v₀ (zero on it, area at v₁); λ₂ ∝ the
+/// edge v₀→v₁. One division: the f64 products differ from quotients by an f64 ulp, far below
+/// the f32 the planes are stored as. Shared by both set-up paths, which must agree bit for bit.
+#[inline(always)]
+fn lambda_planes(x: [f64; 3], y: [f64; 3], a: f64, r: [f64; 2]) -> [[f64; 3]; 2] {
+    let ([x0, x1, x2], [y0, y1, y2], [rx, ry]) = (x, y, r);
+    let inv_a = 1.0 / a;
+    [
+        [
+            -(y0 - y2) * inv_a,
+            (x0 - x2) * inv_a,
+            ((x0 - x2) * (ry - y2) - (y0 - y2) * (rx - x2)) * inv_a,
+        ],
+        [
+            -(y1 - y0) * inv_a,
+            (x1 - x0) * inv_a,
+            ((x1 - x0) * (ry - y0) - (y1 - y0) * (rx - x0)) * inv_a,
+        ],
+    ]
+}
+
+/// What a vertex's record holds for varying component `x` against vertex 0's `x0`: the
+/// difference, or 0 for a flat one (which reads vertex 0's value; its difference may be
+/// infinite).
+#[inline(always)]
+fn varying_difference(mode: Interpolation, x: f32, x0: f32) -> f32 {
+    if mode == Interpolation::Flat {
+        0.0
+    } else {
+        x - x0
+    }
+}
+
 /// Edge functions, bounding box and λ planes of one triangle with positive doubled area `area`,
 /// pushed onto `out` with `ids`; `false` (nothing pushed) when its box is empty.
 #[inline(always)]
@@ -600,20 +628,7 @@ fn setup_triangle(
     let a = area as f64 * s * s;
     let ref_px = [to_i32(x[0].div_euclid(ONE)), to_i32(y[0].div_euclid(ONE))];
     let (rx, ry) = (f64::from(ref_px[0]), f64::from(ref_px[1]));
-    // λ₁ ∝ the edge v₂→v₀ (zero on it, area at v₁); λ₂ ∝ the edge v₀→v₁.
-    // One division: the f64 products differ from quotients by an f64 ulp, far below the f32
-    // the planes are stored as.
-    let inv_a = 1.0 / a;
-    let l1 = [
-        -(y0 - y2) * inv_a,
-        (x0 - x2) * inv_a,
-        ((x0 - x2) * (ry - y2) - (y0 - y2) * (rx - x2)) * inv_a,
-    ];
-    let l2 = [
-        -(y1 - y0) * inv_a,
-        (x1 - x0) * inv_a,
-        ((x1 - x0) * (ry - y0) - (y1 - y0) * (rx - x0)) * inv_a,
-    ];
+    let [l1, l2] = lambda_planes([x0, x1, x2], [y0, y1, y2], a, [rx, ry]);
     out.push(Triangle {
         draw: ids.draw,
         primitive_id: ids.primitive_id,

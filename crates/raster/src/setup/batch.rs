@@ -25,7 +25,9 @@
 //! - the λ planes are the same f64 expressions in the same order (Rust never fuses a multiply
 //!   and an add).
 
-use super::{attr_record_len, Edge, SetupParams, Triangle, HALF, ONE};
+use super::{
+    attr_record_len, lambda_planes, varying_difference, Edge, SetupParams, Triangle, HALF, ONE,
+};
 use crate::clip::{InViewTest, W_EPSILON};
 use crate::state::{CullMode, FrontFace, Interpolation, PixelRect};
 
@@ -220,18 +222,8 @@ pub(crate) fn setup_batch(
         let (x1, y1) = (f64::from(x[1][j]) * s, f64::from(y[1][j]) * s);
         let (x2, y2) = (f64::from(x[2][j]) * s, f64::from(y[2][j]) * s);
         let a = area[j] * s * s;
-        let (rx, ry) = (f64::from(x[0][j] >> 8), f64::from(y[0][j] >> 8));
-        let inv_a = 1.0 / a;
-        let l1 = [
-            -(y0 - y2) * inv_a,
-            (x0 - x2) * inv_a,
-            ((x0 - x2) * (ry - y2) - (y0 - y2) * (rx - x2)) * inv_a,
-        ];
-        let l2 = [
-            -(y1 - y0) * inv_a,
-            (x1 - x0) * inv_a,
-            ((x1 - x0) * (ry - y0) - (y1 - y0) * (rx - x0)) * inv_a,
-        ];
+        let r = [f64::from(x[0][j] >> 8), f64::from(y[0][j] >> 8)];
+        let [l1, l2] = lambda_planes([x0, x1, x2], [y0, y1, y2], a, r);
         for c in 0..3 {
             lambda[0][c][j] = l1[c] as f32;
             lambda[1][c][j] = l2[c] as f32;
@@ -283,13 +275,7 @@ pub(crate) fn setup_batch(
                     interp
                         .iter()
                         .zip(v.iter().zip(va))
-                        .map(|(mode, (&x, &x0))| {
-                            if *mode == Interpolation::Flat {
-                                0.0
-                            } else {
-                                x - x0
-                            }
-                        }),
+                        .map(|(&mode, (&x, &x0))| varying_difference(mode, x, x0)),
                 );
             } else {
                 attrs.extend(v.iter().zip(va).map(|(&x, &x0)| x - x0));
