@@ -846,11 +846,19 @@ impl Worker {
         let end = self.batch.quads * 4;
         let mut at = self.pending;
         while at < end {
-            let step = if at + 8 <= LANES { 8 } else { 4 };
-            let done = if step == 8 {
-                self.interpolate_lanes::<8>(draw, tri, rec, at)
+            // 16 lanes a step when more than 8 are pending (a small triangle's 4–5 quads: one
+            // step and a short one instead of three, each step reloading the record).
+            let step = if end - at > 8 && at + 16 <= LANES {
+                16
+            } else if at + 8 <= LANES {
+                8
             } else {
-                self.interpolate_lanes::<4>(draw, tri, rec, at)
+                4
+            };
+            let done = match step {
+                16 => self.interpolate_lanes::<16>(draw, tri, rec, at),
+                8 => self.interpolate_lanes::<8>(draw, tri, rec, at),
+                _ => self.interpolate_lanes::<4>(draw, tri, rec, at),
             };
             if !done {
                 break;
