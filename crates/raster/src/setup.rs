@@ -695,9 +695,7 @@ mod tests {
             32800.0,
         ]);
         for _ in 0..200_000 {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
+            x = crate::tests::Xorshift32(x).next_u32();
             // Finite floats of every magnitude up to beyond the guard band, and exact ties.
             let v = f32::from_bits(x & 0xc7ff_ffff);
             values.push(v);

@@ -424,9 +424,7 @@ mod tests {
             254.5 / 255.0,
         ];
         for _ in 0..100_000 {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
+            x = crate::tests::Xorshift32(x).next_u32();
             values.push(f32::from_bits(x & 0x3fff_ffff));
         }
         for k in 0..255 {
@@ -456,13 +454,8 @@ mod tests {
         use BlendFactor as F;
         const FACTORS: [F; 19] = F::ALL;
         const OPS: [BlendOp; 5] = BlendOp::ALL;
-        let mut seed = 0x2545_f491u32;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed
-        };
+        let mut rng = crate::tests::Xorshift32(0x2545_f491);
+        let mut next = move || rng.next_u32();
         // A 16×16 plane of 4-byte texels; the block starts at texel (8, 4).
         let pitch = 64u32;
         let (bx, by) = (crate::tile::block_offsets(0), crate::tile::block_offsets(1));

@@ -296,14 +296,11 @@ mod tests {
     /// degenerate or with coordinates on the boundaries, set up both ways.
     #[test]
     fn matches_one_at_a_time() {
-        let mut seed = 0x9e37_79b9u32;
-        let mut rand = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed
-        };
-        let mut unit = move || (rand() >> 8) as f32 / (1 << 24) as f32;
+        let mut rng = crate::tests::Xorshift32(0x9e37_79b9);
+        let mut rand = move || rng.next_u32();
+        // Its own generator: a copy of `rand` would repeat `rand`'s values.
+        let mut unit_rng = crate::tests::Xorshift32(0x2545_f491);
+        let mut unit = move || (unit_rng.next_u32() >> 8) as f32 / (1 << 24) as f32;
         let interp = [
             Interpolation::Smooth,
             Interpolation::NoPerspective,

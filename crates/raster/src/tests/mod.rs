@@ -16,6 +16,22 @@ use crate::{Attachment, RasterState, RenderTargets};
 use pumice_memory::DeviceMemory;
 use pumice_texel::{pack, Aspect, Format, ImageDesc, ImageDim, ImageLayout, Texel};
 
+/// Marsaglia's 32-bit xorshift (shifts 13, 17, 5): the crate's tests' deterministic random
+/// numbers. The state must not be 0.
+#[derive(Clone, Copy)]
+pub(crate) struct Xorshift32(pub u32);
+
+impl Xorshift32 {
+    pub fn next_u32(&mut self) -> u32 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.0 = x;
+        x
+    }
+}
+
 /// An image in its own memory.
 pub(super) struct Image {
     pub mem: DeviceMemory,

@@ -266,13 +266,10 @@ mod tests {
     /// The word-at-a-time 4× RGBA8 average is `(s₀ + s₁ + s₂ + s₃ + 2) / 4` per byte.
     #[test]
     fn four_sample_rgba8_average_is_exact() {
-        let mut x = 0x1234_5678u32;
+        let mut rng = crate::tests::Xorshift32(0x1234_5678);
         let mut src = vec![0u8; 16 * 4096];
         for b in src.iter_mut() {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            *b = x as u8;
+            *b = rng.next_u32() as u8;
         }
         // Every byte at its extremes too.
         src[..16].fill(255);

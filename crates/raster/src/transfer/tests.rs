@@ -4,15 +4,8 @@ use super::*;
 use pumice_texel::{ImageDesc, ImageDim};
 
 fn noise(n: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            (x >> 8) as u8
-        })
-        .collect()
+    let mut rng = crate::tests::Xorshift32(seed.wrapping_mul(2_654_435_761).max(1));
+    (0..n).map(|_| (rng.next_u32() >> 8) as u8).collect()
 }
 
 fn memory_with(bytes: &[u8]) -> DeviceMemory {
