@@ -1023,6 +1023,7 @@ impl pumice_raster::FragmentStage for ShaderFragment<'_> {
                     .outputs
                     .iter()
                     .all(|o| matches!(o, FragOutput::Color { .. } | FragOutput::Ignored)),
+            quad_free: self.program.is_some_and(|p| p.quad_free),
         }
     }
 }

@@ -195,6 +195,11 @@ pub struct FragmentInfo {
     /// has no side effects. A primitive whose varyings are the same at all its vertices is
     /// then shaded once (`tile`'s uniform fills).
     pub uniform_over_primitive: bool,
+    /// The shader reads nothing of other lanes: no derivatives (nor implicit-LOD sampling),
+    /// no subgroup operations, no helper-invocation test. Its fragments need not come in 2×2
+    /// quads with helper lanes, so the one-sample path packs covered pixels only into the
+    /// batch's lanes (`tile::Worker::push_pixels`).
+    pub quad_free: bool,
 }
 
 impl Default for FragmentInfo {
@@ -206,6 +211,7 @@ impl Default for FragmentInfo {
             early_fragment_tests: false,
             writes_sample_mask: false,
             uniform_over_primitive: false,
+            quad_free: false,
         }
     }
 }
@@ -237,6 +243,9 @@ pub trait FragmentStage: Sync {
 pub struct VaryingsAsColor {
     /// Also discard lanes whose first varying is negative (exercises late depth testing).
     pub discard_negative: bool,
+    /// Report that the shader needs 2×2 quads (as a shader with derivatives does), so that
+    /// the rasterizer takes its quad path rather than packing covered pixels.
+    pub in_quads: bool,
 }
 
 impl FragmentStage for VaryingsAsColor {
@@ -273,6 +282,7 @@ impl FragmentStage for VaryingsAsColor {
             early_fragment_tests: false,
             writes_sample_mask: false,
             uniform_over_primitive: !self.discard_negative,
+            quad_free: !self.in_quads,
         }
     }
 }

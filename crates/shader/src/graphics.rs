@@ -40,6 +40,10 @@ pub struct StageProgram {
     /// with equal inputs then get equal outputs, which lets the rasterizer shade a primitive
     /// whose inputs are the same at every fragment once (`FragmentInfo::uniform_over_primitive`).
     pub lane_independent: bool,
+    /// No lane reads another's values or state: no derivatives, image operations (implicit
+    /// LODs come from derivatives), subgroup operations or helper-invocation tests. Fragments
+    /// of such a program need not be shaded in 2×2 quads (`FragmentInfo::quad_free`).
+    pub quad_free: bool,
 }
 
 impl StageProgram {
@@ -113,6 +117,20 @@ impl StageProgram {
                         | Inst::Atomic { .. }
                 ) || matches!(i, Inst::Store { space, .. } if *space != Space::Scratch)
             });
+        let quad_free = program.code.iter().all(|i| {
+            use crate::ir::Inst;
+            !matches!(
+                i,
+                Inst::Ballot { .. }
+                    | Inst::GroupReduce { .. }
+                    | Inst::GroupReduceWide { .. }
+                    | Inst::GroupGather { .. }
+                    | Inst::Derivative { .. }
+                    | Inst::IsHelper { .. }
+                    | Inst::ImageArg { .. }
+                    | Inst::Image { .. }
+            )
+        });
         Ok(StageProgram {
             stage,
             program,
@@ -122,6 +140,7 @@ impl StageProgram {
             may_kill,
             may_have_side_effects,
             lane_independent,
+            quad_free,
         })
     }
 

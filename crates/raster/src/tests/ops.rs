@@ -86,6 +86,7 @@ fn every_compare_op() {
                 VaryingsAsColor::default(),
                 VaryingsAsColor {
                     discard_negative: true,
+                    in_quads: true,
                 },
             ] {
                 let img = Image::new(16, 16, Format::R8G8B8A8_UNORM);
@@ -453,6 +454,73 @@ fn same_image_for_one_thread_and_many() {
             one == runs,
             "runs of both kinds in one draw on {threads} threads"
         );
+    }
+}
+
+/// A shader that needs no quads gets its covered pixels packed into lanes (`quad_free`); one
+/// that does gets 2×2 quads with helper lanes. Both must write the same bytes: the same
+/// inputs per pixel (interpolated bit for bit alike), the same fragment order for blending
+/// and depth. 6000 triangles of 1–40 pixels across, perspective, depth-tested and blended,
+/// into an 8-bit and a float target (whose values are the interpolated inputs themselves).
+#[test]
+fn packed_pixels_and_quads_give_the_same_bytes() {
+    let render = |format: Format, in_quads: bool| {
+        let (w, h) = (300u32, 200u32);
+        let img = Image::new(w, h, format);
+        let depth = Image::new(w, h, Format::D32_SFLOAT);
+        depth.fill(Texel::Float([1.0, 0.0, 0.0, 1.0]));
+        let mut state = RasterState::new(w, h, 4);
+        state.depth = DepthState {
+            test_enable: true,
+            write_enable: true,
+            compare_op: CompareOp::LessOrEqual,
+        };
+        state.blend[0] = ColorBlend::alpha_over();
+        let mut rng = Lcg(0x9ac4_ed01);
+        let mut verts = Vec::new();
+        for t in 0..6000 {
+            let (cx, cy) = (rng.range(-20.0, 320.0), rng.range(-20.0, 220.0));
+            // Mostly small triangles (the packed path's case), some large ones.
+            let r = if t % 10 == 0 {
+                rng.range(8.0, 40.0)
+            } else {
+                rng.range(0.5, 6.0)
+            };
+            // Colour and depth vary over the triangle, so that every pixel's inputs depend
+            // on where it is interpolated.
+            for _ in 0..3 {
+                let (x, y) = (cx + rng.range(-r, r), cy + rng.range(-r, r));
+                let z = rng.next_f();
+                let color = [
+                    rng.next_f(),
+                    rng.next_f(),
+                    rng.next_f(),
+                    rng.range(0.2, 0.9),
+                ];
+                verts.extend(vtx(&state, x, y, z, rng.range(0.5, 2.0), &color));
+            }
+        }
+        let shader = VaryingsAsColor {
+            in_quads,
+            ..Default::default()
+        };
+        let t = targets(&[&img], Some(&depth));
+        let mut pass = Pass::new(&t).unwrap();
+        for chunk in verts.chunks(8 * 3 * 1000) {
+            pass.draw(&state, &triangle_list(chunk), &shader).unwrap();
+        }
+        pass.flush();
+        (img.bytes(), depth.bytes())
+    };
+    for format in [Format::R8G8B8A8_UNORM, Format::R32G32B32A32_SFLOAT] {
+        let packed = render(format, false);
+        let quads = render(format, true);
+        assert!(
+            packed.0.iter().any(|&b| b != 0),
+            "{format:?}: nothing drawn"
+        );
+        assert!(packed.0 == quads.0, "{format:?}: colours differ");
+        assert!(packed.1 == quads.1, "{format:?}: depths differ");
     }
 }
 

@@ -287,6 +287,7 @@ fn discarded_fragments_do_not_update_the_stencil() {
         state.stencil.back = state.stencil.front;
         let shader = VaryingsAsColor {
             discard_negative: true,
+            ..Default::default()
         };
         // First varying negative: every fragment is discarded by the shader.
         let v = quad(&state, 0.5, true, [-1.0, 0.0, 0.0, 1.0]);
