@@ -461,10 +461,34 @@ fn same_image_for_one_thread_and_many() {
 /// that does gets 2×2 quads with helper lanes. Both must write the same bytes: the same
 /// inputs per pixel (interpolated bit for bit alike), the same fragment order for blending
 /// and depth. 6000 triangles of 1–40 pixels across, perspective, depth-tested and blended,
-/// into an 8-bit and a float target (whose values are the interpolated inputs themselves).
+/// into an 8-bit and a float target (whose values are the interpolated inputs themselves);
+/// then unblended, with each lane's primitive ID, facing and 1/w as its colour.
 #[test]
 fn packed_pixels_and_quads_give_the_same_bytes() {
-    let render = |format: Format, in_quads: bool| {
+    /// Writes what the rasterizer gives each lane besides its varyings: `PrimitiveId`,
+    /// facing and 1/w (its position decides where the output lands).
+    struct LaneFacts {
+        in_quads: bool,
+    }
+    impl FragmentStage for LaneFacts {
+        fn shade(&self, batch: &FragmentBatch, out: &mut FragmentOutput) {
+            for lane in 0..batch.lanes() {
+                let front = (batch.front_facing >> lane & 1) as f32;
+                out.set_f32(0, 0, lane, batch.varyings[0][lane]);
+                out.set_f32(0, 1, lane, batch.primitive_id[lane] as f32);
+                out.set_f32(0, 2, lane, front + batch.varyings[1][lane]);
+                out.set_f32(0, 3, lane, batch.inv_w[lane]);
+            }
+        }
+        fn info(&self) -> crate::FragmentInfo {
+            crate::FragmentInfo {
+                may_discard: false,
+                quad_free: !self.in_quads,
+                ..Default::default()
+            }
+        }
+    }
+    let render = |format: Format, in_quads: bool, facts: bool| {
         let (w, h) = (300u32, 200u32);
         let img = Image::new(w, h, format);
         let depth = Image::new(w, h, Format::D32_SFLOAT);
@@ -475,7 +499,9 @@ fn packed_pixels_and_quads_give_the_same_bytes() {
             write_enable: true,
             compare_op: CompareOp::LessOrEqual,
         };
-        state.blend[0] = ColorBlend::alpha_over();
+        if !facts {
+            state.blend[0] = ColorBlend::alpha_over();
+        }
         let mut rng = Lcg(0x9ac4_ed01);
         let mut verts = Vec::new();
         for t in 0..6000 {
@@ -500,26 +526,33 @@ fn packed_pixels_and_quads_give_the_same_bytes() {
                 verts.extend(vtx(&state, x, y, z, rng.range(0.5, 2.0), &color));
             }
         }
-        let shader = VaryingsAsColor {
+        let colors = VaryingsAsColor {
             in_quads,
             ..Default::default()
         };
+        let lane_facts = LaneFacts { in_quads };
+        let shader: &dyn FragmentStage = if facts { &lane_facts } else { &colors };
         let t = targets(&[&img], Some(&depth));
         let mut pass = Pass::new(&t).unwrap();
         for chunk in verts.chunks(8 * 3 * 1000) {
-            pass.draw(&state, &triangle_list(chunk), &shader).unwrap();
+            pass.draw(&state, &triangle_list(chunk), shader).unwrap();
         }
         pass.flush();
         (img.bytes(), depth.bytes())
     };
-    for format in [Format::R8G8B8A8_UNORM, Format::R32G32B32A32_SFLOAT] {
-        let packed = render(format, false);
-        let quads = render(format, true);
+    for (format, facts) in [
+        (Format::R8G8B8A8_UNORM, false),
+        (Format::R32G32B32A32_SFLOAT, false),
+        (Format::R32G32B32A32_SFLOAT, true),
+    ] {
+        let packed = render(format, false, facts);
+        let quads = render(format, true, facts);
+        let what = if facts { "lane facts" } else { "colours" };
         assert!(
             packed.0.iter().any(|&b| b != 0),
             "{format:?}: nothing drawn"
         );
-        assert!(packed.0 == quads.0, "{format:?}: colours differ");
+        assert!(packed.0 == quads.0, "{format:?}: {what} differ");
         assert!(packed.1 == quads.1, "{format:?}: depths differ");
     }
 }
