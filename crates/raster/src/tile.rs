@@ -592,12 +592,8 @@ impl Worker {
         let quads_h = ((r.y1 + 1) >> 1) - (r.y0 >> 1);
         if quads_w <= 4 && quads_h <= 4 {
             if let Some(mask) = window_coverage(&tri.edges, r) {
-                let (qx0, qy0) = (r.x0 & !1, r.y0 & !1);
-                if self.packed {
-                    self.push_window_pixels(draw, tri, rec, qx0, qy0, mask);
-                    return self.triangle_done(draw, tri, rec);
-                }
                 // The covered quads in the order `raster_quads` finds them (rows of four).
+                let (qx0, qy0) = (r.x0 & !1, r.y0 & !1);
                 let mut m = mask;
                 while m != 0 {
                     let q = (m.trailing_zeros() / 4) as i32;
@@ -669,73 +665,6 @@ impl Worker {
         } else {
             let masks = [bits & 1, (bits >> 1) & 1, (bits >> 2) & 1, (bits >> 3) & 1];
             self.push_quad::<false>(draw, tri, rec, qx, qy, masks, None);
-        }
-    }
-
-    /// The packed path's [`Self::push_pixels`] for a whole window of [`window_coverage`]
-    /// (8×8 pixels from (`x0`, `y0`), `mask` in lane order): one step per covered pixel
-    /// instead of one per quad plus the quad's packing, shading the batch whenever it fills.
-    /// The same lanes in the same order, with the same positions, as quad by quad (tested).
-    #[inline(always)]
-    fn push_window_pixels(
-        &mut self,
-        draw: &DrawRecord,
-        tri: &Triangle,
-        rec: &[f32],
-        x0: i32,
-        y0: i32,
-        mask: u64,
-    ) {
-        const OX: [i32; LANES] = block_offsets(0);
-        const OY: [i32; LANES] = block_offsets(1);
-        // Every window pixel's position and its offset from the reference pixel, 64 lanes
-        // at a time, then copied for the covered ones. `(p − ref) + ½` is what `push_quad`'s
-        // `((q − ref) + ½) + k` gives: all exact in f32, as pixels lie within 2¹⁶ of the
-        // reference pixel (`setup`: vertices within ±2¹⁵ pixels). (Worker arrays instead of
-        // these locals, which are zeroed first, cost more: 2.336G → 2.344G.)
-        let (dx, dy) = (x0 - tri.ref_px[0], y0 - tri.ref_px[1]);
-        let (mut wx, mut wy) = ([0u32; LANES], [0u32; LANES]);
-        let (mut wfx, mut wfy) = ([0.0f32; LANES], [0.0f32; LANES]);
-        for l in 0..LANES {
-            wx[l] = (x0 + OX[l]).max(0) as u32;
-            wy[l] = (y0 + OY[l]).max(0) as u32;
-            wfx[l] = (dx + OX[l]) as f32 + 0.5;
-            wfy[l] = (dy + OY[l]) as f32 + 0.5;
-        }
-        let tri_id = std::ptr::from_ref(tri) as usize;
-        let mut m = mask;
-        while m != 0 {
-            if self.lanes == 0 {
-                self.batch_tri = tri_id;
-                self.batch.distinct_pixels = true;
-            } else if self.batch_tri != tri_id {
-                self.batch.distinct_pixels = false;
-            }
-            // The pixels that fit the batch, from lane `start`.
-            let start = self.lanes;
-            let b = &mut self.batch;
-            let mut lane = start;
-            while m != 0 && lane < LANES {
-                let l = m.trailing_zeros() as usize & (LANES - 1);
-                m &= m - 1;
-                b.x[lane] = wx[l];
-                b.y[lane] = wy[l];
-                self.fx[lane] = wfx[l];
-                self.fy[lane] = wfy[l];
-                lane += 1;
-            }
-            b.primitive_id[start..lane].fill(tri.primitive_id);
-            let covered = (u64::MAX >> (LANES - (lane - start))) << start;
-            b.coverage |= covered;
-            if tri.front_facing {
-                b.front_facing |= covered;
-            }
-            self.lanes = lane;
-            b.quads = lane.div_ceil(4);
-            if lane == LANES {
-                self.interpolate_pending(draw, tri, rec);
-                self.flush(draw);
-            }
         }
     }
 
