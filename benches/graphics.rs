@@ -12,6 +12,10 @@ use ash::vk;
 use common::{glsl, report, Gpu};
 
 const WIDTH: u32 = 1920;
+/// Timed frames per driver and row, after one untimed; the median is reported. Each driver's
+/// frames run back to back (alternating the two drivers frame by frame was tried: each
+/// slowed the other's next frame, Pumice's 23 → 25–40 ms).
+const RUNS: usize = 7;
 const HEIGHT: u32 = 1080;
 
 const VERT: &str = r"#version 450
@@ -321,7 +325,7 @@ fn triangles(gpu: &Gpu, t: &Targets) -> f64 {
     let vb = vertex_buffer(gpu, &v);
     let scene = pipeline(gpu, FRAG, false, true);
     let cb = frame(gpu, t, &scene, vb, (v.len() / 7) as u32);
-    let time = gpu.time(cb, 3);
+    let time = gpu.time(cb, RUNS);
     (n * n * 2) as f64 / time.as_secs_f64() / 1e6
 }
 
@@ -344,7 +348,7 @@ fn fill(gpu: &Gpu, t: &Targets) -> f64 {
     let vb = vertex_buffer(gpu, &v);
     let scene = pipeline(gpu, FRAG, true, false);
     let cb = frame(gpu, t, &scene, vb, 24);
-    let time = gpu.time(cb, 3);
+    let time = gpu.time(cb, RUNS);
     8.0 * (WIDTH * HEIGHT) as f64 / time.as_secs_f64() / 1e9
 }
 
@@ -355,7 +359,7 @@ fn heavy(gpu: &Gpu, t: &Targets) -> f64 {
     let vb = vertex_buffer(gpu, &v);
     let scene = pipeline(gpu, HEAVY_FRAG, false, false);
     let cb = frame(gpu, t, &scene, vb, 3);
-    let time = gpu.time(cb, 3);
+    let time = gpu.time(cb, RUNS);
     (WIDTH * HEIGHT) as f64 / time.as_secs_f64() / 1e9
 }
 
@@ -405,7 +409,7 @@ fn clear_copy(gpu: &Gpu, t: &Targets) -> f64 {
             }],
         );
     });
-    let time = gpu.time(cb, 5);
+    let time = gpu.time(cb, RUNS);
     2.0 * bytes as f64 / time.as_secs_f64() / 1e9
 }
 
