@@ -176,6 +176,13 @@ pub fn blend_op(op: vk::BlendOp) -> Option<r::BlendOp> {
     })
 }
 
+/// `VkLogicOp`, in its order; `None` for values outside the enum.
+pub fn logic_op(op: vk::LogicOp) -> Option<r::LogicOp> {
+    usize::try_from(op.as_raw())
+        .ok()
+        .and_then(|i| r::LogicOp::ALL.get(i).copied())
+}
+
 pub fn cull_mode(c: vk::CullModeFlags) -> r::CullMode {
     match (
         c.contains(vk::CullModeFlags::FRONT),

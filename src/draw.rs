@@ -1288,6 +1288,10 @@ fn raster_state(
         blend,
         blend_constants: dynamic_value(g, D::BLEND_CONSTANTS, d.blend_constants)
             .unwrap_or(s.blend_constants),
+        logic_op: match s.logic_op {
+            Some(op) => Some(conv::logic_op(op).ok_or("logic op")?),
+            None => None,
+        },
         multisample: multisample(&s.multisample, fragment),
     })
 }

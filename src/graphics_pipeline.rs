@@ -142,12 +142,14 @@ impl GraphicsPipeline {
             Some((w, e, s)) => Some(StageProgram::new(w, e, Stage::Fragment, s).map_err(failed)?),
             None => None,
         };
-        // What the rasterizer does not do yet is refused here rather than drawn wrongly:
+        // What the rasterizer does not do is refused here rather than drawn wrongly:
         // adjacency and patch topologies (no geometry or tessellation stages),
-        // `VK_POLYGON_MODE_FILL_RECTANGLE_NV`, logic ops.
+        // `VK_POLYGON_MODE_FILL_RECTANGLE_NV`, logic ops outside `VkLogicOp`.
         if crate::conv::topology(state.topology).is_none()
             || crate::conv::polygon_mode(state.polygon_mode).is_none()
-            || state.logic_op.is_some()
+            || state
+                .logic_op
+                .is_some_and(|op| crate::conv::logic_op(op).is_none())
         {
             return Err(vk::Result::ERROR_FEATURE_NOT_PRESENT);
         }

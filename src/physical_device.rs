@@ -272,6 +272,8 @@ impl PhysicalDevice {
             full_draw_index_uint32: vk::TRUE,
             // Each colour attachment has its own blend state in the rasterizer.
             independent_blend: vk::TRUE,
+            // The 16 logic ops on integer and normalized attachments (raster `output`).
+            logic_op: vk::TRUE,
             // The rasterizer clamps depth instead of clipping when asked.
             depth_clamp: vk::TRUE,
             // Depth bias is applied per polygon, with its clamp (raster `setup`).

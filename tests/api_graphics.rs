@@ -145,6 +145,8 @@ struct Fixed {
     subpass: u32,
     /// Dynamic rendering's `viewMask` (multiview).
     view_mask: u32,
+    /// `logicOpEnable` with `logicOp`.
+    logic_op: Option<vk::LogicOp>,
 }
 
 impl Fixed {
@@ -164,6 +166,7 @@ impl Fixed {
             samples: vk::SampleCountFlags::TYPE_1,
             subpass: 0,
             view_mask: 0,
+            logic_op: None,
         }
     }
 }
@@ -258,7 +261,10 @@ fn pipeline_fixed(
             .dst_alpha_blend_factor(vk::BlendFactor::ZERO)
             .alpha_blend_op(vk::BlendOp::ADD)
             .color_write_mask(fixed.color_write_mask)];
-        let cb = vk::PipelineColorBlendStateCreateInfo::default().attachments(&attachments);
+        let mut cb = vk::PipelineColorBlendStateCreateInfo::default().attachments(&attachments);
+        if let Some(op) = fixed.logic_op {
+            cb = cb.logic_op_enable(true).logic_op(op);
+        }
         let formats = [vk::Format::R8G8B8A8_UNORM];
         let mut rendering = vk::PipelineRenderingCreateInfo::default()
             .color_attachment_formats(&formats)
@@ -1550,6 +1556,101 @@ fn line_strip_interpolates_and_leaves_out_the_last_pixel() {
             } else {
                 assert_eq!(p, [0, 0, 0, 0], "({x},{y})");
             }
+        }
+    }
+}
+
+/// `logicOp` (the `logicOp` feature): a rectangle drawn plainly, then one overlapping it with
+/// `XOR`, then one with `AND_REVERSE` (source AND NOT stored) on the clear colour: each pixel
+/// holds the operations on the encoded UNORM bytes; blending asked for is not done.
+#[test]
+fn logic_ops_on_a_unorm_attachment() {
+    let ctx = Ctx::new();
+    let d = &ctx.device;
+    let features = unsafe { ctx.instance.get_physical_device_features(ctx.physical) };
+    assert_eq!(features.logic_op, vk::TRUE, "logicOp advertised");
+    let color = color_target(&ctx);
+    let layout = push_layout(&ctx);
+    let plain = pipeline_fixed(&ctx, FRAG, layout, vk::RenderPass::null(), &Fixed::new());
+    let with = |op| Fixed {
+        logic_op: Some(op),
+        blend: true,
+        ..Fixed::new()
+    };
+    let xor = pipeline_fixed(
+        &ctx,
+        FRAG,
+        layout,
+        vk::RenderPass::null(),
+        &with(vk::LogicOp::XOR),
+    );
+    let and_reverse = pipeline_fixed(
+        &ctx,
+        FRAG,
+        layout,
+        vk::RenderPass::null(),
+        &with(vk::LogicOp::AND_REVERSE),
+    );
+    // Colours whose UNORM bytes are exact: n / 255.
+    let c = |r: u8, g: u8, b: u8| [r, g, b].map(|v| f32::from(v) / 255.0);
+    let mut data = rect_vertices(0.0, 0.0, 32.0, 64.0, 0.5, c(0xf0, 0x0f, 0x55));
+    data.extend(rect_vertices(
+        16.0,
+        0.0,
+        48.0,
+        64.0,
+        0.5,
+        c(0xcc, 0xaa, 0x0f),
+    ));
+    data.extend(rect_vertices(
+        40.0,
+        0.0,
+        64.0,
+        64.0,
+        0.5,
+        c(0x3c, 0xff, 0x81),
+    ));
+    let vb = vertices(&ctx, &data);
+    unsafe {
+        ctx.run(|cb| {
+            begin_cleared(&ctx, cb, &color, None);
+            d.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]);
+            for (k, (pipe, alpha)) in [
+                (plain, 1.0f32),
+                (xor, 0x0f as f32 / 255.0),
+                (and_reverse, 1.0),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+                d.cmd_push_constants(
+                    cb,
+                    layout,
+                    vk::ShaderStageFlags::FRAGMENT,
+                    0,
+                    &alpha.to_le_bytes(),
+                );
+                d.cmd_draw(cb, 6, 1, 6 * k as u32, 0);
+            }
+            d.cmd_end_rendering(cb);
+        });
+    }
+    let px = read_pixels(&ctx, color.image);
+    let first = [0xf0u8, 0x0f, 0x55, 0xff];
+    let second = [0xccu8, 0xaa, 0x0f, 0x0f];
+    let third = [0x3cu8, 0xff, 0x81, 0xff];
+    let xor_of = |d: [u8; 4]| [0, 1, 2, 3].map(|i| second[i] ^ d[i]);
+    let and_reverse_of = |d: [u8; 4]| [0, 1, 2, 3].map(|i| third[i] & !d[i]);
+    for y in [0, 31, 63] {
+        for (x, want) in [
+            (8, first),
+            (20, xor_of(first)),
+            (36, xor_of([0; 4])),
+            (44, and_reverse_of(xor_of([0; 4]))),
+            (60, and_reverse_of([0; 4])),
+        ] {
+            assert_eq!(px[(y * SIZE + x) as usize], want, "({x},{y})");
         }
     }
 }

@@ -25,7 +25,7 @@
 //! Multisampling: 1 or 4 samples per pixel (see `output::samples`); shading once per pixel
 //! unless sample shading asks for one invocation per sample.
 //!
-//! Not yet: wide lines, logic ops, tile-level load/store ops (clears are done by `transfer` before the pass).
+//! Not yet: wide lines, tile-level load/store ops (clears are done by `transfer` before the pass).
 #![forbid(unsafe_code)]
 
 pub mod bin;
@@ -49,7 +49,7 @@ pub use fragment::{
 pub use pass::{draw, draw_input, Attachment, LoadClears, Pass, RenderTargets, VertexInput};
 pub use state::{
     BlendFactor, BlendOp, ColorBlend, CompareOp, CullMode, DepthBias, DepthState, FrontFace,
-    Interpolation, Multisample, PolygonMode, RasterState, Rect, StencilFace, StencilOp,
+    Interpolation, LogicOp, Multisample, PolygonMode, RasterState, Rect, StencilFace, StencilOp,
     StencilState, Topology, Viewport, POINT_SIZE_GRANULARITY, POINT_SIZE_RANGE, SAMPLE_LOCATIONS_4,
 };
 

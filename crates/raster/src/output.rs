@@ -42,7 +42,8 @@ pub(crate) use samples::SampleOps;
 
 use crate::fragment::{FragmentBatch, FragmentOutput, LANES, MAX_COLOR_ATTACHMENTS};
 use crate::state::{
-    BlendFactor, BlendOp, ColorBlend, CompareOp, DepthState, PixelRect, StencilFace, StencilOp,
+    BlendFactor, BlendOp, ColorBlend, CompareOp, DepthState, LogicOp, PixelRect, StencilFace,
+    StencilOp,
 };
 use crate::RasterError;
 use pumice_memory::DeviceMemory;
@@ -121,10 +122,15 @@ pub(crate) struct ColorOp {
     pub byte_mask: Option<[u8; 16]>,
     /// Nothing is written (empty write mask).
     pub skip: bool,
+    /// The logic op between the encoded source and the stored texel: enabled, and the
+    /// format integer or normalized (not float or sRGB, which it leaves alone).
+    pub logic: Option<LogicOp>,
 }
 
 impl ColorOp {
-    pub fn new(blend: &ColorBlend, format: Format) -> ColorOp {
+    /// The operations on attachments of `format` with blend state `blend` and the pipeline's
+    /// logic op `logic` (which, enabled, turns blending off on every attachment).
+    pub fn new(blend: &ColorBlend, format: Format, logic: Option<LogicOp>) -> ColorOp {
         let class = format.numeric_class();
         let numeric = format.info().components().first().map(|c| c.numeric);
         let clamp = match numeric {
@@ -158,13 +164,18 @@ impl ColorOp {
                 all = false;
             }
         }
+        let takes_logic = matches!(
+            numeric,
+            Some(Numeric::Unorm | Numeric::Snorm | Numeric::Uint | Numeric::Sint)
+        );
         ColorOp {
             blend: *blend,
-            blending: blend.blend_enable && class == NumericClass::Float,
+            blending: blend.blend_enable && class == NumericClass::Float && logic.is_none(),
             class,
             clamp,
             byte_mask: if all { None } else { Some(mask.to_le_bytes()) },
             skip: present & blend.write_mask == 0,
+            logic: logic.filter(|_| takes_logic),
         }
     }
 }
@@ -177,6 +188,9 @@ impl ColorOp {
     /// Decoding, blending, encoding and the write mask are then per component, and a texel's
     /// new value is four 256-entry tables ([`FillTable`]).
     pub fn byte_separable(&self, format: Format) -> bool {
+        if self.logic.is_some() {
+            return false;
+        }
         let info = format.info();
         let components = info.components();
         if info.block_bytes != 4
@@ -1202,7 +1216,8 @@ impl TileBuffer {
         let Some(order) = plane.format.and_then(pack::rgba8_order) else {
             return false;
         };
-        if op.class != NumericClass::Float || plane.bpp != 4 {
+        // Logic ops take the per-fragment path (`color_texel`).
+        if op.class != NumericClass::Float || plane.bpp != 4 || op.logic.is_some() {
             return false;
         }
         let r = self.rect;
@@ -1348,6 +1363,11 @@ fn color_texel(
     if !pack::encode(format, value, &mut enc[..bpp]) {
         return false;
     }
+    if let Some(logic) = op.logic {
+        for (e, &d) in enc.iter_mut().zip(dst.iter()) {
+            *e = logic.apply(*e, d);
+        }
+    }
     match &op.byte_mask {
         None => dst.copy_from_slice(&enc[..bpp]),
         Some(m) => {
@@ -1485,7 +1505,7 @@ mod tests {
                     0xf
                 },
             };
-            let op = ColorOp::new(&blend, format);
+            let op = ColorOp::new(&blend, format, None);
             // Sources in and out of [0, 1]; some exactly 0, ½ or 1.
             let mut value = || match next() % 8 {
                 0 => 0.0f32,
@@ -1696,15 +1716,17 @@ mod tests {
             write_mask: crate::state::COLOR_R | crate::state::COLOR_A,
             ..ColorBlend::default()
         };
-        let op = ColorOp::new(&b, Format::B8G8R8A8_UNORM);
+        let op = ColorOp::new(&b, Format::B8G8R8A8_UNORM, None);
         assert_eq!(&op.byte_mask.unwrap()[..4], &[0, 0, 0xff, 0xff]);
-        let full = ColorOp::new(&ColorBlend::default(), Format::R8G8B8A8_UNORM);
+        let full = ColorOp::new(&ColorBlend::default(), Format::R8G8B8A8_UNORM, None);
         assert!(full.byte_mask.is_none());
         // R8_UNORM has no green: a mask of R alone is still complete.
         let r_only = ColorBlend {
             write_mask: crate::state::COLOR_R,
             ..ColorBlend::default()
         };
-        assert!(ColorOp::new(&r_only, Format::R8_UNORM).byte_mask.is_none());
+        assert!(ColorOp::new(&r_only, Format::R8_UNORM, None)
+            .byte_mask
+            .is_none());
     }
 }

@@ -734,7 +734,7 @@ impl<'a> Pass<'a> {
             .map(|(i, t)| {
                 let t = t.as_ref()?;
                 let blend = state.blend.get(i)?;
-                Some(ColorOp::new(blend, t.format))
+                Some(ColorOp::new(blend, t.format, state.logic_op))
             })
             .collect();
         let stencil = (state.stencil.test_enable && self.stencil.is_some()).then(|| {

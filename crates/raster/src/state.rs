@@ -380,6 +380,74 @@ impl BlendOp {
     ];
 }
 
+/// `VkLogicOp`: a bitwise operation between the fragment's colour, encoded in the attachment's
+/// format, and the stored texel ("Logical Operations"). Applied to integer and normalized
+/// attachments only; with it enabled no attachment blends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogicOp {
+    Clear,
+    And,
+    AndReverse,
+    Copy,
+    AndInverted,
+    NoOp,
+    Xor,
+    Or,
+    Nor,
+    Equivalent,
+    Invert,
+    OrReverse,
+    CopyInverted,
+    OrInverted,
+    Nand,
+    Set,
+}
+
+impl LogicOp {
+    /// Every operation, in `VkLogicOp` order.
+    pub const ALL: [LogicOp; 16] = [
+        LogicOp::Clear,
+        LogicOp::And,
+        LogicOp::AndReverse,
+        LogicOp::Copy,
+        LogicOp::AndInverted,
+        LogicOp::NoOp,
+        LogicOp::Xor,
+        LogicOp::Or,
+        LogicOp::Nor,
+        LogicOp::Equivalent,
+        LogicOp::Invert,
+        LogicOp::OrReverse,
+        LogicOp::CopyInverted,
+        LogicOp::OrInverted,
+        LogicOp::Nand,
+        LogicOp::Set,
+    ];
+
+    /// The operation on a byte of the source `s` and the same byte of the stored texel `d`
+    /// (bitwise, so byte by byte is bit by bit, whatever the components' widths).
+    pub fn apply(self, s: u8, d: u8) -> u8 {
+        match self {
+            LogicOp::Clear => 0,
+            LogicOp::And => s & d,
+            LogicOp::AndReverse => s & !d,
+            LogicOp::Copy => s,
+            LogicOp::AndInverted => !s & d,
+            LogicOp::NoOp => d,
+            LogicOp::Xor => s ^ d,
+            LogicOp::Or => s | d,
+            LogicOp::Nor => !(s | d),
+            LogicOp::Equivalent => !(s ^ d),
+            LogicOp::Invert => !d,
+            LogicOp::OrReverse => s | !d,
+            LogicOp::CopyInverted => !s,
+            LogicOp::OrInverted => !s | d,
+            LogicOp::Nand => !(s & d),
+            LogicOp::Set => 0xff,
+        }
+    }
+}
+
 /// `VkColorComponentFlags` bits.
 pub const COLOR_R: u8 = 1;
 pub const COLOR_G: u8 = 2;
@@ -533,6 +601,8 @@ pub struct RasterState {
     /// Per colour attachment (by location); attachments beyond the list are not written.
     pub blend: Vec<ColorBlend>,
     pub blend_constants: [f32; 4],
+    /// `logicOpEnable` and `logicOp`; `None` when disabled.
+    pub logic_op: Option<LogicOp>,
     pub multisample: Multisample,
 }
 
@@ -557,6 +627,7 @@ impl RasterState {
             stencil: StencilState::default(),
             blend: vec![ColorBlend::default(); crate::MAX_COLOR_ATTACHMENTS],
             blend_constants: [0.0; 4],
+            logic_op: None,
             multisample: Multisample::default(),
         }
     }

@@ -485,7 +485,7 @@ mod tests {
                     Format::B8G8R8A8_UNORM
                 };
                 let order = pack::rgba8_order(format).unwrap();
-                let op = super::super::ColorOp::new(&blend, format);
+                let op = super::super::ColorOp::new(&blend, format, None);
                 assert_eq!(op.blending, blend.blend_enable);
                 assert_eq!(op.class, NumericClass::Float);
                 let mut out = Box::<FragmentOutput>::default();

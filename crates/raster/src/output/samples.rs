@@ -307,7 +307,7 @@ impl TileBuffer {
                 if m.count_ones() == 1 {
                     continue;
                 }
-                if !op.blending && op.byte_mask.is_none() {
+                if !op.blending && op.byte_mask.is_none() && op.logic.is_none() {
                     // The same bytes replace every covered sample: encoded once.
                     self.copy_sample(att, x, y, first, m);
                 } else {

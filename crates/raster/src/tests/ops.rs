@@ -3,7 +3,7 @@
 use super::{targets, triangle_list, vtx, Image, Lcg};
 use crate::{
     draw, BlendFactor, BlendOp, ColorBlend, CompareOp, DepthState, FragmentBatch, FragmentOutput,
-    FragmentStage, Interpolation, Pass, RasterState, Topology, VaryingsAsColor,
+    FragmentStage, Interpolation, LogicOp, Pass, RasterState, Topology, VaryingsAsColor,
 };
 use pumice_texel::pack::{linear_to_srgb, srgb_to_linear};
 use pumice_texel::{Format, Texel};
@@ -846,5 +846,111 @@ fn unblended_lanes_on_one_pixel_write_in_primitive_order() {
         let separate = render(true);
         assert!(separate.chunks(4).any(|t| t != [51, 102, 153, 204]));
         assert!(render(false) == separate, "write mask {mask:#x}");
+    }
+}
+
+/// Logic ops ("Logical Operations"): the fragment's colour, encoded in the attachment's format,
+/// is combined bit by bit with the stored texel by each of the 16 operations, then written
+/// through the write mask; blending is off on every attachment; float and sRGB attachments
+/// are written as without a logic op. Expected words come from the spec's table, written out
+/// here on whole words (the rasterizer works byte by byte).
+#[test]
+fn logic_ops_combine_the_encoded_colour_with_the_stored_texel() {
+    fn reference(op: LogicOp, s: u32, d: u32) -> u32 {
+        match op {
+            LogicOp::Clear => 0,
+            LogicOp::And => s & d,
+            LogicOp::AndReverse => s & !d,
+            LogicOp::Copy => s,
+            LogicOp::AndInverted => !s & d,
+            LogicOp::NoOp => d,
+            LogicOp::Xor => s ^ d,
+            LogicOp::Or => s | d,
+            LogicOp::Nor => !(s | d),
+            LogicOp::Equivalent => !(s ^ d),
+            LogicOp::Invert => !d,
+            LogicOp::OrReverse => s | !d,
+            LogicOp::CopyInverted => !s,
+            LogicOp::OrInverted => !s | d,
+            LogicOp::Nand => !(s & d),
+            LogicOp::Set => u32::MAX,
+        }
+    }
+    // The colour as UNORM bytes 0x35, 0xca, 0x0f, 0xf0 (exact: n/255 rounds back to n).
+    let bytes = [0x35u8, 0xca, 0x0f, 0xf0];
+    let color = bytes.map(|b| f32::from(b) / 255.0);
+    let stored = [0x5au8, 0xc3, 0x99, 0x0f];
+    let word = |b: [u8; 4]| u32::from_le_bytes(b);
+    let (w, h) = (8u32, 8u32);
+    let render = |format: Format, fill: Texel, op: LogicOp, write_mask: u8, blend: bool| {
+        let img = Image::new(w, h, format);
+        img.fill(fill);
+        let mut state = RasterState::new(w, h, 4);
+        state.logic_op = Some(op);
+        state.blend[0] = ColorBlend {
+            write_mask,
+            ..if blend {
+                ColorBlend::alpha_over()
+            } else {
+                ColorBlend::default()
+            }
+        };
+        let v = tri(&state, [(0.0, 0.0), (32.0, 0.0), (0.0, 32.0)], 0.5, color);
+        draw(
+            &targets(&[&img], None),
+            &state,
+            &v,
+            8,
+            Topology::TriangleList,
+            &VaryingsAsColor::default(),
+        )
+        .unwrap();
+        img.raw(3, 2)
+    };
+    let stored_unorm = Texel::Float(stored.map(|b| f32::from(b) / 255.0));
+    for op in LogicOp::ALL {
+        // RGBA8 UNORM, blending asked for (and ignored), every component written.
+        let got = render(Format::R8G8B8A8_UNORM, stored_unorm, op, 15, true);
+        let want = reference(op, word(bytes), word(stored));
+        assert_eq!(got, want.to_le_bytes(), "{op:?} on R8G8B8A8_UNORM");
+        // Red and alpha only: green and blue keep the stored bytes.
+        let got = render(Format::R8G8B8A8_UNORM, stored_unorm, op, 0b1001, false);
+        let mut want = want.to_le_bytes();
+        want[1] = stored[1];
+        want[2] = stored[2];
+        assert_eq!(got, want, "{op:?} on R8G8B8A8_UNORM, mask R+A");
+        // R32_UINT: the shader's raw 32 bits.
+        let d = 0x5ac3_990f;
+        let got = render(Format::R32_UINT, Texel::Uint([d, 0, 0, 1]), op, 15, false);
+        let want = reference(op, color[0].to_bits(), d);
+        assert_eq!(got, want.to_le_bytes(), "{op:?} on R32_UINT");
+        // Float and sRGB attachments: the colour, as without a logic op (and unblended).
+        let got = render(
+            Format::R32G32B32A32_SFLOAT,
+            Texel::Float([0.5; 4]),
+            op,
+            15,
+            true,
+        );
+        let want: Vec<u8> = color.iter().flat_map(|c| c.to_le_bytes()).collect();
+        assert_eq!(got, want, "{op:?} on R32G32B32A32_SFLOAT");
+        let srgb = render(Format::R8G8B8A8_SRGB, stored_unorm, op, 15, false);
+        let plain = {
+            let img = Image::new(w, h, Format::R8G8B8A8_SRGB);
+            img.fill(stored_unorm);
+            let state = RasterState::new(w, h, 4);
+            let v = tri(&state, [(0.0, 0.0), (32.0, 0.0), (0.0, 32.0)], 0.5, color);
+            draw(
+                &targets(&[&img], None),
+                &state,
+                &v,
+                8,
+                Topology::TriangleList,
+                &VaryingsAsColor::default(),
+            )
+            .unwrap();
+            img.raw(3, 2)
+        };
+        assert_eq!(srgb, plain, "{op:?} on R8G8B8A8_SRGB");
     }
 }
