@@ -98,25 +98,6 @@ impl StageProgram {
                         | crate::compute::ResourceKind::StorageImage
                 )
             });
-        let lane_independent = !may_have_side_effects
-            && program.code.iter().all(|i| {
-                use crate::ir::{Inst, Space};
-                !matches!(
-                    i,
-                    Inst::Ballot { .. }
-                        | Inst::GroupReduce { .. }
-                        | Inst::GroupReduceWide { .. }
-                        | Inst::GroupGather { .. }
-                        | Inst::Derivative { .. }
-                        | Inst::Kill
-                        | Inst::Demote
-                        | Inst::IsHelper { .. }
-                        | Inst::Barrier
-                        | Inst::ImageArg { .. }
-                        | Inst::Image { .. }
-                        | Inst::Atomic { .. }
-                ) || matches!(i, Inst::Store { space, .. } if *space != Space::Scratch)
-            });
         let quad_free = program.code.iter().all(|i| {
             use crate::ir::Inst;
             !matches!(
@@ -131,6 +112,17 @@ impl StageProgram {
                     | Inst::Image { .. }
             )
         });
+        // Quad-free, and besides: no discards, barriers, atomics or stores outside the
+        // invocation's own memory.
+        let lane_independent = quad_free
+            && !may_have_side_effects
+            && program.code.iter().all(|i| {
+                use crate::ir::{Inst, Space};
+                !matches!(
+                    i,
+                    Inst::Kill | Inst::Demote | Inst::Barrier | Inst::Atomic { .. }
+                ) && !matches!(i, Inst::Store { space, .. } if *space != Space::Scratch)
+            });
         Ok(StageProgram {
             stage,
             program,
