@@ -709,8 +709,8 @@ impl Worker {
                 let mut k = 0;
                 while k < 4 {
                     if bits & (1 << k) != 0 {
-                        t[0][bits][n] = (k & 1) as i32;
-                        t[1][bits][n] = (k >> 1) as i32;
+                        t[0][bits][n] = k & 1;
+                        t[1][bits][n] = k >> 1;
                         n += 1;
                     }
                     k += 1;
